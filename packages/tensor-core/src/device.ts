@@ -1,0 +1,273 @@
+// The Device: one GPUDevice plus what every op needs from it: a pipeline cache keyed by WGSL source and
+// override constants, a buffer pool, a single open command encoder that batches dispatches into one submission,
+// a uniform arena for per-dispatch parameters, error scopes that turn WebGPU's silent errors into thrown typed
+// errors at the next sync point, and mapAsync-based readback (Dawn's onSubmittedWorkDone crashes under Bun).
+import { acquireAdapter, summarize, type AcquireOptions, type AdapterSummary } from "./adapter.ts";
+import { GpuOutOfMemoryError, GpuValidationError, LimitError, ShaderCompileError } from "./errors.ts";
+import { BufferPool, type PoolStats } from "./pool.ts";
+
+/** A compute kernel: WGSL source whose entry point is `main` unless named. Kernels are data. */
+export interface Kernel {
+  name: string;
+  source: string;
+  entryPoint?: string;
+}
+
+/** What run() needs: bound buffers (binding 1..n), packed uniform params (binding 0), the grid. */
+export interface Dispatch {
+  buffers: GPUBuffer[];
+  params?: Uint32Array;
+  workgroups: readonly [number, number?, number?];
+  overrides?: Record<string, number>;
+}
+
+export interface DeviceOptions extends AcquireOptions {
+  /** Wrap a GPUDevice the host already has (browser, Deno, an app's own device). */
+  device?: GPUDevice;
+}
+
+const SLOT = 256; // uniform slot bytes; also minUniformBufferOffsetAlignment's usual value
+const ARENA_SLOTS = 1024;
+const MAX_PARAM_WORDS = SLOT / 4;
+
+/** Packs uniform params: plain numbers are u32, {f32: x} and {i32: x} are what they say. */
+export function params(...fields: Array<number | { f32: number } | { i32: number }>): Uint32Array {
+  const out = new Uint32Array(Math.max(4, Math.ceil(fields.length / 4) * 4));
+  const f = new Float32Array(out.buffer);
+  const i = new Int32Array(out.buffer);
+  fields.forEach((v, j) => {
+    if (typeof v === "number") out[j] = v >>> 0;
+    else if ("f32" in v) f[j] = v.f32;
+    else i[j] = v.i32;
+  });
+  return out;
+}
+
+interface Compiled {
+  pipeline: GPUComputePipeline;
+  module: GPUShaderModule;
+  kernel: Kernel;
+}
+
+export class Device {
+  readonly gpu: GPUDevice;
+  readonly adapter: AdapterSummary;
+  readonly pool: BufferPool;
+  private pipelines = new Map<string, Compiled>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private arena: GPUBuffer;
+  private arenaCpu = new Uint32Array((SLOT / 4) * ARENA_SLOTS);
+  private arenaUsed = 0;
+  private batchModules: Compiled[] = [];
+  private pendingErrors: Promise<Error | null>[] = [];
+  private uncaptured: Error[] = [];
+  private staging = new Map<number, GPUBuffer[]>();
+  /** Dispatches recorded since the device was made (for benchmarks and tests of batching). */
+  dispatchCount = 0;
+  submitCount = 0;
+
+  constructor(gpu: GPUDevice, adapter: AdapterSummary) {
+    this.gpu = gpu;
+    this.adapter = adapter;
+    this.pool = new BufferPool(gpu);
+    this.arena = gpu.createBuffer({ size: SLOT * ARENA_SLOTS, usage: 0x40 | 0x8, label: "uniform arena" });
+    gpu.addEventListener?.("uncapturederror", (ev: Event) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.uncaptured.push(new GpuValidationError(`uncaptured WebGPU error: ${err?.message ?? String(err)}`));
+    });
+  }
+
+  static async create(opts: DeviceOptions = {}): Promise<Device> {
+    if (opts.device) return new Device(opts.device, { name: "host-provided GPUDevice", vendor: "", architecture: "", backend: "host", features: [...opts.device.features].map(String), isCpu: false });
+    const { adapter, backend } = await acquireAdapter(opts);
+    const lim = adapter.limits;
+    const want = [
+      "maxBufferSize",
+      "maxStorageBufferBindingSize",
+      "maxComputeInvocationsPerWorkgroup",
+      "maxComputeWorkgroupSizeX",
+      "maxComputeWorkgroupSizeY",
+      "maxComputeWorkgroupStorageSize",
+      "maxStorageBuffersPerShaderStage",
+      "maxComputeWorkgroupsPerDimension",
+    ] as const;
+    const requiredLimits: Record<string, number> = {};
+    for (const k of want) requiredLimits[k] = lim[k];
+    const requiredFeatures = (["shader-f16", "subgroups", "timestamp-query"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+    const gpu = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: "sae" });
+    return new Device(gpu, summarize(adapter, backend));
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.gpu.limits;
+  }
+
+  describe(): string {
+    const a = this.adapter;
+    return `${a.name} [${a.backend}${a.isCpu ? ", CPU" : ""}]`;
+  }
+
+  /** Splits a 1-D count of workgroups into a grid that fits maxComputeWorkgroupsPerDimension. */
+  grid(workgroups: number): [number, number] {
+    const max = this.gpu.limits.maxComputeWorkgroupsPerDimension;
+    if (workgroups <= max) return [Math.max(1, workgroups), 1];
+    const y = Math.ceil(workgroups / max);
+    if (y > max) throw new LimitError(`dispatch of ${workgroups} workgroups exceeds ${max}^2`);
+    return [Math.ceil(workgroups / y), y];
+  }
+
+  private pipeline(kernel: Kernel, overrides: Record<string, number> | undefined): Compiled {
+    const key = overrides ? `${kernel.source}\u0000${JSON.stringify(overrides)}` : kernel.source;
+    let c = this.pipelines.get(key);
+    if (!c) {
+      const module = this.gpu.createShaderModule({ code: kernel.source, label: kernel.name });
+      const pipeline = this.gpu.createComputePipeline({
+        layout: "auto",
+        label: kernel.name,
+        compute: { module, entryPoint: kernel.entryPoint ?? "main", constants: overrides },
+      });
+      c = { pipeline, module, kernel };
+      this.pipelines.set(key, c);
+      this.batchModules.push(c);
+    }
+    return c;
+  }
+
+  private open(): GPUComputePassEncoder {
+    if (!this.pass) {
+      this.gpu.pushErrorScope("out-of-memory");
+      this.gpu.pushErrorScope("validation");
+      this.encoder = this.gpu.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass();
+    }
+    return this.pass;
+  }
+
+  /** Records one dispatch into the open batch. Errors surface at the next sync()/read(). */
+  run(kernel: Kernel, d: Dispatch): void {
+    if (d.params && d.params.length > MAX_PARAM_WORDS) throw new LimitError(`${kernel.name}: ${d.params.length} param words, max ${MAX_PARAM_WORDS}`);
+    if (d.params && this.arenaUsed === ARENA_SLOTS) this.flush();
+    const pass = this.open();
+    const c = this.pipeline(kernel, d.overrides);
+    const entries: GPUBindGroupEntry[] = [];
+    if (d.params) {
+      const slot = this.arenaUsed++;
+      this.arenaCpu.set(d.params, (slot * SLOT) / 4);
+      entries.push({ binding: 0, resource: { buffer: this.arena, offset: slot * SLOT, size: d.params.length * 4 } });
+    }
+    d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const bindGroup = this.gpu.createBindGroup({ layout: c.pipeline.getBindGroupLayout(0), entries, label: kernel.name });
+    pass.setPipeline(c.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y = 1, z = 1] = d.workgroups;
+    if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount++;
+  }
+
+  /** Ends the open batch and submits it (with the copy commands given, after the dispatches). */
+  flush(after?: (enc: GPUCommandEncoder) => void): void {
+    if (!this.pass && !after) return;
+    if (!this.pass) this.open();
+    this.pass!.end();
+    after?.(this.encoder!);
+    if (this.arenaUsed > 0) {
+      this.gpu.queue.writeBuffer(this.arena, 0, this.arenaCpu.buffer, 0, this.arenaUsed * SLOT);
+      this.arenaUsed = 0;
+    }
+    this.gpu.queue.submit([this.encoder!.finish()]);
+    this.submitCount++;
+    this.pass = null;
+    this.encoder = null;
+    const modules = this.batchModules;
+    this.batchModules = [];
+    const validation = this.gpu.popErrorScope();
+    const oom = this.gpu.popErrorScope();
+    this.pendingErrors.push(
+      (async () => {
+        const v = await validation;
+        if (v) return await this.explain(v, modules);
+        const o = await oom;
+        if (o) return new GpuOutOfMemoryError(`GPU out of memory: ${o.message}`);
+        return null;
+      })(),
+    );
+  }
+
+  private async explain(err: GPUError, modules: Compiled[]): Promise<Error> {
+    for (const c of modules) {
+      const info = await c.module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === "error");
+      if (errors.length === 0) continue;
+      const lines = c.kernel.source.split("\n");
+      const text = errors
+        .map((m) => {
+          const src = lines[m.lineNum - 1] ?? "";
+          return `${c.kernel.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}\n  ${src}\n  ${" ".repeat(Math.max(0, m.linePos - 1))}^`;
+        })
+        .join("\n");
+      return new ShaderCompileError(c.kernel.name, text);
+    }
+    return new GpuValidationError(`WebGPU validation error: ${err.message}`);
+  }
+
+  /** Throws the first error any earlier batch raised. */
+  async checkErrors(): Promise<void> {
+    const pending = this.pendingErrors;
+    this.pendingErrors = [];
+    const errs = await Promise.all(pending);
+    const first = errs.find((e) => e !== null) ?? this.uncaptured.shift();
+    if (first) throw first;
+  }
+
+  /** Copies `bytes` of `src` back to the CPU. Submits the open batch with the copy in it. */
+  async readBuffer(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const list = this.staging.get(size);
+    const stage = list?.pop() ?? this.gpu.createBuffer({ size, usage: 0x1 | 0x8, label: "readback" });
+    this.flush((enc) => enc.copyBufferToBuffer(src, offset, stage, 0, size));
+    try {
+      await stage.mapAsync(0x1);
+    } catch (e) {
+      await this.checkErrors();
+      throw new GpuValidationError(`readback of ${bytes} bytes failed: ${(e as Error).message}`);
+    }
+    const out = stage.getMappedRange().slice(0, bytes);
+    stage.unmap();
+    const back = this.staging.get(size);
+    if (back) back.push(stage);
+    else this.staging.set(size, [stage]);
+    await this.checkErrors();
+    return out;
+  }
+
+  writeBuffer(dst: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    if (this.pass) this.flush(); // recorded dispatches must see the old contents
+    this.gpu.queue.writeBuffer(dst, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Waits for all submitted work (via a tiny mapAsync readback) and throws any pending error. */
+  async sync(): Promise<void> {
+    const probe = this.pool.acquire(16, "sync");
+    await this.readBuffer(probe, 4);
+    this.pool.release(probe);
+  }
+
+  memory(): PoolStats {
+    return this.pool.snapshot();
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    this.gpu.destroy();
+  }
+}
+
+let shared: Promise<Device> | null = null;
+
+/** The process-wide default device (created on first use). */
+export function getDevice(opts?: DeviceOptions): Promise<Device> {
+  if (opts) return Device.create(opts);
+  shared ??= Device.create();
+  return shared;
+}

@@ -1,0 +1,23 @@
+// @sae/tensor-core public surface. Everything a sibling package may use is listed here by name.
+export { acquireAdapter, summarize, type AdapterSummary, type AcquireOptions } from "./adapter.ts";
+export { Device, getDevice, params, type Kernel, type Dispatch, type DeviceOptions } from "./device.ts";
+export { BufferPool, type PoolStats } from "./pool.ts";
+export { Tensor, host, checkDType, output, deviceOf, type HostTensor } from "./tensor.ts";
+export { arrayFor, dtypeOf, BYTES_PER_ELEMENT, type DType, type TypedArrayFor, type AnyTypedArray } from "./dtype.ts";
+export { numel, fmt, sameShape, checkShape, rowsCols, type Shape } from "./shape.ts";
+export { Rng } from "./random.ts";
+export {
+  SaeError,
+  ShapeError,
+  DTypeError,
+  DisposedError,
+  LimitError,
+  NoAdapterError,
+  ShaderCompileError,
+  GpuValidationError,
+  GpuOutOfMemoryError,
+  FormatError,
+  DownloadError,
+} from "./errors.ts";
+export { fill } from "./ops/fill.ts";
+export { closeness, assertClose, poison, randn, type Closeness } from "./testing.ts";

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The project's one test command (README, .ci/run): layout check, typecheck, every bun test in the workspace,
+# and a smoke test of the tensor core under Node. Ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-$(id -u)}"
+mkdir -p "$XDG_RUNTIME_DIR" .cache
+BUN="$PWD/.tools/node_modules/.bin/bun"
+[ -x "$BUN" ] || BUN="$(command -v bun || true)"
+if [ -z "$BUN" ]; then echo "test: bun not found; run: npm run setup" >&2; echo "0 passed, 1 failed"; exit 1; fi
+passed=0
+failed=0
+check() { # name, command...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); echo "check ok: $name"; else failed=$((failed + 1)); echo "check FAILED: $name"; fi
+}
+check "layout (dependency order, file length)" "$BUN" scripts/check-layout.ts
+check "typecheck" "$BUN" node_modules/typescript/bin/tsc -p tsconfig.json
+check "tensor core under Node" bash -c "'$BUN' build packages/tensor-core/src/index.ts --target node --format esm --external webgpu --outfile packages/tensor-core/.cache/index.mjs >/dev/null && node packages/tensor-core/scripts/node-smoke.mjs"
+
+log=.cache/bun-test.log
+"$BUN" test --timeout 600000 "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+p=$(grep -E '^ *[0-9]+ pass$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+f=$(grep -E '^ *[0-9]+ fail$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+s=$(grep -E '^ *[0-9]+ skip$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+passed=$((passed + p))
+failed=$((failed + f + s))
+if [ "$rc" != 0 ] && [ "$f" = 0 ]; then failed=$((failed + 1)); echo "bun test exited $rc"; fi
+[ "$s" != 0 ] && echo "note: $s skipped tests are counted as failed"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
