@@ -31,10 +31,17 @@ fi
 echo "setup: bun install"
 "$BUN" install --frozen-lockfile 2>/dev/null || "$BUN" install
 
-# 3. A Vulkan driver Dawn accepts (Mesa >= 23 lavapipe from bookworm-backports), only when no adapter is found.
+# 3. System packages from Debian, each only when missing: a Vulkan driver Dawn accepts (Mesa >= 23 lavapipe from
+#    bookworm-backports) when no WebGPU adapter is found; Chromium for the dashboard's browser test;
+#    with --torch, PyTorch for fixtures and benchmarks (never a runtime dependency).
 probe() { node packages/tensor-core/scripts/probe-adapter.mjs >/dev/null 2>&1; }
+APT_UPDATED=0
+apt_install() { # [-t suite] packages...
+  if [ "$APT_UPDATED" = 0 ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 if probe; then
-  echo "setup: WebGPU adapter found: $(node packages/tensor-core/scripts/probe-adapter.mjs)"
+  echo "setup: WebGPU adapter found: $(node packages/tensor-core/scripts/probe-adapter.mjs 2>/dev/null)"
 else
   echo "setup: no WebGPU adapter; installing Mesa lavapipe from bookworm-backports"
   if [ ! -f /etc/apt/sources.list.d/bookworm-backports.sources ]; then
@@ -46,23 +53,23 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+  apt_install -t bookworm-backports mesa-vulkan-drivers libvulkan1
   if probe; then
-    echo "setup: WebGPU adapter found: $(node packages/tensor-core/scripts/probe-adapter.mjs)"
+    echo "setup: WebGPU adapter found: $(node packages/tensor-core/scripts/probe-adapter.mjs 2>/dev/null)"
   else
     echo "setup: still no WebGPU adapter after installing lavapipe:" >&2
     node packages/tensor-core/scripts/probe-adapter.mjs >&2 || true
     exit 1
   fi
 fi
-
-# 4. Optional: PyTorch for fixtures and benchmarks (never a runtime dependency).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Debian's chromium (headless dashboard test)"
+  apt_install chromium
+fi
 if [ "$WITH_TORCH" = 1 ]; then
   if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "setup: installing python3-torch and libopenblas0-pthread from Debian"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch libopenblas0-pthread python3-numpy >/dev/null
+    apt_install python3-torch libopenblas0-pthread python3-numpy
   fi
   echo "setup: torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')"
 fi
