@@ -20,4 +20,20 @@ export {
   DownloadError,
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
+export {
+  readSafetensors,
+  writeSafetensors,
+  parseSafetensorsHeader,
+  decodeTensor,
+  SAFETENSORS_DTYPE_SIZE,
+  type SafetensorsDType,
+  type SafetensorsData,
+  type SafeTensor,
+  type Safetensors,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  type WritableTensor,
+} from "./io/safetensors.ts";
+export { loadSafetensorsFile, saveSafetensorsFile, readSafetensorsHeaderFile } from "./io/safetensors-fs.ts";
+export { f16BitsToNumber, numberToF16Bits, bf16BitsToNumber, numberToBf16Bits } from "./io/half.ts";
 export { closeness, assertClose, poison, randn, type Closeness } from "./testing.ts";

@@ -179,8 +179,8 @@ function fileDType(name: string, t: WritableTensor): SafetensorsDType {
   const fromArray: SafetensorsDType =
     t.data instanceof Float32Array ? "F32" : t.data instanceof Int32Array ? "I32" : t.data instanceof Uint32Array ? "U32" : "U8";
   const dt = given === undefined ? fromArray : given === "f32" ? "F32" : given === "i32" ? "I32" : given === "u32" ? "U32" : given;
-  const ok = dt === fromArray || ((dt === "F16" || dt === "BF16") && fromArray === "F32");
-  if (!ok || dt === "I64") throw new FormatError(`safetensors write: tensor '${name}' has ${t.data.constructor.name} data, cannot store as ${dt}`);
+  const ok = dt !== "I64" && (dt === fromArray || ((dt === "F16" || dt === "BF16") && fromArray === "F32"));
+  if (!ok) throw new FormatError(`safetensors write: tensor '${name}' has ${t.data.constructor.name} data, cannot store as ${dt}`);
   return dt;
 }
 
