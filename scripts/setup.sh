@@ -29,7 +29,7 @@ fi
 
 # 2. The workspace's packages.
 echo "setup: bun install"
-"$BUN" install --frozen-lockfile 2>/dev/null || "$BUN" install
+"$BUN" install --frozen-lockfile
 
 # 3. System packages from Debian, each only when missing: a Vulkan driver Dawn accepts (Mesa >= 23 lavapipe from
 #    bookworm-backports) when no WebGPU adapter is found; Chromium for the dashboard's browser test;
