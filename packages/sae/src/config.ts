@@ -1,0 +1,192 @@
+// SAE configuration: one defaults object, a checked constructor (unknown keys rejected), and the SAELens cfg.json
+// mapping both ways. Reading accepts SAELens 1-6 spellings (hook_point*, flat vs nested `metadata`, k in
+// activation_fn_kwargs, "torch.float32"); writing emits the flat SAELens 5 keys plus a SAELens 6 `metadata` object.
+// Not here: the architectures themselves (arch/*) and file I/O (checkpoint.ts).
+import { SaeConfigError } from "./errors.ts";
+
+export const ARCHITECTURE_NAMES = ["standard", "gated", "jumprelu", "topk", "batchtopk"] as const;
+export type ArchitectureName = (typeof ARCHITECTURE_NAMES)[number];
+
+export const NORMALIZE_ACTIVATIONS = ["none", "expected_average_only_in", "constant_norm_rescale", "layer_norm"] as const;
+export type NormalizeActivations = (typeof NORMALIZE_ACTIVATIONS)[number];
+
+export interface SaeConfig {
+  architecture: ArchitectureName;
+  d_in: number;
+  d_sae: number;
+  dtype: string;
+  device: string;
+  apply_b_dec_to_input: boolean;
+  normalize_activations: NormalizeActivations;
+  finetuning_scaling_factor: boolean;
+  /** Active latents per token (topk) or on average per token (batchtopk). */
+  k: number | null;
+  model_name: string;
+  hook_name: string;
+  hook_layer: number | null;
+  hook_head_index: number | null;
+  context_size: number | null;
+  prepend_bos: boolean;
+  dataset_path: string;
+  neuronpedia_id: string | null;
+  sae_lens_training_version: string | null;
+  // Training hyperparameters (travel with the config; SAELens training configs carry them too).
+  l1_coefficient: number;
+  l0_coefficient: number;
+  jumprelu_bandwidth: number;
+  jumprelu_init_threshold: number;
+  /** TopK/BatchTopK aux-k loss coefficient (Gao et al.: 1/32). */
+  aux_loss_coefficient: number;
+  /** Dead latents used by the aux-k loss; null means floor(d_in / 2). */
+  k_aux: number | null;
+  topk_threshold_lr: number;
+  decoder_init_norm: number;
+  /** Renormalise W_dec rows to unit norm after every optimiser step. */
+  normalize_sae_decoder: boolean;
+}
+
+export const SAE_CONFIG_DEFAULTS: Omit<SaeConfig, "d_in" | "d_sae"> = {
+  architecture: "standard",
+  dtype: "float32",
+  device: "webgpu",
+  apply_b_dec_to_input: true,
+  normalize_activations: "none",
+  finetuning_scaling_factor: false,
+  k: null,
+  model_name: "",
+  hook_name: "",
+  hook_layer: null,
+  hook_head_index: null,
+  context_size: null,
+  prepend_bos: true,
+  dataset_path: "",
+  neuronpedia_id: null,
+  sae_lens_training_version: null,
+  l1_coefficient: 1,
+  l0_coefficient: 1,
+  jumprelu_bandwidth: 0.001,
+  jumprelu_init_threshold: 0.001,
+  aux_loss_coefficient: 1 / 32,
+  k_aux: null,
+  topk_threshold_lr: 0.01,
+  decoder_init_norm: 0.1,
+  normalize_sae_decoder: false,
+};
+
+const KEYS = new Set<string>([...Object.keys(SAE_CONFIG_DEFAULTS), "d_in", "d_sae"]);
+
+function checkArchitecture(value: unknown, where: string): ArchitectureName {
+  if (typeof value === "string" && (ARCHITECTURE_NAMES as readonly string[]).includes(value)) return value as ArchitectureName;
+  throw new SaeConfigError(`${where}: unknown architecture ${JSON.stringify(value)}; valid: ${ARCHITECTURE_NAMES.join(", ")}`);
+}
+
+function positiveInt(value: unknown, field: string, where: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new SaeConfigError(`${where}: field '${field}' must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function layerOf(hookName: string): number | null {
+  const m = /^blocks\.(\d+)\./.exec(hookName);
+  return m ? Number(m[1]) : null;
+}
+
+/** Checks a full config: field types, architecture, k where needed. `where` names the source in errors. */
+export function validateConfig(cfg: SaeConfig, where = "config"): SaeConfig {
+  checkArchitecture(cfg.architecture, where);
+  positiveInt(cfg.d_in, "d_in", where);
+  positiveInt(cfg.d_sae, "d_sae", where);
+  if (!(NORMALIZE_ACTIVATIONS as readonly string[]).includes(cfg.normalize_activations)) {
+    throw new SaeConfigError(`${where}: field 'normalize_activations' is ${JSON.stringify(cfg.normalize_activations)}; valid: ${NORMALIZE_ACTIVATIONS.join(", ")}`);
+  }
+  if (cfg.architecture === "topk" || cfg.architecture === "batchtopk") {
+    positiveInt(cfg.k, "k", where);
+    if ((cfg.k as number) > cfg.d_sae) throw new SaeConfigError(`${where}: field 'k' (${cfg.k}) exceeds d_sae (${cfg.d_sae})`);
+  }
+  return cfg;
+}
+
+/** Builds a config from the defaults and the given fields; unknown keys are rejected. */
+export function makeConfig(fields: Partial<SaeConfig> & { d_in: number; d_sae: number }): SaeConfig {
+  for (const key of Object.keys(fields)) {
+    if (!KEYS.has(key)) throw new SaeConfigError(`config: unknown key '${key}'; valid keys: ${[...KEYS].sort().join(", ")}`);
+  }
+  const cfg: SaeConfig = { ...SAE_CONFIG_DEFAULTS, ...fields };
+  if (cfg.hook_layer === null && cfg.hook_name) cfg.hook_layer = layerOf(cfg.hook_name);
+  return validateConfig(cfg);
+}
+
+const RENAMES: Record<string, string> = {
+  hook_point: "hook_name",
+  hook_point_layer: "hook_layer",
+  hook_point_head_index: "hook_head_index",
+  activation_fn: "activation_fn_str",
+};
+
+/**
+ * Reads a SAELens cfg.json object (any version). Keys we do not model are returned in `extra` so that a
+ * load -> save round trip keeps them.
+ */
+export function configFromSaeLens(raw: unknown, file = "cfg.json"): { cfg: SaeConfig; extra: Record<string, unknown> } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new SaeConfigError(`${file}: expected a JSON object`);
+  const flat: Record<string, unknown> = {};
+  const src = raw as Record<string, unknown>;
+  const meta = src.metadata;
+  for (const [k, v] of Object.entries(src)) if (k !== "metadata") flat[RENAMES[k] ?? k] = v;
+  if (typeof meta === "object" && meta !== null) {
+    for (const [k, v] of Object.entries(meta)) if (!(k in flat) || flat[k] === null) flat[RENAMES[k] ?? k] = v;
+  }
+  for (const field of ["d_in", "d_sae"]) {
+    if (!(field in flat)) throw new SaeConfigError(`${file}: missing required field '${field}'`);
+  }
+  const kwargs = (flat.activation_fn_kwargs ?? {}) as Record<string, unknown>;
+  let arch = flat.architecture ?? "standard";
+  if (arch === "standard" && flat.activation_fn_str === "topk") arch = "topk";
+  const cfg: SaeConfig = {
+    ...SAE_CONFIG_DEFAULTS,
+    architecture: checkArchitecture(arch, `${file}: field 'architecture'`),
+    d_in: positiveInt(flat.d_in, "d_in", file),
+    d_sae: positiveInt(flat.d_sae, "d_sae", file),
+  };
+  if (flat.k === undefined && kwargs.k !== undefined) flat.k = kwargs.k;
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flat)) {
+    if (k === "architecture" || k === "d_in" || k === "d_sae") continue;
+    if (KEYS.has(k) && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+    else extra[k] = v;
+  }
+  if (typeof cfg.dtype === "string") cfg.dtype = cfg.dtype.replace(/^torch\./, "");
+  if (cfg.normalize_activations === null || (cfg.normalize_activations as unknown) === undefined) cfg.normalize_activations = "none";
+  if (typeof cfg.finetuning_scaling_factor !== "boolean") cfg.finetuning_scaling_factor = Boolean(cfg.finetuning_scaling_factor);
+  if (cfg.hook_layer === null && cfg.hook_name) cfg.hook_layer = layerOf(cfg.hook_name);
+  return { cfg: validateConfig(cfg, file), extra };
+}
+
+/** The cfg.json object SAELens 5 reads (flat keys) and SAELens 6 reads (`metadata`), with our training keys. */
+export function configToSaeLens(cfg: SaeConfig, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const topk = cfg.architecture === "topk";
+  const metadata = {
+    sae_lens_version: cfg.sae_lens_training_version,
+    sae_lens_training_version: cfg.sae_lens_training_version,
+    model_name: cfg.model_name,
+    hook_name: cfg.hook_name,
+    hook_head_index: cfg.hook_head_index,
+    context_size: cfg.context_size,
+    prepend_bos: cfg.prepend_bos,
+    dataset_path: cfg.dataset_path,
+    neuronpedia_id: cfg.neuronpedia_id,
+    model_from_pretrained_kwargs: {},
+  };
+  return {
+    dataset_trust_remote_code: true,
+    seqpos_slice: [null],
+    model_from_pretrained_kwargs: {},
+    reshape_activations: "none",
+    ...extra,
+    ...cfg,
+    activation_fn_str: topk ? "topk" : "relu",
+    activation_fn_kwargs: topk ? { k: cfg.k } : {},
+    metadata,
+  };
+}
