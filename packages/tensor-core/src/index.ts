@@ -37,3 +37,7 @@ export {
 export { loadSafetensorsFile, saveSafetensorsFile, readSafetensorsHeaderFile } from "./io/safetensors-fs.ts";
 export { f16BitsToNumber, numberToF16Bits, bf16BitsToNumber, numberToBf16Bits } from "./io/half.ts";
 export { closeness, assertClose, poison, randn, type Closeness } from "./testing.ts";
+export { hubDownload, hubFileMetadata, hubFileUrl, type HubDownloadOptions, type HubFileMetadata, type DownloadProgress } from "./io/hub.ts";
+export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";
+export { ProgressBar, formatBytes, formatCount, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressFields } from "./io/progress.ts";
+export { sha256Hex, sha256File, isSha256Hex } from "./io/sha256.ts";
