@@ -1,0 +1,126 @@
+// Command-line flags derived from CONFIG_FIELDS: `l1_coefficient` is `--l1-coefficient 5e-5` (or `=5e-5`),
+// booleans are `--resume` / `--no-resume` / `--resume=false`, nullable fields accept `null`, and `--config f.json`
+// loads a JSON object of the same keys first (flags override it). Unknown flags are errors with a suggestion.
+// Pure: takes the argument list, never reads process.argv.
+import { readFileSync } from "node:fs";
+import { CONFIG_KEYS, checkValue, fieldSpec, resolveConfig, type TrainConfig } from "./config.ts";
+import { ConfigError } from "./errors.ts";
+import { didYouMean } from "./suggest.ts";
+
+export type ExtraFlagKind = "string" | "number" | "bool";
+
+export interface ParsedArgs {
+  /** Config keys set on the command line (checked values). */
+  overrides: Partial<TrainConfig>;
+  /** Path given with --config, if any. */
+  configFile: string | null;
+  /** Values of the command's own flags (camel-free: the flag name without dashes, e.g. "out"). */
+  extra: Record<string, string | number | boolean>;
+  positional: string[];
+}
+
+export const flagOf = (key: string): string => `--${key.replaceAll("_", "-")}`;
+const keyOf = (flag: string): string => flag.replace(/^--/, "").replaceAll("-", "_");
+
+function parseScalar(key: string, raw: string, flag: string): unknown {
+  const spec = fieldSpec(key)!;
+  if (raw === "null" && spec.nullable) return null;
+  const kind = spec.kind;
+  if (kind === "int" || kind === "float") {
+    const n = Number(raw);
+    if (raw.trim() === "" || Number.isNaN(n)) throw new ConfigError(`${flag}: expected a number, got '${raw}'`);
+    return n;
+  }
+  if (kind === "bool") {
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+    throw new ConfigError(`${flag}: expected true or false, got '${raw}'`);
+  }
+  return raw;
+}
+
+/** Parses args like ["--l1-coefficient", "5e-5", "--resume", "ckpt"] against the config fields and `extra` flags. */
+export function parseFlags(args: readonly string[], extraFlags: Record<string, ExtraFlagKind> = {}, allowConfig = true): ParsedArgs {
+  const out: ParsedArgs = { overrides: {}, configFile: null, extra: {}, positional: [] };
+  const known = [...(allowConfig ? CONFIG_KEYS.map(flagOf) : []), ...Object.keys(extraFlags).map((k) => `--${k}`), ...(allowConfig ? ["--config"] : []), "--help"];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("--") || a === "--") {
+      out.positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const flag = eq >= 0 ? a.slice(0, eq) : a;
+    const inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+    const takeValue = (): string => {
+      if (inline !== undefined) return inline;
+      const v = args[i + 1];
+      if (v === undefined || (v.startsWith("--") && v.length > 2)) throw new ConfigError(`${flag}: missing value`);
+      i++;
+      return v;
+    };
+    const name = flag.slice(2);
+    if (flag === "--help") {
+      out.extra.help = true;
+      continue;
+    }
+    if (flag === "--config" && allowConfig) {
+      out.configFile = takeValue();
+      continue;
+    }
+    if (name in extraFlags) {
+      const kind = extraFlags[name];
+      if (kind === "bool") out.extra[name] = inline === undefined ? true : inline !== "false";
+      else if (kind === "number") {
+        const raw = takeValue();
+        const n = Number(raw);
+        if (Number.isNaN(n)) throw new ConfigError(`${flag}: expected a number, got '${raw}'`);
+        out.extra[name] = n;
+      } else out.extra[name] = takeValue();
+      continue;
+    }
+    const negated = flag.startsWith("--no-") && fieldSpec(keyOf(flag.slice(5)))?.kind === "bool";
+    const key = negated ? keyOf(flag.slice(5)) : keyOf(flag);
+    if (!allowConfig || !fieldSpec(key)) throw new ConfigError(`unknown flag ${flag}${didYouMean(flag, known)}`);
+    let value: unknown;
+    if (negated) value = false;
+    else if (fieldSpec(key)!.kind === "bool" && inline === undefined) value = true;
+    else value = parseScalar(key, takeValue(), flag);
+    (out.overrides as Record<string, unknown>)[key] = checkValue(key, value, flag);
+  }
+  return out;
+}
+
+/** Reads a JSON config file: an object of config keys (unknown keys rejected, naming the file). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`--config ${path}: cannot read (${(e as Error).message})`);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`--config ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new ConfigError(`--config ${path}: expected a JSON object of config keys`);
+  for (const [k, v] of Object.entries(obj)) checkValue(k, v, path);
+  return obj as Record<string, unknown>;
+}
+
+/** Config file (if any), then flags, resolved with the defaults. */
+export function configFromArgs(parsed: ParsedArgs): TrainConfig {
+  const fromFile = parsed.configFile ? readConfigFile(parsed.configFile) : {};
+  return resolveConfig({ ...fromFile, ...parsed.overrides }, parsed.configFile ?? "flags");
+}
+
+/** One line per flag for --help: flag, default, help text. */
+export function flagHelp(): string {
+  return CONFIG_KEYS.map((k) => {
+    const s = fieldSpec(k)!;
+    const kind = Array.isArray(s.kind) ? (s.kind as string[]).join("|") : s.kind;
+    return `  ${flagOf(k).padEnd(36)} ${String(kind).padEnd(10)} ${s.help} [default: ${JSON.stringify(s.default)}]`;
+  }).join("\n");
+}
