@@ -24,8 +24,10 @@ export class FakeModel implements AnalysisModel {
   /** [d_model, vocab] */
   readonly W_U: Float32Array;
   readonly nCtx = 64;
-  /** Counts hook activations calls (tests of batching). */
+  /** Counts hookActivations calls (tests of batching). */
   calls = 0;
+  /** Test reference for steering: a [d_model] vector added to the hook activation on the CPU when set. */
+  offset: Float32Array | null = null;
 
   constructor(device: Device, opts: { d_model?: number; seed?: number } = {}) {
     this.device = device;
@@ -54,7 +56,7 @@ export class FakeModel implements AnalysisModel {
     const pos = ids[0]?.length ?? 0;
     const out = new Float32Array(ids.length * pos * D);
     ids.forEach((seq, b) => seq.forEach((id, p) => {
-      for (let d = 0; d < D; d++) out[(b * pos + p) * D + d] = this.W_E[id * D + d] + this.W_pos[p * D + d];
+      for (let d = 0; d < D; d++) out[(b * pos + p) * D + d] = this.W_E[id * D + d] + this.W_pos[p * D + d] + (this.offset?.[d] ?? 0);
     }));
     return out;
   }
