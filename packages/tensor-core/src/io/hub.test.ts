@@ -40,6 +40,7 @@ const FILES: Record<string, HubFile> = {
   "broken.bin": { body: bytes(20_000, 5), lfs: true, etag: sha256Hex("something else") },
   "sub/dir/notes.txt": { body: new TextEncoder().encode("nested file"), lfs: false },
   "secret.bin": { body: bytes(1000, 6), lfs: true, private: true },
+  "dead-cdn.bin": { body: bytes(10, 7), lfs: true },
 };
 
 interface Seen {
@@ -77,7 +78,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
   const common = { "X-Repo-Commit": COMMIT };
   if (f.lfs) {
-    res.writeHead(302, { ...common, Location: `/cdn/${m[2]}`, "X-Linked-Etag": `"${etagOf(m[2])}"`, "X-Linked-Size": String(f.body.length) }).end();
+    const cdnUrl = m[2] === "dead-cdn.bin" ? "http://127.0.0.1:1/cdn/dead" : `/cdn/${m[2]}`;
+    res.writeHead(302, { ...common, Location: cdnUrl, "X-Linked-Etag": `"${etagOf(m[2])}"`, "X-Linked-Size": String(f.body.length) }).end();
     return;
   }
   res.writeHead(200, { ...common, ETag: `"${etagOf(m[2])}"`, "Content-Length": String(f.body.length) });
@@ -210,6 +212,13 @@ describe("hubDownload", () => {
     const path = await hubDownload(REPO, "secret.bin", { ...opts(), token: "good-token" });
     expect(Uint8Array.from(readFileSync(path))).toEqual(FILES["secret.bin"].body);
     expect(seen.some((s) => s.auth === "Bearer good-token" && s.url.endsWith("secret.bin"))).toBe(true);
+  });
+
+  test("a CDN that refuses connections is a DownloadError naming the URL", async () => {
+    const err = await errorOf(hubDownload(REPO, "dead-cdn.bin", { ...opts(), retries: 0 }));
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.message).toContain("dead-cdn.bin");
+    expect(err.message).toContain("cannot reach");
   });
 
   test("nested file names keep their folders in the snapshot", async () => {

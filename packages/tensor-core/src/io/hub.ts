@@ -169,7 +169,13 @@ async function fetchResumable(ctx: Ctx, auth: Record<string, string>, partial: s
     }
     const headers: Record<string, string> = { "accept-encoding": "identity", ...auth };
     if (have > 0) headers.range = `bytes=${have}-`;
-    const res = await fetch(ctx.url, { headers });
+    let res: Response;
+    try {
+      res = await fetch(ctx.url, { headers });
+    } catch (e) {
+      if (attempt >= retries) throw new DownloadError(`hub: ${ctx.repoId}/${ctx.filename}: cannot fetch ${ctx.url} (${(e as Error).message}) after ${retries} retries; ${have} bytes kept in ${partial}`);
+      continue;
+    }
     if (res.status === 416 && have > 0) {
       rmSync(partial); // the server cannot serve our range: start again
       continue;
