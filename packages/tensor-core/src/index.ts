@@ -20,6 +20,9 @@ export {
   DownloadError,
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
+export { matmul, type MatmulOptions } from "./ops/matmul.ts";
+import * as cpu from "./cpu/index.ts";
+export { cpu };
 export {
   readSafetensors,
   writeSafetensors,

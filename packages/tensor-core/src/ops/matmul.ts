@@ -1,0 +1,84 @@
+// matmul: c = alpha * op(a) @ op(b) + bias, optionally accumulated into `out`, on the GPU (see matmul.wgsl).
+// a [M,K] (or [K,M] with transA), b [K,N] (or [N,K] with transB) -> [M,N]; batched a [batch,M,K] with
+// b [batch,K,N] or a shared b [K,N]. The CPU reference with the same signature is cpu/matmul.ts.
+import { params, type Device } from "../device.ts";
+import { LimitError, ShapeError } from "../errors.ts";
+import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { fmt } from "../shape.ts";
+import source from "./matmul.wgsl" with { type: "text" };
+import { matmulDims, type MatmulOptions } from "./matmul_shape.ts";
+
+export type { MatmulOptions } from "./matmul_shape.ts";
+
+/** Rows (TM) and columns (TN) of c per invocation, invocations per workgroup (WG, all along N). */
+interface Tiling {
+  TM: number;
+  TN: number;
+  WG: number;
+}
+
+const DEFAULT_TILING: Tiling = { TM: 8, TN: 1, WG: 64 };
+
+const kernels = new Map<string, { name: string; source: string }>();
+
+/** The kernel text for one tiling: TM and TN size private arrays, which WGSL overrides cannot do. */
+function kernelFor(t: Tiling): { name: string; source: string } {
+  const key = `${t.TM}x${t.TN}`;
+  let k = kernels.get(key);
+  if (!k) {
+    const text = source.replace(/const TM = \d+u;/, `const TM = ${t.TM}u;`).replace(/const TN = \d+u;/, `const TN = ${t.TN}u;`);
+    k = { name: `matmul_${key}`, source: text };
+    kernels.set(key, k);
+  }
+  return k;
+}
+
+const dummies = new WeakMap<Device, GPUBuffer>();
+
+/** A 16-byte buffer bound as `bias` when there is none (every declared binding must be bound). */
+function dummy(device: Device): GPUBuffer {
+  let d = dummies.get(device);
+  if (!d) {
+    d = device.pool.acquire(16, "matmul no-bias");
+    dummies.set(device, d);
+  }
+  return d;
+}
+
+/** c = alpha * op(a) @ op(b) (+ bias) (+ out when accumulate). Returns `out` or a new [batch?, M, N] tensor. */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor> & { tiling?: Tiling } = {}): Tensor<"f32"> {
+  const { transA = false, transB = false, bias, accumulate = false, alpha = 1, out, tiling = DEFAULT_TILING } = opts;
+  const present = [a, b, bias, out].filter((t): t is Tensor => t !== undefined);
+  const device = deviceOf("matmul", ...present);
+  checkDType("matmul", "a", a, "f32");
+  checkDType("matmul", "b", b, "f32");
+  if (bias) checkDType("matmul", "bias", bias, "f32");
+  const dims = matmulDims(a.shape, b.shape, transA, transB, bias?.shape);
+  if (accumulate && !out) throw new ShapeError(`matmul: accumulate needs out (a ${fmt(a.shape)}, b ${fmt(b.shape)})`);
+  const c = output("matmul", device, dims.outShape, "f32", out);
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  for (const [name, t] of [["a", a], ["b", b], ["out", c]] as const) {
+    if (t.byteLength > maxBinding) {
+      throw new LimitError(`matmul: ${name} ${fmt(t.shape)} is ${t.byteLength} bytes, over maxStorageBufferBindingSize ${maxBinding} on ${device.describe()}`);
+    }
+  }
+  let { batch, M } = dims;
+  const { K, N } = dims;
+  if (dims.sharedB && !transA) {
+    M *= batch; // [batch, M, K] @ [K, N] is one [batch*M, K] @ [K, N]
+    batch = 1;
+  }
+  if (batch * M * N === 0) return c;
+  const { TM, TN, WG } = tiling;
+  const gx = Math.ceil(N / (WG * TN));
+  const gy = Math.ceil(M / TM);
+  const max = device.limits.maxComputeWorkgroupsPerDimension;
+  if (gx > max || gy > max || batch > max) throw new LimitError(`matmul: grid ${gx}x${gy}x${batch} for ${fmt(dims.outShape)} exceeds ${max} per dimension`);
+  device.run(kernelFor(tiling), {
+    buffers: [a.buffer, b.buffer, bias ? bias.buffer : dummy(device), c.buffer],
+    params: params(M, N, K, M * K, dims.sharedB ? 0 : K * N, M * N, { f32: alpha }, 0),
+    workgroups: [gx, gy, batch],
+    overrides: { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, HAS_BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0, WG },
+  });
+  return c;
+}
