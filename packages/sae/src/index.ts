@@ -28,5 +28,7 @@ export {
 } from "./analysis/logits.ts";
 export { ablateFeatures, ablatedActivation, nextTokenLosses, type AblationResult } from "./analysis/ablate.ts";
 export { checkFeatureIndices, checkSteerFeatures } from "./analysis/checks.ts";
+export { steerGenerate, steeringVector, addVectorHook, type SteerOptions, type SteerResult } from "./analysis/steer.ts";
+export { asAnalysisModel, asAnalysisSae, type HookedTransformerLike, type SaeLike } from "./analysis/adapter.ts";
 export { neuronpediaUrl, resJbNeuronpediaId, NEURONPEDIA_BASE } from "./analysis/neuronpedia.ts";
 export { FakeModel, FakeSae, FAKE_HOOK, sampleToken } from "./analysis/fakes.ts";

@@ -47,3 +47,27 @@ describe("ablation", () => {
     assertClose("ce", l, [-Math.log(3 / 4), Math.log(2)], 1e-6, 1e-6);
   });
 });
+
+describe("steering", () => {
+  test("steered = generating with sum strength * W_dec[i] added on the CPU; unsteered = no hook; same seed", async () => {
+    const { steerGenerate, steeringVector } = await import("./steer.ts");
+    const feats = [{ index: 2, strength: 4 }, { index: 5, strength: -2.5 }];
+    const { d_in, d_sae } = sae.cfg;
+    const vec = steeringVector({ shape: [d_sae, d_in], dtype: "f32", data: sae.W_dec_host }, feats);
+    const want = new Float32Array(d_in);
+    for (const f of feats) for (let d = 0; d < d_in; d++) want[d] += f.strength * sae.W_dec_host[f.index * d_in + d];
+    assertClose("steering vector", vec, want, 1e-6, 1e-6);
+    for (const temperature of [0, 1.2]) {
+      const opts = { maxNewTokens: 8, temperature, seed: 7 };
+      const r = await steerGenerate(model, sae, "the dog ran to", feats, opts);
+      expect(r.unsteered).toBe(await model.generate("the dog ran to", opts));
+      model.offset = vec;
+      const steeredRef = await model.generate("the dog ran to", opts);
+      model.offset = null;
+      expect(r.steered).toBe(steeredRef);
+      expect(r.steered).not.toBe(r.unsteered);
+    }
+    await expect(steerGenerate(model, sae, "the", [{ index: 99, strength: 1 }], { maxNewTokens: 2, temperature: 0, seed: 0 })).rejects.toThrow(/features\[0\]\.index/);
+    await expect(steerGenerate(model, sae, "the", [{ index: 1, strength: NaN }], { maxNewTokens: 2, temperature: 0, seed: 0 })).rejects.toThrow(/features\[0\]\.strength/);
+  });
+});

@@ -1,0 +1,71 @@
+// Steering: generate with strength * W_dec[i] (summed over the chosen features) added to the activation at the
+// SAE's hook, at every position, next to an unsteered completion drawn with the same seed.
+import { ShapeError, Tensor, matmul, type HostTensor } from "@sae/tensor-core";
+import { checkSteerFeatures } from "./checks.ts";
+import { hostDecoder } from "./logits.ts";
+import type { ActivationHook, AnalysisModel, AnalysisSae, SteerFeature } from "./types.ts";
+
+/** sum_j strength_j * W_dec[index_j], [d_in]. */
+export function steeringVector(W_dec: HostTensor, features: readonly SteerFeature[]): Float32Array {
+  const [d_sae, d_in] = W_dec.shape;
+  checkSteerFeatures(d_sae, features);
+  const v = new Float64Array(d_in);
+  for (const { index, strength } of features) for (let d = 0; d < d_in; d++) v[d] += strength * W_dec.data[index * d_in + d];
+  return Float32Array.from(v);
+}
+
+/** The [n, n] identity on the vector's device. */
+function identity(vec: Tensor): Tensor {
+  const n = vec.size;
+  const eye = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  return Tensor.from(vec.device, [n, n], eye, "identity");
+}
+
+/**
+ * A hook adding `vec` [d_in] to every position of an activation [..., d_in], computed as act @ I + vec with
+ * matmul's fused bias (exact in f32: x * 1 plus zeros rounds to x). dispose() frees the identity.
+ */
+export function addVectorHook(vec: Tensor): { hook: ActivationHook; dispose: () => void } {
+  const d_in = vec.size;
+  const eye = identity(vec);
+  const hook = (act: Tensor): Tensor => {
+    if (act.shape[act.shape.length - 1] !== d_in) throw new ShapeError(`steering vector [${d_in}] does not fit activation [${act.shape.join(", ")}]`);
+    const rows = act.size / d_in;
+    const out = Tensor.empty(act.device, act.shape, "f32", "steered activation"); // [..., d_in]
+    matmul(act.reshape([rows, d_in]), eye, { bias: vec, out: out.reshape([rows, d_in]) });
+    return out;
+  };
+  return { hook, dispose: () => eye.dispose() };
+}
+
+export interface SteerOptions {
+  maxNewTokens: number;
+  temperature: number;
+  topK?: number;
+  seed: number;
+}
+
+export interface SteerResult {
+  prompt: string;
+  features: SteerFeature[];
+  steered: string;
+  unsteered: string;
+}
+
+/** Steered and unsteered completions of `prompt` with the same sampling seed. */
+export async function steerGenerate(model: AnalysisModel, sae: AnalysisSae, prompt: string, features: readonly SteerFeature[], opts: SteerOptions): Promise<SteerResult> {
+  checkSteerFeatures(sae.cfg.d_sae, features);
+  const vec = steeringVector(await hostDecoder(sae), features);
+  const vecTensor = Tensor.from(sae.W_dec.device, [vec.length], vec, "steering vector");
+  const steer = addVectorHook(vecTensor);
+  try {
+    const sample = { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topK: opts.topK, seed: opts.seed };
+    const unsteered = await model.generate(prompt, sample);
+    const steered = await model.generate(prompt, { ...sample, hooks: { [sae.cfg.hook_name]: steer.hook } });
+    return { prompt, features: features.map((f) => ({ index: f.index, strength: f.strength })), steered, unsteered };
+  } finally {
+    steer.dispose();
+    vecTensor.dispose();
+  }
+}

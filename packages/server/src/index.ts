@@ -1,0 +1,7 @@
+// @sae/server public surface: the Hono app (createApp), its limits, the GPU queue and the Bun listener helper.
+export { createApp, type AppOptions } from "./app.ts";
+export { SERVER_LIMITS, REQUEST_DEFAULTS, type ServerLimits } from "./limits.ts";
+export { GpuQueue, QueueFullError, type QueueStats } from "./queue.ts";
+export { HttpError, toHttp, type ErrorBody } from "./http_error.ts";
+export { listen, type Listening } from "./listen.ts";
+export { PAGE_HTML } from "./page.ts";

@@ -1,0 +1,86 @@
+// The /v1 route handlers: encode (top features per token), steer (steered + unsteered completions) and
+// features (stored analysis of one feature, or its logit effects computed on the fly when no file is loaded).
+// Every GPU-touching handler runs inside the FIFO queue.
+import {
+  featureLogitEffects,
+  hostDecoder,
+  neuronpediaUrl,
+  steerGenerate,
+  topFeaturesPerToken,
+  type ActivationExample,
+  type AnalysisModel,
+  type AnalysisSae,
+  type FeatureSource,
+  type QuantileBucket,
+} from "@sae/core";
+import type { HostTensor } from "@sae/tensor-core";
+import type { Context } from "hono";
+import type { ServerLimits } from "./limits.ts";
+import { REQUEST_DEFAULTS } from "./limits.ts";
+import type { GpuQueue } from "./queue.ts";
+import { featureIndex, integer, number, objectBody, steerFeatures, text } from "./validate.ts";
+
+export interface RouteDeps {
+  model: AnalysisModel;
+  sae: AnalysisSae;
+  features?: FeatureSource;
+  limits: ServerLimits;
+  queue: GpuQueue;
+}
+
+export function encodeRoute(d: RouteDeps) {
+  return async (c: Context) => {
+    const body = objectBody(await c.req.text(), ["text", "top"]);
+    const t = text(body.text, "text", d.limits.maxPromptChars);
+    const top = integer(body.top ?? REQUEST_DEFAULTS.top, "top", 1, d.limits.maxTop);
+    const r = await d.queue.run(() => topFeaturesPerToken(d.model, d.sae, t, { top }));
+    return c.json({ tokens: r.tokens, ids: r.ids, features: r.features });
+  };
+}
+
+export function steerRoute(d: RouteDeps) {
+  return async (c: Context) => {
+    const body = objectBody(await c.req.text(), ["prompt", "features", "max_new_tokens", "temperature", "seed", "top_k"]);
+    const prompt = text(body.prompt, "prompt", d.limits.maxPromptChars);
+    const features = steerFeatures(body, d.sae.cfg.d_sae, d.limits);
+    const maxNewTokens = integer(body.max_new_tokens ?? REQUEST_DEFAULTS.max_new_tokens, "max_new_tokens", 1, d.limits.maxNewTokens);
+    const temperature = number(body.temperature ?? REQUEST_DEFAULTS.temperature, "temperature", 0, d.limits.maxTemperature);
+    const seed = integer(body.seed ?? REQUEST_DEFAULTS.seed, "seed", 0, 2 ** 32 - 1);
+    const topK = body.top_k === undefined ? undefined : integer(body.top_k, "top_k", 1, d.model.vocabSize);
+    const r = await d.queue.run(() => steerGenerate(d.model, d.sae, prompt, features, { maxNewTokens, temperature, topK, seed }));
+    return c.json({ prompt, features: r.features, steered: r.steered, unsteered: r.unsteered, max_new_tokens: maxNewTokens, temperature, seed });
+  };
+}
+
+function withStrings(vocab: readonly string[]) {
+  const ex = (e: ActivationExample) => ({ ...e, str_tokens: e.tokens.map((t) => vocab[t] ?? `<${t}>`) });
+  return {
+    examples: (es: ActivationExample[]) => es.map(ex),
+    buckets: (bs: QuantileBucket[]) => bs.map((b) => ({ ...b, examples: b.examples.map(ex) })),
+  };
+}
+
+export function featureRoute(d: RouteDeps) {
+  let W_U: Promise<HostTensor> | null = null;
+  const npId = d.sae.cfg.neuronpedia_id ?? null;
+  return async (c: Context) => {
+    const index = featureIndex(c.req.param("index"), "index", d.sae.cfg.d_sae);
+    const base = {
+      index,
+      d_sae: d.sae.cfg.d_sae,
+      hook_name: d.sae.cfg.hook_name,
+      neuronpedia: npId ? neuronpediaUrl(npId, index) : null,
+    };
+    if (d.features) {
+      const r = await d.features.get(index);
+      const s = withStrings(d.features.vocab);
+      return c.json({ ...base, stored: true, ...r, top: s.examples(r.top), buckets: s.buckets(r.buckets), neuronpedia: base.neuronpedia ?? r.neuronpedia });
+    }
+    const logits = await d.queue.run(async () => {
+      W_U ??= d.model.unembedding();
+      const [eff] = featureLogitEffects(await hostDecoder(d.sae), await W_U, [index], 10, (ids) => d.model.idsToStrings(ids));
+      return { promoted: eff.promoted, suppressed: eff.suppressed };
+    });
+    return c.json({ ...base, stored: false, density: null, nActive: null, maxAct: null, meanAct: null, top: [], buckets: [], histogram: null, logits });
+  };
+}
