@@ -37,8 +37,14 @@ async function dawnGpu(backend: string): Promise<GpuLike> {
   if (g.process?.env && !g.process.env.XDG_RUNTIME_DIR) g.process.env.XDG_RUNTIME_DIR = "/tmp";
   const mod = (await import("webgpu")) as unknown as { create(o: string[]): GpuLike; globals: object };
   Object.assign(globalThis, mod.globals);
-  return mod.create(backend === "vulkan" ? [] : [`backend=${backend}`]);
+  const gpu = mod.create(backend === "vulkan" ? [] : [`backend=${backend}`]);
+  instances.push(gpu);
+  return gpu;
 }
+
+// Dawn's instances, held for the life of the process: nothing else in JS references one after requestAdapter, and
+// when Bun's GC collected it, Dawn's event polling (mapAsync) crashed in InstanceBase::ProcessEvents.
+const instances: GpuLike[] = [];
 
 export async function acquireAdapter(opts: AcquireOptions = {}): Promise<{ adapter: GPUAdapter; backend: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
