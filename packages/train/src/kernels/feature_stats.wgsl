@@ -1,0 +1,21 @@
+// train_feature_stats: per latent i over f [batch, d_sae]: fired = any_b f[b, i] > 0;
+//   since_fired[i] = fired ? 0 : since_fired[i] + 1   (SAELens n_forward_passes_since_fired)
+//   act_freq[i] += #{b : f[b, i] > 0}                  (SAELens act_freq_scores, reset each sampling window)
+// One invocation per latent; consecutive lanes read consecutive latents of a row.
+struct Params { batch: u32, d_sae: u32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> f: array<f32>;
+@group(0) @binding(2) var<storage, read_write> since_fired: array<f32>;
+@group(0) @binding(3) var<storage, read_write> act_freq: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= p.d_sae) { return; }
+  var count = 0.0;
+  for (var b = 0u; b < p.batch; b++) {
+    if (f[b * p.d_sae + i] > 0.0) { count += 1.0; }
+  }
+  if (count > 0.0) { since_fired[i] = 0.0; } else { since_fired[i] = since_fired[i] + 1.0; }
+  act_freq[i] = act_freq[i] + count;
+}

@@ -1,0 +1,82 @@
+// Adapters between @sae/transformer's HookedTransformer and training/evaluation: activations at one hook (the pass
+// stops after the hook's layer), logits with the SAE spliced in at the hook, and logits with the hook zero-ablated.
+// The SAE side is any function from [n, d_in] to [n, d_in] so this file does not depend on @sae/core.
+import { fill, Tensor } from "@sae/tensor-core";
+import { hookLayer, type HookedTransformer, type TokenBatch } from "@sae/transformer";
+import type { HookActivations } from "./store/producers.ts";
+
+function batchOf(tokens: Int32Array, batch: number, pos: number): TokenBatch {
+  return { ids: tokens, mask: new Int32Array(batch * pos).fill(1), batch, pos };
+}
+
+/** Throws the transformer's UnknownHookError (listing the valid names) when the model lacks the hook. */
+export function checkHook(model: HookedTransformer, hookName: string): number {
+  return hookLayer(hookName, model.cfg.nLayers);
+}
+
+/** Activations at `hookName` as [batch * pos, d] tensors or host arrays. */
+export class ModelHook implements HookActivations {
+  readonly model: HookedTransformer;
+  readonly hookName: string;
+  dIn: number;
+
+  constructor(model: HookedTransformer, hookName: string, dIn: number) {
+    checkHook(model, hookName);
+    this.model = model;
+    this.hookName = hookName;
+    this.dIn = dIn;
+  }
+
+  /** Builds the adapter and finds the hook's width by running two tokens through the model. */
+  static async create(model: HookedTransformer, hookName: string): Promise<ModelHook> {
+    const h = new ModelHook(model, hookName, 0);
+    const t = await h.tensor(new Int32Array([model.cfg.bosTokenId, model.cfg.bosTokenId]), 1, 2);
+    h.dIn = t.size / 2;
+    t.dispose();
+    return h;
+  }
+
+  /** [batch * pos, d_in] on the device; the caller disposes it. */
+  async tensor(tokens: Int32Array, batch: number, pos: number): Promise<Tensor> {
+    const r = await this.model.runWithCache(batchOf(tokens, batch, pos), { names: [this.hookName] });
+    const act = r.cache[this.hookName];
+    r.logits?.dispose();
+    return act;
+  }
+
+  async run(tokens: Int32Array, batch: number, pos: number): Promise<Float32Array> {
+    const t = await this.tensor(tokens, batch, pos);
+    const out = (await t.read()) as Float32Array;
+    t.dispose();
+    return out;
+  }
+
+  /** Clean logits [batch, pos, vocab]. */
+  async logits(tokens: Int32Array, batch: number, pos: number): Promise<Float32Array> {
+    const t = await this.model.forward(batchOf(tokens, batch, pos));
+    const out = (await t.read()) as Float32Array;
+    t.dispose();
+    return out;
+  }
+
+  /** Logits with the activation at the hook replaced by replace(act [batch * pos, d_in]) or by zeros. */
+  async logitsWith(tokens: Int32Array, batch: number, pos: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
+    const made: Tensor[] = [];
+    const hook = async (act: Tensor): Promise<Tensor> => {
+      if (replace === "zero") {
+        const z = Tensor.empty(act.device, act.shape, "f32", "zero ablation");
+        fill(z, 0);
+        return z;
+      }
+      const flat = act.reshape([act.size / this.dIn, this.dIn]);
+      const out = await replace(flat);
+      made.push(out);
+      return out.reshape(act.shape);
+    };
+    const t = await this.model.runWithHooks(batchOf(tokens, batch, pos), { [this.hookName]: hook });
+    const out = (await t.read()) as Float32Array;
+    t.dispose();
+    for (const m of made) m.dispose();
+    return out;
+  }
+}

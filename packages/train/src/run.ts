@@ -1,0 +1,217 @@
+// trainSae: one training run end to end. Loads the model (bundled tiny-Shakespeare or a GPT-2 folder), checks the
+// hook, builds the dataset -> prompts -> activation store (or the activation cache), creates or resumes the SAE,
+// runs the Trainer for the token budget with metrics JSONL, a progress callback, intermediate checkpoints and a
+// cooperative stop (SIGINT is wired by the CLI), then writes the final checkpoint, evaluates on held-out prompts
+// and renders report.html. A NaN loss throws DivergedError naming the last good checkpoint (none is written).
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { getDevice, type Device } from "@sae/tensor-core";
+import { bundledModelDir, loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
+import { geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
+import { latestCheckpoint, readState, restoreTrainer, writeCheckpoint } from "./checkpoint.ts";
+import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
+import { PromptStream } from "./data/prompts.ts";
+import { openDataset } from "./data/sources.ts";
+import { ConfigError, DivergedError } from "./errors.ts";
+import { evaluateSae, type EvalResult } from "./eval/evaluate.ts";
+import { JsonlLogger, type MetricsLogger } from "./logger.ts";
+import { ModelHook } from "./model-hooks.ts";
+import { renderReport } from "./report/html.ts";
+import { loadSae, saveSae } from "./sae-io.ts";
+import { ActivationCacheReader, ActivationCacheWriter, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
+import { ActivationStore } from "./store/activation-store.ts";
+import { CacheProducer, ModelProducer, type BlockProducer } from "./store/producers.ts";
+import { Trainer, type StepMetrics } from "./trainer.ts";
+
+export interface TrainRunOptions {
+  device?: Device;
+  /** Called at every metrics readback (progress bars). */
+  onMetrics?: (m: StepMetrics, total: { steps: number; tokens: number }) => void;
+  /** Extra trackers (wandb-like); the JSONL logger always runs. */
+  loggers?: MetricsLogger[];
+  /** Set `requested` to stop after the current step; a checkpoint is written and the run returns. */
+  stop?: { requested: boolean };
+  log?: (line: string) => void;
+}
+
+export interface TrainRunResult {
+  runDir: string;
+  checkpoint: string;
+  steps: number;
+  tokens: number;
+  interrupted: boolean;
+  evaluation: EvalResult | null;
+  metricsPath: string;
+  reportPath: string | null;
+  seconds: number;
+}
+
+export async function loadModel(name: string): Promise<HookedTransformer> {
+  if (name === "tiny-shakespeare") return loadBundled();
+  if (existsSync(name)) return loadGpt2(name);
+  throw new ConfigError(`model_name '${name}': not 'tiny-shakespeare' and not a GPT-2 checkpoint folder`);
+}
+
+export function runDirOf(cfg: TrainConfig): string {
+  const name = cfg.run_name ?? `${cfg.architecture}-${cfg.hook_name}-${cfg.d_sae ?? "auto"}-s${cfg.seed}`;
+  return join(cfg.checkpoint_path, name);
+}
+
+/** Keys that may differ between the run that wrote a checkpoint and the resumed run. */
+const RESUME_FREE = new Set(["resume", "training_tokens", "n_checkpoints", "html_report", "n_eval_batches", "eval_batch_size_prompts", "wandb_log_frequency", "eval_every_n_wandb_logs"]);
+
+export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Promise<TrainRunResult> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
+  const cfg: TrainConfig = { ...cfgIn };
+  const device = o.device ?? (await getDevice());
+  const model = await loadModel(cfg.model_name);
+  const hook = await ModelHook.create(model, cfg.hook_name);
+  completeDims(cfg, hook.dIn);
+  if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
+  const bos = model.cfg.bosTokenId;
+  const tokenizer = { encode: (s: string) => model.tokenizer!.encode(s), bosTokenId: bos };
+  const excludeIds = cfg.exclude_special_tokens ? [bos] : [];
+  const source = openDataset(cfg.dataset_path, { tokenizer, isTokenized: cfg.is_dataset_tokenized, textField: cfg.dataset_text_field, bundled: (n) => {
+    if (n !== "tiny-shakespeare") throw new ConfigError(`dataset_path 'bundled:${n}': the only bundled dataset is 'bundled:tiny-shakespeare'`);
+    return join(bundledModelDir(), "input.txt");
+  } });
+  const prompts = new PromptStream(source, {
+    contextSize: cfg.context_size,
+    prependBos: cfg.prepend_bos,
+    bosTokenId: bos,
+    holdoutPrompts: cfg.eval_holdout_prompts,
+    separateDocs: cfg.dataset_path.toLowerCase().endsWith(".jsonl"),
+    minTrainPrompts: Math.max(cfg.store_batch_size_prompts, Math.ceil(cfg.train_batch_size_tokens / cfg.context_size)),
+  });
+  const runDir = runDirOf(cfg);
+  const resumeFrom = cfg.resume ? latestCheckpoint(runDir) : null;
+  if (cfg.resume && !resumeFrom) throw new ConfigError(`--resume: no checkpoint with trainer state under ${runDir}`);
+  const state = resumeFrom ? readState(resumeFrom) : null;
+  if (state) {
+    const diff = Object.keys(cfg).filter((k) => !RESUME_FREE.has(k) && JSON.stringify((state.config as Record<string, unknown>)[k]) !== JSON.stringify((cfg as Record<string, unknown>)[k]));
+    if (diff.length) throw new ConfigError(`--resume: ${resumeFrom} was trained with different ${diff.map((k) => `${k} (${JSON.stringify((state.config as Record<string, unknown>)[k])} there, ${JSON.stringify((cfg as Record<string, unknown>)[k])} now)`).join(", ")}`);
+  }
+
+  // activations: model or cache
+  const cacheHeader: ActivationCacheHeader = { model_name: cfg.model_name, hook_name: cfg.hook_name, d_in: cfg.d_in!, context_size: cfg.context_size, dtype: cfg.cached_activations_dtype, prepend_bos: cfg.prepend_bos, dataset_path: cfg.dataset_path };
+  let writer: ActivationCacheWriter | undefined;
+  let producer: BlockProducer;
+  const maxRows = cfg.store_batch_size_prompts * cfg.context_size;
+  if (cfg.use_cached_activations && cacheMatches(cfg.cached_activations_path!, cacheHeader)) {
+    producer = new CacheProducer(new ActivationCacheReader(cfg.cached_activations_path!), maxRows);
+    log(`reading activations from ${cfg.cached_activations_path}`);
+  } else {
+    if (cfg.use_cached_activations && !state) writer = new ActivationCacheWriter(cfg.cached_activations_path!, cacheHeader);
+    producer = new ModelProducer(hook, prompts, { contextSize: cfg.context_size, storeBatchPrompts: cfg.store_batch_size_prompts, excludeIds, cacheWriter: writer });
+  }
+  const store = new ActivationStore(producer, { trainBatchTokens: cfg.train_batch_size_tokens, capacity: cfg.n_batches_in_buffer * maxRows, seed: cfg.seed, normalize: cfg.normalize_activations });
+
+  // the SAE
+  const saeFields = {
+    architecture: cfg.architecture,
+    d_in: cfg.d_in!,
+    d_sae: cfg.d_sae!,
+    k: cfg.architecture === "topk" || cfg.architecture === "batchtopk" ? cfg.k : null,
+    apply_b_dec_to_input: cfg.apply_b_dec_to_input,
+    model_name: cfg.model_name,
+    hook_name: cfg.hook_name,
+    hook_layer: cfg.hook_layer,
+    context_size: cfg.context_size,
+    prepend_bos: cfg.prepend_bos,
+    dataset_path: cfg.dataset_path,
+    l1_coefficient: cfg.l1_coefficient,
+    aux_loss_coefficient: cfg.aux_loss_coefficient,
+    jumprelu_bandwidth: cfg.jumprelu_bandwidth,
+    jumprelu_init_threshold: cfg.jumprelu_init_threshold,
+    decoder_init_norm: cfg.decoder_heuristic_init ? cfg.decoder_heuristic_init_norm : 1,
+    normalize_sae_decoder: cfg.normalize_sae_decoder,
+  };
+  let sae: Sae;
+  if (state) {
+    sae = loadSae(device, state.dir);
+    store.restore(state.store);
+  } else {
+    sae = Sae.fromHost(device, makeConfig(saeFields), await initialParams(device, saeFields, cfg, store));
+  }
+  const steps = totalSteps(cfg);
+  const trainer = new Trainer({ cfg, device, sae, totalSteps: steps });
+  if (state) await restoreTrainer(trainer, state);
+
+  const metricsPath = join(runDir, "metrics.jsonl");
+  const loggers: MetricsLogger[] = [new JsonlLogger(metricsPath, !!state), ...(o.loggers ?? [])];
+  for (const l of loggers) await l.init?.(cfg as unknown as Record<string, unknown>);
+  const history: StepMetrics[] = [];
+  const heldOut = prompts.holdout();
+  const evalBatch = cfg.eval_batch_size_prompts ?? cfg.store_batch_size_prompts;
+  const ckptEvery = cfg.n_checkpoints > 0 ? Math.floor(steps / (cfg.n_checkpoints + 1)) : 0;
+  let lastGood: string | null = resumeFrom;
+  let logs = 0;
+  const checkpoint = async (name: string) => {
+    const dir = await writeCheckpoint(runDir, name, { trainer, store: store.state(), cfg, saveSae });
+    lastGood = dir;
+    return dir;
+  };
+  try {
+    while (trainer.step < steps && !o.stop?.requested) {
+      const m = await trainer.trainStep(await store.nextBatch());
+      if (m) {
+        history.push(m);
+        for (const l of loggers) await l.log({ type: "step", ...m }, m.step);
+        o.onMetrics?.(m, { steps, tokens: steps * cfg.train_batch_size_tokens });
+        if (++logs % cfg.eval_every_n_wandb_logs === 0 && heldOut.length > 0) {
+          const q = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold, reconstructionOnly: true });
+          for (const l of loggers) await l.log({ type: "eval", quick: true, mse: q.mse, explained_variance: q.explained_variance, l0: q.l0 }, m.step);
+        }
+      }
+      if (ckptEvery > 0 && trainer.step % ckptEvery === 0 && trainer.step < steps) {
+        await trainer.checkFinite();
+        await checkpoint(String(trainer.tokensSeen));
+      }
+    }
+  } catch (e) {
+    if (e instanceof DivergedError) {
+      throw new DivergedError(e.step, `training diverged: ${e.message}. ${lastGood ? `The last good checkpoint is ${lastGood}` : "No checkpoint was written"}; nothing was saved for this step.`);
+    }
+    throw e;
+  }
+  const interrupted = trainer.step < steps;
+  await trainer.checkFinite();
+  await trainer.finishWindow();
+  const ckpt = await checkpoint(interrupted ? `interrupted_${trainer.tokensSeen}` : `final_${trainer.tokensSeen}`);
+  if (writer) {
+    if (interrupted) writer.abort();
+    else writer.finish();
+  }
+  let evaluation: EvalResult | null = null;
+  if (store.scaleFactor !== 1) sae.activationScale = store.scaleFactor; // eval sees raw activations
+  if (!interrupted && heldOut.length > 0) {
+    evaluation = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, cfg.n_eval_batches * evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold });
+    const { density_histogram, ...scalars } = evaluation;
+    for (const l of loggers) await l.log({ type: "eval", ...scalars, density_histogram }, trainer.step);
+  }
+  for (const l of loggers) await l.finish?.();
+  const seconds = (performance.now() - t0) / 1000;
+  let reportPath: string | null = null;
+  if (cfg.html_report) {
+    reportPath = join(runDir, "report.html");
+    writeFileSync(reportPath, renderReport({ title: `SAE training: ${cfg.architecture} on ${cfg.model_name} ${cfg.hook_name}`, config: cfg as unknown as Record<string, unknown>, steps: history, evaluation, checkpoint: ckpt, device: device.describe(), seconds }));
+  }
+  const result = { runDir, checkpoint: ckpt, steps: trainer.step, tokens: trainer.tokensSeen, interrupted, evaluation, metricsPath, reportPath, seconds };
+  trainer.dispose();
+  store.close();
+  return result;
+}
+
+/** Host init from @sae/core (seeded) with b_dec from the first buffer (mean or geometric median) when asked. */
+async function initialParams(device: Device, fields: Parameters<typeof makeConfig>[0], cfg: TrainConfig, store: ActivationStore): Promise<Record<string, Float32Array>> {
+  const probe = Sae.create(device, fields, cfg.seed);
+  const host = await probe.toHost();
+  probe.dispose();
+  if (cfg.b_dec_init_method !== "zeros") {
+    const rows = await store.peek(Math.min(4096, cfg.n_batches_in_buffer * cfg.store_batch_size_prompts * cfg.context_size));
+    const scaled = store.scaleFactor === 1 ? rows : rows.map((v) => v * store.scaleFactor);
+    host.b_dec = cfg.b_dec_init_method === "mean" ? meanOf(scaled, cfg.d_in!) : geometricMedian(scaled, cfg.d_in!);
+  }
+  return host;
+}

@@ -1,0 +1,184 @@
+// The training loop for every architecture: one step = upload the batch into a reused tensor, the architecture's
+// trainForward/backward (@sae/core contract), firing statistics on the GPU, global-norm gradient clipping fused
+// into Adam (no readback), optional decoder renormalisation. Metrics (loss terms, L0, dead latents) are read back
+// only every `logEvery` steps; that readback also refreshes the dead mask the TopK aux loss uses and checks for
+// NaN. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints files, CLI.
+import { saeDot, Tensor, type Device } from "@sae/tensor-core";
+import type { Sae, SaeParams } from "@sae/core";
+import type { TrainConfig } from "./config.ts";
+import { DivergedError } from "./errors.ts";
+import { clippedAdam, featureStats, sumSquaresInto } from "./kernels/index.ts";
+import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
+
+export interface StepMetrics {
+  step: number; // steps done
+  tokens: number; // training tokens seen
+  lr: number;
+  l1_coefficient: number;
+  loss: number;
+  losses: Record<string, number>;
+  l0: number;
+  dead_features: number;
+  dead_fraction: number;
+}
+
+export interface TrainerOptions {
+  cfg: TrainConfig;
+  device: Device;
+  sae: Sae;
+  totalSteps: number;
+  /** Read back metrics (and refresh the dead mask) every this many steps; default cfg.wandb_log_frequency. */
+  logEvery?: number;
+}
+
+/** Optimiser and statistics state that must survive a resume (besides parameters and the store). */
+export interface TrainerTensors {
+  m: SaeParams;
+  v: SaeParams;
+  sinceFired: Tensor; // [d_sae]
+  actFreq: Tensor; // [d_sae]
+}
+
+export class Trainer {
+  readonly cfg: TrainConfig;
+  readonly device: Device;
+  readonly sae: Sae;
+  readonly totalSteps: number;
+  readonly logEvery: number;
+  readonly state: TrainerTensors;
+  /** Steps done. */
+  step = 0;
+  /** Tokens seen in the current feature-sampling window. */
+  windowTokens = 0;
+  /** log10 feature density of the last full sampling window (or the current one, after finishWindow). */
+  logSparsity: Float32Array;
+  deadMask: Float32Array; // [d_sae] CPU copy used by the aux-k loss
+  private readonly x: Tensor; // [batch, d_in]
+  private readonly norms: Tensor; // [n_params]
+  private readonly names: string[];
+  private readonly schedule: LrSchedule;
+
+  constructor(o: TrainerOptions) {
+    this.cfg = o.cfg;
+    this.device = o.device;
+    this.sae = o.sae;
+    this.totalSteps = o.totalSteps;
+    this.logEvery = o.logEvery ?? o.cfg.wandb_log_frequency;
+    const dSae = o.sae.cfg.d_sae;
+    this.names = Object.keys(o.sae.params).sort();
+    const zerosLike = (t: Tensor, label: string) => Tensor.zeros(o.device, t.shape, "f32", label);
+    this.state = {
+      m: Object.fromEntries(this.names.map((n) => [n, zerosLike(o.sae.params[n], `adam m ${n}`)])),
+      v: Object.fromEntries(this.names.map((n) => [n, zerosLike(o.sae.params[n], `adam v ${n}`)])),
+      sinceFired: Tensor.zeros(o.device, [dSae], "f32", "since fired"),
+      actFreq: Tensor.zeros(o.device, [dSae], "f32", "act freq"),
+    };
+    this.x = Tensor.empty(o.device, [o.cfg.train_batch_size_tokens, o.sae.cfg.d_in], "f32", "train batch");
+    this.norms = Tensor.zeros(o.device, [this.names.length], "f32", "grad norms");
+    this.logSparsity = new Float32Array(dSae).fill(-10);
+    this.deadMask = new Float32Array(dSae);
+    this.schedule = {
+      lr: o.cfg.lr,
+      scheduler: o.cfg.lr_scheduler_name,
+      warmUpSteps: o.cfg.lr_warm_up_steps,
+      decaySteps: o.cfg.lr_decay_steps,
+      totalSteps: o.totalSteps,
+      lrEnd: o.cfg.lr_end,
+      restartCycles: o.cfg.n_restart_cycles,
+    };
+  }
+
+  get tokensSeen(): number {
+    return this.step * this.cfg.train_batch_size_tokens;
+  }
+
+  lrAt(step: number): number {
+    return lrAt(this.schedule, step);
+  }
+
+  /**
+   * One optimisation step on `batch` [train_batch_size_tokens * d_in]. Returns metrics when this step is a
+   * readback step (every logEvery steps, and the last), else null.
+   */
+  async trainStep(batch: Float32Array, forceMetrics = false): Promise<StepMetrics | null> {
+    const c = this.cfg;
+    const s = this.step;
+    const lr = this.lrAt(s);
+    const l1 = l1CoefficientAt(c.l1_coefficient, c.l1_warm_up_steps, s);
+    this.x.write(batch);
+    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1 });
+    const f = out.featureActs;
+    featureStats(f, this.state.sinceFired, this.state.actFreq);
+    const grads = this.sae.backward();
+    this.names.forEach((n, i) => sumSquaresInto(grads[n], this.norms, i));
+    this.names.forEach((n) => {
+      clippedAdam(this.sae.params[n], grads[n], this.state.m[n], this.state.v[n], this.norms, {
+        lr,
+        beta1: c.adam_beta1,
+        beta2: c.adam_beta2,
+        eps: c.adam_eps,
+        step: s + 1,
+        maxNorm: c.max_grad_norm,
+        nSlots: this.names.length,
+      });
+    });
+    if (c.normalize_sae_decoder) this.sae.normalizeDecoder();
+    this.step++;
+    this.windowTokens += this.x.shape[0];
+    let metrics: StepMetrics | null = null;
+    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) metrics = await this.readMetrics(out.loss, out.losses, f, lr, l1);
+    for (const g of Object.values(grads)) g.dispose();
+    this.sae.releaseStep();
+    if (this.step % this.cfg.feature_sampling_window === 0) await this.finishWindow();
+    return metrics;
+  }
+
+  private async readMetrics(loss: Tensor, losses: Record<string, Tensor>, f: Tensor, lr: number, l1: number): Promise<StepMetrics> {
+    const batch = f.shape[0];
+    const l0t = saeDot(f, f, 1 / batch, "count");
+    const lossV = (await loss.read())[0];
+    const parts: Record<string, number> = {};
+    for (const [k, t] of Object.entries(losses)) parts[k] = (await t.read())[0];
+    const l0 = (await l0t.read())[0];
+    l0t.dispose();
+    const dead = await this.refreshDeadMask();
+    if (!Number.isFinite(lossV)) {
+      throw new DivergedError(this.step, `loss is ${lossV} at step ${this.step} (${Object.entries(parts).map(([k, v]) => `${k}=${v}`).join(", ")}); lower lr (${this.cfg.lr}) or check the activations`);
+    }
+    return { step: this.step, tokens: this.tokensSeen, lr, l1_coefficient: l1, loss: lossV, losses: parts, l0, dead_features: dead, dead_fraction: dead / this.sae.cfg.d_sae };
+  }
+
+  /** Reads since_fired back; dead = since_fired > dead_feature_window. Returns the dead count. */
+  async refreshDeadMask(): Promise<number> {
+    const since = await this.state.sinceFired.read();
+    let dead = 0;
+    for (let i = 0; i < since.length; i++) {
+      const d = since[i] > this.cfg.dead_feature_window ? 1 : 0;
+      this.deadMask[i] = d;
+      dead += d;
+    }
+    return dead;
+  }
+
+  /** Closes a feature-sampling window: log10 density per latent, counts reset. */
+  async finishWindow(): Promise<Float32Array> {
+    if (this.windowTokens === 0) return this.logSparsity;
+    const freq = await this.state.actFreq.read();
+    for (let i = 0; i < freq.length; i++) this.logSparsity[i] = Math.log10(freq[i] / this.windowTokens + 1e-10);
+    this.state.actFreq.write(new Float32Array(freq.length));
+    this.windowTokens = 0;
+    return this.logSparsity;
+  }
+
+  /** Checks the parameters for NaN/Inf (one readback per parameter); throws DivergedError naming the tensor. */
+  async checkFinite(): Promise<void> {
+    for (const n of this.names) {
+      const v = await this.sae.params[n].read();
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new DivergedError(this.step, `parameter ${n} holds ${v[i]} at step ${this.step}`);
+    }
+  }
+
+  dispose(): void {
+    for (const t of [...Object.values(this.state.m), ...Object.values(this.state.v), this.state.sinceFired, this.state.actFreq, this.x, this.norms]) t.dispose();
+  }
+}
