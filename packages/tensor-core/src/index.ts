@@ -21,6 +21,20 @@ export {
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
+export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
+export {
+  saeAxpby,
+  saeDot,
+  saeActivation,
+  saeActBackward,
+  saeScatter,
+  saeRowNorm,
+  saeRowScale,
+  type SaeDotMode,
+  type SaeActivation,
+  type SaeActBackward,
+  type SaeRowScale,
+} from "./ops/sae_train.ts";
 import * as cpu from "./cpu/index.ts";
 export { cpu };
 export {

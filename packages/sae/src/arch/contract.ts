@@ -1,0 +1,50 @@
+// The one contract every SAE architecture implements (standard, gated, jumprelu, topk, batchtopk): parameter
+// shapes, inference encode, and a training forward whose result knows its own explicit backward. Decode is shared
+// (f @ W_dec + b_dec) and lives in common.ts. Not here: checkpoints, activation scaling (sae.ts does those).
+import type { Device, Shape, Tensor } from "@sae/tensor-core";
+import type { ArchitectureName, SaeConfig } from "../config.ts";
+
+/** Parameters by SAELens name, training layout (jumprelu holds log_threshold, saved as threshold). */
+export type SaeParams = Record<string, Tensor>;
+
+/** The state an architecture reads: config, parameters, and running statistics (batchtopk threshold). */
+export interface SaeModel {
+  readonly cfg: SaeConfig;
+  readonly device: Device;
+  params: SaeParams;
+  /** BatchTopK running threshold (used by encode at inference); null until trained or loaded. */
+  topkThreshold: number | null;
+}
+
+export interface TrainContext {
+  /** [d_sae], nonzero where a latent is dead (drives the topk/batchtopk aux-k loss). */
+  deadMask?: ArrayLike<number> | null;
+  /** Current sparsity coefficient (e.g. after warm-up); defaults to cfg.l1_coefficient / cfg.l0_coefficient. */
+  l1Coefficient?: number;
+  l0Coefficient?: number;
+}
+
+export interface TrainOutput {
+  loss: Tensor; // [1] total
+  losses: Record<string, Tensor>; // [1] each: mse_loss, l1_loss, l0_loss, auxiliary_reconstruction_loss
+  featureActs: Tensor; // [batch, d_sae]
+  hiddenPre: Tensor; // [batch, d_sae]
+  saeOut: Tensor; // [batch, d_in]
+}
+
+/** A training forward pass; backward() returns d(total loss)/d(param) for every parameter, by name. */
+export interface TrainStep {
+  readonly out: TrainOutput;
+  backward(): SaeParams;
+  /** Frees the tensors the step holds (outputs included). */
+  dispose(): void;
+}
+
+export interface Architecture {
+  readonly name: ArchitectureName;
+  /** Parameter names and shapes in training layout. */
+  paramShapes(cfg: SaeConfig): Record<string, Shape>;
+  /** Feature activations [batch, d_sae] of the centred input sae_in [batch, d_in] (inference). */
+  encode(m: SaeModel, saeIn: Tensor): Promise<Tensor>;
+  trainForward(m: SaeModel, x: Tensor, ctx: TrainContext): Promise<TrainStep>;
+}

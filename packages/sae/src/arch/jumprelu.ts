@@ -1,0 +1,48 @@
+// JumpReLU SAE (Rajamanoharan et al. 2024b, SAELens "jumprelu"): f = pre * H(pre - t), t = exp(log_threshold),
+// loss = MSE + l0 * mean_b sum_i H(pre_bi - t_i). H has zero gradient; t gets the straight-through
+// pseudo-derivative with a rectangle kernel of width `jumprelu_bandwidth`: dH/dt = -(1/bw) rect((pre - t)/bw),
+// and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw).
+import { matmul, saeActBackward, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
+import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
+import { center, colSum, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
+
+function preActs(m: SaeModel, saeIn: Tensor): Tensor {
+  return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
+}
+
+export const jumprelu: Architecture = {
+  name: "jumprelu",
+  paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], b_enc: [d_sae], W_dec: [d_sae, d_in], b_dec: [d_in], log_threshold: [d_sae] }),
+  async encode(m, saeIn) {
+    const pre = preActs(m, saeIn);
+    const f = saeActivation("jumprelu", pre, { v1: m.params.log_threshold });
+    pre.dispose();
+    return f;
+  },
+  async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
+    const B = x.shape[0];
+    const c0 = (ctx.l0Coefficient ?? m.cfg.l0_coefficient) / B;
+    const saeIn = center(m, x);
+    const pre = preActs(m, saeIn);
+    const f = saeActivation("jumprelu", pre, { v1: m.params.log_threshold });
+    const saeOut = decode(m, f);
+    const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
+    const l0 = saeDot(f, f, c0, "count");
+    const loss = total([mseLoss, l0]);
+    return {
+      out: { loss, losses: { mse_loss: mseLoss, l0_loss: l0 }, featureActs: f, hiddenPre: pre, saeOut },
+      backward(): SaeParams {
+        const grads: SaeParams = {};
+        const gF = decoderBackward(m, f, gOut, grads);
+        const gPre = saeActBackward("mask", gF, f);
+        const gThr = saeActBackward("jumpThreshold", gF, pre, { v: m.params.log_threshold, c0, bandwidth: m.cfg.jumprelu_bandwidth });
+        grads.b_enc = colSum(gPre);
+        grads.log_threshold = colSum(gThr);
+        encoderBackward(m, saeIn, gPre, grads.b_enc, grads);
+        disposeAll([gF, gPre, gThr]);
+        return grads;
+      },
+      dispose: () => disposeAll([saeIn, gOut, loss, mseLoss, l0, f, pre, saeOut]),
+    };
+  },
+};

@@ -1,0 +1,48 @@
+// Standard ReLU SAE: f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
+// loss = MSE + l1 * mean_b sum_i f_bi ||W_dec[i]||  (SAELens "standard" with the decoder-norm-weighted L1).
+import { matmul, saeActBackward, saeActivation, saeAxpby, type Tensor } from "@sae/tensor-core";
+import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
+import { center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
+
+function preActs(m: SaeModel, saeIn: Tensor): Tensor {
+  return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
+}
+
+export const standard: Architecture = {
+  name: "standard",
+  paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], b_enc: [d_sae], W_dec: [d_sae, d_in], b_dec: [d_in] }),
+  async encode(m, saeIn) {
+    const pre = preActs(m, saeIn);
+    const f = saeActivation("relu", pre);
+    pre.dispose();
+    return f;
+  },
+  async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
+    const B = x.shape[0];
+    const c = (ctx.l1Coefficient ?? m.cfg.l1_coefficient) / B;
+    const saeIn = center(m, x);
+    const pre = preActs(m, saeIn);
+    const f = saeActivation("relu", pre);
+    const saeOut = decode(m, f);
+    const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
+    const norms = decoderNorms(m);
+    const fSum = colSum(f);
+    const l1 = normPenalty(m, fSum, norms, c);
+    const loss = total([mseLoss, l1]);
+    return {
+      out: { loss, losses: { mse_loss: mseLoss, l1_loss: l1 }, featureActs: f, hiddenPre: pre, saeOut },
+      backward(): SaeParams {
+        const grads: SaeParams = {};
+        const gF = decoderBackward(m, f, gOut, grads);
+        const gF2 = saeAxpby(gF, gF, norms, 1, 0, c); // + d l1 / d f
+        const gPre = saeActBackward("mask", gF2, f);
+        grads.b_enc = colSum(gPre);
+        normPenalty(m, fSum, norms, c, grads).dispose();
+        encoderBackward(m, saeIn, gPre, grads.b_enc, grads);
+        disposeAll([gF, gF2, gPre]);
+        return grads;
+      },
+      dispose: () => disposeAll([saeIn, gOut, norms, fSum, loss, mseLoss, l1, f, pre, saeOut]),
+    };
+  },
+};

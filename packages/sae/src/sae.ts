@@ -1,0 +1,149 @@
+// The Sae class: a config, parameters on a Device, and the architecture from the registry. Inference (encode,
+// decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
+// (normalize_activations = "expected_average_only_in"), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
+import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
+import { architecture } from "./arch/registry.ts";
+import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
+import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
+import { makeConfig, type SaeConfig } from "./config.ts";
+import { CheckpointError } from "./errors.ts";
+import { initHostParams } from "./init.ts";
+
+export class Sae implements SaeModel {
+  readonly cfg: SaeConfig;
+  readonly device: Device;
+  readonly arch: Architecture;
+  params: SaeParams;
+  topkThreshold: number | null = null;
+  /** expected_average_only_in: inputs are multiplied by this before the SAE (folded into weights on save). */
+  activationScale: number | null = null;
+  /** log10 feature density [d_sae] from sparsity.safetensors, when known. */
+  sparsity: Float32Array | null = null;
+  /** cfg.json keys we do not model, kept for a load -> save round trip. */
+  extraConfig: Record<string, unknown> = {};
+  private step: TrainStep | null = null;
+
+  constructor(device: Device, cfg: SaeConfig, params: SaeParams) {
+    this.cfg = cfg;
+    this.device = device;
+    this.arch = architecture(cfg.architecture);
+    const shapes = this.arch.paramShapes(cfg);
+    for (const [name, shape] of Object.entries(shapes)) {
+      const t = params[name];
+      if (!t) throw new CheckpointError(`${cfg.architecture} SAE: missing parameter '${name}' ${fmt(shape)}`);
+      if (!same(t.shape, shape)) throw new CheckpointError(`${cfg.architecture} SAE: parameter '${name}' has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
+    }
+    this.params = params;
+  }
+
+  /** A freshly initialised SAE (see init.ts). */
+  static create(device: Device, fields: Partial<SaeConfig> & { d_in: number; d_sae: number }, seed = 0): Sae {
+    const cfg = makeConfig(fields);
+    return Sae.fromHost(device, cfg, initHostParams(cfg, seed));
+  }
+
+  /** Uploads host parameters (training layout names). */
+  static fromHost(device: Device, cfg: SaeConfig, host: Record<string, Float32Array>): Sae {
+    const shapes = architecture(cfg.architecture).paramShapes(cfg);
+    const params: SaeParams = {};
+    for (const [name, shape] of Object.entries(shapes)) {
+      const data = host[name];
+      if (!data) throw new CheckpointError(`${cfg.architecture} SAE: missing parameter '${name}' ${fmt(shape)}`);
+      if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new CheckpointError(`${cfg.architecture} SAE: parameter '${name}' has ${data.length} values, expected shape ${fmt(shape)}`);
+      params[name] = Tensor.from(device, shape, data, name);
+    }
+    return new Sae(device, cfg, params);
+  }
+
+  private scaled(x: Tensor): Tensor {
+    const s = this.activationScale ?? 1;
+    return saeAxpby(x, x, this.params.b_dec, s, 0, 0);
+  }
+
+  /** Feature activations [batch, d_sae] of x [batch, d_in]. */
+  async encode(x: Tensor): Promise<Tensor> {
+    this.checkInput(x);
+    const xs = this.scaled(x);
+    const saeIn = center(this, xs);
+    const f = await this.arch.encode(this, saeIn);
+    disposeAll([xs, saeIn]);
+    return f;
+  }
+
+  /** Reconstruction [batch, d_in] = f W_dec + b_dec (divided by the activation scale when one is set). */
+  decode(f: Tensor): Tensor {
+    const out = decodeDense(this, f);
+    if (this.activationScale === null) return out;
+    const back = saeAxpby(out, out, this.params.b_dec, 1 / this.activationScale, 0, 0);
+    out.dispose();
+    return back;
+  }
+
+  /** decode(encode(x)); with `errorTerm`, adds x - x_hat so the output equals x exactly. */
+  async forward(x: Tensor, opts: { errorTerm?: boolean } = {}): Promise<Tensor> {
+    const f = await this.encode(x);
+    const out = this.decode(f);
+    f.dispose();
+    if (!opts.errorTerm) return out;
+    const err = saeAxpby(x, out, this.params.b_dec, 1, -1, 0);
+    const sum = saeAxpby(out, err, this.params.b_dec, 1, 1, 0);
+    disposeAll([out, err]);
+    return sum;
+  }
+
+  /** Training forward on x [batch, d_in] (scaled when activationScale is set); losses as [1] tensors. */
+  async trainForward(x: Tensor, ctx: TrainContext = {}): Promise<TrainOutput> {
+    this.checkInput(x);
+    this.step?.dispose();
+    const xs = this.scaled(x);
+    this.step = await this.arch.trainForward(this, xs, ctx);
+    const step = this.step;
+    this.step = { out: step.out, backward: () => step.backward(), dispose: () => (step.dispose(), xs.dispose()) };
+    return step.out;
+  }
+
+  /** Gradients of the last trainForward's total loss w.r.t. every parameter, by name (caller disposes them). */
+  backward(): SaeParams {
+    if (!this.step) throw new CheckpointError("backward() needs a trainForward() first");
+    return this.step.backward();
+  }
+
+  /** Frees the tensors the last training step holds (its outputs included). */
+  releaseStep(): void {
+    this.step?.dispose();
+    this.step = null;
+  }
+
+  /** W_dec rows to unit norm in place (SAELens normalize_sae_decoder, after each optimiser step). */
+  normalizeDecoder(): void {
+    const n = saeRowNorm(this.params.W_dec);
+    saeRowScale("divide", this.params.W_dec, n);
+    n.dispose();
+  }
+
+  /** Host copies of the parameters (training layout). */
+  async toHost(): Promise<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = {};
+    for (const [name, t] of Object.entries(this.params)) out[name] = (await t.read()) as Float32Array;
+    return out;
+  }
+
+  dispose(): void {
+    this.releaseStep();
+    disposeAll(Object.values(this.params));
+  }
+
+  private checkInput(x: Tensor): void {
+    if (x.shape.length !== 2 || x.shape[1] !== this.cfg.d_in) {
+      throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: input ${fmt(x.shape)} must be [batch, d_in = ${this.cfg.d_in}]`);
+    }
+  }
+}
+
+function same(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function fmt(s: Shape): string {
+  return `[${s.join(", ")}]`;
+}
