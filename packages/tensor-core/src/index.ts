@@ -20,6 +20,8 @@ export {
   DownloadError,
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
+export { add, sub, mul, div } from "./ops/binary.ts";
+export { scale, affine, copy, relu, reluBackward, gelu, geluBackward, type OutOption } from "./ops/unary.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
 export {
@@ -53,8 +55,8 @@ export {
 } from "./io/safetensors.ts";
 export { loadSafetensorsFile, saveSafetensorsFile, readSafetensorsHeaderFile } from "./io/safetensors-fs.ts";
 export { f16BitsToNumber, numberToF16Bits, bf16BitsToNumber, numberToBf16Bits } from "./io/half.ts";
-export { closeness, assertClose, poison, randn, type Closeness } from "./testing.ts";
 export { hubDownload, hubFileMetadata, hubFileUrl, type HubDownloadOptions, type HubFileMetadata, type DownloadProgress } from "./io/hub.ts";
 export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";
 export { ProgressBar, formatBytes, formatCount, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressFields } from "./io/progress.ts";
 export { sha256Hex, sha256File, isSha256Hex } from "./io/sha256.ts";
+export { closeness, assertClose, poison, randn, type Closeness } from "./testing.ts";

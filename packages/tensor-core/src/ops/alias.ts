@@ -1,0 +1,52 @@
+// Launch helpers shared by the elementwise and row kernels (not ops themselves): in-place support and 1-D grids.
+// WebGPU forbids binding one buffer as writable storage and anywhere else in the same dispatch, so an input that
+// is also `out` is bound to a small dummy buffer and the kernel (told by its ALIAS override bits) reads that
+// input from `out` instead.
+import type { Device } from "../device.ts";
+import { ShapeError } from "../errors.ts";
+import { STORAGE_USAGE } from "../pool.ts";
+import { fmt } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+
+/** Invocations per workgroup of every kernel in this family. */
+export const WG = 64;
+
+const dummies = new WeakMap<Device, GPUBuffer>();
+
+/** A 16-byte storage buffer bound where a kernel declares a binding it will not touch. */
+export function dummyBuffer(dev: Device): GPUBuffer {
+  let b = dummies.get(dev);
+  if (!b) {
+    b = dev.gpu.createBuffer({ size: 16, usage: STORAGE_USAGE, label: "unused binding" });
+    dummies.set(dev, b);
+  }
+  return b;
+}
+
+/** Bit i set when inputs[i] shares out's buffer; the matching buffers to bind (dummies for aliased inputs). */
+export function aliasing(dev: Device, out: Tensor, inputs: Tensor[]): { alias: number; buffers: GPUBuffer[] } {
+  let alias = 0;
+  const buffers = inputs.map((t, i) => {
+    if (t.buffer !== out.buffer) return t.buffer;
+    alias |= 1 << i;
+    return dummyBuffer(dev);
+  });
+  return { alias, buffers };
+}
+
+/** For kernels that cannot run in place: a typed error when out shares an input's buffer. */
+export function checkNoAlias(op: string, out: Tensor, inputs: Record<string, Tensor>): void {
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t.buffer === out.buffer) throw new ShapeError(`${op}: out ${fmt(out.shape)} shares a buffer with ${name}; pass a separate out`);
+  }
+}
+
+/** Workgroups for a 1-D launch of n invocations (index = gid.x + gid.y * nwg.x * WG). */
+export function launch(dev: Device, n: number): [number, number] {
+  return dev.grid(Math.ceil(n / WG));
+}
+
+/** Lanes that share one row in the two-stage row kernels: about 512 elements each, 1..256. */
+export function lanesPerRow(cols: number): number {
+  return Math.min(256, Math.max(1, Math.ceil(cols / 512)));
+}

@@ -1,0 +1,52 @@
+// add/sub/mul/div with numpy broadcasting (up to 4 dims; [..., N] with [N], [R, C] with [R, 1], [1] scalars).
+// One kernel specialised by an OP override. May run in place when out has an input's shape.
+import { params } from "../device.ts";
+import { sameShape } from "../shape.ts";
+import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { aliasing, launch } from "./alias.ts";
+import { broadcast } from "./broadcast.ts";
+import type { OutOption } from "./unary.ts";
+import source from "./binary.wgsl" with { type: "text" };
+
+const kernel = { name: "binary", source };
+
+const OP = { add: 0, sub: 1, mul: 2, div: 3 } as const satisfies Record<string, number>;
+
+function binary(op: keyof typeof OP, a: Tensor, b: Tensor, out?: Tensor): Tensor {
+  const dev = deviceOf(op, a, b);
+  checkDType(op, "a", a, "f32");
+  checkDType(op, "b", b, "f32");
+  const bc = broadcast(op, a.shape, b.shape);
+  const o = output(op, dev, bc.shape, "f32", out);
+  const { alias, buffers } = aliasing(dev, o, [a, b]);
+  const [, d1, d2, d3] = bc.dims;
+  const n = o.size;
+  if (n === 0) return o;
+  dev.run(kernel, {
+    buffers: [...buffers, o.buffer],
+    params: params(n, d1, d2, d3, ...bc.stridesA, ...bc.stridesB),
+    workgroups: launch(dev, n),
+    overrides: { OP: OP[op], SAME: Number(sameShape(a.shape, b.shape)), ALIAS: alias },
+  });
+  return o;
+}
+
+/** a + b, broadcast. */
+export function add(a: Tensor, b: Tensor, opts: OutOption = {}): Tensor {
+  return binary("add", a, b, opts.out);
+}
+
+/** a - b, broadcast. */
+export function sub(a: Tensor, b: Tensor, opts: OutOption = {}): Tensor {
+  return binary("sub", a, b, opts.out);
+}
+
+/** a * b, broadcast. */
+export function mul(a: Tensor, b: Tensor, opts: OutOption = {}): Tensor {
+  return binary("mul", a, b, opts.out);
+}
+
+/** a / b, broadcast. */
+export function div(a: Tensor, b: Tensor, opts: OutOption = {}): Tensor {
+  return binary("div", a, b, opts.out);
+}
