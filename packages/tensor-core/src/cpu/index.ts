@@ -3,3 +3,4 @@ export { matmul } from "./matmul.ts";
 export { topk } from "./topk.ts";
 export { add, sub, mul, div } from "./binary.ts";
 export { scale, affine, copy, relu, reluBackward, gelu, geluBackward } from "./unary.ts";
+export { rowSum, rowMean, rowMax, rowL2, colSum } from "./reduce.ts";

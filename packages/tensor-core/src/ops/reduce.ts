@@ -1,0 +1,88 @@
+// Row reductions [..., C] -> [...] (rowSum, rowMean, rowMax, rowL2) and colSum [R, C] -> [C]. Neither uses
+// workgroup barriers: wide rows are split over up to 256 lanes that write partials, and a second small launch
+// folds them (see reduce.wgsl); columns are summed in row chunks, then the chunks (colsum.wgsl).
+import { params } from "../device.ts";
+import { ShapeError } from "../errors.ts";
+import { fmt, rowsCols } from "../shape.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
+import { dummyBuffer, launch, lanesPerRow } from "./alias.ts";
+import type { OutOption } from "./unary.ts";
+import colsumSource from "./colsum.wgsl" with { type: "text" };
+import source from "./reduce.wgsl" with { type: "text" };
+
+const kernel = { name: "reduce", source };
+const colsumKernel = { name: "colsum", source: colsumSource };
+
+const KIND = {
+  rowSum: { op: 0, finish: 0 },
+  rowMean: { op: 0, finish: 1 },
+  rowMax: { op: 2, finish: 0 },
+  rowL2: { op: 1, finish: 2 },
+} as const satisfies Record<string, { op: number; finish: number }>;
+
+function rowReduce(name: keyof typeof KIND, x: Tensor, out?: Tensor): Tensor {
+  const dev = deviceOf(name, x);
+  checkDType(name, "x", x, "f32");
+  if (x.shape.length === 0) throw new ShapeError(`${name}: x must have at least 1 dim, got ${fmt(x.shape)}`);
+  const { rows, cols } = rowsCols(x.shape);
+  const o = output(name, dev, x.shape.slice(0, -1), "f32", out);
+  if (rows === 0) return o;
+  const { op, finish } = KIND[name];
+  const lanes = lanesPerRow(cols);
+  const part = lanes > 1 ? Tensor.empty(dev, [rows, lanes], "f32", `${name} partials`) : null;
+  const buffers = [x.buffer, part?.buffer ?? dummyBuffer(dev), o.buffer];
+  const stage = (s: number, l: number) => {
+    const p = params(rows, cols, l, s === 1 || l === 1 ? finish : 0, { f32: 1 / cols }, 0xff800000);
+    dev.run(kernel, { buffers, params: p, workgroups: launch(dev, s === 0 ? rows * l : rows), overrides: { OP: op, STAGE: s } });
+  };
+  stage(0, lanes);
+  if (part) {
+    stage(1, lanes);
+    part.dispose();
+  }
+  return o;
+}
+
+/** Sum over the last dim: [..., C] -> [...]. */
+export function rowSum(x: Tensor, opts: OutOption = {}): Tensor {
+  return rowReduce("rowSum", x, opts.out);
+}
+
+/** Mean over the last dim. */
+export function rowMean(x: Tensor, opts: OutOption = {}): Tensor {
+  return rowReduce("rowMean", x, opts.out);
+}
+
+/** Max over the last dim. */
+export function rowMax(x: Tensor, opts: OutOption = {}): Tensor {
+  return rowReduce("rowMax", x, opts.out);
+}
+
+/** Euclidean norm over the last dim. */
+export function rowL2(x: Tensor, opts: OutOption = {}): Tensor {
+  return rowReduce("rowL2", x, opts.out);
+}
+
+/** Sum over rows: [R, C] -> [C]. */
+export function colSum(x: Tensor, opts: OutOption = {}): Tensor {
+  const dev = deviceOf("colSum", x);
+  checkDType("colSum", "x", x, "f32");
+  if (x.shape.length !== 2) throw new ShapeError(`colSum: x must be [R, C], got ${fmt(x.shape)}`);
+  const [rows, cols] = x.shape;
+  const o = output("colSum", dev, [cols], "f32", opts.out);
+  if (cols === 0) return o;
+  // Enough (chunk, column) invocations to keep every CPU thread / GPU core busy, chunks of at least 16 rows.
+  const chunks = Math.max(1, Math.min(Math.ceil(rows / 16), Math.ceil(8192 / cols)));
+  const chunkRows = Math.ceil(rows / chunks);
+  const run = (src: GPUBuffer, dst: GPUBuffer, r: number, cr: number, n: number) =>
+    dev.run(colsumKernel, { buffers: [src, dst], params: params(r, cols, cr, n), workgroups: launch(dev, n * cols) });
+  if (chunks === 1) {
+    run(x.buffer, o.buffer, rows, rows, 1);
+    return o;
+  }
+  const part = Tensor.empty(dev, [chunks, cols], "f32", "colSum partials");
+  run(x.buffer, part.buffer, rows, chunkRows, chunks);
+  run(part.buffer, o.buffer, chunks, chunks, 1);
+  part.dispose();
+  return o;
+}
