@@ -1,0 +1,95 @@
+// Autoregressive sampling for one prompt. With the KV cache (the default) the prompt runs once and each new token
+// costs one single-position pass that attends over the cached keys/values; `useCache: false` recomputes the whole
+// sequence every step (the reference the cache is tested against). Hooks apply to every pass.
+import { LimitError, Rng, ShapeError, Tensor } from "@sae/tensor-core";
+import type { HookedTransformer, KvCache } from "./gpt2.ts";
+import type { HookFn } from "./hooks.ts";
+import { encodeTexts } from "./tokens.ts";
+
+export interface GenerateOptions {
+  maxNewTokens?: number;
+  /** 0 means greedy (argmax). */
+  temperature?: number;
+  /** Sample among the k most likely tokens only (0 or undefined: all). */
+  topK?: number;
+  seed?: number;
+  hooks?: Readonly<Record<string, HookFn>>;
+  /** Stop when <|endoftext|> is sampled. */
+  stopAtEos?: boolean;
+  useCache?: boolean;
+  /** Only for text prompts: BOS first (default true). */
+  prependBos?: boolean;
+}
+
+export interface GenerateResult {
+  /** Prompt ids followed by the new ones. */
+  tokens: number[];
+  newTokens: number[];
+  /** The decoded new tokens (empty when the model has no tokenizer). */
+  text: string;
+}
+
+export const GENERATE_DEFAULTS = { maxNewTokens: 32, temperature: 1, topK: 0, seed: 0, stopAtEos: false, useCache: true, prependBos: true };
+
+/** Picks the next token from one row of logits. */
+export function sampleToken(logits: Float32Array, temperature: number, topK: number, rng: Rng): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  if (temperature === 0) return best;
+  let ids = Array.from(logits.keys());
+  if (topK > 0 && topK < ids.length) ids = ids.sort((a, b) => logits[b] - logits[a] || a - b).slice(0, topK);
+  const weights = ids.map((i) => Math.exp((logits[i] - logits[best]) / temperature));
+  let r = rng.next() * weights.reduce((s, x) => s + x, 0);
+  for (let j = 0; j < ids.length; j++) {
+    r -= weights[j];
+    if (r < 0) return ids[j];
+  }
+  return ids[ids.length - 1];
+}
+
+/** The last position's logits [d_vocab] of a [1, pos, d_vocab] tensor, read back alone. */
+async function lastRow(logits: Tensor): Promise<Float32Array> {
+  const [, pos, vocab] = logits.shape;
+  const bytes = await logits.device.readBuffer(logits.buffer, vocab * 4, (pos - 1) * vocab * 4);
+  return new Float32Array(bytes);
+}
+
+export async function generate(model: HookedTransformer, prompt: string | readonly number[], options: GenerateOptions = {}): Promise<GenerateResult> {
+  const o = { ...GENERATE_DEFAULTS, ...options };
+  const { nCtx, nLayers, nHeads, dHead, bosTokenId } = model.cfg;
+  if (typeof prompt === "string" && !model.tokenizer) throw new ShapeError("generate: a text prompt needs a tokenizer");
+  const tokens = typeof prompt === "string" ? encodeTexts(model.tokenizer!, prompt, bosTokenId, o)[0] : [...prompt];
+  if (tokens.length === 0) throw new ShapeError("generate: the prompt has no tokens");
+  const total = tokens.length + o.maxNewTokens;
+  if (total > nCtx) throw new LimitError(`generate: prompt ${tokens.length} + maxNewTokens ${o.maxNewTokens} = ${total} exceeds n_ctx ${nCtx}`);
+  const rng = new Rng(o.seed);
+  const device = model.device;
+  const kv: KvCache | undefined = o.useCache
+    ? {
+        k: Array.from({ length: nLayers }, () => Tensor.zeros(device, [1, total, nHeads, dHead], "f32", "k cache")),
+        v: Array.from({ length: nLayers }, () => Tensor.zeros(device, [1, total, nHeads, dHead], "f32", "v cache")),
+        mask: Tensor.from<"i32">(device, [1, total], new Int32Array(total).fill(1), "kv mask"),
+      }
+    : undefined;
+  const newTokens: number[] = [];
+  try {
+    let done = 0; // tokens already in the KV cache
+    while (newTokens.length < o.maxNewTokens) {
+      const input = kv ? tokens.slice(done) : tokens;
+      const ids = Int32Array.from(input);
+      const batch = { ids, mask: new Int32Array(ids.length).fill(1), batch: 1, pos: ids.length };
+      const { logits } = await model.run(batch, { hooks: o.hooks, kv, posOffset: kv ? done : 0 });
+      const row = await lastRow(logits!);
+      logits!.dispose();
+      if (kv) done = tokens.length;
+      const next = sampleToken(row, o.temperature, o.topK, rng);
+      tokens.push(next);
+      newTokens.push(next);
+      if (o.stopAtEos && next === bosTokenId) break;
+    }
+  } finally {
+    if (kv) for (const t of [...kv.k, ...kv.v, kv.mask]) t.dispose();
+  }
+  const text = model.tokenizer ? model.tokenizer.decode(newTokens.filter((t) => t !== bosTokenId)) : "";
+  return { tokens, newTokens, text };
+}
