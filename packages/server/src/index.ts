@@ -5,3 +5,4 @@ export { GpuQueue, QueueFullError, type QueueStats } from "./queue.ts";
 export { HttpError, toHttp, type ErrorBody } from "./http_error.ts";
 export { listen, type Listening } from "./listen.ts";
 export { PAGE_HTML } from "./page.ts";
+export { loadAnalysisPair, newestCheckpoint, NoSaeError, type PairOptions, type LoadedPair } from "./load_pair.ts";

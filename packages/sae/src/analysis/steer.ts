@@ -1,6 +1,6 @@
 // Steering: generate with strength * W_dec[i] (summed over the chosen features) added to the activation at the
 // SAE's hook, at every position, next to an unsteered completion drawn with the same seed.
-import { ShapeError, Tensor, matmul, type HostTensor } from "@sae/tensor-core";
+import { ShapeError, Tensor, add, type HostTensor } from "@sae/tensor-core";
 import { checkSteerFeatures } from "./checks.ts";
 import { hostDecoder } from "./logits.ts";
 import type { ActivationHook, AnalysisModel, AnalysisSae, SteerFeature } from "./types.ts";
@@ -14,29 +14,13 @@ export function steeringVector(W_dec: HostTensor, features: readonly SteerFeatur
   return Float32Array.from(v);
 }
 
-/** The [n, n] identity on the vector's device. */
-function identity(vec: Tensor): Tensor {
-  const n = vec.size;
-  const eye = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
-  return Tensor.from(vec.device, [n, n], eye, "identity");
-}
-
-/**
- * A hook adding `vec` [d_in] to every position of an activation [..., d_in], computed as act @ I + vec with
- * matmul's fused bias (exact in f32: x * 1 plus zeros rounds to x). dispose() frees the identity.
- */
-export function addVectorHook(vec: Tensor): { hook: ActivationHook; dispose: () => void } {
+/** A hook adding `vec` [d_in] to every position of an activation [..., d_in] (broadcast add on the device). */
+export function addVectorHook(vec: Tensor): ActivationHook {
   const d_in = vec.size;
-  const eye = identity(vec);
-  const hook = (act: Tensor): Tensor => {
+  return (act: Tensor): Tensor => {
     if (act.shape[act.shape.length - 1] !== d_in) throw new ShapeError(`steering vector [${d_in}] does not fit activation [${act.shape.join(", ")}]`);
-    const rows = act.size / d_in;
-    const out = Tensor.empty(act.device, act.shape, "f32", "steered activation"); // [..., d_in]
-    matmul(act.reshape([rows, d_in]), eye, { bias: vec, out: out.reshape([rows, d_in]) });
-    return out;
+    return add(act, vec);
   };
-  return { hook, dispose: () => eye.dispose() };
 }
 
 export interface SteerOptions {
@@ -58,14 +42,12 @@ export async function steerGenerate(model: AnalysisModel, sae: AnalysisSae, prom
   checkSteerFeatures(sae.cfg.d_sae, features);
   const vec = steeringVector(await hostDecoder(sae), features);
   const vecTensor = Tensor.from(sae.W_dec.device, [vec.length], vec, "steering vector");
-  const steer = addVectorHook(vecTensor);
   try {
     const sample = { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topK: opts.topK, seed: opts.seed };
     const unsteered = await model.generate(prompt, sample);
-    const steered = await model.generate(prompt, { ...sample, hooks: { [sae.cfg.hook_name]: steer.hook } });
+    const steered = await model.generate(prompt, { ...sample, hooks: { [sae.cfg.hook_name]: addVectorHook(vecTensor) } });
     return { prompt, features: features.map((f) => ({ index: f.index, strength: f.strength })), steered, unsteered };
   } finally {
-    steer.dispose();
     vecTensor.dispose();
   }
 }

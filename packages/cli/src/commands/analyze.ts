@@ -1,0 +1,68 @@
+// `sae analyze <checkpoint> [--tokens N]`: one pass of the model + SAE over a corpus (the bundled Tiny Shakespeare
+// by default) that writes the feature-data file the dashboard reads (max-activating examples, quantile samples,
+// density, logit effects per feature; format: packages/sae/src/analysis/FORMAT.md) into <checkpoint>/feature-data.
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
+import { loadAnalysisPair } from "@sae/server";
+import { bundledModelDir } from "@sae/transformer";
+import type { CliIO, Command } from "../command.ts";
+import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+
+export const ANALYZE_FLAGS = {
+  tokens: { kind: "number", default: 32768, help: "corpus tokens to run through the SAE" },
+  context: { kind: "number", default: 64, help: "tokens per sequence (BOS included)" },
+  batch: { kind: "number", default: 16, help: "sequences per forward pass" },
+  corpus: { kind: "string", help: "a UTF-8 text file (default: the bundled Tiny Shakespeare)" },
+  out: { kind: "string", help: "output folder (default: <checkpoint>/feature-data)" },
+  "top-n": { kind: "number", default: 20, help: "max-activating examples kept per feature" },
+  "top-logits": { kind: "number", default: 10, help: "promoted/suppressed tokens per feature (0: skip)" },
+  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
+  help: { kind: "bool", default: false, help: "show this help" },
+} satisfies Record<string, FlagSpec>;
+
+const USAGE = "sae analyze <checkpoint> [--tokens 32768] [--context 64] [--corpus file] [--out dir]";
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new UsageError(`sae analyze: --${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
+  const { flags, positional } = parseCommandFlags("analyze", args, ANALYZE_FLAGS);
+  if (flags.help) return (io.out(commandHelp(USAGE, ANALYZE_FLAGS)), 0);
+  if (positional.length !== 1) throw new UsageError(`sae analyze: expected one checkpoint folder (train one with \`sae train\`), got ${positional.length}\nusage: ${USAGE}`);
+  const tokens = positiveInt("tokens", flags.tokens);
+  const context = positiveInt("context", flags.context);
+  const batchSize = positiveInt("batch", flags.batch);
+  const pair = await loadAnalysisPair({ model: flags.model as string, sae: positional[0] });
+  const corpusFile = (flags.corpus as string | undefined) ?? join(bundledModelDir(), "input.txt");
+  // ~4 characters per token: read a generous prefix only, never the whole of a large file.
+  const text = readFileSync(corpusFile, "utf8").slice(0, tokens * 12);
+  const seqs = sequencesFromText(pair.model, text, context, tokens);
+  const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));
+  io.err(`sae analyze: ${seqs.length} sequences x ${context} tokens from ${corpusFile} through ${pair.saeLabel}\n`);
+  const t0 = performance.now();
+  let shown = 0;
+  const data = await collectFeatureData(pair.model, pair.sae, seqs, {
+    batchSize,
+    topN: positiveInt("top-n", flags["top-n"]),
+    topLogits: flags["top-logits"] as number,
+    onProgress: (done, total) => {
+      if (done === total || done - shown >= total / 10) {
+        shown = done;
+        io.err(`  ${done}/${total} sequences (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+      }
+    },
+  });
+  const secs = (performance.now() - t0) / 1000;
+  const path = await writeFeatureData(out, data);
+  const dens = data.features.map((f) => f.density).sort((a, b) => a - b);
+  const dead = dens.filter((d) => d === 0).length;
+  io.out(`wrote ${path} (+ features.jsonl): ${data.meta.d_sae} features over ${data.meta.n_tokens} tokens in ${secs.toFixed(1)} s (${(data.meta.n_tokens / secs).toFixed(0)} tokens/s)\n`);
+  io.out(`never active: ${dead} features; median density ${(100 * dens[dens.length >> 1]).toPrecision(3)}%\n`);
+  io.out(`view it: sae serve --sae ${pair.saeDir ?? "<dir>"} --features ${out}\n`);
+  return 0;
+}
+
+export const analyzeCommand: Command = { summary: "write the feature-data file (max-activating examples, density, logit effects)", usage: USAGE, run: runAnalyze };

@@ -1,0 +1,19 @@
+// The command registry: one line per command; each command lives in its own file in this folder.
+import type { Command } from "../command.ts";
+import { evalCommand } from "./eval.ts";
+import { trainCommand } from "./train.ts";
+import { inspectCommand } from "./inspect.ts";
+import { analyzeCommand } from "./analyze.ts";
+import { steerCommand } from "./steer.ts";
+import { serveCommand } from "./serve.ts";
+
+export const COMMANDS = {
+  train: trainCommand,
+  eval: evalCommand,
+  inspect: inspectCommand,
+  analyze: analyzeCommand,
+  steer: steerCommand,
+  serve: serveCommand,
+} as const satisfies Record<string, Command>;
+
+export type CommandName = keyof typeof COMMANDS;

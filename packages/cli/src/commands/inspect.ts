@@ -1,0 +1,41 @@
+// `sae inspect "The capital of France is" [--sae dir] [--top 5]`: the top SAE features at each token of a prompt,
+// with their activations (bundled model by default; the SAE is --sae or the newest checkpoint under ./checkpoints).
+import { topFeaturesPerToken } from "@sae/core";
+import { loadAnalysisPair } from "@sae/server";
+import type { CliIO, Command } from "../command.ts";
+import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+
+export const INSPECT_FLAGS = {
+  sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors); default: newest under --checkpoints" },
+  checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
+  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder (config.json + model.safetensors)" },
+  top: { kind: "number", default: 5, help: "features shown per token" },
+  json: { kind: "bool", default: false, help: "print JSON instead of a table" },
+  help: { kind: "bool", default: false, help: "show this help" },
+} satisfies Record<string, FlagSpec>;
+
+const USAGE = 'sae inspect "<text>" [--sae dir] [--top 5] [--model bundled] [--json]';
+
+export async function runInspect(args: string[], io: CliIO): Promise<number> {
+  const { flags, positional } = parseCommandFlags("inspect", args, INSPECT_FLAGS);
+  if (flags.help) return (io.out(commandHelp(USAGE, INSPECT_FLAGS)), 0);
+  if (positional.length !== 1) throw new UsageError(`sae inspect: expected one text argument, got ${positional.length}\nusage: ${USAGE}`);
+  const top = flags.top as number;
+  if (!Number.isInteger(top) || top < 1) throw new UsageError(`sae inspect: --top must be a positive integer, got ${top}`);
+  const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const r = await topFeaturesPerToken(pair.model, pair.sae, positional[0], { top });
+  if (flags.json) {
+    io.out(`${JSON.stringify({ sae: pair.saeLabel, tokens: r.tokens, ids: r.ids, features: r.features })}\n`);
+    return 0;
+  }
+  io.out(`${pair.model.name} · ${pair.saeLabel}\n`);
+  const width = Math.min(24, Math.max(5, ...r.tokens.map((t) => JSON.stringify(t).length)));
+  io.out(`${"pos".padStart(3)}  ${"token".padEnd(width)}  top features (index: activation)\n`);
+  r.tokens.forEach((t, p) => {
+    const feats = r.features[p].map((f) => `${f.index}: ${f.value.toFixed(3)}`).join("   ");
+    io.out(`${String(p).padStart(3)}  ${JSON.stringify(t).padEnd(width)}  ${feats || "(none active)"}\n`);
+  });
+  return 0;
+}
+
+export const inspectCommand: Command = { summary: "top SAE features per token of a prompt", usage: USAGE, run: runInspect };

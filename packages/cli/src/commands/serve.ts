@@ -1,0 +1,58 @@
+// `sae serve --model bundled --sae <dir> --port 8080 [--token T] [--cors origin]`: the HTTP API and dashboard
+// (@sae/server's createApp) on one port until SIGINT/SIGTERM. Feature data comes from --features or
+// <sae>/feature-data when `sae analyze` wrote it. With --port 0 a free port is picked and printed.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { openFeatureData, type FeatureSource } from "@sae/core";
+import { createApp, listen, loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
+import type { CliIO, Command } from "../command.ts";
+import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+
+export const SERVE_FLAGS = {
+  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
+  sae: { kind: "string", help: "SAE checkpoint folder; default: newest under --checkpoints" },
+  checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
+  features: { kind: "string", help: "feature-data folder from `sae analyze` (default: <sae>/feature-data if present)" },
+  port: { kind: "number", default: 8080, help: "TCP port (0: any free port)" },
+  host: { kind: "string", default: "127.0.0.1", help: "interface to listen on" },
+  token: { kind: "string", help: "require `Authorization: Bearer <token>` on /v1 routes" },
+  cors: { kind: "list", help: "allowed CORS origin, repeatable ('*' for any)" },
+  "max-new-tokens": { kind: "number", default: SERVER_LIMITS.maxNewTokens, help: "largest max_new_tokens per steering request" },
+  "max-queue": { kind: "number", default: SERVER_LIMITS.maxQueue, help: "requests waiting for the GPU before 429" },
+  help: { kind: "bool", default: false, help: "show this help" },
+} satisfies Record<string, FlagSpec>;
+
+const USAGE = "sae serve [--model bundled] [--sae dir] [--port 8080] [--token T] [--cors origin] [--features dir]";
+
+export async function runServe(args: string[], io: CliIO): Promise<number> {
+  const { flags, positional } = parseCommandFlags("serve", args, SERVE_FLAGS);
+  if (flags.help) return (io.out(commandHelp(USAGE, SERVE_FLAGS)), 0);
+  if (positional.length) throw new UsageError(`sae serve: unexpected argument '${positional[0]}'\nusage: ${USAGE}`);
+  const port = flags.port as number;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`sae serve: --port must be 0..65535, got ${port}`);
+  const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const featureDir = (flags.features as string | undefined) ?? (pair.saeDir && existsSync(join(pair.saeDir, "feature-data")) ? join(pair.saeDir, "feature-data") : null);
+  const features: FeatureSource | undefined = featureDir ? await openFeatureData(featureDir) : undefined;
+  const cors = flags.cors as string[];
+  const app = createApp({
+    model: pair.model,
+    sae: pair.sae,
+    features,
+    token: flags.token as string | undefined,
+    cors: cors.length ? cors : undefined,
+    limits: { maxNewTokens: flags["max-new-tokens"] as number, maxQueue: flags["max-queue"] as number },
+  });
+  const server = listen(app, { port, hostname: flags.host as string });
+  io.out(`sae serve: listening on ${server.url} (${pair.model.name}; ${pair.saeLabel}; ${features ? `feature data ${featureDir}` : "no feature data: run `sae analyze <checkpoint>` for examples"}${flags.token ? "; bearer token required" : ""})\n`);
+  let unregister = (): void => {};
+  const why = await new Promise<string>((done) => {
+    unregister = io.onInterrupt(() => done("interrupt"));
+    process.once("SIGTERM", () => done("SIGTERM"));
+  });
+  unregister();
+  io.out(`sae serve: ${why}, shutting down\n`);
+  await server.stop();
+  return 0;
+}
+
+export const serveCommand: Command = { summary: "HTTP API + dashboard + steering playground", usage: USAGE, run: runServe };

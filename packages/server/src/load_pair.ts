@@ -1,0 +1,73 @@
+// Loads what `sae serve`/`inspect`/`analyze`/`steer` and the load benchmark run on: a model ("bundled" = the tiny
+// Shakespeare GPT-2 shipped with @sae/transformer, or a folder with config.json + model.safetensors) and an SAE
+// (a SAELens-format checkpoint folder, the newest one under ./checkpoints, or a random-init one on request),
+// wrapped as @sae/core's AnalysisModel / AnalysisSae.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { Sae, asAnalysisModel, asAnalysisSae, type AnalysisModel, type AnalysisSae } from "@sae/core";
+import { getDevice, type Device } from "@sae/tensor-core";
+import { ConfigError } from "@sae/train";
+import { loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
+
+/** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
+export class NoSaeError extends ConfigError {}
+
+export interface PairOptions {
+  /** "bundled" (default) or a model folder. */
+  model?: string;
+  /** An SAE checkpoint folder (with cfg.json); default: the newest under `checkpointsDir`. */
+  sae?: string;
+  checkpointsDir?: string;
+  /** Without a checkpoint: a random-init TopK SAE on this hook (benchmarks and tests only). */
+  randomSae?: { hook_name: string; expansion: number; k: number; seed?: number };
+  device?: Device;
+}
+
+export interface LoadedPair {
+  model: AnalysisModel;
+  sae: AnalysisSae;
+  hooked: HookedTransformer;
+  /** The checkpoint folder, or null for a random SAE. */
+  saeDir: string | null;
+  saeLabel: string;
+}
+
+/** The newest folder holding a cfg.json under `dir` (searched two levels deep), or null. */
+export function newestCheckpoint(dir: string): string | null {
+  if (!existsSync(dir)) return null;
+  let best: { path: string; t: number } | null = null;
+  const visit = (d: string, depth: number): void => {
+    const cfg = join(d, "cfg.json");
+    if (existsSync(cfg)) {
+      const t = statSync(cfg).mtimeMs;
+      if (!best || t > best.t) best = { path: d, t };
+    }
+    if (depth === 0) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) visit(join(d, e.name), depth - 1);
+  };
+  visit(dir, 2);
+  return (best as { path: string } | null)?.path ?? null;
+}
+
+export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPair> {
+  const device = opts.device ?? (await getDevice());
+  const which = opts.model ?? "bundled";
+  const hooked = which === "bundled" ? await loadBundled() : await loadGpt2(resolve(which));
+  const model = asAnalysisModel(hooked, which === "bundled" ? "tiny-shakespeare" : basename(resolve(which)));
+  let saeDir = opts.sae ? resolve(opts.sae) : newestCheckpoint(resolve(opts.checkpointsDir ?? "checkpoints"));
+  if (!saeDir && opts.randomSae) {
+    const r = opts.randomSae;
+    const d_in = hooked.cfg.dModel;
+    const sae = Sae.create(device, { d_in, d_sae: d_in * r.expansion, architecture: "topk", k: r.k, hook_name: r.hook_name, model_name: model.name }, r.seed ?? 0);
+    return { model, sae: asAnalysisSae(sae), hooked, saeDir: null, saeLabel: `random TopK SAE (d_sae ${d_in * r.expansion}, k ${r.k}) at ${r.hook_name}` };
+  }
+  if (!saeDir) {
+    throw new NoSaeError(
+      `no SAE given and none found under ${resolve(opts.checkpointsDir ?? "checkpoints")}: train one with \`sae train\` ` +
+        `(it writes a SAELens-format checkpoint there), or pass --sae <dir> (a folder with cfg.json + sae_weights.safetensors)`,
+    );
+  }
+  if (!existsSync(join(saeDir, "cfg.json"))) throw new NoSaeError(`${saeDir} has no cfg.json: pass a SAELens-format SAE folder (\`sae train\` writes one)`);
+  const sae = Sae.load(saeDir, device);
+  return { model, sae: asAnalysisSae(sae), hooked, saeDir, saeLabel: `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${saeDir}` };
+}
