@@ -2,7 +2,7 @@
 // is "final_<tokens>"), holding the SAELens files (cfg.json, sae_weights.safetensors via @sae/core's save,
 // sparsity.safetensors with "sparsity" = log10 feature density) and our trainer state:
 //   trainer_state.safetensors  adam.m.<param>, adam.v.<param>, since_fired, act_freq, store_rows [count, d_in]
-//                              with metadata "state" = JSON {step, window_tokens, store: {count, rng, blocks,
+//                              log_sparsity, dead_mask, with metadata "state" = JSON {step, window_tokens, topk_threshold, store: {count, rng, blocks,
 //                              scale_factor, served}, config (the TrainConfig), version}
 // A checkpoint is written into "<name>.tmp-<pid>" and renamed into place, so a crash or NaN never leaves a
 // half-written folder where resume would look; an existing folder of the same name is replaced only after the new
@@ -43,12 +43,14 @@ export async function writeCheckpoint(runDir: string, name: string, inp: Checkpo
   tensors.since_fired = await host(trainer.state.sinceFired);
   tensors.act_freq = await host(trainer.state.actFreq);
   tensors.log_sparsity = { shape: [trainer.logSparsity.length], data: trainer.logSparsity };
+  tensors.dead_mask = { shape: [trainer.deadMask.length], data: trainer.deadMask };
   const dIn = trainer.sae.cfg.d_in;
   tensors.store_rows = { shape: [store.count, dIn], data: store.rows.subarray(0, store.count * dIn) };
   const meta = {
     version: STATE_VERSION,
     step: trainer.step,
     window_tokens: trainer.windowTokens,
+    topk_threshold: trainer.sae.topkThreshold,
     store: { count: store.count, rng: store.rng, blocks: store.blocks, scale_factor: store.scaleFactor, served: store.served },
     config: inp.cfg,
   };
@@ -62,6 +64,7 @@ export interface LoadedState {
   dir: string;
   step: number;
   windowTokens: number;
+  topkThreshold: number | null;
   store: StoreState;
   config: TrainConfig;
   tensors: Map<string, Float32Array>;
@@ -87,7 +90,7 @@ export function readState(dir: string): LoadedState {
   const f = join(dir, TRAINER_STATE_FILE);
   if (!existsSync(f)) throw new CheckpointError(`${dir}: no ${TRAINER_STATE_FILE}; not a resumable checkpoint`);
   const st = loadSafetensorsFile(f);
-  let meta: { version: number; step: number; window_tokens: number; store: { count: number; rng: number; blocks: number; scale_factor: number; served: number }; config: TrainConfig };
+  let meta: { version: number; step: number; window_tokens: number; topk_threshold: number | null; store: { count: number; rng: number; blocks: number; scale_factor: number; served: number }; config: TrainConfig };
   try {
     meta = JSON.parse(st.metadata?.state ?? "");
   } catch {
@@ -101,13 +104,14 @@ export function readState(dir: string): LoadedState {
     dir,
     step: meta.step,
     windowTokens: meta.window_tokens,
+    topkThreshold: meta.topk_threshold ?? null,
     store: { rows: tensors.get("store_rows") ?? new Float32Array(0), count: s.count, rng: s.rng, blocks: s.blocks, scaleFactor: s.scale_factor, served: s.served },
     config: meta.config,
     tensors,
   };
 }
 
-/** Puts optimiser/statistics state back into a trainer built with the same config (and its dead mask). */
+/** Puts optimiser/statistics state, the dead mask and the batchtopk threshold back into a trainer built with the same config. */
 export async function restoreTrainer(trainer: Trainer, st: LoadedState): Promise<void> {
   const put = (t: Tensor, name: string) => {
     const data = st.tensors.get(name);
@@ -123,5 +127,8 @@ export async function restoreTrainer(trainer: Trainer, st: LoadedState): Promise
   trainer.windowTokens = st.windowTokens;
   const ls = st.tensors.get("log_sparsity");
   if (ls) trainer.logSparsity.set(ls);
-  await trainer.refreshDeadMask();
+  const dm = st.tensors.get("dead_mask");
+  if (dm) trainer.deadMask.set(dm);
+  else await trainer.refreshDeadMask();
+  trainer.sae.topkThreshold = st.topkThreshold;
 }

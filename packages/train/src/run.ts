@@ -177,7 +177,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   }
   const interrupted = trainer.step < steps;
   await trainer.checkFinite();
-  await trainer.finishWindow();
+  if (!interrupted) await trainer.finishWindow();
   const ckpt = await checkpoint(interrupted ? `interrupted_${trainer.tokensSeen}` : `final_${trainer.tokensSeen}`);
   if (writer) {
     if (interrupted) writer.abort();

@@ -1,0 +1,60 @@
+// `sae train [--config f.json] [--<config-key> value ...]`: trains an SAE (no flags: a TopK SAE on the bundled
+// tiny-Shakespeare model) with a progress bar (tokens/s, loss, L0, dead, ETA), Ctrl-C saving a resumable
+// checkpoint, and at the end the evaluation table, the checkpoint path, metrics.jsonl and report.html.
+import { ProgressBar } from "@sae/tensor-core";
+import { configFromArgs, flagHelp, formatEvalTable, parseFlags, trainSae, type StepMetrics } from "@sae/train";
+import type { Command } from "../command.ts";
+
+const USAGE = `usage: sae train [--config file.json] [flags]
+
+Trains a sparse autoencoder on language-model activations. Every config key is a flag (snake_case -> kebab-case);
+--config loads a JSON object of the same keys first. Ctrl-C writes a checkpoint; continue with --resume.
+
+flags:
+${flagHelp()}
+`;
+
+export const trainCommand: Command = {
+  summary: "train an SAE (defaults: TopK on the bundled tiny-Shakespeare model)",
+  usage: USAGE,
+  async run(args, io) {
+    const parsed = parseFlags(args);
+    if (parsed.extra.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    if (parsed.positional.length) {
+      io.err(`error: sae train takes no positional arguments (got ${parsed.positional.join(" ")})\n`);
+      return 2;
+    }
+    const cfg = configFromArgs(parsed);
+    const stop = { requested: false };
+    let bar: ProgressBar | null = null;
+    const off = io.onInterrupt(() => {
+      stop.requested = true;
+      io.err("\ninterrupt: finishing the current step and writing a checkpoint (Ctrl-C again to abort)\n");
+    });
+    try {
+      const result = await trainSae(cfg, {
+        stop,
+        log: (l) => io.err(`${l}\n`),
+        onMetrics: (m: StepMetrics, total) => {
+          bar ??= new ProgressBar({ total: total.tokens, unit: " tok", label: "train", stream: io.progress });
+          bar.update(m.tokens, { loss: m.loss, l0: m.l0, dead: m.dead_features });
+        },
+      });
+      (bar as ProgressBar | null)?.finish();
+      if (result.interrupted) {
+        io.out(`interrupted after ${result.steps} steps (${result.tokens} tokens)\ncheckpoint: ${result.checkpoint}\nresume with: sae train ${args.join(" ")} --resume\n`);
+        return 130;
+      }
+      io.out(`trained ${result.steps} steps (${result.tokens} tokens) in ${result.seconds.toFixed(1)} s\n`);
+      if (result.evaluation) io.out(`evaluation on held-out tokens:\n${formatEvalTable(result.evaluation)}\n`);
+      io.out(`checkpoint: ${result.checkpoint}\nmetrics:    ${result.metricsPath}\n`);
+      if (result.reportPath) io.out(`report:     ${result.reportPath}\n`);
+      return 0;
+    } finally {
+      off();
+    }
+  },
+};

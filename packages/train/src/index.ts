@@ -1,0 +1,37 @@
+// @sae/train public surface: config + flags, data sources, activation store and cache, trainer, checkpoints,
+// evaluation metrics and runner, the HTML report, and the end-to-end trainSae run.
+export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, layerOfHook, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
+export { parseFlags, readConfigFile, configFromArgs, flagHelp, flagOf, type ParsedArgs, type ExtraFlagKind } from "./flags.ts";
+export { editDistance, closest, didYouMean } from "./suggest.ts";
+export { ConfigError, DatasetError, DivergedError, CheckpointError } from "./errors.ts";
+export { lrAt, l1CoefficientAt, type LrSchedule } from "./schedule.ts";
+export { StatefulRng } from "./rng.ts";
+export { LineReader } from "./data/line-reader.ts";
+export { TextSource, JsonlSource, TokenFileSource, openDataset, type TokenSource, type OpenDatasetOptions } from "./data/sources.ts";
+export { PromptStream, type PromptOptions } from "./data/prompts.ts";
+export type { TextTokenizer } from "./data/tokenizer.ts";
+export { ActivationStore, type StoreOptions, type StoreState } from "./store/activation-store.ts";
+export { ModelProducer, CacheProducer, type HookActivations, type Block, type BlockProducer, type ModelProducerOptions } from "./store/producers.ts";
+export { ActivationCacheWriter, ActivationCacheReader, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
+export { Trainer, type StepMetrics, type TrainerOptions, type TrainerTensors } from "./trainer.ts";
+export { writeCheckpoint, readState, restoreTrainer, latestCheckpoint, TRAINER_STATE_FILE, type CheckpointInput, type LoadedState } from "./checkpoint.ts";
+export { saveSae, loadSae } from "./sae-io.ts";
+export { ModelHook, checkHook } from "./model-hooks.ts";
+export {
+  ReconstructionAccumulator,
+  densityMetrics,
+  histogram,
+  crossEntropyPerToken,
+  klDivPerToken,
+  ceLossScore,
+  klDivScore,
+  mean,
+  type ReconstructionMetrics,
+  type DensityMetrics,
+  type Histogram,
+} from "./eval/metrics.ts";
+export { evaluateSae, formatEvalTable, type EvalSae, type EvalOptions, type EvalResult } from "./eval/evaluate.ts";
+export { renderReport, type ReportInput } from "./report/html.ts";
+export { lineChart, barChart, escapeHtml, type Series } from "./report/svg.ts";
+export { JsonlLogger, type MetricsLogger } from "./logger.ts";
+export { trainSae, loadModel, runDirOf, type TrainRunOptions, type TrainRunResult } from "./run.ts";

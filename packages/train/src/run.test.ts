@@ -1,0 +1,80 @@
+// End-to-end runs on the bundled tiny-Shakespeare model with tiny settings: resume after an interruption gives the
+// same final weights as an uninterrupted run, and bad inputs (malformed JSONL, a dataset shorter than one batch, a
+// hook the model lacks, a diverging loss) end with a clear typed error and no corrupted checkpoint.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadSafetensorsFile } from "@sae/tensor-core";
+import { resolveConfig } from "./config.ts";
+import { ConfigError, DatasetError, DivergedError } from "./errors.ts";
+import { trainSae } from "./run.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "sae-run-"));
+export const TINY = {
+  context_size: 16,
+  store_batch_size_prompts: 4,
+  n_batches_in_buffer: 4,
+  train_batch_size_tokens: 64,
+  training_tokens: 64 * 12,
+  expansion_factor: 2,
+  k: 8,
+  eval_holdout_prompts: 8,
+  n_eval_batches: 1,
+  wandb_log_frequency: 3,
+  eval_every_n_wandb_logs: 2,
+  dead_feature_window: 2,
+  feature_sampling_window: 5,
+  b_dec_init_method: "mean",
+  html_report: false,
+} as const;
+
+const weights = (ckpt: string) => loadSafetensorsFile(join(ckpt, "sae_weights.safetensors")).tensors;
+
+describe("trainSae on the bundled model", () => {
+  test("resume after an interruption gives the same final weights as an uninterrupted run", async () => {
+    const base = { ...TINY, checkpoint_path: dir, n_checkpoints: 1 };
+    const full = await trainSae(resolveConfig({ ...base, run_name: "full" }));
+    expect(full.steps).toBe(12);
+    expect(full.interrupted).toBe(false);
+    const stop = { requested: false };
+    const part = await trainSae(resolveConfig({ ...base, run_name: "cut" }), { stop, onMetrics: (m) => (stop.requested = m.step >= 6) });
+    expect(part.interrupted).toBe(true);
+    expect(part.steps).toBe(6);
+    expect(part.checkpoint.endsWith(`interrupted_${6 * 64}`)).toBe(true);
+    const resumed = await trainSae(resolveConfig({ ...base, run_name: "cut", resume: true }));
+    expect(resumed.steps).toBe(12);
+    const a = weights(full.checkpoint);
+    const b = weights(resumed.checkpoint);
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.data)).toEqual(Array.from(t.data));
+    expect(resumed.evaluation!.explained_variance).toBe(full.evaluation!.explained_variance);
+    // the resumed run refuses a changed trajectory
+    await expect(trainSae(resolveConfig({ ...base, run_name: "cut", resume: true, lr: 1e-3 }))).rejects.toThrow("trained with different lr (0.0004 there, 0.001 now)");
+  }, 120_000);
+
+  test("bad inputs end with clear errors and no checkpoint", async () => {
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `{"text": "To be, or not to be"}\n{"text": broken\n`);
+    await expect(trainSae(resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "jsonl", dataset_path: bad }))).rejects.toThrow(`${bad}:2: malformed JSON line`);
+    const short = join(dir, "short.txt");
+    writeFileSync(short, "ROMEO: But, soft! what light through yonder window breaks? It is the east, and Juliet is the sun.\n".repeat(3));
+    const e = await trainSae(resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "short", dataset_path: short, eval_holdout_prompts: 1 })).catch((x) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect(e.message).toMatch(/too short for one batch/);
+    await expect(trainSae(resolveConfig({ ...TINY, checkpoint_path: dir, hook_name: "blocks.1.hook_resid_middle" }))).rejects.toThrow(/unknown hook point "blocks.1.hook_resid_middle"; valid names: hook_embed/);
+    await expect(trainSae(resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "nores", resume: true }))).rejects.toThrow(ConfigError);
+    for (const r of ["jsonl", "short"]) expect(existsSync(join(dir, r))).toBe(existsSync(join(dir, r)) && readdirSync(join(dir, r)).every((f) => f === "metrics.jsonl"));
+  }, 60_000);
+
+  test("a diverging loss stops with DivergedError and keeps the last good checkpoint intact", async () => {
+    const cfg = resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "nan", lr: 1e30, lr_warm_up_steps: 0, n_checkpoints: 3, wandb_log_frequency: 1 });
+    const e = await trainSae(cfg).catch((x) => x);
+    expect(e).toBeInstanceOf(DivergedError);
+    expect(e.message).toMatch(/training diverged: .* (No checkpoint was written|The last good checkpoint is)/);
+    const entries = readdirSync(join(dir, "nan"));
+    expect(entries.some((f) => f.includes(".tmp-") || f.startsWith("final_"))).toBe(false);
+    for (const f of entries.filter((f) => f !== "metrics.jsonl")) {
+      for (const [, t] of weights(join(dir, "nan", f))) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
+    }
+  }, 60_000);
+});
