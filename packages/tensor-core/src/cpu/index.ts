@@ -4,3 +4,6 @@ export { topk } from "./topk.ts";
 export { add, sub, mul, div } from "./binary.ts";
 export { scale, affine, copy, relu, reluBackward, gelu, geluBackward } from "./unary.ts";
 export { rowSum, rowMean, rowMax, rowL2, colSum } from "./reduce.ts";
+export { adam } from "./adam.ts";
+export { layerNorm } from "./layernorm.ts";
+export { softmax } from "./softmax.ts";

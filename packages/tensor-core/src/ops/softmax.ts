@@ -1,0 +1,46 @@
+// softmax over the last dim: numerically stable (shifted by the row max), with a pre-scale and an optional
+// causal mask for attention scores x [..., T, S]: row i sees columns j <= i + posOffset (posOffset > 0 for
+// KV-cache rows); masked entries are exactly 0, a row with nothing visible is all 0. Three barrier-free
+// launches (see softmax.wgsl). Cannot run in place.
+import { params } from "../device.ts";
+import { ShapeError } from "../errors.ts";
+import { fmt, rowsCols } from "../shape.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
+import { checkNoAlias, launch, lanesPerRow } from "./alias.ts";
+import source from "./softmax.wgsl" with { type: "text" };
+
+const kernel = { name: "softmax", source };
+
+export interface SoftmaxOptions {
+  causal?: boolean;
+  /** Extra columns row i may see beyond i (cached positions); default 0. */
+  posOffset?: number;
+  /** Multiplies x before the softmax (e.g. 1 / sqrt(d_head)); default 1. */
+  scale?: number;
+  out?: Tensor;
+}
+
+/** x [..., S] -> [..., S]; causal needs x [..., T, S]. */
+export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
+  const dev = deviceOf("softmax", x);
+  checkDType("softmax", "x", x, "f32");
+  const causal = opts.causal ?? false;
+  const minDims = causal ? 2 : 1;
+  if (x.shape.length < minDims) throw new ShapeError(`softmax: x must have at least ${minDims} dims${causal ? " ([..., T, S]) when causal" : ""}, got ${fmt(x.shape)}`);
+  const posOffset = opts.posOffset ?? 0;
+  if (!Number.isInteger(posOffset)) throw new ShapeError(`softmax: posOffset must be an integer, got ${posOffset}`);
+  const out = output("softmax", dev, x.shape, "f32", opts.out);
+  checkNoAlias("softmax", out, { x });
+  const { rows, cols } = rowsCols(x.shape);
+  if (rows === 0) return out;
+  const lanes = lanesPerRow(cols);
+  const statsAt = 2 * rows * lanes;
+  const T = causal ? x.shape[x.shape.length - 2] : 1;
+  const part = Tensor.empty(dev, [statsAt + 2 * rows], "f32", "softmax stats");
+  const p = params(rows, cols, lanes, statsAt, { f32: opts.scale ?? 1 }, Number(causal), T, { i32: posOffset }, 0xff800000);
+  const buffers = [x.buffer, part.buffer, out.buffer];
+  const counts = [rows * lanes, rows, rows * cols];
+  counts.forEach((n, stage) => dev.run(kernel, { buffers, params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } }));
+  part.dispose();
+  return out;
+}
