@@ -8,6 +8,8 @@ import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
 import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
+import { loadSae, saveSae } from "./checkpoint.ts";
+import { loadPretrained, type FromPretrainedOptions } from "./pretrained.ts";
 
 export class Sae implements SaeModel {
   readonly cfg: SaeConfig;
@@ -36,10 +38,37 @@ export class Sae implements SaeModel {
     this.params = params;
   }
 
+  get W_enc(): Tensor {
+    return this.params.W_enc; // [d_in, d_sae]
+  }
+
+  get W_dec(): Tensor {
+    return this.params.W_dec; // [d_sae, d_in]
+  }
+
+  get b_dec(): Tensor {
+    return this.params.b_dec; // [d_in]
+  }
+
   /** A freshly initialised SAE (see init.ts). */
   static create(device: Device, fields: Partial<SaeConfig> & { d_in: number; d_sae: number }, seed = 0): Sae {
     const cfg = makeConfig(fields);
     return Sae.fromHost(device, cfg, initHostParams(cfg, seed));
+  }
+
+  /** Loads a folder in the SAELens layout (cfg.json, sae_weights.safetensors, sparsity.safetensors). */
+  static load(dir: string, device: Device): Sae {
+    return loadSae(dir, device);
+  }
+
+  /** Downloads (or reads from the hub cache) a release's SAE listed in pretrained.json. */
+  static fromPretrained(release: string, saeId: string, device: Device, opts: FromPretrainedOptions = {}): Promise<Sae> {
+    return loadPretrained(release, saeId, device, opts);
+  }
+
+  /** Writes the SAELens layout to dir. */
+  save(dir: string): Promise<void> {
+    return saveSae(this, dir);
   }
 
   /** Uploads host parameters (training layout names). */
@@ -57,7 +86,7 @@ export class Sae implements SaeModel {
 
   private scaled(x: Tensor): Tensor {
     const s = this.activationScale ?? 1;
-    return saeAxpby(x, x, this.params.b_dec, s, 0, 0);
+    return saeAxpby(x, null, null, s, 0, 0);
   }
 
   /** Feature activations [batch, d_sae] of x [batch, d_in]. */
@@ -74,7 +103,7 @@ export class Sae implements SaeModel {
   decode(f: Tensor): Tensor {
     const out = decodeDense(this, f);
     if (this.activationScale === null) return out;
-    const back = saeAxpby(out, out, this.params.b_dec, 1 / this.activationScale, 0, 0);
+    const back = saeAxpby(out, null, null, 1 / this.activationScale, 0, 0);
     out.dispose();
     return back;
   }
@@ -85,8 +114,8 @@ export class Sae implements SaeModel {
     const out = this.decode(f);
     f.dispose();
     if (!opts.errorTerm) return out;
-    const err = saeAxpby(x, out, this.params.b_dec, 1, -1, 0);
-    const sum = saeAxpby(out, err, this.params.b_dec, 1, 1, 0);
+    const err = saeAxpby(x, out, null, 1, -1, 0);
+    const sum = saeAxpby(out, err, null, 1, 1, 0);
     disposeAll([out, err]);
     return sum;
   }

@@ -16,7 +16,7 @@ export interface AuxK {
 }
 
 /** Top-kAux per row of `masked` (kAux may exceed the topk op's limit: taken in rounds) scattered into A. */
-function selectDead(masked: Tensor, kAux: number, zeros: Tensor): Tensor {
+function selectDead(masked: Tensor, kAux: number): Tensor {
   const [B, d_sae] = masked.shape;
   const A = Tensor.zeros(masked.device, [B, d_sae], "f32", "auxk acts");
   let rest = kAux;
@@ -27,7 +27,7 @@ function selectDead(masked: Tensor, kAux: number, zeros: Tensor): Tensor {
     saeScatter(values, indices, A, false);
     rest -= k;
     if (rest > 0) {
-      work ??= saeAxpby(masked, masked, zeros, 1, 0, 0);
+      work ??= saeAxpby(masked, null, null, 1, 0, 0);
       fill(values, EXCLUDED);
       saeScatter(values, indices, work, false); // exclude what this round took
     }
@@ -53,17 +53,15 @@ export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: T
   const kAux = Math.min(kAux0, numDead);
   const coef = (m.cfg.aux_loss_coefficient * scale) / B;
   const deadBias = Tensor.from(m.device, [d_sae], bias, "dead bias");
-  const masked = saeAxpby(pre, pre, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
-  const zeros = Tensor.zeros(m.device, [d_sae], "f32", "zeros");
-  const A = selectDead(masked, kAux, zeros);
-  zeros.dispose();
-  const e = saeAxpby(saeOut, x, m.params.b_dec, 1, -1, 0); // x_hat - x = -(residual)
+  const masked = saeAxpby(pre, null, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
+  const A = selectDead(masked, kAux);
+  const e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
   matmul(A, m.params.W_dec, { accumulate: true, out: e }); // A W_dec - residual
   const loss = saeDot(e, e, coef);
   return {
     loss,
     backward(grads) {
-      const gE = saeAxpby(e, e, m.params.b_dec, 2 * coef, 0, 0);
+      const gE = saeAxpby(e, null, null, 2 * coef, 0, 0);
       const gA = matmul(gE, m.params.W_dec, { transB: true });
       matmul(A, gE, { transA: true, accumulate: true, out: grads.W_dec });
       gE.dispose();

@@ -32,7 +32,7 @@ export function colSum(m: Tensor): Tensor {
 /** sae_in = x - b_dec when apply_b_dec_to_input, else a copy of x. [batch, d_in] */
 export function center(m: SaeModel, x: Tensor): Tensor {
   const b = m.params.b_dec;
-  return saeAxpby(x, x, b, 1, 0, m.cfg.apply_b_dec_to_input ? -1 : 0);
+  return saeAxpby(x, null, b, 1, 0, m.cfg.apply_b_dec_to_input ? -1 : 0);
 }
 
 /** x_hat = f @ W_dec + b_dec. [batch, d_in] */
@@ -43,7 +43,7 @@ export function decode(m: SaeModel, f: Tensor): Tensor {
 /** MSE summed over d_in, mean over the batch: returns the [1] loss and d loss / d x_hat = 2 (x_hat - x) / B. */
 export function mse(m: SaeModel, saeOut: Tensor, x: Tensor): { loss: Tensor; grad: Tensor } {
   const B = x.shape[0];
-  const grad = saeAxpby(saeOut, x, m.params.b_dec, 2 / B, -2 / B, 0);
+  const grad = saeAxpby(saeOut, x, null, 2 / B, -2 / B, 0);
   return { loss: saeDot(grad, grad, B / 4), grad };
 }
 
@@ -85,9 +85,9 @@ export function normPenalty(m: SaeModel, actSum: Tensor, norms: Tensor, c: numbe
 
 /** Sum of [1] loss tensors into a new [1] tensor. */
 export function total(losses: Tensor[]): Tensor {
-  let acc = saeAxpby(losses[0], losses[0], losses[0], 1, 0, 0);
+  let acc = saeAxpby(losses[0], null, null, 1, 0, 0);
   for (const l of losses.slice(1)) {
-    const next = saeAxpby(acc, l, l, 1, 1, 0);
+    const next = saeAxpby(acc, l, null, 1, 1, 0);
     acc.dispose();
     acc = next;
   }

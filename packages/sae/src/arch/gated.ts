@@ -34,7 +34,7 @@ export const gated: Architecture = {
     const gateSum = colSum(gate);
     const l1 = normPenalty(m, gateSum, norms, c);
     const via = decode(m, gate);
-    const gVia = saeAxpby(via, x, m.params.b_dec, 2 / B, -2 / B, 0);
+    const gVia = saeAxpby(via, x, null, 2 / B, -2 / B, 0);
     const aux = saeDot(gVia, gVia, B / 4);
     const loss = total([mseLoss, l1, aux]);
     return {
@@ -44,7 +44,7 @@ export const gated: Architecture = {
         const r = m.params.r_mag;
         const gF = decoderBackward(m, f, gOut, grads);
         const gViaF = matmul(gVia, m.params.W_dec, { transB: true }); // through the frozen decoder
-        const gGateAct = saeAxpby(gViaF, gViaF, norms, 1, 0, c); // + d l1 / d relu(gate)
+        const gGateAct = saeAxpby(gViaF, null, norms, 1, 0, c); // + d l1 / d relu(gate)
         const gGate = saeActBackward("mask", gGateAct, gate);
         const gMag = saeActBackward("mask", gF, f);
         const gH = saeActBackward("gatedH", gGate, gMag, { v: r });

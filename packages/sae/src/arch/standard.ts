@@ -34,7 +34,7 @@ export const standard: Architecture = {
       backward(): SaeParams {
         const grads: SaeParams = {};
         const gF = decoderBackward(m, f, gOut, grads);
-        const gF2 = saeAxpby(gF, gF, norms, 1, 0, c); // + d l1 / d f
+        const gF2 = saeAxpby(gF, null, norms, 1, 0, c); // + d l1 / d f
         const gPre = saeActBackward("mask", gF2, f);
         grads.b_enc = colSum(gPre);
         normPenalty(m, fSum, norms, c, grads).dispose();

@@ -54,15 +54,21 @@ function perCol(op: string, a: Tensor, name: string, v: Tensor): void {
   if (v.size !== lastDim(a)) throw new ShapeError(`${op}: ${name} ${fmt(v.shape)} must have ${lastDim(a)} values (last dim of ${fmt(a.shape)})`);
 }
 
-/** out = alpha * a + beta * b + gamma * v (v [C] broadcast over the rows of a, b [..., C]). */
-export function saeAxpby(a: Tensor, b: Tensor, v: Tensor, alpha: number, beta: number, gamma: number, opts: { out?: Tensor } = {}): Tensor<"f32"> {
-  const device = f32("saeAxpby", { a, b, v });
-  sameSize("saeAxpby", a, "b", b);
-  perCol("saeAxpby", a, "v", v);
+/**
+ * out = alpha * a + beta * b + gamma * v (v [C] broadcast over the rows of a, b [..., C]). b and v may be null
+ * when their coefficient is 0.
+ */
+export function saeAxpby(a: Tensor, b: Tensor | null, v: Tensor | null, alpha: number, beta: number, gamma: number, opts: { out?: Tensor } = {}): Tensor<"f32"> {
+  const useB = beta !== 0 && b !== null;
+  const useV = gamma !== 0 && v !== null;
+  if ((beta !== 0 && !b) || (gamma !== 0 && !v)) throw new ShapeError(`saeAxpby: a nonzero coefficient needs its tensor (a ${fmt(a.shape)})`);
+  const device = f32("saeAxpby", { a, b: useB ? (b as Tensor) : undefined, v: useV ? (v as Tensor) : undefined });
+  if (useB) sameSize("saeAxpby", a, "b", b as Tensor);
+  if (useV) perCol("saeAxpby", a, "v", v as Tensor);
   const out = output("saeAxpby", device, a.shape, "f32", opts.out);
   const n = a.size;
   device.run(K.axpby, {
-    buffers: [a.buffer, beta === 0 ? dummy(device, 0) : b.buffer, gamma === 0 ? dummy(device, 1) : v.buffer, out.buffer],
+    buffers: [a.buffer, useB ? (b as Tensor).buffer : dummy(device, 0), useV ? (v as Tensor).buffer : dummy(device, 1), out.buffer],
     params: params(n, lastDim(a), { f32: alpha }, { f32: beta }, { f32: gamma }),
     workgroups: device.grid(Math.ceil(n / 256)),
   });

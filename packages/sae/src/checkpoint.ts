@@ -1,0 +1,96 @@
+// SAELens on-disk format: a folder with cfg.json, sae_weights.safetensors (SAELens tensor names and shapes) and
+// optionally sparsity.safetensors (`sparsity` = log10 feature density [d_sae]). Load validates every tensor
+// (missing / wrong shape -> CheckpointError naming the file and tensor). Save writes what SAELens reads:
+// jumprelu as `threshold` (not log_threshold), batchtopk as a jumprelu SAE with its running threshold (SAELens'
+// convention), and an activation scale (expected_average_only_in) folded into the weights.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type Device, type SafeTensor } from "@sae/tensor-core";
+import { architecture } from "./arch/registry.ts";
+import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
+import { CheckpointError } from "./errors.ts";
+import { Sae } from "./sae.ts";
+
+export const CFG_FILE = "cfg.json";
+export const WEIGHTS_FILE = "sae_weights.safetensors";
+export const SPARSITY_FILE = "sparsity.safetensors";
+
+/** Tensor names and shapes in the weights file SAELens writes for this config. */
+export function fileTensorShapes(cfg: SaeConfig): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const [name, shape] of Object.entries(architecture(cfg.architecture).paramShapes(cfg))) {
+    shapes[name === "log_threshold" ? "threshold" : name] = [...shape];
+  }
+  return shapes;
+}
+
+/** Reads and validates cfg.json. */
+export function readConfigFile(path: string): { cfg: SaeConfig; extra: Record<string, unknown> } {
+  if (!existsSync(path)) throw new CheckpointError(`${path}: file not found (an SAE folder needs ${CFG_FILE} and ${WEIGHTS_FILE})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new FormatError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return configFromSaeLens(raw, path);
+}
+
+function tensor(file: string, tensors: Map<string, SafeTensor>, name: string, shape: number[], why = ""): Float32Array {
+  const t = tensors.get(name);
+  if (!t) throw new CheckpointError(`${file}: missing tensor '${name}' [${shape.join(", ")}] (has: ${[...tensors.keys()].join(", ")})`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new CheckpointError(`${file}: tensor '${name}' has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}]${why}`);
+  }
+  if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected a float type`);
+  return t.data;
+}
+
+/** Host parameters (training layout) from a weights file, checked against the config. */
+export function readWeights(file: string, cfg: SaeConfig): Record<string, Float32Array> {
+  const { tensors } = loadSafetensorsFile(file);
+  const host: Record<string, Float32Array> = {};
+  for (const [name, shape] of Object.entries(fileTensorShapes(cfg))) {
+    const data = tensor(file, tensors, name, shape, ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`);
+    if (name === "threshold") host.log_threshold = data.map(Math.log);
+    else host[name] = data;
+  }
+  return host;
+}
+
+/** Loads an SAE folder in the SAELens layout onto a device. */
+export function loadSae(dir: string, device: Device): Sae {
+  const { cfg, extra } = readConfigFile(join(dir, CFG_FILE));
+  const sae = Sae.fromHost(device, cfg, readWeights(join(dir, WEIGHTS_FILE), cfg));
+  sae.extraConfig = extra;
+  const sp = join(dir, SPARSITY_FILE);
+  if (existsSync(sp)) sae.sparsity = tensor(sp, loadSafetensorsFile(sp).tensors, "sparsity", [cfg.d_sae]);
+  return sae;
+}
+
+/** Writes an SAE folder that SAELens (and loadSae) reads. */
+export async function saveSae(sae: Sae, dir: string): Promise<void> {
+  const host = await sae.toHost();
+  let cfg: SaeConfig = { ...sae.cfg };
+  const { d_in, d_sae } = cfg;
+  const s = sae.activationScale;
+  if (s !== null && cfg.normalize_activations === "expected_average_only_in") {
+    host.W_enc = host.W_enc.map((v) => v * s);
+    host.W_dec = host.W_dec.map((v) => v / s);
+    host.b_dec = host.b_dec.map((v) => v / s);
+    cfg = { ...cfg, normalize_activations: "none" };
+  }
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [name, data] of Object.entries(host)) {
+    if (name === "log_threshold") out.threshold = { shape: [d_sae], data: data.map(Math.exp) };
+    else out[name] = { shape: name === "W_enc" ? [d_in, d_sae] : name === "W_dec" ? [d_sae, d_in] : [data.length], data };
+  }
+  if (cfg.architecture === "batchtopk") {
+    out.threshold = { shape: [d_sae], data: new Float32Array(d_sae).fill(sae.topkThreshold ?? 0) };
+    cfg = { ...cfg, architecture: "jumprelu" };
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, CFG_FILE), `${JSON.stringify(configToSaeLens(cfg, sae.extraConfig), null, 2)}\n`);
+  saveSafetensorsFile(join(dir, WEIGHTS_FILE), out);
+  if (sae.sparsity) saveSafetensorsFile(join(dir, SPARSITY_FILE), { sparsity: { shape: [d_sae], data: sae.sparsity } });
+}
