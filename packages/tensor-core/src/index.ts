@@ -25,6 +25,7 @@ export { scale, affine, copy, relu, reluBackward, gelu, geluBackward, type OutOp
 export { rowSum, rowMean, rowMax, rowL2, colSum } from "./ops/reduce.ts";
 export { layerNorm, type LayerNormOptions } from "./ops/layernorm.ts";
 export { softmax, type SoftmaxOptions } from "./ops/softmax.ts";
+export { embedding, gatherRows, scatterRows } from "./ops/gather.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
 export {

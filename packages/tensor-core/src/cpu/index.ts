@@ -7,3 +7,4 @@ export { rowSum, rowMean, rowMax, rowL2, colSum } from "./reduce.ts";
 export { adam } from "./adam.ts";
 export { layerNorm } from "./layernorm.ts";
 export { softmax } from "./softmax.ts";
+export { embedding, gatherRows, scatterRows } from "./gather.ts";

@@ -1,0 +1,74 @@
+import { describe, expect, test } from "bun:test";
+import * as cpu from "../cpu/gather.ts";
+import { getDevice } from "../device.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
+import { Rng } from "../random.ts";
+import { host, Tensor } from "../tensor.ts";
+import { poison, randn } from "../testing.ts";
+import { embedding, gatherRows, scatterRows } from "./gather.ts";
+
+// Tolerance: gathers and scatters move bits, so results must be exactly equal.
+
+function ids(n: number, range: number, seed: number): Int32Array {
+  const rng = new Rng(seed);
+  return Int32Array.from({ length: n }, () => rng.int(range));
+}
+
+describe("gather", () => {
+  for (const [V, D, N] of [[1, 1, 1], [50, 3, 7], [1000, 129, 513], [300, 768, 2]]) {
+    test(`embedding / gatherRows on table [${V}, ${D}] with ${N} ids match the CPU reference`, async () => {
+      const dev = await getDevice();
+      const ht = host([V, D], randn(V * D, V + D));
+      const hi = host([N], ids(N, V, N), "i32");
+      const table = Tensor.fromHost(dev, ht);
+      const idx = Tensor.fromHost(dev, hi);
+      const out = poison(Tensor.empty(dev, [N, D]));
+      expect(embedding(table, idx, { out })).toBe(out);
+      expect([...(await out.read())]).toEqual([...cpu.embedding(ht, hi).data]);
+      const g = gatherRows(table, idx);
+      expect([...(await g.read())]).toEqual([...cpu.gatherRows(ht, hi).data]);
+      for (const t of [table, idx, out, g]) t.dispose();
+    });
+  }
+
+  test("ids of shape [batch, pos] and out-of-range ids (zero rows)", async () => {
+    const dev = await getDevice();
+    const ht = host([10, 5], randn(50, 1));
+    const hi = host([2, 3], new Int32Array([0, 9, -1, 10, 4, 4]), "i32");
+    const table = Tensor.fromHost(dev, ht);
+    const idx = Tensor.fromHost(dev, hi);
+    const out = embedding(table, idx);
+    expect(out.shape).toEqual([2, 3, 5]);
+    const want = cpu.embedding(ht, hi);
+    expect(want.shape).toEqual([2, 3, 5]);
+    expect([...(await out.read())]).toEqual([...want.data]);
+    for (const t of [table, idx, out]) t.dispose();
+  });
+
+  test("scatterRows writes the indexed rows and leaves the others", async () => {
+    const dev = await getDevice();
+    const [R, C, N] = [97, 33, 40];
+    const hd = host([R, C], randn(R * C, 2));
+    const perm = new Rng(3).shuffle(Int32Array.from({ length: R }, (_, i) => i)).slice(0, N);
+    perm[5] = -2; // skipped
+    const hi = host([N], perm, "i32");
+    const hs = host([N, C], randn(N * C, 4));
+    const dst = Tensor.fromHost(dev, hd);
+    const idx = Tensor.fromHost(dev, hi);
+    const src = Tensor.fromHost(dev, hs);
+    expect(scatterRows(dst, idx, src)).toBe(dst);
+    expect([...(await dst.read())]).toEqual([...cpu.scatterRows(hd, hi, hs).data]);
+    for (const t of [dst, idx, src]) t.dispose();
+  });
+
+  test("typed errors", async () => {
+    const dev = await getDevice();
+    const table = Tensor.empty(dev, [10, 4]);
+    const fids = Tensor.empty(dev, [3]);
+    const iids = Tensor.empty(dev, [3], "i32");
+    expect(() => embedding(table, fids)).toThrow(DTypeError);
+    expect(() => gatherRows(Tensor.empty(dev, [40]), iids)).toThrow("src must be [R, C], got [40]");
+    expect(() => scatterRows(table, iids, Tensor.empty(dev, [3, 5]))).toThrow(ShapeError);
+    expect(() => scatterRows(table, iids, Tensor.empty(dev, [3, 4], "i32"))).toThrow(DTypeError);
+  });
+});
