@@ -1,0 +1,111 @@
+// fromPretrained against a loopback hub the test starts (the hub's /{repo}/resolve/main/{path} layout, ETag =
+// sha256 of the body, X-Repo-Commit), serving the SAELens 5 fixture as a tiny gpt2-small-res-jb SAE.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertClose, getDevice, sha256Hex } from "@sae/tensor-core";
+import { PretrainedNotFoundError, SaeConfigError } from "./errors.ts";
+import { PRETRAINED, pretrainedEntry } from "./pretrained.ts";
+import { Sae } from "./sae.ts";
+import { FIXTURES } from "./test_fixtures.ts";
+
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+const files = new Map<string, Uint8Array>();
+const requests: string[] = [];
+let server: ReturnType<typeof Bun.serve>;
+let endpoint = "";
+
+function serveFolder(repo: string, path: string, src: string, names: string[], edit?: (cfg: Record<string, unknown>) => void): void {
+  for (const n of names) {
+    let body = new Uint8Array(readFileSync(join(src, n)));
+    if (n === "cfg.json" && edit) {
+      const cfg = JSON.parse(new TextDecoder().decode(body));
+      edit(cfg);
+      body = new TextEncoder().encode(JSON.stringify(cfg));
+    }
+    files.set(`/${repo}/resolve/main/${path}/${n}`, body);
+  }
+}
+
+beforeAll(() => {
+  const v5 = join(FIXTURES, "ckpt_v5_standard");
+  serveFolder("jbloom/GPT2-Small-SAEs-Reformatted", "blocks.0.hook_resid_pre", v5, ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]);
+  serveFolder("tommmcgrath/gpt2-small-mlp-out-saes", "sae_group_gpt2_blocks.0.hook_mlp_out_24576:v1", v5, ["cfg.json", "sae_weights.safetensors"], (c) => {
+    c.normalize_activations = "expected_average_only_in";
+    c.hook_point = "blocks.0.hook_mlp_out";
+  });
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      requests.push(`${req.method} ${path}`);
+      const body = files.get(path);
+      if (!body) return new Response("not found", { status: 404 });
+      const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": String(body.length) };
+      return new Response(req.method === "HEAD" ? null : body, { headers });
+    },
+  });
+  endpoint = `http://127.0.0.1:${server.port}`;
+});
+
+afterAll(() => server.stop(true));
+
+describe("pretrained registry", () => {
+  test("gpt2-small-res-jb lists all 13 hook points with neuronpedia ids", () => {
+    const rel = PRETRAINED["gpt2-small-res-jb"];
+    expect(rel.repo_id).toBe("jbloom/GPT2-Small-SAEs-Reformatted");
+    expect(rel.saes.map((s) => s.id)).toEqual([...Array.from({ length: 12 }, (_, l) => `blocks.${l}.hook_resid_pre`), "blocks.11.hook_resid_post"]);
+    expect(rel.saes.map((s) => s.neuronpedia)).toEqual(Array.from({ length: 13 }, (_, l) => `gpt2-small/${l}-res-jb`));
+    expect(rel.saes.every((s) => s.path === s.id && s.d_sae === 24576)).toBe(true);
+    for (const r of ["gpt2-small-hook-z-kk", "gpt2-small-mlp-tm", "gpt2-small-res-jb-feature-splitting", "gpt2-small-resid-post-v5-32k", "gpt2-small-resid-post-v5-128k"]) {
+      expect(PRETRAINED[r].saes.length).toBeGreaterThan(0);
+    }
+  });
+
+  test("a wrong release or id throws listing the valid ones", () => {
+    expect(() => pretrainedEntry("gpt2-small-res-xx", "blocks.0.hook_resid_pre")).toThrow(PretrainedNotFoundError);
+    expect(() => pretrainedEntry("gpt2-small-res-xx", "x")).toThrow(/valid releases: gpt2-small-res-jb, gpt2-small-hook-z-kk/);
+    expect(() => pretrainedEntry("gpt2-small-res-jb", "blocks.12.hook_resid_pre")).toThrow(/valid ids: blocks\.0\.hook_resid_pre, .*blocks\.11\.hook_resid_post$/);
+  });
+});
+
+describe("fromPretrained over a loopback hub", () => {
+  test("downloads cfg, weights and sparsity into the hub cache and loads the SAE", async () => {
+    const device = await getDevice();
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const sae = await Sae.fromPretrained("gpt2-small-res-jb", "blocks.0.hook_resid_pre", device, { cacheDir, endpoint });
+    expect(sae.cfg.hook_name).toBe("blocks.3.hook_resid_pre"); // what the served cfg.json says
+    expect(sae.extraConfig.model_from_pretrained_kwargs).toEqual({ center_writing_weights: true }); // release override
+    expect(sae.sparsity?.length).toBe(40);
+    const want = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+    assertClose("W_enc", await sae.W_enc.read(), await want.W_enc.read(), 0, 0);
+    const snap = join(cacheDir, "models--jbloom--GPT2-Small-SAEs-Reformatted", "snapshots", COMMIT, "blocks.0.hook_resid_pre");
+    for (const f of ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]) expect(existsSync(join(snap, f))).toBe(true);
+    expect(requests.some((r) => r === "GET /jbloom/GPT2-Small-SAEs-Reformatted/resolve/main/blocks.0.hook_resid_pre/sae_weights.safetensors")).toBe(true);
+    sae.dispose();
+    want.dispose();
+  });
+
+  test("a release without sparsity and with expected_average_only_in folds norm_scaling_factor into the weights", async () => {
+    const device = await getDevice();
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const sae = await Sae.fromPretrained("gpt2-small-mlp-tm", "blocks.0.hook_mlp_out", device, { cacheDir, endpoint });
+    const s = pretrainedEntry("gpt2-small-mlp-tm", "blocks.0.hook_mlp_out").sae.norm_scaling_factor as number;
+    expect(s).toBeCloseTo(1.049317316132615, 12);
+    expect(sae.cfg.normalize_activations).toBe("none");
+    expect(sae.sparsity).toBeNull();
+    const raw = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+    assertClose("W_enc * s", await sae.W_enc.read(), (await raw.W_enc.read()).map((v) => v * s), 1e-6, 1e-7);
+    assertClose("W_dec / s", await sae.W_dec.read(), (await raw.W_dec.read()).map((v) => v / s), 1e-6, 1e-7);
+    assertClose("b_dec / s", await sae.b_dec.read(), (await raw.b_dec.read()).map((v) => v / s), 1e-6, 1e-7);
+    sae.dispose();
+    raw.dispose();
+  });
+
+  test("a release stored in a converted format is refused with the supported list", async () => {
+    const device = await getDevice();
+    await expect(Sae.fromPretrained("gpt2-small-hook-z-kk", "blocks.0.hook_z", device, { endpoint })).rejects.toThrow(SaeConfigError);
+  });
+});

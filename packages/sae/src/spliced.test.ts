@@ -1,0 +1,133 @@
+// SAEs spliced into a tiny fake hooked model (embedding -> hook_resid_pre -> W -> hook_resid_post -> U), checked
+// against host arithmetic and the CPU SAE reference: reconstruction splice, error term, cache of the SAE's
+// internals, detach, and the d_in / hook-name checks.
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { assertClose, getDevice, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { cpuTrainStep } from "./cpu/reference.ts";
+import { HookMismatchError } from "./errors.ts";
+import { Sae } from "./sae.ts";
+import { SplicedModel, type HookableModel, type SpliceHook } from "./spliced.ts";
+import { FIXTURES } from "./test_fixtures.ts";
+
+const D = 16;
+const V = 11;
+const HOOK = "blocks.0.hook_resid_pre";
+
+/** x -> hook_resid_pre -> x W -> hook_resid_post -> logits = h U. Tokens are [batch][pos] ids. */
+class FakeHookModel implements HookableModel<number[][]> {
+  readonly device: Device;
+  readonly E: Float32Array; // [V, D]
+  readonly Wh: Float32Array; // [D, D]
+  readonly Uh: Float32Array; // [D, V]
+  private W: Tensor;
+  private U: Tensor;
+  constructor(device: Device) {
+    const rng = new Rng(5);
+    this.device = device;
+    this.E = rng.normalArray(V * D);
+    this.Wh = rng.normalArray(D * D, 0.3);
+    this.Uh = rng.normalArray(D * V, 0.3);
+    this.W = Tensor.from(device, [D, D], this.Wh);
+    this.U = Tensor.from(device, [D, V], this.Uh);
+  }
+  hookNames(): string[] {
+    return ["hook_embed", HOOK, "blocks.0.hook_resid_post"];
+  }
+  embed(tokens: number[][]): Float32Array {
+    return Float32Array.from(tokens.flat().flatMap((t) => [...this.E.subarray(t * D, (t + 1) * D)]));
+  }
+  async runWithHooks(tokens: number[][], hooks: Readonly<Record<string, SpliceHook>>): Promise<Tensor> {
+    const [B, P] = [tokens.length, tokens[0].length];
+    const apply = async (name: string, t: Tensor): Promise<Tensor> => {
+      const r = await hooks[name]?.(t, { name, layer: 0, posOffset: 0 });
+      if (!r) return t;
+      t.dispose();
+      return r;
+    };
+    const x = await apply(HOOK, Tensor.from(this.device, [B, P, D], this.embed(tokens)));
+    const h0 = Tensor.empty(this.device, [B, P, D]);
+    matmul(x.reshape([B * P, D]), this.W, { out: h0.reshape([B * P, D]) });
+    const h = await apply("blocks.0.hook_resid_post", h0);
+    const logits = Tensor.empty(this.device, [B, P, V]);
+    matmul(h.reshape([B * P, D]), this.U, { out: logits.reshape([B * P, V]) });
+    x.dispose();
+    h.dispose();
+    return logits;
+  }
+  /** Host logits for a given resid_pre [n, D]. */
+  logitsFrom(x: ArrayLike<number>): Float64Array {
+    const n = x.length / D;
+    const out = new Float64Array(n * V);
+    for (let i = 0; i < n; i++) {
+      const h = new Float64Array(D);
+      for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) h[b] += x[i * D + a] * this.Wh[a * D + b];
+      for (let b = 0; b < D; b++) for (let v = 0; v < V; v++) out[i * V + v] += h[b] * this.Uh[b * V + v];
+    }
+    return out;
+  }
+}
+
+const TOKENS = [
+  [1, 4, 9, 2, 0],
+  [7, 3, 3, 10, 5],
+];
+
+async function setup() {
+  const device = await getDevice();
+  const model = new FakeHookModel(device);
+  const sae = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+  const host = await sae.toHost();
+  const x = model.embed(TOKENS);
+  const ref = cpuTrainStep(sae.cfg, Object.fromEntries(Object.entries(host).map(([k, v]) => [k, Float64Array.from(v)])), x, x.length / D);
+  return { device, model, sae, x, ref };
+}
+
+describe("SAEs spliced into a hooked model", () => {
+  test("the forward runs through the reconstruction; the error term restores the clean output; detach", async () => {
+    const { model, sae, x, ref } = await setup();
+    const spliced = new SplicedModel(model).attach(sae, { hookName: HOOK });
+    expect(spliced.attached).toEqual([HOOK]);
+    const got = await spliced.run(TOKENS);
+    expect(got.shape).toEqual([2, 5, V]);
+    assertClose("logits through x_hat", await got.read(), model.logitsFrom(ref.saeOut), 1e-4, 1e-4);
+    const clean = model.logitsFrom(x);
+    spliced.attach(sae, { hookName: HOOK, errorTerm: true });
+    assertClose("logits with error term", await (await spliced.run(TOKENS)).read(), clean, 1e-4, 1e-4);
+    spliced.detach(HOOK);
+    expect(spliced.attached).toEqual([]);
+    assertClose("logits after detach", await (await spliced.run(TOKENS)).read(), clean, 1e-5, 1e-5);
+    sae.dispose();
+  });
+
+  test("runWithCacheWithSaes exposes the SAE's input, acts, reconstruction, error and output", async () => {
+    const { model, sae, x, ref } = await setup();
+    const spliced = new SplicedModel(model).attach(sae, { hookName: HOOK });
+    const { output, cache } = await spliced.runWithCacheWithSaes(TOKENS, {
+      names: [HOOK, `${HOOK}.hook_sae_input`, `${HOOK}.hook_sae_acts_post`, `${HOOK}.hook_sae_recons`, `${HOOK}.hook_sae_error`, `${HOOK}.hook_sae_output`],
+    });
+    assertClose("output", await output.read(), model.logitsFrom(ref.saeOut), 1e-4, 1e-4);
+    const get = (n: string) => cache.get(`${HOOK}.${n}`) as Tensor;
+    expect(get("hook_sae_acts_post").shape).toEqual([2, 5, 40]);
+    expect(get("hook_sae_recons").shape).toEqual([2, 5, D]);
+    assertClose("model activation", await (cache.get(HOOK) as Tensor).read(), x, 0, 0);
+    assertClose("hook_sae_input", await get("hook_sae_input").read(), x, 0, 0);
+    assertClose("hook_sae_acts_post", await get("hook_sae_acts_post").read(), ref.featureActs, 1e-5, 1e-5);
+    assertClose("hook_sae_recons", await get("hook_sae_recons").read(), ref.saeOut, 1e-5, 1e-5);
+    assertClose("hook_sae_error", await get("hook_sae_error").read(), Float64Array.from(x, (v, i) => v - ref.saeOut[i]), 1e-5, 1e-5);
+    assertClose("hook_sae_output", await get("hook_sae_output").read(), ref.saeOut, 1e-5, 1e-5);
+    for (const t of cache.values()) t.dispose();
+    sae.dispose();
+  });
+
+  test("d_in mismatch and unknown hooks are typed errors naming the hook and both widths", async () => {
+    const { device, model } = await setup();
+    const narrow = Sae.create(device, { d_in: 12, d_sae: 20, hook_name: HOOK });
+    const spliced = new SplicedModel(model).attach(narrow);
+    await expect(spliced.run(TOKENS)).rejects.toThrow(HookMismatchError);
+    await expect(spliced.run(TOKENS)).rejects.toThrow(`SAE at '${HOOK}' has d_in 12 but the activation there is 16 wide (shape [2, 5, 16])`);
+    expect(() => spliced.attach(narrow, { hookName: "blocks.7.hook_resid_pre" })).toThrow(/no such hook point; valid: hook_embed, blocks\.0\.hook_resid_pre/);
+    await expect(spliced.runWithCacheWithSaes(TOKENS, { names: ["blocks.0.hook_resid_post.hook_sae_acts_post"] })).rejects.toThrow(/no SAE is attached at 'blocks\.0\.hook_resid_post'/);
+    narrow.dispose();
+  });
+});
