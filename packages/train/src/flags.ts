@@ -1,7 +1,7 @@
 // Command-line flags derived from CONFIG_FIELDS: `l1_coefficient` is `--l1-coefficient 5e-5` (or `=5e-5`),
 // booleans are `--resume` / `--no-resume` / `--resume=false`, nullable fields accept `null`, and `--config f.json`
 // loads a JSON object of the same keys first (flags override it). Unknown flags are errors with a suggestion.
-// Pure: takes the argument list, never reads process.argv.
+// Pure: takes the argument list it is given (the CLI passes the command line).
 import { readFileSync } from "node:fs";
 import { CONFIG_KEYS, checkValue, fieldSpec, resolveConfig, type TrainConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";

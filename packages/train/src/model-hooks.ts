@@ -1,7 +1,7 @@
 // Adapters between @sae/transformer's HookedTransformer and training/evaluation: activations at one hook (the pass
 // stops after the hook's layer), logits with the SAE spliced in at the hook, and logits with the hook zero-ablated.
 // The SAE side is any function from [n, d_in] to [n, d_in] so this file does not depend on @sae/core.
-import { fill, Tensor } from "@sae/tensor-core";
+import { copy, fill, Tensor } from "@sae/tensor-core";
 import { hookLayer, type HookedTransformer, type TokenBatch } from "@sae/transformer";
 import type { HookActivations } from "./store/producers.ts";
 
@@ -39,9 +39,14 @@ export class ModelHook implements HookActivations {
   /** [batch * pos, d_in] on the device; the caller disposes it. */
   async tensor(tokens: Int32Array, batch: number, pos: number): Promise<Tensor> {
     const r = await this.model.runWithCache(batchOf(tokens, batch, pos), { names: [this.hookName] });
-    const act = r.cache[this.hookName];
+    const act = r.cache[this.hookName]; // [batch, pos, d_in]
     r.logits?.dispose();
-    return act;
+    if (act.shape.length === 2) return act;
+    const d = act.shape[act.shape.length - 1];
+    const flat = Tensor.empty(act.device, [act.size / d, d], "f32", `${this.hookName} rows`);
+    copy(act.reshape(flat.shape), flat);
+    act.dispose();
+    return flat;
   }
 
   async run(tokens: Int32Array, batch: number, pos: number): Promise<Float32Array> {

@@ -57,7 +57,7 @@ describe("trainSae on the bundled model", () => {
     writeFileSync(bad, `{"text": "To be, or not to be"}\n{"text": broken\n`);
     await expect(trainSae(resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "jsonl", dataset_path: bad }))).rejects.toThrow(`${bad}:2: malformed JSON line`);
     const short = join(dir, "short.txt");
-    writeFileSync(short, "ROMEO: But, soft! what light through yonder window breaks? It is the east, and Juliet is the sun.\n".repeat(3));
+    writeFileSync(short, "ROMEO: But, soft! what light through yonder window breaks? It is the east, and Juliet is the sun.\n".repeat(2));
     const e = await trainSae(resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "short", dataset_path: short, eval_holdout_prompts: 1 })).catch((x) => x);
     expect(e).toBeInstanceOf(DatasetError);
     expect(e.message).toMatch(/too short for one batch/);
@@ -67,13 +67,15 @@ describe("trainSae on the bundled model", () => {
   }, 60_000);
 
   test("a diverging loss stops with DivergedError and keeps the last good checkpoint intact", async () => {
-    const cfg = resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "nan", lr: 1e30, lr_warm_up_steps: 0, n_checkpoints: 3, wandb_log_frequency: 1 });
+    const cfg = resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "nan", lr: 1e30, lr_warm_up_steps: 0, n_checkpoints: 11, wandb_log_frequency: 1 });
     const e = await trainSae(cfg).catch((x) => x);
     expect(e).toBeInstanceOf(DivergedError);
-    expect(e.message).toMatch(/training diverged: .* (No checkpoint was written|The last good checkpoint is)/);
+    expect(e.message).toMatch(/^training diverged: (loss is (NaN|Infinity)|parameter \w+ holds (NaN|Infinity|-Infinity)) at step \d+.*The last good checkpoint is .*nan\/\d+; nothing was saved for this step\.$/);
     const entries = readdirSync(join(dir, "nan"));
     expect(entries.some((f) => f.includes(".tmp-") || f.startsWith("final_"))).toBe(false);
-    for (const f of entries.filter((f) => f !== "metrics.jsonl")) {
+    const ckpts = entries.filter((f) => f !== "metrics.jsonl");
+    expect(ckpts.length).toBeGreaterThan(0);
+    for (const f of ckpts) {
       for (const [, t] of weights(join(dir, "nan", f))) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
     }
   }, 60_000);
