@@ -1,0 +1,59 @@
+// latentLists: per latent, the sorted list of (b, j) pairs that selected it (pair = b * k + j), built on the GPU by a
+// counting sort (latent_lists.wgsl). The sparse backward kernels walk these lists so that every row of W_dec's and
+// every column of W_enc's gradient is summed by one workgroup in a fixed order: deterministic without float atomics.
+import { params, type Device } from "../device.ts";
+import { LimitError, ShapeError } from "../errors.ts";
+import { fmt } from "../shape.ts";
+import { checkDType, deviceOf, Tensor } from "../tensor.ts";
+import { fill } from "./fill.ts";
+import source from "./latent_lists.wgsl" with { type: "text" };
+
+// Device's pipeline cache is keyed by source text (not entry point), so each stage's text ends with its own name.
+const stage = (entryPoint: string) => ({ name: `latent_lists_${entryPoint}`, source: `${source}\n// entry point: ${entryPoint}\n`, entryPoint });
+const kernels = { count: stage("count"), scan: stage("scan"), fill: stage("fill"), sort: stage("sort") };
+
+export interface LatentLists {
+  dSae: number;
+  /** batch * k */
+  pairs: number;
+  k: number;
+  /** [d_sae + 1] u32: latent i's list is entries[offsets[i] .. offsets[i + 1]). */
+  offsets: Tensor<"u32">;
+  /** [batch * k] u32: pair ids sorted by latent, then by pair; only the first offsets[d_sae] are meaningful. */
+  entries: Tensor<"u32">;
+  dispose(): void;
+}
+
+export function latentLists(indices: Tensor, dSae: number): LatentLists {
+  const device: Device = deviceOf("latentLists", indices);
+  checkDType("latentLists", "indices", indices, "i32");
+  if (indices.shape.length !== 2) throw new ShapeError(`latentLists: indices must be [batch, k], got ${fmt(indices.shape)}`);
+  if (!Number.isInteger(dSae) || dSae < 1) throw new LimitError(`latentLists: d_sae = ${dSae} must be a positive integer`);
+  const n = indices.size;
+  const k = indices.shape[1];
+  const counts = Tensor.empty(device, [dSae], "u32", "latent counts");
+  const offsets = Tensor.empty(device, [dSae + 1], "u32", "latent offsets");
+  const unsorted = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries (unsorted)");
+  const entries = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries");
+  fill(counts, 0);
+  const buffers = [indices.buffer, counts.buffer, offsets.buffer, unsorted.buffer, entries.buffer];
+  const p = params(n, dSae, 0, 0);
+  const grid = device.grid(Math.ceil(Math.max(1, n) / 256));
+  device.run(kernels.count, { buffers, params: p, workgroups: grid });
+  device.run(kernels.scan, { buffers, params: p, workgroups: [1] });
+  device.run(kernels.fill, { buffers, params: p, workgroups: grid });
+  device.run(kernels.sort, { buffers, params: p, workgroups: grid });
+  counts.dispose();
+  unsorted.dispose();
+  return {
+    dSae,
+    pairs: n,
+    k,
+    offsets,
+    entries,
+    dispose() {
+      offsets.dispose();
+      entries.dispose();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// Sparse SAE paths: the decoder and its gradients through the k active latents of each row only (TopK SAEs).
+//   sparseDecode(values [batch,k], indices [batch,k] i32, W_dec [d_sae,d_in], { bias }) -> x_hat [batch, d_in]
+//   sparseDecodeBackward(gradOut, values, indices, W_dec) -> gradValues [batch,k]; gradWdec [d_sae,d_in] += (active rows)
+//   sparseEncoderGrad(x, gradValues, indices, d_sae) -> gradWenc [d_in,d_sae] (active columns), gradBenc [d_sae]
+// W_dec/W_enc gradients are summed per latent over sorted lists (latent_lists.ts): deterministic. Indices outside
+// [0, d_sae) contribute nothing. CPU references: cpu/sparse_decode.ts.
+import { params, type Device } from "../device.ts";
+import type { DType } from "../dtype.ts";
+import { ShapeError } from "../errors.ts";
+import { checkShape, fmt } from "../shape.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
+import { latentLists, type LatentLists } from "./latent_lists.ts";
+import decodeSrc from "./sparse_decode.wgsl" with { type: "text" };
+import gradValuesSrc from "./sparse_grad_values.wgsl" with { type: "text" };
+import gradWdecSrc from "./sparse_grad_wdec.wgsl" with { type: "text" };
+import encoderGradSrc from "./sparse_encoder_grad.wgsl" with { type: "text" };
+
+const kernels = {
+  decode: { name: "sparse_decode", source: decodeSrc },
+  gradValues: { name: "sparse_grad_values", source: gradValuesSrc },
+  gradWdec: { name: "sparse_grad_wdec", source: gradWdecSrc },
+  encoderGrad: { name: "sparse_encoder_grad", source: encoderGradSrc },
+};
+
+const dummies = new WeakMap<Device, GPUBuffer>();
+function dummy(device: Device): GPUBuffer {
+  let d = dummies.get(device);
+  if (!d) {
+    d = device.pool.acquire(16, "sparseDecode no-bias");
+    dummies.set(device, d);
+  }
+  return d;
+}
+
+/** Checks values/indices [batch, k] (f32/i32); returns batch and k. */
+export function pairDims(op: string, values: { shape: readonly number[]; dtype: DType }, indices: { shape: readonly number[]; dtype: DType }): { batch: number; k: number } {
+  checkDType(op, "values", values, "f32");
+  checkDType(op, "indices", indices, "i32");
+  if (values.shape.length !== 2) throw new ShapeError(`${op}: values must be [batch, k], got ${fmt(values.shape)}`);
+  checkShape(op, "indices", indices.shape, values.shape);
+  return { batch: values.shape[0], k: values.shape[1] };
+}
+
+/** Checks W [d_sae, d_in] (f32); returns d_sae and d_in. */
+export function decoderDims(op: string, W: { shape: readonly number[]; dtype: DType }): { dSae: number; dIn: number } {
+  checkDType(op, "W_dec", W, "f32");
+  if (W.shape.length !== 2) throw new ShapeError(`${op}: W_dec must be [d_sae, d_in], got ${fmt(W.shape)}`);
+  return { dSae: W.shape[0], dIn: W.shape[1] };
+}
+
+export interface SparseDecodeOptions {
+  bias?: Tensor; // [d_in]
+  out?: Tensor; // [batch, d_in]
+}
+
+export function sparseDecode(values: Tensor, indices: Tensor, W: Tensor, opts: SparseDecodeOptions = {}): Tensor<"f32"> {
+  const { bias, out } = opts;
+  const device = deviceOf("sparseDecode", values, indices, W, ...(bias ? [bias] : []), ...(out ? [out] : []));
+  const { batch, k } = pairDims("sparseDecode", values, indices);
+  const { dSae, dIn } = decoderDims("sparseDecode", W);
+  if (bias) {
+    checkDType("sparseDecode", "bias", bias, "f32");
+    checkShape("sparseDecode", "bias", bias.shape, [dIn]);
+  }
+  const result = output("sparseDecode", device, [batch, dIn], "f32", out);
+  const chunks = Math.ceil(dIn / 64);
+  if (batch * dIn === 0) return result;
+  device.run(kernels.decode, {
+    buffers: [values.buffer, indices.buffer, W.buffer, bias ? bias.buffer : dummy(device), result.buffer],
+    params: params(batch, k, dIn, dSae, bias ? 1 : 0, chunks, 0, 0),
+    workgroups: device.grid(batch * chunks),
+  });
+  return result;
+}
+
+export interface SparseDecodeBackwardOptions {
+  /** [batch, k], overwritten; made when absent. */
+  gradValues?: Tensor;
+  /** [d_sae, d_in], accumulated into (active rows only); zeros are made when absent. */
+  gradWdec?: Tensor;
+  /** Lists from latentLists(indices, d_sae) to reuse (sparseEncoderGrad can share them). */
+  lists?: LatentLists;
+}
+
+export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: Tensor, W: Tensor, opts: SparseDecodeBackwardOptions = {}): { gradValues: Tensor<"f32">; gradWdec: Tensor<"f32"> } {
+  const extra = [opts.gradValues, opts.gradWdec].filter((t): t is Tensor => t !== undefined);
+  const device = deviceOf("sparseDecodeBackward", gradOut, values, indices, W, ...extra);
+  const { batch, k } = pairDims("sparseDecodeBackward", values, indices);
+  const { dSae, dIn } = decoderDims("sparseDecodeBackward", W);
+  checkDType("sparseDecodeBackward", "gradOut", gradOut, "f32");
+  checkShape("sparseDecodeBackward", "gradOut", gradOut.shape, [batch, dIn]);
+  const gradValues = output("sparseDecodeBackward", device, [batch, k], "f32", opts.gradValues);
+  const gradWdec = opts.gradWdec ? output("sparseDecodeBackward", device, [dSae, dIn], "f32", opts.gradWdec) : Tensor.zeros(device, [dSae, dIn], "f32", "gradWdec");
+  if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
+  device.run(kernels.gradValues, {
+    buffers: [gradOut.buffer, indices.buffer, W.buffer, gradValues.buffer],
+    params: params(batch, k, dIn, dSae),
+    workgroups: device.grid(Math.ceil((batch * k) / 8)),
+  });
+  const lists = opts.lists ?? latentLists(indices, dSae);
+  checkLists("sparseDecodeBackward", lists, batch * k, dSae);
+  device.run(kernels.gradWdec, {
+    buffers: [gradOut.buffer, values.buffer, lists.offsets.buffer, lists.entries.buffer, gradWdec.buffer],
+    params: params(k, dIn, dSae, 0),
+    workgroups: device.grid(dSae),
+  });
+  if (!opts.lists) lists.dispose();
+  return { gradValues, gradWdec };
+}
+
+export interface SparseEncoderGradOptions {
+  gradWenc?: Tensor; // [d_in, d_sae], overwritten
+  gradBenc?: Tensor; // [d_sae], overwritten
+  lists?: LatentLists;
+}
+
+export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor, dSae: number, opts: SparseEncoderGradOptions = {}): { gradWenc: Tensor<"f32">; gradBenc: Tensor<"f32"> } {
+  const extra = [opts.gradWenc, opts.gradBenc].filter((t): t is Tensor => t !== undefined);
+  const device = deviceOf("sparseEncoderGrad", x, gradValues, indices, ...extra);
+  const { batch, k } = pairDims("sparseEncoderGrad", gradValues, indices);
+  checkDType("sparseEncoderGrad", "x", x, "f32");
+  if (x.shape.length !== 2 || x.shape[0] !== batch) throw new ShapeError(`sparseEncoderGrad: x must be [${batch}, d_in], got ${fmt(x.shape)}`);
+  const dIn = x.shape[1];
+  const gradWenc = output("sparseEncoderGrad", device, [dIn, dSae], "f32", opts.gradWenc);
+  const gradBenc = output("sparseEncoderGrad", device, [dSae], "f32", opts.gradBenc);
+  const lists = opts.lists ?? latentLists(indices, dSae);
+  checkLists("sparseEncoderGrad", lists, batch * k, dSae);
+  device.run(kernels.encoderGrad, {
+    buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
+    params: params(k, dIn, dSae, 0),
+    workgroups: device.grid(dSae),
+  });
+  if (!opts.lists) lists.dispose();
+  return { gradWenc, gradBenc };
+}
+
+function checkLists(op: string, lists: LatentLists, pairs: number, dSae: number): void {
+  if (lists.pairs !== pairs || lists.dSae !== dSae) {
+    throw new ShapeError(`${op}: lists were built for ${lists.pairs} pairs and d_sae ${lists.dSae}, not ${pairs} pairs and d_sae ${dSae}`);
+  }
+}
