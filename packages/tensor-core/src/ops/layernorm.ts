@@ -32,7 +32,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, opts: LayerNor
   const part = Tensor.empty(dev, [statsAt + 2 * rows], "f32", "layerNorm stats");
   const p = params(rows, cols, lanes, statsAt, { f32: opts.eps ?? 1e-5 });
   const buffers = [x.buffer, gamma.buffer, beta.buffer, part.buffer, out.buffer];
-  const counts = [rows * lanes, rows, rows * cols];
+  const counts = [rows * lanes, rows, Math.ceil((rows * cols) / 4)];
   counts.forEach((n, stage) => dev.run(kernel, { buffers, params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } }));
   part.dispose();
   return out;

@@ -2,7 +2,8 @@
 // STAGE 0: `lanes` invocations share a row; each sums (x - k) and (x - k)^2 over its vec4s (k = the row's first
 //          element, a shift that keeps the one-pass variance from cancelling) into part[2 * (row * lanes + t)].
 // STAGE 1: one invocation per row folds its partials into (mean, rstd) at part[statsAt + 2 * row].
-// STAGE 2: one invocation per element writes y.
+// STAGE 2: one invocation per vec4 of the flat tensor writes y (whole vec4s: elements past the end land in the
+//          buffer's padding, so rows need not be vec4-aligned).
 override STAGE: u32 = 0u;
 
 struct Params { rows: u32, cols: u32, lanes: u32, statsAt: u32, eps: f32, _a: u32, _b: u32, _c: u32 }
@@ -11,7 +12,7 @@ struct Params { rows: u32, cols: u32, lanes: u32, statsAt: u32, eps: f32, _a: u3
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> part: array<f32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
 
 fn element(e: u32) -> f32 {
   return x[e / 4u][e % 4u];
@@ -58,11 +59,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (i < p.rows * p.lanes) { partials(i / p.lanes, i % p.lanes); }
   } else if (STAGE == 1u) {
     if (i < p.rows) { stats(i); }
-  } else if (i < p.rows * p.cols) {
-    let row = i / p.cols;
-    let j = i % p.cols;
-    let mean = part[p.statsAt + 2u * row];
-    let rstd = part[p.statsAt + 2u * row + 1u];
-    out[i] = (element(i) - mean) * rstd * gamma[j] + beta[j];
+  } else if (i * 4u < p.rows * p.cols) {
+    let e = min(vec4<u32>(i * 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.rows * p.cols - 1u));
+    let xv = x[i];
+    var y = vec4<f32>(0.0);
+    for (var k = 0u; k < 4u; k++) {
+      let row = e[k] / p.cols;
+      let j = e[k] % p.cols;
+      let at = p.statsAt + 2u * row;
+      y[k] = (xv[k] - part[at]) * part[at + 1u] * gamma[j] + beta[j];
+    }
+    out[i] = y;
   }
 }

@@ -39,7 +39,7 @@ export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
   const part = Tensor.empty(dev, [statsAt + 2 * rows], "f32", "softmax stats");
   const p = params(rows, cols, lanes, statsAt, { f32: opts.scale ?? 1 }, Number(causal), T, { i32: posOffset }, 0xff800000);
   const buffers = [x.buffer, part.buffer, out.buffer];
-  const counts = [rows * lanes, rows, rows * cols];
+  const counts = [rows * lanes, rows, Math.ceil((rows * cols) / 4)];
   counts.forEach((n, stage) => dev.run(kernel, { buffers, params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } }));
   part.dispose();
   return out;

@@ -3,14 +3,15 @@
 // STAGE 0: `lanes` invocations share a row; each keeps a running (max, sum of exp(v - max)) per vec4 component
 //          over its vec4s and writes the folded pair to part[2 * (row * lanes + t)].
 // STAGE 1: one invocation per row folds its pairs into (max, sum) at part[statsAt + 2 * row].
-// STAGE 2: one invocation per element writes exp(v - max) / sum, or 0 where masked.
+// STAGE 2: one invocation per vec4 of the flat tensor writes exp(v - max) / sum, or 0 where masked (whole
+//          vec4s: elements past the end land in the buffer's padding, so rows need not be vec4-aligned).
 override STAGE: u32 = 0u;
 
 struct Params { rows: u32, cols: u32, lanes: u32, statsAt: u32, scale: f32, causal: u32, T: u32, posOffset: i32, negInfBits: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 
 // Columns of this row that are visible (all of them unless causal).
 fn visible(row: u32) -> u32 {
@@ -66,13 +67,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (i < p.rows * p.lanes) { partials(i / p.lanes, i % p.lanes); }
   } else if (STAGE == 1u) {
     if (i < p.rows) { stats(i); }
-  } else if (i < p.rows * p.cols) {
-    let row = i / p.cols;
-    let j = i % p.cols;
-    let m = part[p.statsAt + 2u * row];
-    let z = part[p.statsAt + 2u * row + 1u];
-    var y = 0.0;
-    if (j < visible(row) && z > 0.0) { y = exp(x[i / 4u][i % 4u] * p.scale - m) / z; }
+  } else if (i * 4u < p.rows * p.cols) {
+    let e = min(vec4<u32>(i * 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.rows * p.cols - 1u));
+    let xv = x[i] * p.scale;
+    var y = vec4<f32>(0.0);
+    for (var k = 0u; k < 4u; k++) {
+      let row = e[k] / p.cols;
+      let at = p.statsAt + 2u * row;
+      let z = part[at + 1u];
+      if (e[k] % p.cols < visible(row) && z > 0.0) { y[k] = exp(xv[k] - part[at]) / z; }
+    }
     out[i] = y;
   }
 }
