@@ -1,0 +1,44 @@
+// l1Backward: the L1 penalty of a standard (ReLU) SAE, loss = lambda * sum_b sum_i |f[b,i]| * ||W_dec[i]||, adding
+// dLoss/df into gradF and dLoss/dW_dec into gradWdec (sign(0) = 0; a zero decoder row gets no gradient), returning
+// the loss as a [1] tensor. W_dec's row norms are computed once inside. The CPU reference is cpu/l1_backward.ts.
+import { params } from "../device.ts";
+import { ShapeError } from "../errors.ts";
+import { checkShape, fmt } from "../shape.ts";
+import { checkDType, deviceOf, Tensor } from "../tensor.ts";
+import source from "./l1_backward.wgsl" with { type: "text" };
+
+// Device's pipeline cache is keyed by source text (not entry point), so each stage's text ends with its own name.
+const stage = (entryPoint: string) => ({ name: `l1_backward_${entryPoint}`, source: `${source}\n// entry point: ${entryPoint}\n`, entryPoint });
+const kernels = { rowNorms: stage("rowNorms"), columns: stage("columns"), decoder: stage("decoder"), total: stage("total") };
+
+/** Checks f [batch, d_sae] against W_dec [d_sae, d_in]; returns the sizes. */
+export function l1Dims(op: string, f: { shape: readonly number[] }, W: { shape: readonly number[] }): { batch: number; dSae: number; dIn: number } {
+  if (f.shape.length !== 2 || W.shape.length !== 2 || f.shape[1] !== W.shape[0]) {
+    throw new ShapeError(`${op}: f must be [batch, d_sae] and W_dec [d_sae, d_in], got f ${fmt(f.shape)} and W_dec ${fmt(W.shape)}`);
+  }
+  return { batch: f.shape[0], dSae: W.shape[0], dIn: W.shape[1] };
+}
+
+export function l1Backward(f: Tensor, W: Tensor, lambda: number, gradF: Tensor, gradWdec: Tensor, opts: { loss?: Tensor } = {}): Tensor<"f32"> {
+  const device = deviceOf("l1Backward", f, W, gradF, gradWdec, ...(opts.loss ? [opts.loss] : []));
+  for (const [name, t] of [["f", f], ["W_dec", W], ["gradF", gradF], ["gradWdec", gradWdec]] as const) checkDType("l1Backward", name, t, "f32");
+  const { batch, dSae, dIn } = l1Dims("l1Backward", f, W);
+  checkShape("l1Backward", "gradF", gradF.shape, f.shape);
+  checkShape("l1Backward", "gradWdec", gradWdec.shape, W.shape);
+  const loss = opts.loss ?? Tensor.empty(device, [1], "f32", "l1 loss");
+  if (opts.loss) {
+    checkDType("l1Backward", "loss", loss, "f32");
+    checkShape("l1Backward", "loss", loss.shape, [1]);
+  }
+  const norms = Tensor.empty(device, [Math.max(1, dSae)], "f32", "W_dec row norms");
+  const colAbs = Tensor.empty(device, [Math.max(1, dSae)], "f32", "l1 column sums");
+  const buffers = [f.buffer, W.buffer, gradF.buffer, gradWdec.buffer, norms.buffer, colAbs.buffer, loss.buffer];
+  const p = params(batch, dSae, dIn, { f32: lambda });
+  device.run(kernels.rowNorms, { buffers, params: p, workgroups: device.grid(Math.ceil(dSae / 8)) });
+  device.run(kernels.columns, { buffers, params: p, workgroups: device.grid(Math.ceil(dSae / 64)) });
+  device.run(kernels.decoder, { buffers, params: p, workgroups: device.grid(Math.ceil((dSae * dIn) / 64)) });
+  device.run(kernels.total, { buffers, params: p, workgroups: [1] });
+  norms.dispose();
+  colAbs.dispose();
+  return loss;
+}
