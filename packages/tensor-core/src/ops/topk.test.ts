@@ -6,6 +6,9 @@ import { Rng } from "../random.ts";
 import { host, Tensor } from "../tensor.ts";
 import { poison, randn } from "../testing.ts";
 import { topk } from "./topk.ts";
+import { scatterTopk } from "./scatter_topk.ts";
+import { scatterTopk as cpuScatter } from "../cpu/scatter_topk.ts";
+import { assertClose } from "../testing.ts";
 
 // Tolerance: exact. topk moves values without arithmetic, so values and indices must equal the reference's.
 async function check(rows: number, cols: number, k: number, data: Float32Array): Promise<void> {
@@ -68,6 +71,19 @@ describe("topk", () => {
     data[700 + 9] = -Infinity;
     for (let c = 0; c < 700; c++) data[2 * 700 + c] = -Infinity;
     await check(4, 700, 40, data);
+  });
+
+  test("scatterTopk rebuilds the dense [37, 1000] activation from topk (zeros elsewhere)", async () => {
+    const dev = await getDevice();
+    const hx = host([37, 1000], randn(37 * 1000, 11));
+    const x = Tensor.fromHost(dev, hx);
+    const { values, indices } = topk(x, 13);
+    const dense = poison(Tensor.empty(dev, [37, 1000]));
+    expect(scatterTopk(values, indices, 1000, { out: dense })).toBe(dense);
+    const want = cpu.topk(hx, 13);
+    assertClose("scatterTopk", await dense.read(), cpuScatter(want.values, want.indices, 1000).data, 0, 0);
+    expect(() => scatterTopk(values, values, 1000)).toThrow(DTypeError);
+    for (const t of [x, values, indices, dense]) t.dispose();
   });
 
   test("bad arguments throw typed errors", async () => {
