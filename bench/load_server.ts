@@ -3,8 +3,8 @@
 // with the response to the same request sent sequentially beforehand (same seed => same text), so a lost,
 // failed or corrupted (e.g. interleaved) request is counted. Prints requests/s and p50/p99 latency per route.
 //   bun bench/load_server.ts [--fake] [--clients 50] [--requests 200] [--sae <dir>] [--max-new-tokens 8]
-// Default model: the bundled tiny Shakespeare GPT-2 with the SAE in --sae (or a random-init TopK SAE on
-// blocks.1.hook_resid_pre); --fake uses @sae/core's tiny CPU fakes (measures the HTTP/queue overhead only).
+// Default model: the bundled tiny Shakespeare GPT-2 with the SAE in --sae, else the newest under ./checkpoints,
+// else a random-init TopK SAE (d_sae 1024, k 16) on blocks.1.hook_resid_pre; --fake uses @sae/core's tiny CPU fakes (measures the HTTP/queue overhead only).
 import { FakeModel, FakeSae, type AnalysisModel, type AnalysisSae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
 import { createApp, listen } from "../packages/server/src/index.ts";
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     sae = new FakeSae(device, { d_sae: 64 });
     label = "fake CPU model + SAE";
   } else {
-    const pair = await loadAnalysisPair({ model: "bundled", sae: flags.sae, device });
+    const pair = await loadAnalysisPair({ model: "bundled", sae: flags.sae, device, randomSae: { hook_name: "blocks.1.hook_resid_pre", expansion: 8, k: 16 } });
     model = pair.model;
     sae = pair.sae;
     label = `${model.name}, ${pair.saeLabel}`;
@@ -87,10 +87,12 @@ async function main(): Promise<void> {
     const reqs = requests(flags.requests, sae.cfg.d_sae, flags.maxNewTokens);
     // Sequential reference run (one request at a time, same server).
     const want: string[] = [];
+    const seqLat: Record<string, number[]> = { "/v1/encode": [], "/v1/steer": [] };
     for (const r of reqs) {
       const res = await send(server.url, r);
       if (res.status !== 200) throw new Error(`sequential ${r.route} answered ${res.status}: ${res.text}`);
       want.push(res.text);
+      seqLat[r.route].push(res.ms);
     }
     // Concurrent run: `clients` workers pull from one shared list until it is empty.
     const lat: Record<string, number[]> = { "/v1/encode": [], "/v1/steer": [] };
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     const wall = (performance.now() - t0) / 1000;
     console.log(`load_server: ${label}; ${flags.clients} concurrent clients, ${reqs.length} requests, device ${device.describe()}`);
     console.log(`total wall ${wall.toFixed(2)} s, ${(reqs.length / wall).toFixed(1)} requests/s overall (one GPU queue: requests run one at a time)`);
-    console.log("route        | requests | ok  | failed | corrupted | p50 ms  | p99 ms  | served/s");
+    console.log("route        | requests | ok  | failed | corrupted | p50 ms  | p99 ms  | served/s | sequential p50 ms");
     let lost = 0;
     for (const route of ["/v1/encode", "/v1/steer"] as const) {
       const l = [...lat[route]].sort((a, b) => a - b);
@@ -125,7 +127,8 @@ async function main(): Promise<void> {
       lost += n - ok;
       console.log(
         `${route.padEnd(12)} | ${String(n).padStart(8)} | ${String(ok).padStart(3)} | ${String(bad[route].failed).padStart(6)} | ${String(bad[route].corrupted).padStart(9)} | ` +
-          `${pct(l, 50).toFixed(1).padStart(7)} | ${pct(l, 99).toFixed(1).padStart(7)} | ${(n / wall).toFixed(1).padStart(8)}`,
+          `${pct(l, 50).toFixed(1).padStart(7)} | ${pct(l, 99).toFixed(1).padStart(7)} | ${(n / wall).toFixed(1).padStart(8)} | ` +
+          `${pct([...seqLat[route]].sort((a, b) => a - b), 50).toFixed(1).padStart(17)}`,
       );
     }
     console.log(lost === 0 ? "every response matched the sequential run" : `${lost} requests lost, failed or corrupted`);
