@@ -4,7 +4,7 @@
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
-import { checkDType, deviceOf, Tensor } from "../tensor.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import source from "./l1_backward.wgsl" with { type: "text" };
 
 // Device's pipeline cache is keyed by source text (not entry point), so each stage's text ends with its own name.
@@ -25,11 +25,7 @@ export function l1Backward(f: Tensor, W: Tensor, lambda: number, gradF: Tensor, 
   const { batch, dSae, dIn } = l1Dims("l1Backward", f, W);
   checkShape("l1Backward", "gradF", gradF.shape, f.shape);
   checkShape("l1Backward", "gradWdec", gradWdec.shape, W.shape);
-  const loss = opts.loss ?? Tensor.empty(device, [1], "f32", "l1 loss");
-  if (opts.loss) {
-    checkDType("l1Backward", "loss", loss, "f32");
-    checkShape("l1Backward", "loss", loss.shape, [1]);
-  }
+  const loss = output("l1Backward", device, [1], "f32", opts.loss);
   const norms = Tensor.empty(device, [Math.max(1, dSae)], "f32", "W_dec row norms");
   const colAbs = Tensor.empty(device, [Math.max(1, dSae)], "f32", "l1 column sums");
   const buffers = [f.buffer, W.buffer, gradF.buffer, gradWdec.buffer, norms.buffer, colAbs.buffer, loss.buffer];
