@@ -3,7 +3,8 @@
 import { LimitError } from "@sae/tensor-core";
 import { COLLECT_DEFAULTS, FeatureCollector, type CollectOptions, type FeatureStats } from "./collect.ts";
 import { featureActivations } from "./encode.ts";
-import { featureLogitEffects, hostDecoder } from "./logits.ts";
+import { hostDecoder } from "./logits.ts";
+import { featureLogitEffectsGpu } from "./logits_gpu.ts";
 import { neuronpediaUrl } from "./neuronpedia.ts";
 import type { AnalysisModel, AnalysisSae, TokenValue } from "./types.ts";
 
@@ -94,7 +95,7 @@ export async function collectFeatureData(
   }
   const stats = collector.finish();
   const logits = topLogits > 0
-    ? featureLogitEffects(await hostDecoder(sae), await model.unembedding(), stats.map((f) => f.index), topLogits, (ids) => model.idsToStrings(ids))
+    ? await featureLogitEffectsGpu(sae.W_dec.device, await hostDecoder(sae), await model.unembedding(), stats.map((f) => f.index), topLogits, (ids) => model.idsToStrings(ids))
     : null;
   const npId = sae.cfg.neuronpedia_id ?? null;
   const features = stats.map((f, i): FeatureRecord => ({
