@@ -28,6 +28,18 @@ export { softmax, type SoftmaxOptions } from "./ops/softmax.ts";
 export { embedding, gatherRows, scatterRows } from "./ops/gather.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
+export { scatterTopk } from "./ops/scatter_topk.ts";
+export { l1Backward } from "./ops/l1_backward.ts";
+export { latentLists, type LatentLists } from "./ops/latent_lists.ts";
+export {
+  sparseDecode,
+  sparseDecodeBackward,
+  sparseEncoderGrad,
+  type SparseDecodeOptions,
+  type SparseDecodeBackwardOptions,
+  type SparseEncoderGradOptions,
+} from "./ops/sparse_decode.ts";
+export { adam, type AdamOptions } from "./ops/adam.ts";
 export {
   saeAxpby,
   saeDot,
