@@ -8,3 +8,6 @@ export { adam } from "./adam.ts";
 export { layerNorm } from "./layernorm.ts";
 export { softmax } from "./softmax.ts";
 export { embedding, gatherRows, scatterRows } from "./gather.ts";
+export { sparseDecode, sparseDecodeBackward, sparseEncoderGrad } from "./sparse_decode.ts";
+export { l1Backward } from "./l1_backward.ts";
+export { scatterTopk } from "./scatter_topk.ts";
