@@ -26,6 +26,7 @@ export {
   type FeatureContribution,
   type PromptAttribution,
 } from "./analysis/logits.ts";
+export { featureLogitEffectsGpu } from "./analysis/logits_gpu.ts";
 export { ablateFeatures, ablatedActivation, nextTokenLosses, type AblationResult } from "./analysis/ablate.ts";
 export { checkFeatureIndices, checkSteerFeatures } from "./analysis/checks.ts";
 export { steerGenerate, steeringVector, addVectorHook, type SteerOptions, type SteerResult } from "./analysis/steer.ts";
