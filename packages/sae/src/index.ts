@@ -33,3 +33,16 @@ export { steerGenerate, steeringVector, addVectorHook, type SteerOptions, type S
 export { asAnalysisModel, asAnalysisSae, type HookedTransformerLike, type SaeLike } from "./analysis/adapter.ts";
 export { neuronpediaUrl, resJbNeuronpediaId, NEURONPEDIA_BASE } from "./analysis/neuronpedia.ts";
 export { FakeModel, FakeSae, FAKE_HOOK, sampleToken } from "./analysis/fakes.ts";
+
+// Core SAE (used by @sae/train): the Sae class, config mapping, architecture contract, data-driven b_dec init.
+export { Sae } from "./sae.ts";
+export { makeConfig, validateConfig, configFromSaeLens, configToSaeLens, SAE_CONFIG_DEFAULTS, ARCHITECTURE_NAMES, type SaeConfig, type ArchitectureName } from "./config.ts";
+export type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
+export { ARCHITECTURES, architecture } from "./arch/registry.ts";
+export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./init.ts";
+export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
+export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
+export { loadSae, saveSae, readConfigFile, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
+export { PRETRAINED, pretrainedEntry, loadPretrained, foldScale, type PretrainedRelease, type PretrainedSae, type FromPretrainedOptions } from "./pretrained.ts";
+export { SplicedModel, SAE_HOOKS, type HookableModel, type SpliceableSae, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
+export { cpuTrainStep, type HostParams, type CpuTrainContext, type CpuTrainResult } from "./cpu/reference.ts";

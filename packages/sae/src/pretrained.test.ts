@@ -44,7 +44,7 @@ beforeAll(() => {
       const body = files.get(path);
       if (!body) return new Response("not found", { status: 404 });
       const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": String(body.length) };
-      return new Response(req.method === "HEAD" ? null : body, { headers });
+      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
     },
   });
   endpoint = `http://127.0.0.1:${server.port}`;
