@@ -26,7 +26,8 @@ function collect(stream: ReadableStream<Uint8Array>): { text: () => string; done
   let text = "";
   const dec = new TextDecoder();
   const done = (async () => {
-    for await (const chunk of stream) text += dec.decode(chunk);
+    const reader = stream.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += dec.decode(r.value);
   })();
   const waitFor = async (re: RegExp, ms: number): Promise<RegExpExecArray> => {
     const deadline = Date.now() + ms;

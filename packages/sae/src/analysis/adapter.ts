@@ -2,16 +2,16 @@
 // @sae/transformer) as the AnalysisModel the analysis functions use. W_U is read through the public hook API:
 // replacing ln_final's output by the rows 0, e_0, .., e_{d_model-1} gives logits b_U, W_U[0] + b_U, ...
 import { LimitError, Tensor, type Device, type HostTensor } from "@sae/tensor-core";
+import type { HookableModel } from "../spliced.ts";
 import type { ActivationHook, AnalysisModel, AnalysisSae, AnalysisSaeConfig, SampleOptions } from "./types.ts";
 
-/** The part of @sae/transformer's HookedTransformer the adapter uses. */
-export interface HookedTransformerLike {
+/** The part of @sae/transformer's HookedTransformer the adapter uses (spliced.ts's HookableModel and more). */
+export interface HookedTransformerLike extends HookableModel<readonly (readonly number[])[]> {
   readonly cfg: { dModel: number; dVocab: number; nCtx: number; nLayers: number; bosTokenId: number };
   readonly device: Device;
   toTokens(text: string): { ids: Int32Array };
   toStrTokens(ids: readonly number[]): string[];
   forward(ids: readonly (readonly number[])[]): Promise<Tensor>;
-  runWithHooks(ids: readonly (readonly number[])[], hooks: Readonly<Record<string, ActivationHook>>): Promise<Tensor>;
   runWithCache(ids: readonly (readonly number[])[], opts: { names: readonly string[] }): Promise<{ logits: Tensor | null; cache: Record<string, Tensor> }>;
   generate(
     prompt: string,
