@@ -63,6 +63,9 @@ export class Device {
   private pendingErrors: Promise<Error | null>[] = [];
   private uncaptured: Error[] = [];
   private staging = new Map<number, GPUBuffer[]>();
+  /** The adapter this device came from. Held so Bun's GC cannot free it while Dawn still polls its events
+   * (a freed adapter crashed mapAsync in InstanceBase::ProcessEvents). */
+  private rawAdapter: GPUAdapter | null = null;
   /** Dispatches recorded since the device was made (for benchmarks and tests of batching). */
   dispatchCount = 0;
   submitCount = 0;
@@ -96,7 +99,9 @@ export class Device {
     for (const k of want) requiredLimits[k] = lim[k];
     const requiredFeatures = (["shader-f16", "subgroups", "timestamp-query"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
     const gpu = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: "sae" });
-    return new Device(gpu, summarize(adapter, backend));
+    const device = new Device(gpu, summarize(adapter, backend));
+    device.rawAdapter = adapter;
+    return device;
   }
 
   get limits(): GPUSupportedLimits {
@@ -118,14 +123,15 @@ export class Device {
   }
 
   private pipeline(kernel: Kernel, overrides: Record<string, number> | undefined): Compiled {
-    const key = overrides ? `${kernel.source}\u0000${JSON.stringify(overrides)}` : kernel.source;
+    const entry = kernel.entryPoint ?? "main";
+    const key = `${entry}\u0000${kernel.source}\u0000${overrides ? JSON.stringify(overrides) : ""}`;
     let c = this.pipelines.get(key);
     if (!c) {
       const module = this.gpu.createShaderModule({ code: kernel.source, label: kernel.name });
       const pipeline = this.gpu.createComputePipeline({
         layout: "auto",
         label: kernel.name,
-        compute: { module, entryPoint: kernel.entryPoint ?? "main", constants: overrides },
+        compute: { module, entryPoint: entry, constants: overrides },
       });
       c = { pipeline, module, kernel };
       this.pipelines.set(key, c);
