@@ -6,7 +6,7 @@ import { architecture } from "./arch/registry.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
 import { makeConfig, type SaeConfig } from "./config.ts";
-import { CheckpointError } from "./errors.ts";
+import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
 import { loadSae, saveSae } from "./checkpoint.ts";
 import { loadPretrained, type FromPretrainedOptions } from "./pretrained.ts";
@@ -163,6 +163,10 @@ export class Sae implements SaeModel {
   }
 
   private checkInput(x: Tensor): void {
+    const norm = this.cfg.normalize_activations;
+    if (norm === "layer_norm" || norm === "constant_norm_rescale") {
+      throw new SaeConfigError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: normalize_activations '${norm}' (a per-token runtime normalisation) is not implemented; supported: none, expected_average_only_in`);
+    }
     if (x.shape.length !== 2 || x.shape[1] !== this.cfg.d_in) {
       throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: input ${fmt(x.shape)} must be [batch, d_in = ${this.cfg.d_in}]`);
     }
