@@ -6,7 +6,8 @@ import { LimitError, ShapeError } from "../errors.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { fmt } from "../shape.ts";
 import source from "./matmul.wgsl" with { type: "text" };
-import { matmulDims, type MatmulOptions } from "./matmul_shape.ts";
+import { lanesSource, LANES_BLOCK } from "./matmul_lanes.ts";
+import { matmulDims, type MatmulDims, type MatmulOptions } from "./matmul_shape.ts";
 
 export type { MatmulOptions } from "./matmul_shape.ts";
 
@@ -45,9 +46,40 @@ function dummy(device: Device): GPUBuffer {
   return d;
 }
 
+/** Which kernel runs: "generic" (matmul.wgsl, any sizes, any adapter), "lanes" (matmul_lanes.wgsl, llvmpipe). */
+export type MatmulVariant = "auto" | "generic" | "lanes";
+
+/** The kernels that can run on this device ("lanes" needs llvmpipe, whose subgroups are 8 lanes wide). */
+export function matmulVariants(device: Device): MatmulVariant[] {
+  const llvmpipe = device.adapter.isCpu && /llvmpipe/i.test(device.adapter.name) && device.gpu.features.has("subgroups");
+  return llvmpipe ? ["generic", "lanes"] : ["generic"];
+}
+
+/** The lanes kernel also needs vec4-aligned rows. */
+function lanesFits(device: Device, d: MatmulDims, transA: boolean): boolean {
+  return matmulVariants(device).includes("lanes") && d.N % 4 === 0 && d.K % 4 === 0 && (!transA || d.M % 4 === 0);
+}
+
+const lanesKernels = new Map<string, { name: string; source: string }>();
+
+function lanesKernel(transA: boolean, transB: boolean): { name: string; source: string } {
+  const key = `${transA ? "t" : "n"}${transB ? "t" : "n"}`;
+  let k = lanesKernels.get(key);
+  if (!k) {
+    k = { name: `matmul_lanes_${key}`, source: lanesSource(transA, transB) };
+    lanesKernels.set(key, k);
+  }
+  return k;
+}
+
 /** c = alpha * op(a) @ op(b) (+ bias) (+ out when accumulate). Returns `out` or a new [batch?, M, N] tensor. */
-export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor> & { tiling?: Tiling } = {}): Tensor<"f32"> {
-  const { transA = false, transB = false, bias, accumulate = false, alpha = 1, out, tiling = DEFAULT_TILING } = opts;
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor> = {}): Tensor<"f32"> {
+  return matmulVariant(a, b, opts, "auto");
+}
+
+/** matmul with the kernel chosen by the caller (tests and benchmarks compare them); "lanes" throws where it cannot run. */
+export function matmulVariant(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor>, variant: MatmulVariant): Tensor<"f32"> {
+  const { transA = false, transB = false, bias, accumulate = false, alpha = 1, out } = opts;
   const present = [a, b, bias, out].filter((t): t is Tensor => t !== undefined);
   const device = deviceOf("matmul", ...present);
   checkDType("matmul", "a", a, "f32");
@@ -69,16 +101,18 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor> & { til
     batch = 1;
   }
   if (batch * M * N === 0) return c;
-  const { TM, TN, WG } = tiling;
-  const gx = Math.ceil(N / (WG * TN));
-  const gy = Math.ceil(M / TM);
+  const fits = lanesFits(device, dims, transA);
+  if (variant === "lanes" && !fits) throw new LimitError(`matmul: the lanes kernel cannot run ${fmt(a.shape)} x ${fmt(b.shape)} on ${device.describe()}`);
+  const useLanes = variant === "lanes" || (variant === "auto" && fits);
   const max = device.limits.maxComputeWorkgroupsPerDimension;
+  const { TM, TN, WG } = DEFAULT_TILING;
+  const [gx, gy] = useLanes ? [Math.ceil(N / LANES_BLOCK), Math.ceil(M / LANES_BLOCK)] : [Math.ceil(N / (WG * TN)), Math.ceil(M / TM)];
   if (gx > max || gy > max || batch > max) throw new LimitError(`matmul: grid ${gx}x${gy}x${batch} for ${fmt(dims.outShape)} exceeds ${max} per dimension`);
-  device.run(kernelFor(tiling), {
+  device.run(useLanes ? lanesKernel(transA, transB) : kernelFor(DEFAULT_TILING), {
     buffers: [a.buffer, b.buffer, bias ? bias.buffer : dummy(device), c.buffer],
-    params: params(M, N, K, M * K, dims.sharedB ? 0 : K * N, M * N, { f32: alpha }, 0),
+    params: params(M, N, K, M * K, dims.sharedB ? 0 : K * N, M * N, { f32: alpha }, (bias ? 1 : 0) | (accumulate ? 2 : 0)),
     workgroups: [gx, gy, batch],
-    overrides: { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, HAS_BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0, WG },
+    overrides: useLanes ? undefined : { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, HAS_BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0, WG },
   });
   return c;
 }
