@@ -35,7 +35,7 @@ async function check(dev: Device, variant: MatmulVariant, a: HostTensor, b: Host
   const bias = opts.bias ? Tensor.fromHost(dev, opts.bias) : undefined;
   const out = init ? Tensor.fromHost(dev, init) : poison(Tensor.empty(dev, want.shape));
   const got = matmulVariant(ga, gb, { ...opts, bias, out }, variant);
-  expect(got).toBe(out);
+  expect(got as Tensor).toBe(out);
   const what = `${variant} ${a.shape} x ${b.shape} transA=${!!opts.transA} transB=${!!opts.transB}${opts.bias ? " bias" : ""}${opts.accumulate ? " accumulate" : ""}`;
   assertClose(what, await got.read(), want.data, 1e-4, 1e-4 * Math.sqrt(Math.max(K, 1)));
   for (const t of [ga, gb, bias, out]) t?.dispose();
