@@ -95,9 +95,10 @@ def main():
     evaluate = lambda: sum(float(loss_of(p, cfg, x, y)) for x, y in val_batches) / len(val_batches)
     print(f"tokens: train {len(train)}, val {len(val)}; params {sum(v.numel() for v in p.values())}", flush=True)
     t0 = time.time()
-    max_steps, step, history, train_loss = 10**9, 0, [], float("nan")
+    fixed_steps = int(sys.argv[4]) if len(sys.argv) > 4 else 0  # optional: a fixed step count instead of a time budget
+    max_steps, step, history, train_loss = fixed_steps or 10**9, 0, [], float("nan")
     while step < max_steps:
-        if step == 10:  # fix the schedule length from the measured speed (evals cost ~10%)
+        if step == 10 and not fixed_steps:  # fix the schedule length from the measured speed (evals cost ~10%)
             max_steps = int(budget / ((time.time() - t0) / 10) * 0.9)
             print(f"schedule: {max_steps} steps", flush=True)
         lr = HP["lr"] * min(1.0, (step + 1) / HP["warmup"])
