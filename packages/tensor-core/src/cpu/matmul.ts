@@ -24,12 +24,22 @@ export function matmul(a: HostTensor, b: HostTensor, opts: MatmulOptions<HostTen
     const ao = z * M * K;
     const bo = sharedB ? 0 : z * K * N;
     const co = z * M * N;
+    const arow = new Float64Array(K);
     for (let m = 0; m < M; m++) {
-      row.fill(0);
-      for (let k = 0; k < K; k++) {
-        const av = transA ? A[ao + k * M + m] : A[ao + m * K + k];
-        if (transB) for (let n = 0; n < N; n++) row[n] += av * B[bo + n * K + k];
-        else for (let n = 0, base = bo + k * N; n < N; n++) row[n] += av * B[base + n];
+      for (let k = 0; k < K; k++) arow[k] = transA ? A[ao + k * M + m] : A[ao + m * K + k];
+      if (transB) {
+        // b is [N, K]: each output is a dot product of two contiguous rows
+        for (let n = 0; n < N; n++) {
+          let sum = 0;
+          for (let k = 0, base = bo + n * K; k < K; k++) sum += arow[k] * B[base + k];
+          row[n] = sum;
+        }
+      } else {
+        row.fill(0);
+        for (let k = 0; k < K; k++) {
+          const av = arow[k];
+          for (let n = 0, base = bo + k * N; n < N; n++) row[n] += av * B[base + n];
+        }
       }
       for (let n = 0; n < N; n++) {
         const prev = accumulate ? C[co + m * N + n] : 0;

@@ -6,7 +6,7 @@ import { LimitError, ShapeError } from "../errors.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { fmt } from "../shape.ts";
 import source from "./matmul.wgsl" with { type: "text" };
-import { lanesSource, LANES_BLOCK } from "./matmul_lanes.ts";
+import { lanesScalarSource, lanesSource, LANES_BLOCK, LANES_SCALAR_BLOCK } from "./matmul_lanes.ts";
 import { matmulDims, type MatmulDims, type MatmulOptions } from "./matmul_shape.ts";
 
 export type { MatmulOptions } from "./matmul_shape.ts";
@@ -46,13 +46,16 @@ function dummy(device: Device): GPUBuffer {
   return d;
 }
 
-/** Which kernel runs: "generic" (matmul.wgsl, any sizes, any adapter), "lanes" (matmul_lanes.wgsl, llvmpipe). */
-export type MatmulVariant = "auto" | "generic" | "lanes";
+/**
+ * Which kernel runs: "generic" (matmul.wgsl: any adapter, any size), "lanes" (matmul_lanes.wgsl: llvmpipe,
+ * vec4-aligned sizes), "lanes-scalar" (matmul_lanes_scalar.wgsl: llvmpipe, any size). "auto" picks the fastest that fits.
+ */
+export type MatmulVariant = "auto" | "generic" | "lanes" | "lanes-scalar";
 
 /** The kernels that can run on this device ("lanes" needs llvmpipe, whose subgroups are 8 lanes wide). */
 export function matmulVariants(device: Device): MatmulVariant[] {
   const llvmpipe = device.adapter.isCpu && /llvmpipe/i.test(device.adapter.name) && device.gpu.features.has("subgroups");
-  return llvmpipe ? ["generic", "lanes"] : ["generic"];
+  return llvmpipe ? ["generic", "lanes", "lanes-scalar"] : ["generic"];
 }
 
 /** The lanes kernel also needs vec4-aligned rows. */
@@ -62,11 +65,11 @@ function lanesFits(device: Device, d: MatmulDims, transA: boolean): boolean {
 
 const lanesKernels = new Map<string, { name: string; source: string }>();
 
-function lanesKernel(transA: boolean, transB: boolean): { name: string; source: string } {
-  const key = `${transA ? "t" : "n"}${transB ? "t" : "n"}`;
+function lanesKernel(scalar: boolean, transA: boolean, transB: boolean): { name: string; source: string } {
+  const key = `${scalar ? "scalar_" : ""}${transA ? "t" : "n"}${transB ? "t" : "n"}`;
   let k = lanesKernels.get(key);
   if (!k) {
-    k = { name: `matmul_lanes_${key}`, source: lanesSource(transA, transB) };
+    k = { name: `matmul_lanes_${key}`, source: (scalar ? lanesScalarSource : lanesSource)(transA, transB) };
     lanesKernels.set(key, k);
   }
   return k;
@@ -101,18 +104,27 @@ export function matmulVariant(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor>,
     batch = 1;
   }
   if (batch * M * N === 0) return c;
+  const available = matmulVariants(device);
   const fits = lanesFits(device, dims, transA);
-  if (variant === "lanes" && !fits) throw new LimitError(`matmul: the lanes kernel cannot run ${fmt(a.shape)} x ${fmt(b.shape)} on ${device.describe()}`);
-  const useLanes = variant === "lanes" || (variant === "auto" && fits);
-  const max = device.limits.maxComputeWorkgroupsPerDimension;
+  if ((variant !== "auto" && !available.includes(variant)) || (variant === "lanes" && !fits)) {
+    throw new LimitError(`matmul: the ${variant} kernel cannot run ${fmt(a.shape)} x ${fmt(b.shape)} on ${device.describe()}`);
+  }
+  const chosen = variant !== "auto" ? variant : fits ? "lanes" : available.includes("lanes-scalar") ? "lanes-scalar" : "generic";
   const { TM, TN, WG } = DEFAULT_TILING;
-  const [gx, gy] = useLanes ? [Math.ceil(N / LANES_BLOCK), Math.ceil(M / LANES_BLOCK)] : [Math.ceil(N / (WG * TN)), Math.ceil(M / TM)];
+  const [gx, gy] =
+    chosen === "lanes"
+      ? [Math.ceil(N / LANES_BLOCK), Math.ceil(M / LANES_BLOCK)]
+      : chosen === "lanes-scalar"
+        ? [Math.ceil(N / LANES_SCALAR_BLOCK), Math.ceil(M / LANES_SCALAR_BLOCK)]
+        : [Math.ceil(N / (WG * TN)), Math.ceil(M / TM)];
+  const max = device.limits.maxComputeWorkgroupsPerDimension;
   if (gx > max || gy > max || batch > max) throw new LimitError(`matmul: grid ${gx}x${gy}x${batch} for ${fmt(dims.outShape)} exceeds ${max} per dimension`);
-  device.run(useLanes ? lanesKernel(transA, transB) : kernelFor(DEFAULT_TILING), {
+  const generic = chosen === "generic";
+  device.run(generic ? kernelFor(DEFAULT_TILING) : lanesKernel(chosen === "lanes-scalar", transA, transB), {
     buffers: [a.buffer, b.buffer, bias ? bias.buffer : dummy(device), c.buffer],
     params: params(M, N, K, M * K, dims.sharedB ? 0 : K * N, M * N, { f32: alpha }, (bias ? 1 : 0) | (accumulate ? 2 : 0)),
     workgroups: [gx, gy, batch],
-    overrides: useLanes ? undefined : { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, HAS_BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0, WG },
+    overrides: !generic ? undefined : { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, HAS_BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0, WG },
   });
   return c;
 }

@@ -1,8 +1,10 @@
 // Expands matmul_lanes.wgsl (the llvmpipe form of matmul) for one (transA, transB) pair: the //@ lines become
 // unrolled WGSL. Text generation is limited to unrolling, which the driver does not do and WGSL cannot force.
 import source from "./matmul_lanes.wgsl" with { type: "text" };
+import scalarSource from "./matmul_lanes_scalar.wgsl" with { type: "text" };
 
-export const LANES_BLOCK = 32; // rows and columns of c per workgroup
+export const LANES_BLOCK = 32; // rows and columns of c per workgroup (vec4 form)
+export const LANES_SCALAR_BLOCK = 24; // the same for the scalar form
 const R = LANES_BLOCK;
 
 function lines(n: number, f: (i: number) => string): string {
@@ -34,6 +36,27 @@ export function lanesSource(transA: boolean, transB: boolean): string {
   // the epilogue is a loop over an array: unrolled, its 32 per-lane stores would dominate compile time
   const store = `let accs = array<vec4<f32>, ${R}>(${Array.from({ length: R }, (_, i) => `acc${i}`).join(", ")});`;
   return source
+    .replace("//@setup", setup)
+    .replace("//@zero", zero)
+    .replace("//@loads", loads)
+    .replace("//@fma", fma)
+    .replace("//@store", store);
+}
+
+/** The WGSL of the scalar lanes kernel (any M, N, K) for one pair of transposes. */
+export function lanesScalarSource(transA: boolean, transB: boolean): string {
+  const setup = [
+    lines(3, (s) => `let am${s} = ao + min(m0 + ${8 * s}u + l, p.M - 1u) * ${transA ? "1u" : "p.K"};`),
+    lines(3, (j) => `let bn${j} = bo + min(n0 + ${8 * j}u + l, p.N - 1u) * ${transB ? "p.K" : "1u"};`),
+  ].join("\n  ");
+  const zero = lines(24, (i) => `var acc${i} = vec3<f32>();`);
+  const loads = [
+    lines(3, (s) => `let av${s} = a[am${s} + k * ${transA ? "p.M" : "1u"}];`),
+    `let bv = vec3<f32>(${[0, 1, 2].map((j) => `b[bn${j} + k * ${transB ? "1u" : "p.N"}]`).join(", ")});`,
+  ].join("\n    ");
+  const fma = lines(24, (i) => `acc${i} = fma(vec3<f32>(subgroupBroadcast(av${Math.floor(i / 8)}, ${i % 8}u)), bv, acc${i});`).replaceAll("\n  ", "\n    ");
+  const store = `let accs = array<vec3<f32>, 24>(${Array.from({ length: 24 }, (_, i) => `acc${i}`).join(", ")});`;
+  return scalarSource
     .replace("//@setup", setup)
     .replace("//@zero", zero)
     .replace("//@loads", loads)
