@@ -1,7 +1,7 @@
 // Checkpoints: one folder per checkpoint under the run directory, named by tokens seen (SAELens style; the last
 // is "final_<tokens>"), holding the SAELens files (cfg.json, sae_weights.safetensors via @sae/core's save,
 // sparsity.safetensors with "sparsity" = log10 feature density) and our trainer state:
-//   trainer_state.safetensors  adam.m.<param>, adam.v.<param>, since_fired, act_freq, store_rows [count, d_in]
+//   trainer_state.safetensors  param.<param> (training layout, unfolded), adam.m.<param>, adam.v.<param>, since_fired, act_freq, store_rows [count, d_in]
 //                              log_sparsity, dead_mask, with metadata "state" = JSON {step, window_tokens, topk_threshold, store: {count, rng, blocks,
 //                              scale_factor, served}, config (the TrainConfig), version}
 // A checkpoint is written into "<name>.tmp-<pid>" and renamed into place, so a crash or NaN never leaves a
@@ -38,6 +38,7 @@ export async function writeCheckpoint(runDir: string, name: string, inp: Checkpo
   saveSafetensorsFile(join(tmp, "sparsity.safetensors"), { sparsity: { shape: [trainer.logSparsity.length], data: trainer.logSparsity } });
   const tensors: Record<string, WritableTensor> = {};
   const host = async (t: Tensor): Promise<WritableTensor> => ({ shape: [...t.shape], data: (await t.read()) as Float32Array });
+  for (const [n, t] of Object.entries(trainer.sae.params)) tensors[`param.${n}`] = await host(t);
   for (const [n, t] of Object.entries(trainer.state.m)) tensors[`adam.m.${n}`] = await host(t);
   for (const [n, t] of Object.entries(trainer.state.v)) tensors[`adam.v.${n}`] = await host(t);
   tensors.since_fired = await host(trainer.state.sinceFired);
@@ -85,7 +86,7 @@ export function latestCheckpoint(runDir: string): string | null {
   return best?.dir ?? null;
 }
 
-/** Reads a checkpoint's trainer state (not the SAE weights: load those with @sae/core). */
+/** Reads a checkpoint's trainer state, including the parameters in training layout (paramsOf). */
 export function readState(dir: string): LoadedState {
   const f = join(dir, TRAINER_STATE_FILE);
   if (!existsSync(f)) throw new CheckpointError(`${dir}: no ${TRAINER_STATE_FILE}; not a resumable checkpoint`);
@@ -109,6 +110,14 @@ export function readState(dir: string): LoadedState {
     config: meta.config,
     tensors,
   };
+}
+
+/** The SAE parameters saved with the trainer state (training layout: no activation-scale folding, batchtopk kept). */
+export function paramsOf(st: LoadedState): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [k, v] of st.tensors) if (k.startsWith("param.")) out[k.slice(6)] = v;
+  if (Object.keys(out).length === 0) throw new CheckpointError(`${st.dir}: trainer state holds no parameters`);
+  return out;
 }
 
 /** Puts optimiser/statistics state, the dead mask and the batchtopk threshold back into a trainer built with the same config. */

@@ -29,7 +29,7 @@ export const CONFIG_FIELDS = {
   // architecture
   architecture: { default: "topk", kind: ARCHITECTURES, help: "SAE architecture" },
   d_sae: { default: null, kind: "int", nullable: true, help: "number of latents (default: d_in * expansion_factor)" },
-  expansion_factor: { default: 8, kind: "int", help: "d_sae = d_in * expansion_factor when d_sae is not set" },
+  expansion_factor: { default: 4, kind: "int", help: "d_sae = d_in * expansion_factor when d_sae is not set" },
   k: { default: 16, kind: "int", help: "active latents per token (topk, batchtopk)" },
   apply_b_dec_to_input: { default: true, kind: "bool", help: "subtract b_dec before encoding" },
   b_dec_init_method: { default: "geometric_median", kind: B_DEC_INIT, help: "b_dec initialisation from the first buffer" },
@@ -55,7 +55,7 @@ export const CONFIG_FIELDS = {
   eval_holdout_prompts: { default: 32, kind: "int", help: "prompts kept out of training for evaluation" },
   // optimisation
   train_batch_size_tokens: { default: 2048, kind: "int", help: "activations per training step" },
-  training_tokens: { default: 600_000, kind: "int", help: "total training activations" },
+  training_tokens: { default: 400_000, kind: "int", help: "total training activations" },
   lr: { default: 4e-4, kind: "float", help: "Adam learning rate" },
   lr_scheduler_name: { default: "constant", kind: LR_SCHEDULERS, help: "decay schedule after warm-up" },
   lr_warm_up_steps: { default: 10, kind: "int", help: "linear warm-up steps" },
@@ -72,8 +72,8 @@ export const CONFIG_FIELDS = {
   aux_loss_coefficient: { default: 1 / 32, kind: "float", help: "TopK auxiliary (dead latent) loss weight" },
   use_ghost_grads: { default: false, kind: "bool", help: "ghost gradients for dead latents (standard)" },
   // feature statistics
-  dead_feature_window: { default: 200, kind: "int", help: "steps without firing before a latent counts as dead" },
-  feature_sampling_window: { default: 400, kind: "int", help: "steps per feature-density estimate" },
+  dead_feature_window: { default: 100, kind: "int", help: "steps without firing before a latent counts as dead" },
+  feature_sampling_window: { default: 200, kind: "int", help: "steps per feature-density estimate" },
   dead_feature_threshold: { default: 1e-8, kind: "float", help: "density below which a latent is dead (eval)" },
   // run bookkeeping
   seed: { default: 42, kind: "int", help: "seed for init, shuffling and data order" },
@@ -160,7 +160,7 @@ export function resolveConfig(overrides: Record<string, unknown> = {}, where = "
   if (!(c.adam_beta1 >= 0 && c.adam_beta1 < 1 && c.adam_beta2 >= 0 && c.adam_beta2 < 1)) {
     throw new ConfigError(`${where}: adam_beta1/adam_beta2 must be in [0, 1), got ${c.adam_beta1}/${c.adam_beta2}`);
   }
-  if (c.use_ghost_grads && c.architecture !== "standard") throw new ConfigError(`${where}: use_ghost_grads needs architecture 'standard', got '${c.architecture}'`);
+  if (c.use_ghost_grads) throw new ConfigError(`${where}: use_ghost_grads is not implemented yet (dead latents: use architecture 'topk' with its aux-k loss)`);
   if (c.use_cached_activations && c.cached_activations_path === null) throw new ConfigError(`${where}: use_cached_activations needs cached_activations_path`);
   if (c.d_in !== null) completeDims(c, c.d_in, where);
   return c;

@@ -14,7 +14,7 @@ export { ActivationStore, type StoreOptions, type StoreState } from "./store/act
 export { ModelProducer, CacheProducer, type HookActivations, type Block, type BlockProducer, type ModelProducerOptions } from "./store/producers.ts";
 export { ActivationCacheWriter, ActivationCacheReader, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
 export { Trainer, type StepMetrics, type TrainerOptions, type TrainerTensors } from "./trainer.ts";
-export { writeCheckpoint, readState, restoreTrainer, latestCheckpoint, TRAINER_STATE_FILE, type CheckpointInput, type LoadedState } from "./checkpoint.ts";
+export { writeCheckpoint, readState, restoreTrainer, latestCheckpoint, paramsOf, TRAINER_STATE_FILE, type CheckpointInput, type LoadedState } from "./checkpoint.ts";
 export { saveSae, loadSae } from "./sae-io.ts";
 export { ModelHook, checkHook } from "./model-hooks.ts";
 export {

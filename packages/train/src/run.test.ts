@@ -52,6 +52,19 @@ describe("trainSae on the bundled model", () => {
     await expect(trainSae(resolveConfig({ ...base, run_name: "cut", resume: true, lr: 1e-3 }))).rejects.toThrow("trained with different lr (0.0004 there, 0.001 now)");
   }, 120_000);
 
+  test("resume is exact for batchtopk with activation normalisation (state keeps the training layout)", async () => {
+    const base = { ...TINY, checkpoint_path: dir, architecture: "batchtopk", normalize_activations: "expected_average_only_in", training_tokens: 64 * 8 } as const;
+    const full = await trainSae(resolveConfig({ ...base, run_name: "btk-full" }));
+    const stop = { requested: false };
+    await trainSae(resolveConfig({ ...base, run_name: "btk-cut" }), { stop, onMetrics: (m) => (stop.requested = m.step >= 3) });
+    const resumed = await trainSae(resolveConfig({ ...base, run_name: "btk-cut", resume: true }));
+    const a = weights(full.checkpoint);
+    const b = weights(resumed.checkpoint);
+    expect([...a.keys()].sort()).toEqual(["W_dec", "W_enc", "b_dec", "b_enc", "threshold"]); // saved as jumprelu, scale folded
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.data)).toEqual(Array.from(t.data));
+    expect(resumed.evaluation!.explained_variance).toBeGreaterThan(-1);
+  }, 120_000);
+
   test("bad inputs end with clear errors and no checkpoint", async () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, `{"text": "To be, or not to be"}\n{"text": broken\n`);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
 import { bundledModelDir, loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
 import { geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
-import { latestCheckpoint, readState, restoreTrainer, writeCheckpoint } from "./checkpoint.ts";
+import { latestCheckpoint, paramsOf, readState, restoreTrainer, writeCheckpoint } from "./checkpoint.ts";
 import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
 import { PromptStream } from "./data/prompts.ts";
 import { openDataset } from "./data/sources.ts";
@@ -17,7 +17,7 @@ import { evaluateSae, type EvalResult } from "./eval/evaluate.ts";
 import { JsonlLogger, type MetricsLogger } from "./logger.ts";
 import { ModelHook } from "./model-hooks.ts";
 import { renderReport } from "./report/html.ts";
-import { loadSae, saveSae } from "./sae-io.ts";
+import { saveSae } from "./sae-io.ts";
 import { ActivationCacheReader, ActivationCacheWriter, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
 import { ActivationStore } from "./store/activation-store.ts";
 import { CacheProducer, ModelProducer, type BlockProducer } from "./store/producers.ts";
@@ -114,6 +114,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
     d_sae: cfg.d_sae!,
     k: cfg.architecture === "topk" || cfg.architecture === "batchtopk" ? cfg.k : null,
     apply_b_dec_to_input: cfg.apply_b_dec_to_input,
+    normalize_activations: cfg.normalize_activations,
     model_name: cfg.model_name,
     hook_name: cfg.hook_name,
     hook_layer: cfg.hook_layer,
@@ -129,7 +130,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   };
   let sae: Sae;
   if (state) {
-    sae = loadSae(device, state.dir);
+    sae = Sae.fromHost(device, makeConfig(saeFields), paramsOf(state));
     store.restore(state.store);
   } else {
     sae = Sae.fromHost(device, makeConfig(saeFields), await initialParams(device, saeFields, cfg, store));
@@ -147,8 +148,17 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   const ckptEvery = cfg.n_checkpoints > 0 ? Math.floor(steps / (cfg.n_checkpoints + 1)) : 0;
   let lastGood: string | null = resumeFrom;
   let logs = 0;
+  // The SAELens files fold the activation scale in (expected_average_only_in); training itself sees scaled rows.
+  const saveScaled = async (s: Sae, d: string) => {
+    if (store.scaleFactor !== 1) s.activationScale = store.scaleFactor;
+    try {
+      await saveSae(s, d);
+    } finally {
+      s.activationScale = null;
+    }
+  };
   const checkpoint = async (name: string) => {
-    const dir = await writeCheckpoint(runDir, name, { trainer, store: store.state(), cfg, saveSae });
+    const dir = await writeCheckpoint(runDir, name, { trainer, store: store.state(), cfg, saveSae: saveScaled });
     lastGood = dir;
     return dir;
   };

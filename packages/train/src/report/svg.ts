@@ -27,7 +27,7 @@ function extent(vals: number[]): [number, number] {
   if (f.length === 0) return [0, 1];
   let lo = Math.min(...f);
   let hi = Math.max(...f);
-  if (lo === hi) {
+  if (hi - lo <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi))) {
     lo -= Math.abs(lo) * 0.1 || 1;
     hi += Math.abs(hi) * 0.1 || 1;
   }
