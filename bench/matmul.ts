@@ -34,14 +34,14 @@ function cases(quick: boolean): Case[] {
   ];
   if (quick) return list;
   // 32x: [4096, 32 * d_in] f32 is over the 128 MiB maxStorageBufferBindingSize, so these run at the batch that fits
-  return [...list, ...sae(4096, 512, 4096, 3), ...sae(2048, 512, 16384, 1), ...sae(1024, 768, 24576, 1)];
+  return [...list, ...sae(4096, 512, 4096, 2), ...sae(2048, 512, 16384, 1), ...sae(1024, 768, 24576, 1)];
 }
 
 const stored = (rows: number, cols: number, trans: boolean) => (trans ? [cols, rows] : [rows, cols]);
 
 /** Times the CPU reference on `rows` rows of op(a) and scales to M rows. */
 function referenceMs(c: Case, rng: Rng): { ms: number; note?: string } {
-  const rows = Math.min(c.M, Math.max(1, Math.round(3e8 / (2 * c.K * c.N))));
+  const rows = Math.min(c.M, Math.max(1, Math.round(2e8 / (2 * c.K * c.N))));
   const a = host(stored(rows, c.K, c.transA), rng.normalArray(rows * c.K));
   const b = host(stored(c.K, c.N, c.transB), rng.normalArray(c.K * c.N));
   const ms = timeCpu(() => cpu.matmul(a, b, { transA: c.transA, transB: c.transB }));
@@ -68,7 +68,7 @@ export const group: BenchGroup = {
     const list = cases(quick);
     const rows: BenchRow[] = [];
     for (const c of list) rows.push(await runCase(device, c, rng));
-    const specs: TorchSpec[] = list.map((c) => ({ name: c.name, op: "matmul", M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB, reps: Math.max(3, c.reps) }));
+    const specs: TorchSpec[] = list.map((c) => ({ name: c.name, op: "matmul", M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB, reps: Math.max(2, c.reps) }));
     attachTorch(rows, torchPeer(specs, 3));
     return rows;
   },
