@@ -111,11 +111,12 @@ export function matmulVariant(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor>,
   }
   const chosen = variant !== "auto" ? variant : fits ? "lanes" : available.includes("lanes-scalar") ? "lanes-scalar" : "generic";
   const { TM, TN, WG } = DEFAULT_TILING;
+  // the lanes kernels take row blocks from x and column blocks from y; the generic one the other way round
   const [gx, gy] =
     chosen === "lanes"
-      ? [Math.ceil(N / LANES_BLOCK), Math.ceil(M / LANES_BLOCK)]
+      ? [Math.ceil(M / LANES_BLOCK), Math.ceil(N / LANES_BLOCK)]
       : chosen === "lanes-scalar"
-        ? [Math.ceil(N / LANES_SCALAR_BLOCK), Math.ceil(M / LANES_SCALAR_BLOCK)]
+        ? [Math.ceil(M / LANES_SCALAR_BLOCK), Math.ceil(N / LANES_SCALAR_BLOCK)]
         : [Math.ceil(N / (WG * TN)), Math.ceil(M / TM)];
   const max = device.limits.maxComputeWorkgroupsPerDimension;
   if (gx > max || gy > max || batch > max) throw new LimitError(`matmul: grid ${gx}x${gy}x${batch} for ${fmt(dims.outShape)} exceeds ${max} per dimension`);

@@ -22,8 +22,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
   let M4 = p.M / 4u;
   let N4 = p.N / 4u;
   let K4 = p.K / 4u;
-  let m0 = wid.y * 32u;
-  let n4 = min(wid.x * 8u + l, N4 - 1u); // this lane's vec4 of columns, clamped for edge blocks
+  let m0 = wid.x * 32u; // row blocks vary fastest: consecutive workgroups reuse one block of b (fewer cache misses)
+  let n4 = min(wid.y * 8u + l, N4 - 1u); // this lane's vec4 of columns, clamped for edge blocks
   let ao = wid.z * (p.strideA / 4u);
   let bo = wid.z * (p.strideB / 4u);
   //@setup
@@ -33,7 +33,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
     //@loads
     //@fma
   }
-  let n = wid.x * 32u + 4u * l;
+  let n = wid.y * 32u + 4u * l;
   if (n >= p.N) { return; }
   var bv = vec4<f32>();
   if ((p.flags & HAS_BIAS) != 0u) { bv = bias[n / 4u]; }

@@ -16,8 +16,8 @@ const ACCUMULATE = 2u;
 
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) l: u32) {
-  let m0 = wid.y * 24u;
-  let n0 = wid.x * 24u;
+  let m0 = wid.x * 24u; // row blocks vary fastest, as in matmul_lanes.wgsl
+  let n0 = wid.y * 24u;
   let ao = wid.z * p.strideA;
   let bo = wid.z * p.strideB;
   //@setup
