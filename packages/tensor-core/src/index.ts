@@ -40,6 +40,8 @@ export {
   type SparseEncoderGradOptions,
 } from "./ops/sparse_decode.ts";
 export { adam, type AdamOptions } from "./ops/adam.ts";
+export { sumSquares, clipScale, type SumSquaresOptions } from "./ops/sum_squares.ts";
+export { featureStats } from "./ops/feature_stats.ts";
 export {
   saeAxpby,
   saeDot,

@@ -5,6 +5,8 @@ export { add, sub, mul, div } from "./binary.ts";
 export { scale, affine, copy, relu, reluBackward, gelu, geluBackward } from "./unary.ts";
 export { rowSum, rowMean, rowMax, rowL2, colSum } from "./reduce.ts";
 export { adam } from "./adam.ts";
+export { sumSquares, clipScale } from "./sum_squares.ts";
+export { featureStats } from "./feature_stats.ts";
 export { layerNorm } from "./layernorm.ts";
 export { softmax } from "./softmax.ts";
 export { embedding, gatherRows, scatterRows } from "./gather.ts";

@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/adam.ts";
+import * as cpuNorm from "../cpu/sum_squares.ts";
 import { getDevice } from "../device.ts";
 import { DTypeError, LimitError, ShapeError } from "../errors.ts";
 import { host, Tensor } from "../tensor.ts";
 import { assertClose, randn } from "../testing.ts";
 import { adam } from "./adam.ts";
+import { clipScale, sumSquares } from "./sum_squares.ts";
 import golden from "./adam.golden.json" with { type: "json" };
 
 // Tolerance: a few f32 roundings per step against float64 (rtol 1e-5); the torch golden (adam.golden.json, written
@@ -53,6 +55,40 @@ describe("adam", () => {
     });
   }
 
+  test("gradScale from a GPU global-norm clip (sumSquares + clipScale) matches the CPU chain", async () => {
+    const dev = await getDevice();
+    const shapes = [[33, 17], [1001], [5]];
+    const hp = shapes.map((s, i) => host(s, randn(s.reduce((a, b) => a * b, 1), 60 + i)));
+    const hm = hp.map((h) => host(h.shape, new Float32Array(h.data.length)));
+    const hv = hp.map((h) => host(h.shape, new Float32Array(h.data.length)));
+    const p = hp.map((h) => Tensor.fromHost(dev, h));
+    const m = hp.map((h) => Tensor.zeros(dev, h.shape));
+    const v = hp.map((h) => Tensor.zeros(dev, h.shape));
+    const norms = Tensor.zeros(dev, [shapes.length]);
+    const hNorms = host([shapes.length], new Float32Array(shapes.length));
+    const scales: number[] = [];
+    for (let step = 1; step <= 3; step++) {
+      const hg = hp.map((h, i) => host(h.shape, randn(h.data.length, 70 + 10 * step + i, step)));
+      const g = hg.map((h) => Tensor.fromHost(dev, h));
+      g.forEach((t, i) => sumSquares(t, { out: norms, slot: i }));
+      const scale = clipScale(norms, 2);
+      hg.forEach((h, i) => cpuNorm.sumSquares(h, { out: hNorms, slot: i }));
+      const hScale = cpuNorm.clipScale(hNorms, 2);
+      scales.push(hScale.data[0]);
+      const opts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, step };
+      p.forEach((t, i) => adam(t, g[i], m[i], v[i], { ...opts, gradScale: scale }));
+      hp.forEach((h, i) => cpu.adam(h, hg[i], hm[i], hv[i], { ...opts, gradScale: hScale }));
+      for (const t of [...g, scale]) t.dispose();
+    }
+    expect(Math.max(...scales)).toBeLessThan(0.5); // clipping was active
+    for (let i = 0; i < shapes.length; i++) {
+      assertClose(`param ${i}`, await p[i].read(), hp[i].data, 1e-5, 1e-7);
+      assertClose(`m ${i}`, await m[i].read(), hm[i].data, 1e-5, 1e-8);
+      assertClose(`v ${i}`, await v[i].read(), hv[i].data, 1e-5, 1e-10);
+    }
+    for (const t of [...p, ...m, ...v, norms]) t.dispose();
+  });
+
   test("bad arguments throw typed errors", async () => {
     const dev = await getDevice();
     const a = Tensor.zeros(dev, [4]);
@@ -62,5 +98,7 @@ describe("adam", () => {
     expect(() => adam(a, i, a, a, { lr: 1, step: 1 })).toThrow(DTypeError);
     expect(() => adam(a, a, a, a, { lr: 1, step: 0 })).toThrow(LimitError);
     expect(() => adam(a, a, a, a, { lr: 1, step: 1, beta2: 1 })).toThrow(LimitError);
+    expect(() => adam(a, a, a, a, { lr: 1, step: 1, gradScale: a })).toThrow(ShapeError);
+    expect(() => adam(a, a, a, a, { lr: 1, step: 1, gradScale: Tensor.zeros(dev, [1], "i32") })).toThrow(DTypeError);
   });
 });

@@ -1,10 +1,12 @@
 // adam: one in-place Adam step (AdamW when weightDecay > 0: decoupled, param -= lr * wd * param) on param, m and v,
 // matching torch.optim.Adam / AdamW's formula. lr and step are uniform params per call: one pipeline for all steps.
-// The CPU reference is cpu/adam.ts.
+// An optional gradScale [1] tensor multiplies the gradient on the GPU (global-norm clipping without a readback: see
+// clipScale in sum_squares.ts). The CPU reference is cpu/adam.ts.
 import { params } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt, sameShape } from "../shape.ts";
 import { checkDType, deviceOf, type Tensor } from "../tensor.ts";
+import { dummyBuffer } from "./alias.ts";
 import source from "./adam.wgsl" with { type: "text" };
 
 const kernel = { name: "adam", source };
@@ -17,10 +19,12 @@ export interface AdamOptions {
   weightDecay?: number;
   /** 1 for the first step (bias correction uses beta^step). */
   step: number;
+  /** [1]: the gradient is multiplied by gradScale[0] before the update (read on the GPU). */
+  gradScale?: Tensor;
 }
 
 /** The per-call constants both the kernel and the CPU reference use (computed in float64). */
-export function adamConstants(op: string, o: AdamOptions): { lr: number; beta1: number; beta2: number; eps: number; decay: number; stepSize: number; bc2Sqrt: number } {
+export function adamConstants(op: string, o: Omit<AdamOptions, "gradScale">): { lr: number; beta1: number; beta2: number; eps: number; decay: number; stepSize: number; bc2Sqrt: number } {
   const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0, step } = o;
   if (!Number.isInteger(step) || step < 1) throw new LimitError(`${op}: step = ${step} must be an integer >= 1`);
   for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
@@ -37,11 +41,18 @@ export function adam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, opts: Ad
     checkDType("adam", name, t, "f32");
     if (!sameShape(t.shape, param.shape)) throw new ShapeError(`adam: ${name} has shape ${fmt(t.shape)}, param has ${fmt(param.shape)}`);
   }
+  const s = opts.gradScale;
+  if (s) {
+    deviceOf("adam", param, s);
+    checkDType("adam", "gradScale", s, "f32");
+    if (s.size !== 1) throw new ShapeError(`adam: gradScale has shape ${fmt(s.shape)}, expected [1]`);
+  }
   const c = adamConstants("adam", opts);
   if (param.size === 0) return;
   device.run(kernel, {
-    buffers: [param.buffer, grad.buffer, m.buffer, v.buffer],
+    buffers: [param.buffer, grad.buffer, m.buffer, v.buffer, s ? s.buffer : dummyBuffer(device)],
     params: params(param.size, { f32: c.lr }, { f32: c.beta1 }, { f32: c.beta2 }, { f32: c.eps }, { f32: c.decay }, { f32: c.stepSize }, { f32: c.bc2Sqrt }, { f32: 1 - c.beta1 }, { f32: 1 - c.beta2 }),
     workgroups: device.grid(Math.ceil(param.size / 256)),
+    overrides: { SCALED: s ? 1 : 0 },
   });
 }
