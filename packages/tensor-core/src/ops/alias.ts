@@ -46,6 +46,32 @@ export function launch(dev: Device, n: number): [number, number] {
   return dev.grid(Math.ceil(n / WG));
 }
 
+/** Lanes that walk one span together in the flat kernels: one SIMD row of llvmpipe, a 128-byte segment on a GPU. */
+export const GROUP = 8;
+
+/**
+ * A flat launch over n4 vec4s in the span form (unary.wgsl, binary_rows.wgsl): group g of GROUP consecutive lanes
+ * owns vec4s [g * span, (g + 1) * span) and lane l of it takes g * span + l, + GROUP, ... so every group streams
+ * through contiguous memory (on llvmpipe a group's whole loop runs on one thread before the next group starts).
+ * About 512 groups, spans of at least 64 vec4s.
+ */
+export function spans(n4: number): { span: number; workgroups: [number, number] } {
+  const span = Math.max(64, Math.ceil(n4 / 512 / GROUP) * GROUP);
+  const groups = Math.max(1, Math.ceil(n4 / span));
+  return { span, workgroups: [Math.ceil((groups * GROUP) / WG), 1] };
+}
+
+/**
+ * How a row kernel splits [rows, cols]: `lanes` invocations per row, each owning a contiguous segment of `seg`
+ * elements (a multiple of 4). One lane per row when there are enough rows to fill ~256 lanes; wide rows with few
+ * of them are cut into segments of at least 512 elements, up to 256 per row.
+ */
+export function rowSplit(rows: number, cols: number): { lanes: number; seg: number } {
+  const want = Math.ceil(256 / Math.max(rows, 1));
+  const lanes = Math.max(1, Math.min(want, 256, Math.floor(cols / 512)));
+  return { lanes, seg: Math.ceil(cols / lanes / 4) * 4 };
+}
+
 /** Lanes that share one row in the two-stage row kernels: about 512 elements each, 1..256. */
 export function lanesPerRow(cols: number): number {
   return Math.min(256, Math.max(1, Math.ceil(cols / 512)));

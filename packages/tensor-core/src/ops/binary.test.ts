@@ -6,6 +6,7 @@ import { numel, type Shape } from "../shape.ts";
 import { host, Tensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
 import { add, div, mul, sub } from "./binary.ts";
+import { broadcast, OPERAND, rowLayout } from "./broadcast.ts";
 
 // Tolerance: one f32 rounding of one operation; div's divisor is kept away from 0.
 const RTOL = 1e-6;
@@ -20,6 +21,17 @@ const cases: Array<[Shape, Shape]> = [
   [[1], [6, 1, 9]],
   [[2, 1, 5, 1], [3, 1, 4]],
   [[70001], [70001]],
+  // row-form span kernel (binary_rows.wgsl): several spans, rows narrower than a lane group, each operand kind
+  [[300, 1000], [1000]],
+  [[1000, 12], [1000, 1]],
+  [[8], [1001, 8]],
+  [[513, 1], [1, 36]],
+  [[4, 6, 16], [6, 16]],
+  [[2, 3, 4, 8], [2, 3, 1, 1]],
+  [[1001, 1000], [1001, 1000]],
+  // no row form (or C % 4 != 0): the general kernel
+  [[5, 1, 8], [5, 3, 8]],
+  [[9, 6], [6]],
 ];
 
 describe("binary", () => {
@@ -43,6 +55,20 @@ describe("binary", () => {
     });
   }
 
+  test("rowLayout finds the row form of the fast-path broadcasts and none for the others", () => {
+    const layout = (a: Shape, b: Shape) => rowLayout(broadcast("add", a, b));
+    const { full, row, col, scalar } = OPERAND;
+    expect(layout([300, 1000], [1000])).toEqual({ cols: 1000, modeA: full, modeB: row });
+    expect(layout([1000, 12], [1000, 1])).toEqual({ cols: 12, modeA: full, modeB: col });
+    expect(layout([513, 1], [1, 36])).toEqual({ cols: 36, modeA: col, modeB: row });
+    expect(layout([2, 3, 4, 8], [2, 3, 1, 1])).toEqual({ cols: 32, modeA: full, modeB: col });
+    expect(layout([3, 5, 7, 11], [1])).toEqual({ cols: 1155, modeA: full, modeB: scalar });
+    expect(layout([70001], [70001])).toEqual({ cols: 70001, modeA: full, modeB: full });
+    expect(layout([37, 129], [129])).toBeNull();
+    expect(layout([5, 1, 8], [5, 3, 8])).toBeNull();
+    expect(layout([2, 1, 5, 1], [3, 1, 4])).toBeNull();
+  });
+
   test("runs in place when out is an input", async () => {
     const dev = await getDevice();
     const ha = host([33, 17], randn(33 * 17, 3));
@@ -55,7 +81,15 @@ describe("binary", () => {
     const c = Tensor.fromHost(dev, hc);
     mul(b, c, { out: c });
     assertClose("c = b * c", await c.read(), cpu.mul(hb, hc).data, RTOL, ATOL);
-    for (const t of [a, b, c]) t.dispose();
+    // the row-form kernel in place: x [300, 64] += row [64], then x = col [300, 1] * x
+    const hx = host([300, 64], randn(300 * 64, 6));
+    const hr = host([64], randn(64, 7));
+    const hk = host([300, 1], randn(300, 8));
+    const [x, r, k] = [hx, hr, hk].map((h) => Tensor.fromHost(dev, h));
+    add(x, r, { out: x });
+    mul(k, x, { out: x });
+    assertClose("x = k * (x + r)", await x.read(), cpu.mul(hk, cpu.add(hx, hr)).data, 2 * RTOL, ATOL);
+    for (const t of [a, b, c, x, r, k]) t.dispose();
   });
 
   test("typed errors for shapes that cannot broadcast and wrong dtypes", async () => {

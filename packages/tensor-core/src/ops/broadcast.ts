@@ -44,3 +44,58 @@ export function broadcast(op: string, a: Shape, b: Shape): Broadcast {
   const rank = Math.max(a.length, b.length);
   return { shape: dims.slice(MAX_BROADCAST_DIMS - rank), dims, stridesA: strides(pa, dims), stridesB: strides(pb, dims) };
 }
+
+/** How the span kernel (binary_rows.wgsl) reads one operand of an output viewed as [R, C]. */
+export const OPERAND = { full: 0, row: 1, col: 2, scalar: 3 } as const satisfies Record<string, number>;
+
+export interface RowLayout {
+  /** Columns of the [R, C] view of the output. */
+  cols: number;
+  modeA: number;
+  modeB: number;
+}
+
+function contiguous(dims: readonly number[], from: number, to: number): number[] {
+  const s = new Array<number>(MAX_BROADCAST_DIMS).fill(0);
+  let step = 1;
+  for (let d = to - 1; d >= from; d--) {
+    s[d] = step;
+    step *= dims[d];
+  }
+  return s;
+}
+
+/** Matches strides over dims [from, to) against `want` (dims of extent 1 match anything). */
+function stridesMatch(bc: Broadcast, s: readonly number[], want: readonly number[], from: number, to: number): boolean {
+  for (let d = from; d < to; d++) if (bc.dims[d] !== 1 && s[d] !== want[d]) return false;
+  return true;
+}
+
+function operandMode(bc: Broadcast, s: readonly number[], k: number): number | null {
+  const zero = [0, 0, 0, 0];
+  const all = contiguous(bc.dims, 0, MAX_BROADCAST_DIMS);
+  if (stridesMatch(bc, s, all, 0, MAX_BROADCAST_DIMS)) return OPERAND.full;
+  if (stridesMatch(bc, s, zero, 0, MAX_BROADCAST_DIMS)) return OPERAND.scalar;
+  if (stridesMatch(bc, s, zero, 0, k) && stridesMatch(bc, s, contiguous(bc.dims, k, MAX_BROADCAST_DIMS), k, MAX_BROADCAST_DIMS)) return OPERAND.row;
+  if (stridesMatch(bc, s, contiguous(bc.dims, 0, k), 0, k) && stridesMatch(bc, s, zero, k, MAX_BROADCAST_DIMS)) return OPERAND.col;
+  return null;
+}
+
+/**
+ * The output as [R, C] with each operand whole ([R, C]), a row repeated ([C]), a column repeated ([R, 1]) or a
+ * scalar, with C a multiple of 4 unless both are whole or scalar (then C is the whole size); null when the
+ * broadcast has no such form (the general kernel handles it).
+ */
+export function rowLayout(bc: Broadcast): RowLayout | null {
+  const n = bc.dims.reduce((x, y) => x * y, 1);
+  for (let k = 0; k < MAX_BROADCAST_DIMS; k++) {
+    const modeA = operandMode(bc, bc.stridesA, k);
+    const modeB = operandMode(bc, bc.stridesB, k);
+    if (modeA === null || modeB === null) continue;
+    const cols = bc.dims.slice(k).reduce((x, y) => x * y, 1);
+    const flat = (m: number) => m === OPERAND.full || m === OPERAND.scalar;
+    if (flat(modeA) && flat(modeB)) return { cols: n, modeA, modeB };
+    if (cols % 4 === 0 && cols > 0) return { cols, modeA, modeB };
+  }
+  return null;
+}

@@ -4,7 +4,7 @@
 import { params } from "../device.ts";
 import { checkShape } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
-import { aliasing, launch } from "./alias.ts";
+import { aliasing, spans } from "./alias.ts";
 import source from "./unary.wgsl" with { type: "text" };
 
 const kernel = { name: "unary", source };
@@ -26,10 +26,11 @@ function run(op: keyof typeof OP, a: Tensor, b: Tensor | null, mul: number, add:
   const o = output(op, dev, a.shape, a.dtype, out);
   const { alias, buffers } = aliasing(dev, o, [a, b ?? a]);
   const n4 = Math.ceil(a.size / 4);
+  const { span, workgroups } = spans(n4);
   dev.run(kernel, {
     buffers: [...buffers, o.buffer],
-    params: params(n4, { f32: mul }, { f32: add }),
-    workgroups: launch(dev, n4),
+    params: params(n4, span, { f32: mul }, { f32: add }),
+    workgroups,
     overrides: { OP: OP[op], ALIAS: alias },
   });
   return o;

@@ -1,10 +1,13 @@
 // unary: same-shape elementwise maps over vec4s (no broadcasting): copy, affine (a * mul + add), relu, gelu
 // (GPT-2 tanh form), and the two-input activation gradients. Data is bound as raw u32 bits so copy is exact
 // for any dtype. ALIAS bit 0/1: input a/b is `out` itself (read from out; its own binding is a dummy).
+// Span form (alias.ts spans()): group g of GROUP consecutive lanes walks vec4s [g * span, (g + 1) * span), lane l
+// taking g * span + l, + GROUP, ...: contiguous streams on llvmpipe, 128-byte segments on a GPU.
 override OP: u32 = 0u; // 0 copy, 1 affine, 2 relu, 3 gelu, 4 reluBackward(g = a, x = b), 5 geluBackward(g = a, x = b)
 override ALIAS: u32 = 0u;
 
-struct Params { n4: u32, mul: f32, add: f32, _pad: u32 }
+struct Params { n4: u32, span: u32, mul: f32, add: f32 }
+const GROUP = 8u;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
@@ -49,8 +52,10 @@ fn compute(bits: vec4<u32>, i: u32) -> vec4<u32> {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= p.n4) { return; }
-  out[i] = compute(loadA(i), i);
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = gid.x / GROUP;
+  let end = min((g + 1u) * p.span, p.n4);
+  for (var i = g * p.span + gid.x % GROUP; i < end; i += GROUP) {
+    out[i] = compute(loadA(i), i);
+  }
 }
