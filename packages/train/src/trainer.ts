@@ -3,11 +3,10 @@
 // into Adam (no readback), optional decoder renormalisation. Metrics (loss terms, L0, dead latents) are read back
 // only every `logEvery` steps; that readback also refreshes the dead mask the TopK aux loss uses and checks for
 // NaN. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints files, CLI.
-import { saeDot, Tensor, type Device } from "@sae/tensor-core";
+import { adam, clipScale, featureStats, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
 import type { Sae, SaeParams } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { DivergedError } from "./errors.ts";
-import { clippedAdam, featureStats, sumSquaresInto } from "./kernels/index.ts";
 import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
 
 export interface StepMetrics {
@@ -54,7 +53,8 @@ export class Trainer {
   logSparsity: Float32Array;
   deadMask: Float32Array; // [d_sae] CPU copy used by the aux-k loss
   private readonly x: Tensor; // [batch, d_in]
-  private readonly norms: Tensor; // [n_params]
+  private readonly norms: Tensor; // [n_params] squared gradient norms
+  private readonly clip: Tensor; // [1] clip coefficient
   private readonly names: string[];
   private readonly schedule: LrSchedule;
 
@@ -75,6 +75,7 @@ export class Trainer {
     };
     this.x = Tensor.empty(o.device, [o.cfg.train_batch_size_tokens, o.sae.cfg.d_in], "f32", "train batch");
     this.norms = Tensor.zeros(o.device, [this.names.length], "f32", "grad norms");
+    this.clip = Tensor.zeros(o.device, [1], "f32", "grad clip scale");
     this.logSparsity = new Float32Array(dSae).fill(-10);
     this.deadMask = new Float32Array(dSae);
     this.schedule = {
@@ -110,18 +111,14 @@ export class Trainer {
     const f = out.featureActs;
     featureStats(f, this.state.sinceFired, this.state.actFreq);
     const grads = this.sae.backward();
-    this.names.forEach((n, i) => sumSquaresInto(grads[n], this.norms, i));
-    this.names.forEach((n) => {
-      clippedAdam(this.sae.params[n], grads[n], this.state.m[n], this.state.v[n], this.norms, {
-        lr,
-        beta1: c.adam_beta1,
-        beta2: c.adam_beta2,
-        eps: c.adam_eps,
-        step: s + 1,
-        maxNorm: c.max_grad_norm,
-        nSlots: this.names.length,
-      });
-    });
+    // global-norm clipping: squared norms per parameter -> coefficient [1] -> Adam scales on the GPU
+    let gradScale: Tensor | undefined;
+    if (c.max_grad_norm > 0) {
+      this.names.forEach((n, i) => sumSquares(grads[n], { out: this.norms, slot: i }));
+      gradScale = clipScale(this.norms, c.max_grad_norm, { out: this.clip });
+    }
+    const adamOpts = { lr, beta1: c.adam_beta1, beta2: c.adam_beta2, eps: c.adam_eps, step: s + 1, gradScale };
+    this.names.forEach((n) => adam(this.sae.params[n], grads[n], this.state.m[n], this.state.v[n], adamOpts));
     if (c.normalize_sae_decoder) this.sae.normalizeDecoder();
     this.step++;
     this.windowTokens += this.x.shape[0];
@@ -179,6 +176,6 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const t of [...Object.values(this.state.m), ...Object.values(this.state.v), this.state.sinceFired, this.state.actFreq, this.x, this.norms]) t.dispose();
+    for (const t of [...Object.values(this.state.m), ...Object.values(this.state.v), this.state.sinceFired, this.state.actFreq, this.x, this.norms, this.clip]) t.dispose();
   }
 }
