@@ -1,6 +1,8 @@
-// matmul: c = alpha * op(a) @ op(b) + bias, optionally accumulated into `out`, on the GPU (see matmul.wgsl).
+// matmul: c = alpha * op(a) @ op(b) + bias, optionally accumulated into `out`, on the GPU.
 // a [M,K] (or [K,M] with transA), b [K,N] (or [N,K] with transB) -> [M,N]; batched a [batch,M,K] with
 // b [batch,K,N] or a shared b [K,N]. The CPU reference with the same signature is cpu/matmul.ts.
+// Kernels: matmul.wgsl on GPUs (and any adapter); on llvmpipe matmul_lanes.wgsl (sizes multiple of 4) or
+// matmul_lanes_scalar.wgsl (any size), which are built around how that driver loads memory (bench/RESULTS.md).
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
