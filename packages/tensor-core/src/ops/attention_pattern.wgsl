@@ -1,12 +1,13 @@
-// Attention pattern: one invocation per (batch, head, query) row. Scores q.k * scale over the keys j <= posOffset + i
-// whose mask is nonzero, softmax over them; masked keys get exactly 0. Keys live in a buffer of `stride` rows per
-// batch (a KV cache or the fresh k); the first `keys` rows are valid. Output pattern [batch, n_heads, pos, keys].
+// attention_pattern: one invocation per (batch, head, query) row. Scores q.k * scale over the keys j <= posOffset + i
+// whose mask is nonzero, softmax over them; masked keys get exactly 0 (a row with no valid key is all 0). Keys live
+// in a buffer of `stride` rows per batch (a KV cache or the fresh k); the first `keys` rows are valid.
+// Output pattern [batch, n_heads, pos, keys].
 struct Params { rows: u32, n_heads: u32, pos: u32, keys: u32, stride: u32, d_head: u32, pos_offset: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;    // [batch, pos, n_heads, d_head]
 @group(0) @binding(2) var<storage, read> k: array<f32>;    // [batch, stride, n_heads, d_head]
 @group(0) @binding(3) var<storage, read> mask: array<i32>; // [batch, stride]
-@group(0) @binding(4) var<storage, read_write> pattern: array<f32>;
+@group(0) @binding(4) var<storage, read_write> pattern: array<f32>; // [batch, n_heads, pos, keys]
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

@@ -1,4 +1,5 @@
-// Attention-weighted values: z[b, i, h, d] = sum_j pattern[b, h, i, j] * v[b, j, h, d], one invocation per output.
+// attention_z: attention-weighted values, z[b, i, h, d] = sum_j pattern[b, h, i, j] * v[b, j, h, d] over the
+// `keys` valid rows of v (which holds `stride` rows per batch); one invocation per output.
 struct Params { n: u32, n_heads: u32, pos: u32, keys: u32, stride: u32, d_head: u32 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> pattern: array<f32>; // [batch, n_heads, pos, keys]

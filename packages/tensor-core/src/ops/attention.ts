@@ -1,0 +1,167 @@
+// Attention ops for decoder-only transformers (GPT-2 layout): token + position embedding, fused-QKV split, the
+// causal, padding-masked attention pattern over a key buffer (fresh keys or a KV cache with `stride` rows per
+// batch), the attention-weighted values, and the KV-cache append. Heads are laid out [batch, pos, n_heads, d_head].
+// Not here: the projections (matmul) and the sublayer that strings these together (the model package).
+// CPU references with the same names: cpu/attention.ts.
+import { params, type Device } from "../device.ts";
+import { LimitError, ShapeError } from "../errors.ts";
+import { fmt } from "../shape.ts";
+import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { checkNoAlias } from "./alias.ts";
+import embedSrc from "./attention_embed.wgsl" with { type: "text" };
+import splitSrc from "./attention_split.wgsl" with { type: "text" };
+import patternSrc from "./attention_pattern.wgsl" with { type: "text" };
+import zSrc from "./attention_z.wgsl" with { type: "text" };
+import appendSrc from "./attention_kv_append.wgsl" with { type: "text" };
+
+const WG = 64;
+const K = {
+  embed: { name: "attention_embed", source: embedSrc },
+  split: { name: "attention_split", source: splitSrc },
+  pattern: { name: "attention_pattern", source: patternSrc },
+  z: { name: "attention_z", source: zSrc },
+  append: { name: "attention_kv_append", source: appendSrc },
+};
+
+const grid = (dev: Device, n: number) => dev.grid(Math.ceil(n / WG));
+
+function rank(op: string, name: string, t: Tensor, n: number, dims: string): void {
+  if (t.shape.length !== n) throw new ShapeError(`${op}: ${name} must be ${dims}, got ${fmt(t.shape)}`);
+}
+
+/**
+ * tokens i32 [batch, pos], W_E [d_vocab, d_model], W_pos [n_ctx, d_model] -> embed, posEmbed [batch, pos, d_model]
+ * with positions posOffset.. . Token ids outside [0, d_vocab) give zero rows.
+ */
+export function embedWithPositions(tokens: Tensor, W_E: Tensor, W_pos: Tensor, posOffset: number, opts: { out?: Tensor; posOut?: Tensor } = {}): { embed: Tensor; posEmbed: Tensor } {
+  const op = "embedWithPositions";
+  const dev = deviceOf(op, tokens, W_E, W_pos);
+  checkDType(op, "tokens", tokens, "i32");
+  checkDType(op, "W_E", W_E, "f32");
+  checkDType(op, "W_pos", W_pos, "f32");
+  rank(op, "tokens", tokens, 2, "[batch, pos]");
+  rank(op, "W_E", W_E, 2, "[d_vocab, d_model]");
+  rank(op, "W_pos", W_pos, 2, "[n_ctx, d_model]");
+  const [batch, pos] = tokens.shape;
+  const [dVocab, dModel] = W_E.shape;
+  const [nCtx] = W_pos.shape;
+  if (W_pos.shape[1] !== dModel) throw new ShapeError(`${op}: W_E ${fmt(W_E.shape)} and W_pos ${fmt(W_pos.shape)} differ in d_model`);
+  if (!Number.isInteger(posOffset) || posOffset < 0 || posOffset + pos > nCtx) {
+    throw new LimitError(`${op}: positions ${posOffset}..${posOffset + pos - 1} exceed n_ctx ${nCtx}`);
+  }
+  const embed = output(op, dev, [batch, pos, dModel], "f32", opts.out);
+  const posEmbed = output(op, dev, [batch, pos, dModel], "f32", opts.posOut);
+  for (const o of [embed, posEmbed]) checkNoAlias(op, o, { tokens, W_E, W_pos });
+  if (embed.buffer === posEmbed.buffer) throw new ShapeError(`${op}: out and posOut share a buffer`);
+  const n = embed.size;
+  if (n > 0) {
+    dev.run(K.embed, {
+      buffers: [tokens.buffer, W_E.buffer, W_pos.buffer, embed.buffer, posEmbed.buffer],
+      params: params(n, dModel, pos, posOffset, dVocab),
+      workgroups: grid(dev, n),
+    });
+  }
+  return { embed, posEmbed };
+}
+
+/** qkv [batch, pos, 3 * d_model] -> q, k, v [batch, pos, n_heads, d_head] (d_model = n_heads * d_head). */
+export function splitQkv(qkv: Tensor, nHeads: number, opts: { q?: Tensor; k?: Tensor; v?: Tensor } = {}): { q: Tensor; k: Tensor; v: Tensor } {
+  const op = "splitQkv";
+  const dev = deviceOf(op, qkv);
+  checkDType(op, "qkv", qkv, "f32");
+  rank(op, "qkv", qkv, 3, "[batch, pos, 3 * d_model]");
+  const [batch, pos, three] = qkv.shape;
+  if (!(Number.isInteger(nHeads) && nHeads > 0) || three % 3 !== 0 || (three / 3) % nHeads !== 0) {
+    throw new ShapeError(`${op}: qkv ${fmt(qkv.shape)} does not split into 3 x ${nHeads} heads`);
+  }
+  const dModel = three / 3;
+  const shape = [batch, pos, nHeads, dModel / nHeads];
+  const q = output(op, dev, shape, "f32", opts.q);
+  const k = output(op, dev, shape, "f32", opts.k);
+  const v = output(op, dev, shape, "f32", opts.v);
+  for (const o of [q, k, v]) checkNoAlias(op, o, { qkv });
+  if (q.buffer === k.buffer || q.buffer === v.buffer || k.buffer === v.buffer) throw new ShapeError(`${op}: q, k and v outputs must be separate buffers`);
+  const n = q.size;
+  if (n > 0) dev.run(K.split, { buffers: [qkv.buffer, q.buffer, k.buffer, v.buffer], params: params(n, dModel), workgroups: grid(dev, n) });
+  return { q, k, v };
+}
+
+export interface AttnPatternOptions {
+  /** Valid key rows in k (<= stride); query i attends to keys j <= posOffset + i. */
+  keys: number;
+  /** Position of the first query row (the number of keys cached before it). */
+  posOffset: number;
+  out?: Tensor;
+}
+
+/**
+ * q [batch, pos, n_heads, d_head], k [batch, stride, n_heads, d_head], mask i32 [batch, stride] (1 = attend,
+ * 0 = padding) -> pattern [batch, n_heads, pos, keys]: softmax(q.k / sqrt(d_head)) over the causal, unmasked keys;
+ * every other entry is exactly 0.
+ */
+export function attnPattern(q: Tensor, k: Tensor, mask: Tensor, opts: AttnPatternOptions): Tensor {
+  const op = "attnPattern";
+  const dev = deviceOf(op, q, k, mask);
+  checkDType(op, "q", q, "f32");
+  checkDType(op, "k", k, "f32");
+  checkDType(op, "mask", mask, "i32");
+  rank(op, "q", q, 4, "[batch, pos, n_heads, d_head]");
+  rank(op, "k", k, 4, "[batch, stride, n_heads, d_head]");
+  const [batch, pos, nHeads, dHead] = q.shape;
+  const stride = k.shape[1];
+  const { keys, posOffset } = opts;
+  const badKeys = !Number.isInteger(keys) || !Number.isInteger(posOffset) || posOffset < 0 || keys > stride || posOffset + pos > keys;
+  if (k.shape[0] !== batch || k.shape[2] !== nHeads || k.shape[3] !== dHead || badKeys) {
+    throw new ShapeError(`${op}: q ${fmt(q.shape)} with k ${fmt(k.shape)} (${keys} valid keys, posOffset ${posOffset})`);
+  }
+  if (mask.shape.length !== 2 || mask.shape[0] !== batch || mask.shape[1] !== stride) throw new ShapeError(`${op}: mask ${fmt(mask.shape)}, expected [${batch}, ${stride}]`);
+  const pattern = output(op, dev, [batch, nHeads, pos, keys], "f32", opts.out);
+  checkNoAlias(op, pattern, { q, k, mask });
+  const rows = batch * nHeads * pos;
+  if (rows > 0 && keys > 0) {
+    dev.run(K.pattern, {
+      buffers: [q.buffer, k.buffer, mask.buffer, pattern.buffer],
+      params: params(rows, nHeads, pos, keys, stride, dHead, posOffset, { f32: 1 / Math.sqrt(dHead) }),
+      workgroups: grid(dev, rows),
+    });
+  }
+  return pattern;
+}
+
+/** pattern [batch, n_heads, pos, keys] x v [batch, stride, n_heads, d_head] (keys <= stride) -> z [batch, pos, n_heads, d_head]. */
+export function attnZ(pattern: Tensor, v: Tensor, opts: { out?: Tensor } = {}): Tensor {
+  const op = "attnZ";
+  const dev = deviceOf(op, pattern, v);
+  checkDType(op, "pattern", pattern, "f32");
+  checkDType(op, "v", v, "f32");
+  rank(op, "pattern", pattern, 4, "[batch, n_heads, pos, keys]");
+  rank(op, "v", v, 4, "[batch, stride, n_heads, d_head]");
+  const [batch, nHeads, pos, keys] = pattern.shape;
+  const [, stride, , dHead] = v.shape;
+  if (v.shape[0] !== batch || v.shape[2] !== nHeads || keys > stride) throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} with v ${fmt(v.shape)}`);
+  const z = output(op, dev, [batch, pos, nHeads, dHead], "f32", opts.out);
+  checkNoAlias(op, z, { pattern, v });
+  if (z.size > 0) dev.run(K.z, { buffers: [pattern.buffer, v.buffer, z.buffer], params: params(z.size, nHeads, pos, keys, stride, dHead), workgroups: grid(dev, z.size) });
+  return z;
+}
+
+/** Copies src [batch, pos, n_heads, d_head] into cache [batch, stride, n_heads, d_head] at rows posOffset.. ; returns cache. */
+export function kvAppend(src: Tensor, cache: Tensor, posOffset: number): Tensor {
+  const op = "kvAppend";
+  const dev = deviceOf(op, src, cache);
+  checkDType(op, "src", src, "f32");
+  checkDType(op, "cache", cache, "f32");
+  rank(op, "src", src, 4, "[batch, pos, n_heads, d_head]");
+  rank(op, "cache", cache, 4, "[batch, stride, n_heads, d_head]");
+  const [batch, pos, nHeads, dHead] = src.shape;
+  const stride = cache.shape[1];
+  const badOffset = !Number.isInteger(posOffset) || posOffset < 0 || posOffset + pos > stride;
+  if (cache.shape[0] !== batch || cache.shape[2] !== nHeads || cache.shape[3] !== dHead || badOffset) {
+    throw new ShapeError(`${op}: ${fmt(src.shape)} at row ${posOffset} does not fit cache ${fmt(cache.shape)}`);
+  }
+  checkNoAlias(op, cache, { src });
+  if (src.size > 0) {
+    dev.run(K.append, { buffers: [src.buffer, cache.buffer], params: params(src.size, nHeads * dHead, pos, stride, posOffset), workgroups: grid(dev, src.size) });
+  }
+  return cache;
+}
