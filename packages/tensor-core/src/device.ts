@@ -66,6 +66,9 @@ export class Device {
   /** The adapter this device came from. Held so Bun's GC cannot free it while Dawn still polls its events
    * (a freed adapter crashed mapAsync in InstanceBase::ProcessEvents). */
   private rawAdapter: GPUAdapter | null = null;
+  /** Recent submit-to-mapped waits (ms). Dawn's Node bindings poll mapAsync with setImmediate, spinning a whole
+   * core that lavapipe needs; sleeping through most of the expected wait first gives that core back. */
+  private recentWaits: number[] = [];
   /** Dispatches recorded since the device was made (for benchmarks and tests of batching). */
   dispatchCount = 0;
   submitCount = 0;
@@ -232,8 +235,11 @@ export class Device {
     const list = this.staging.get(size);
     const stage = list?.pop() ?? this.gpu.createBuffer({ size, usage: 0x1 | 0x8, label: "readback" });
     this.flush((enc) => enc.copyBufferToBuffer(src, offset, stage, 0, size));
+    const t0 = performance.now();
     try {
+      await this.idleBeforeMap();
       await stage.mapAsync(0x1);
+      this.noteWait(performance.now() - t0);
     } catch (e) {
       await this.checkErrors();
       throw new GpuValidationError(`readback of ${bytes} bytes failed: ${(e as Error).message}`);
@@ -245,6 +251,18 @@ export class Device {
     else this.staging.set(size, [stage]);
     await this.checkErrors();
     return out;
+  }
+
+  /** Sleeps for 85% of the shortest of the last 8 waits (when that is over 2 ms) on Dawn's bindings. */
+  private async idleBeforeMap(): Promise<void> {
+    if (this.adapter.backend === "navigator.gpu" || this.adapter.backend === "host" || this.recentWaits.length === 0) return;
+    const ms = 0.85 * Math.min(...this.recentWaits);
+    if (ms > 2) await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private noteWait(ms: number): void {
+    this.recentWaits.push(ms);
+    if (this.recentWaits.length > 8) this.recentWaits.shift();
   }
 
   writeBuffer(dst: GPUBuffer, data: ArrayBufferView, offset = 0): void {
