@@ -1,6 +1,8 @@
 // Fails when a package imports upward or sideways in the dependency order, when a source file passes
-// 500 lines, or when a package reaches for what only one package may touch (GPUDevice, hono, process.argv).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), or when
+// a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
+// shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted).
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const LEVEL = { "tensor-core": 0, transformer: 1, sae: 1, train: 2, server: 2, cli: 3 } as const;
@@ -27,6 +29,7 @@ function files(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir)) {
     const p = join(dir, e);
+    if (e === "node_modules" || e.startsWith(".")) continue;
     if (statSync(p).isDirectory()) out.push(...files(p));
     else if (/\.(ts|wgsl)$/.test(e)) out.push(p);
   }
@@ -35,6 +38,25 @@ function files(dir: string): string[] {
 
 const problems: string[] = [];
 const root = join(import.meta.dir, "..");
+const KERNEL_HOME = join(root, "packages", "tensor-core", "src");
+// a dispatch through the tensor core's Device (`device.run(`, `x.device.run(`, `anything.run(kernel, { buffers`)
+// or an inline shader
+const DISPATCH = [/\b(?:device|dev)\s*\.\s*run\s*\(/, /\.run\(\s*[\w.]+\s*,\s*\{[^}]*\bbuffers\s*:/, /@compute\b/];
+
+/** Kernels (WGSL files, dispatches) belong in packages/tensor-core/src; tests may dispatch to check ops. */
+function checkKernelHome(f: string, text: string): void {
+  if (f.startsWith(KERNEL_HOME + "/")) return;
+  const rel = relative(root, f);
+  if (f.endsWith(".wgsl")) problems.push(`${rel}: WGSL kernels live in packages/tensor-core/src/ops (with a CPU reference and a test)`);
+  else if (!f.endsWith(".test.ts") && DISPATCH.some((re) => re.test(text.replace(/^\s*\/\/.*$/gm, "")))) {
+    problems.push(`${rel}: dispatches a kernel (device.run / @compute); kernels live in packages/tensor-core/src/ops`);
+  }
+}
+for (const dir of ["packages", "bench", "test", "scripts"]) {
+  const d = join(root, dir);
+  if (!existsSync(d)) continue;
+  for (const f of files(d)) if (f !== import.meta.path) checkKernelHome(f, readFileSync(f, "utf8"));
+}
 for (const pkg of Object.keys(LEVEL) as Pkg[]) {
   const src = join(root, "packages", pkg, "src");
   for (const f of files(src)) {
@@ -64,4 +86,4 @@ if (problems.length) {
   console.error(`layout check failed:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log("layout check: dependency order and file lengths ok");
+console.log("layout check: dependency order, file lengths and kernel placement ok");
