@@ -1,17 +1,17 @@
 // Row reductions [..., C] -> [...] (rowSum, rowMean, rowMax, rowL2) and colSum [R, C] -> [C]. Neither uses
-// workgroup barriers: wide rows are split over up to 256 lanes that write partials, and a second small launch
-// folds them (see reduce.wgsl); columns are summed in row chunks, then the chunks (colsum.wgsl).
+// workgroup barriers: each lane folds a contiguous run of one row (wide rows with few of them are cut into
+// segments whose partials a second small launch folds; see reduce.wgsl); columns are summed in row chunks by
+// lanes owning 4 columns each, then the chunks (colsum.wgsl).
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { fmt, rowsCols } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
-import { dummyBuffer, launch, lanesPerRow } from "./alias.ts";
+import { dummyBuffer, launch, rowSplit } from "./alias.ts";
 import type { OutOption } from "./unary.ts";
 import colsumSource from "./colsum.wgsl" with { type: "text" };
 import source from "./reduce.wgsl" with { type: "text" };
+import { rowKernel } from "./row_io.ts";
 
-const kernel = { name: "reduce", source };
-const colsumKernel = { name: "colsum", source: colsumSource };
 
 const KIND = {
   rowSum: { op: 0, finish: 0 },
@@ -28,11 +28,12 @@ function rowReduce(name: keyof typeof KIND, x: Tensor, out?: Tensor): Tensor {
   const o = output(name, dev, x.shape.slice(0, -1), "f32", out);
   if (rows === 0) return o;
   const { op, finish } = KIND[name];
-  const lanes = lanesPerRow(cols);
+  const { lanes, seg } = rowSplit(rows, cols);
   const part = lanes > 1 ? Tensor.empty(dev, [rows, lanes], "f32", `${name} partials`) : null;
   const buffers = [x.buffer, part?.buffer ?? dummyBuffer(dev), o.buffer];
+  const kernel = rowKernel("reduce", source, cols, false);
   const stage = (s: number, l: number) => {
-    const p = params(rows, cols, l, s === 1 || l === 1 ? finish : 0, { f32: 1 / cols }, 0xff800000);
+    const p = params(rows, cols, l, s === 1 || l === 1 ? finish : 0, { f32: 1 / cols }, 0xff800000, seg);
     dev.run(kernel, { buffers, params: p, workgroups: launch(dev, s === 0 ? rows * l : rows), overrides: { OP: op, STAGE: s } });
   };
   stage(0, lanes);
@@ -71,11 +72,13 @@ export function colSum(x: Tensor, opts: OutOption = {}): Tensor {
   const [rows, cols] = x.shape;
   const o = output("colSum", dev, [cols], "f32", opts.out);
   if (cols === 0) return o;
-  // Enough (chunk, column) invocations to keep every CPU thread / GPU core busy, chunks of at least 16 rows.
-  const chunks = Math.max(1, Math.min(Math.ceil(rows / 16), Math.ceil(8192 / cols)));
-  const chunkRows = Math.ceil(rows / chunks);
+  // Chunks of rows that fit a cache (~64 KiB of x) and give ~512 (chunk, quad) invocations; at least 16 rows.
+  const quads = Math.ceil(cols / 4);
+  const chunkRows = Math.max(16, Math.min(Math.floor(65536 / cols), Math.ceil((rows * quads) / 512)));
+  const chunks = Math.max(1, Math.ceil(rows / chunkRows));
+  const colsumKernel = rowKernel("colsum", colsumSource, cols, false);
   const run = (src: GPUBuffer, dst: GPUBuffer, r: number, cr: number, n: number) =>
-    dev.run(colsumKernel, { buffers: [src, dst], params: params(r, cols, cr, n), workgroups: launch(dev, n * cols) });
+    dev.run(colsumKernel, { buffers: [src, dst], params: params(r, cols, cr, n), workgroups: launch(dev, n * quads) });
   if (chunks === 1) {
     run(x.buffer, o.buffer, rows, rows, 1);
     return o;
