@@ -11,7 +11,8 @@ import { layerNorm } from "./layernorm.ts";
 const RTOL = 1e-4;
 const ATOL = 1e-4;
 
-const shapes: Shape[] = [[1, 1], [3, 2], [5, 7, 33], [129, 768], [2, 100003], [1, 4099]];
+// one lane per row (vec4 rows, scalar rows, several workgroups) and wide rows cut into segments (the last one short)
+const shapes: Shape[] = [[1, 1], [3, 2], [5, 7, 33], [129, 768], [300, 100], [2, 100003], [1, 4099], [3, 8196]];
 
 describe("layerNorm", () => {
   for (const shape of shapes) {

@@ -1,14 +1,14 @@
 // layerNorm over the last dim, matching torch.nn.functional.layer_norm (biased variance, eps inside the sqrt).
-// Three barrier-free launches: per-lane shifted sums, per-row (mean, rstd), then the elementwise normalise
-// (see layernorm.wgsl). Forward only. Cannot run in place.
+// Barrier-free: one launch with a lane per row when rows are many; wide rows with few of them are cut into
+// segments over three launches (partial sums, per-row stats, normalise). See layernorm.wgsl. Forward only.
+// Cannot run in place.
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt, rowsCols } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
-import { checkNoAlias, launch, lanesPerRow } from "./alias.ts";
+import { checkNoAlias, dummyBuffer, launch, rowSplit } from "./alias.ts";
 import source from "./layernorm.wgsl" with { type: "text" };
-
-const kernel = { name: "layernorm", source };
+import { rowKernel } from "./row_io.ts";
 
 export interface LayerNormOptions {
   /** Added to the variance inside the square root; default 1e-5 (torch's). */
@@ -27,13 +27,18 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, opts: LayerNor
   const out = output("layerNorm", dev, x.shape, "f32", opts.out);
   checkNoAlias("layerNorm", out, { x, gamma, beta });
   if (rows === 0) return out;
-  const lanes = lanesPerRow(cols);
+  const { lanes, seg } = rowSplit(rows, cols);
+  const kernel = rowKernel("layernorm", source, cols, true);
   const statsAt = 2 * rows * lanes;
+  const p = params(rows, cols, lanes, statsAt, { f32: opts.eps ?? 1e-5 }, seg);
+  const run = (buffers: GPUBuffer[], stage: number, n: number) =>
+    dev.run(kernel, { buffers: [x.buffer, gamma.buffer, beta.buffer, ...buffers, out.buffer], params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } });
+  if (lanes === 1) {
+    run([dummyBuffer(dev)], 3, rows);
+    return out;
+  }
   const part = Tensor.empty(dev, [statsAt + 2 * rows], "f32", "layerNorm stats");
-  const p = params(rows, cols, lanes, statsAt, { f32: opts.eps ?? 1e-5 });
-  const buffers = [x.buffer, gamma.buffer, beta.buffer, part.buffer, out.buffer];
-  const counts = [rows * lanes, rows, Math.ceil((rows * cols) / 4)];
-  counts.forEach((n, stage) => dev.run(kernel, { buffers, params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } }));
+  [rows * lanes, rows, rows * lanes].forEach((n, stage) => run([part.buffer], stage, n));
   part.dispose();
   return out;
 }
