@@ -71,8 +71,3 @@ export function rowSplit(rows: number, cols: number): { lanes: number; seg: numb
   const lanes = Math.max(1, Math.min(want, 256, Math.floor(cols / 512)));
   return { lanes, seg: Math.ceil(cols / lanes / 4) * 4 };
 }
-
-/** Lanes that share one row in the two-stage row kernels: about 512 elements each, 1..256. */
-export function lanesPerRow(cols: number): number {
-  return Math.min(256, Math.max(1, Math.ceil(cols / 512)));
-}

@@ -20,6 +20,11 @@ const cases: Array<[Shape, Omit<SoftmaxOptions, "out">]> = [
   [[2, 3, 13, 13], { causal: true, scale: 0.5 }],
   [[3, 5, 21], { causal: true, posOffset: 16 }],
   [[2, 9, 40], { causal: true, posOffset: -3 }],
+  // one launch with a lane per row over vec4 rows (several workgroups; causal rows end mid-vec4), and wide vec4
+  // rows cut into segments with a short last one
+  [[130, 768], {}],
+  [[4, 48, 48], { causal: true, scale: 0.125 }],
+  [[3, 8196], { scale: 0.5 }],
 ];
 
 describe("softmax", () => {

@@ -1,15 +1,15 @@
 // softmax over the last dim: numerically stable (shifted by the row max), with a pre-scale and an optional
 // causal mask for attention scores x [..., T, S]: row i sees columns j <= i + posOffset (posOffset > 0 for
-// KV-cache rows); masked entries are exactly 0, a row with nothing visible is all 0. Three barrier-free
-// launches (see softmax.wgsl). Cannot run in place.
+// KV-cache rows); masked entries are exactly 0, a row with nothing visible is all 0. Barrier-free: one launch
+// with a lane per row when rows are many; wide rows with few of them are cut into segments over three launches
+// (see softmax.wgsl). Cannot run in place.
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { fmt, rowsCols } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
-import { checkNoAlias, launch, lanesPerRow } from "./alias.ts";
+import { checkNoAlias, dummyBuffer, launch, rowSplit } from "./alias.ts";
 import source from "./softmax.wgsl" with { type: "text" };
-
-const kernel = { name: "softmax", source };
+import { rowKernel } from "./row_io.ts";
 
 export interface SoftmaxOptions {
   causal?: boolean;
@@ -33,14 +33,19 @@ export function softmax(x: Tensor, opts: SoftmaxOptions = {}): Tensor {
   checkNoAlias("softmax", out, { x });
   const { rows, cols } = rowsCols(x.shape);
   if (rows === 0) return out;
-  const lanes = lanesPerRow(cols);
+  const { lanes, seg } = rowSplit(rows, cols);
+  const kernel = rowKernel("softmax", source, cols, true);
   const statsAt = 2 * rows * lanes;
   const T = causal ? x.shape[x.shape.length - 2] : 1;
+  const p = params(rows, cols, lanes, statsAt, { f32: opts.scale ?? 1 }, Number(causal), T, { i32: posOffset }, 0xff800000, seg);
+  const run = (part: GPUBuffer, stage: number, n: number) =>
+    dev.run(kernel, { buffers: [x.buffer, part, out.buffer], params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } });
+  if (lanes === 1) {
+    run(dummyBuffer(dev), 3, rows);
+    return out;
+  }
   const part = Tensor.empty(dev, [statsAt + 2 * rows], "f32", "softmax stats");
-  const p = params(rows, cols, lanes, statsAt, { f32: opts.scale ?? 1 }, Number(causal), T, { i32: posOffset }, 0xff800000);
-  const buffers = [x.buffer, part.buffer, out.buffer];
-  const counts = [rows * lanes, rows, Math.ceil((rows * cols) / 4)];
-  counts.forEach((n, stage) => dev.run(kernel, { buffers, params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } }));
+  [rows * lanes, rows, rows * lanes].forEach((n, stage) => run(part.buffer, stage, n));
   part.dispose();
   return out;
 }
