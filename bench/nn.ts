@@ -62,7 +62,7 @@ function shapeText(c: Case): string {
 async function runCase(device: Device, c: Case, rng: Rng): Promise<BenchRow> {
   const hs = c.inputs.map((s) => host(s, rng.normalArray(size(s))));
   const ts = hs.map((h) => Tensor.fromHost(device, h));
-  const t = await timeGpu(device, () => c.gpu(ts).dispose(), { reps: c.reps, warmup: 2 });
+  const t = await timeGpu(device, () => c.gpu(ts).dispose(), { reps: c.reps, warmup: 3 });
   for (const x of ts) x.dispose();
   const refMs = timeCpu(() => c.ref(hs), 3);
   const bytes = 4 * (hs.reduce((n, h) => n + h.data.length, 0) + c.outSize);
