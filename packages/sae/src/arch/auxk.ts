@@ -18,7 +18,7 @@ export interface AuxK {
 /** Top-kAux per row of `masked` (kAux may exceed the topk op's limit: taken in rounds) scattered into A. */
 function selectDead(masked: Tensor, kAux: number): Tensor {
   const [B, d_sae] = masked.shape;
-  const A = Tensor.zeros(masked.device, [B, d_sae], "f32", "auxk acts");
+  const A = fill(Tensor.empty(masked.device, [B, d_sae], "f32", "auxk acts"), 0);
   let rest = kAux;
   let work: Tensor | null = null;
   while (rest > 0) {

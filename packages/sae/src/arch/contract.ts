@@ -30,6 +30,8 @@ export interface TrainOutput {
   featureActs: Tensor; // [batch, d_sae]
   hiddenPre: Tensor; // [batch, d_sae]
   saeOut: Tensor; // [batch, d_in]
+  /** TopK's active pairs when f is sparse by construction: ReLU'd values [batch, k] at indices [batch, k] i32. */
+  active?: { values: Tensor; indices: Tensor };
 }
 
 /** A training forward pass; backward() returns d(total loss)/d(param) for every parameter, by name. */

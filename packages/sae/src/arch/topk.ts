@@ -1,20 +1,27 @@
 // TopK SAE (Gao et al. 2024, SAELens "topk"): pre = (x - b_dec) W_enc + b_enc, f keeps each row's k largest
 // pre-activations (ReLU applied to them), zeros elsewhere; loss = MSE + aux-k (auxk.ts) over dead latents.
-// Decode and its backward go through the k active rows only (sparseDecode / sparseDecodeBackward).
+// With no dead latents the whole step after the encoder GEMM goes through the k active latents (topk_sparse.ts);
+// with dead latents, decode and its backward still go through the k active rows (sparseDecode /
+// sparseDecodeBackward) but the aux-k term makes the pre-activation gradient dense (masked() below).
 import { fill, matmul, saeActBackward, saeActivation, saeScatter, sparseDecode, sparseDecodeBackward, Tensor, topk } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { auxK } from "./auxk.ts";
 import { center, colSum, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
+import { denseActs, sparseTopkStep } from "./topk_sparse.ts";
 
 /** The k largest of each row of pre: ReLU'd values [batch, k], indices [batch, k] and dense f [batch, d_sae]. */
 export function topkActs(pre: Tensor, k: number): { f: Tensor; values: Tensor; indices: Tensor } {
   const top = topk(pre, k);
   const values = saeActivation("relu", top.values);
-  const f = Tensor.empty(pre.device, pre.shape, "f32", "topk acts");
-  fill(f, 0);
-  saeScatter(values, top.indices, f, false);
   top.values.dispose();
-  return { f, values, indices: top.indices };
+  return { f: denseActs(values, top.indices, pre.shape[1]), values, indices: top.indices };
+}
+
+function anyDead(ctx: TrainContext): boolean {
+  const dead = ctx.deadMask;
+  if (!dead) return false;
+  for (let i = 0; i < dead.length; i++) if (dead[i]) return true;
+  return false;
 }
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
@@ -33,8 +40,12 @@ export const topkArch: Architecture = {
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
-    const { f, values, indices } = topkActs(pre, m.cfg.k as number);
-    return masked(m, x, saeIn, pre, f, ctx, { values, indices });
+    const top = topk(pre, m.cfg.k as number);
+    const values = saeActivation("relu", top.values);
+    top.values.dispose();
+    if (!anyDead(ctx)) return sparseTopkStep(m, x, saeIn, pre, values, top.indices);
+    const f = denseActs(values, top.indices, m.cfg.d_sae);
+    return masked(m, x, saeIn, pre, f, ctx, { values, indices: top.indices });
   },
 };
 
@@ -46,7 +57,7 @@ export function masked(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, f: Te
   const saeOut = sparse ? sparseDecode(sparse.values, sparse.indices, m.params.W_dec, { bias: m.params.b_dec }) : decode(m, f);
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
   const aux = auxK(m, pre, x, saeOut, ctx);
-  const auxLoss = aux?.loss ?? Tensor.zeros(m.device, [1], "f32", "aux loss");
+  const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss]);
   return {
     out: { loss, losses: { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss }, featureActs: f, hiddenPre: pre, saeOut },
@@ -58,7 +69,7 @@ export function masked(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, f: Te
         grads.W_dec = gradWdec;
         grads.b_dec = colSum(gOut);
         const gV = saeActBackward("mask", gradValues, sparse.values); // [batch, k]
-        gMain = Tensor.zeros(m.device, f.shape, "f32", "g_pre");
+        gMain = fill(Tensor.empty(m.device, f.shape, "f32", "g_pre"), 0);
         saeScatter(gV, sparse.indices, gMain, false);
         disposeAll([gradValues, gV]);
       } else {

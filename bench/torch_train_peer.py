@@ -1,0 +1,177 @@
+"""PyTorch peer for bench/train.ts: one SAE training step per architecture, dense, the way SAELens computes it
+(encode, dense f [batch, d_sae], decode, loss, autograd backward, torch.optim.Adam, decoder renormalisation when
+the architecture does it), and the bundled GPT-2's activations at blocks.1.hook_resid_pre.
+Reads {"threads", "specs": [...]} as JSON on stdin, prints {"results": [{"name", "ms", "all"}]} (or {"error"} when
+torch cannot be imported). A dev tool run as `/usr/bin/python3 bench/torch_train_peer.py`, never a runtime dependency.
+Specs:
+  sae:   arch (standard | topk | jumprelu), d_in, d_sae, batch, k, warmup, reps, normalize_decoder
+  model: weights (path to model.safetensors), n_embd, n_head, layers (blocks run), contexts, ctx, warmup, reps
+"""
+import json
+import math
+import struct
+import sys
+import time
+
+
+def median(xs):
+    s = sorted(xs)
+    return s[len(s) // 2] if len(s) % 2 else 0.5 * (s[len(s) // 2 - 1] + s[len(s) // 2])
+
+
+def timed(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def sae_step(torch, s):
+    d_in, d_sae, batch, arch = s["d_in"], s["d_sae"], s["batch"], s["arch"]
+    g = torch.Generator().manual_seed(0)
+    W_dec = torch.randn(d_sae, d_in, generator=g)
+    W_dec = W_dec / W_dec.norm(dim=1, keepdim=True) * 0.1
+    p = {
+        "W_enc": W_dec.t().clone().contiguous(),
+        "b_enc": torch.zeros(d_sae),
+        "W_dec": W_dec.contiguous(),
+        "b_dec": torch.zeros(d_in),
+    }
+    if arch == "jumprelu":
+        p["log_threshold"] = torch.full((d_sae,), math.log(0.001))
+    for t in p.values():
+        t.requires_grad_(True)
+    opt = torch.optim.Adam(list(p.values()), lr=1e-4)
+    x = torch.randn(batch, d_in, generator=g)
+    k = s.get("k", 32)
+    bw = 0.001
+
+    class Step(torch.autograd.Function):  # JumpReLU's Heaviside with the rectangle straight-through gradient
+        @staticmethod
+        def forward(ctx, pre, thr):
+            ctx.save_for_backward(pre, thr)
+            return (pre > thr).to(pre.dtype)
+
+        @staticmethod
+        def backward(ctx, g_out):
+            pre, thr = ctx.saved_tensors
+            rect = ((pre - thr).abs() < bw / 2).to(pre.dtype)
+            return torch.zeros_like(pre), (-(1.0 / bw) * rect * g_out).sum(0)
+
+    class Jump(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, pre, thr):
+            ctx.save_for_backward(pre, thr)
+            return pre * (pre > thr).to(pre.dtype)
+
+        @staticmethod
+        def backward(ctx, g_out):
+            pre, thr = ctx.saved_tensors
+            rect = ((pre - thr).abs() < bw / 2).to(pre.dtype)
+            return (pre > thr).to(pre.dtype) * g_out, (-(thr / bw) * rect * g_out).sum(0)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        pre = (x - p["b_dec"]) @ p["W_enc"] + p["b_enc"]
+        if arch == "standard":
+            f = torch.relu(pre)
+        elif arch == "topk":
+            top = torch.topk(pre, k, dim=-1)
+            f = torch.zeros_like(pre).scatter(-1, top.indices, torch.relu(top.values))
+        else:
+            thr = p["log_threshold"].exp()
+            f = Jump.apply(pre, thr)
+        out = f @ p["W_dec"] + p["b_dec"]
+        loss = (out - x).pow(2).sum(-1).mean()
+        if arch == "standard":
+            loss = loss + 5.0 * (f * p["W_dec"].norm(dim=1)).sum(-1).mean()
+        elif arch == "jumprelu":
+            loss = loss + 1.0 * Step.apply(pre, thr).sum(-1).mean()
+        loss.backward()
+        opt.step()
+        if s.get("normalize_decoder"):
+            with torch.no_grad():
+                p["W_dec"].data /= p["W_dec"].data.norm(dim=1, keepdim=True)
+
+    return step
+
+
+def read_safetensors(torch, path):
+    with open(path, "rb") as fh:
+        n = struct.unpack("<Q", fh.read(8))[0]
+        header = json.loads(fh.read(n))
+        data = fh.read()
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        if e["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} is {e['dtype']}, this peer reads F32 only")
+        a, b = e["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(e["shape"])
+    return out
+
+
+def model_step(torch, s):
+    w = read_safetensors(torch, s["weights"])
+    pre = "transformer." if "transformer.wte.weight" in w else ""
+    D, H, T, B = s["n_embd"], s["n_head"], s["ctx"], s["contexts"]
+    ids = torch.randint(0, w[pre + "wte.weight"].shape[0], (B, T), generator=torch.Generator().manual_seed(1))
+    mask = torch.full((T, T), float("-inf")).triu(1)
+
+    def ln(h, n):
+        return torch.nn.functional.layer_norm(h, (D,), w[n + ".weight"], w[n + ".bias"], 1e-5)
+
+    def run():
+        h = w[pre + "wte.weight"][ids] + w[pre + "wpe.weight"][:T]
+        for L in range(s["layers"]):
+            b = f"{pre}h.{L}."
+            qkv = ln(h, b + "ln_1") @ w[b + "attn.c_attn.weight"] + w[b + "attn.c_attn.bias"]
+            q, k, v = (t.reshape(B, T, H, D // H).transpose(1, 2) for t in qkv.split(D, dim=-1))
+            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D // H) + mask, dim=-1)
+            z = (att @ v).transpose(1, 2).reshape(B, T, D)
+            h = h + z @ w[b + "attn.c_proj.weight"] + w[b + "attn.c_proj.bias"]
+            m = torch.nn.functional.gelu(ln(h, b + "ln_2") @ w[b + "mlp.c_fc.weight"] + w[b + "mlp.c_fc.bias"], approximate="tanh")
+            h = h + m @ w[b + "mlp.c_proj.weight"] + w[b + "mlp.c_proj.bias"]
+        return h
+
+    def step():
+        with torch.no_grad():
+            run()
+
+    return step
+
+
+MAKERS = {"sae": sae_step, "model": model_step}
+
+
+def main():
+    req = json.load(sys.stdin)
+    try:
+        import torch
+    except Exception as e:  # noqa: BLE001 - any import failure means "no peer"
+        print(json.dumps({"error": f"torch not importable: {e}"}))
+        return
+    torch.set_num_threads(int(req.get("threads", 2)))
+    torch.manual_seed(0)
+    results = []
+    for spec in req["specs"]:
+        make = MAKERS.get(spec["kind"])
+        if make is None:
+            results.append({"name": spec["name"], "error": f"unknown kind {spec['kind']}"})
+            continue
+        try:
+            fn = make(torch, spec)
+            all_ms = timed(fn, int(spec.get("warmup", 1)), int(spec.get("reps", 3)))
+            results.append({"name": spec["name"], "ms": median(all_ms), "all": all_ms, "torch": torch.__version__})
+        except Exception as e:  # noqa: BLE001 - report per spec, keep the others
+            results.append({"name": spec["name"], "error": f"{type(e).__name__}: {e}"})
+    print(json.dumps({"results": results}))
+
+
+if __name__ == "__main__":
+    main()

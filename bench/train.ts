@@ -1,0 +1,285 @@
+// train benchmark group: SAE training tokens/s per architecture at d_in 768, d_sae 6144, batch 4096, Adam, fp32,
+// on the tensor core, beside the same step in PyTorch (bench/torch_train_peer.py, dense as SAELens computes it) and
+// the bundled model's activations tokens/s (runWithCache to blocks.1.hook_resid_pre). One step = trainForward +
+// backward + adam on every parameter + decoder renormalisation when the architecture does it, synced at its end.
+// Also checks that the buffer pool creates nothing new in steady state (`--steps N` runs N extra steps for that).
+// Run alone: `bun bench/train.ts [--quick] [--steps 1000] [--arch topk,standard]`; or through bench/run.ts.
+import { adam, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { Sae, type ArchitectureName, type SaeParams } from "@sae/core";
+import { loadBundled } from "@sae/transformer";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { printTable, type BenchGroup, type BenchRow } from "./lib.ts";
+
+const D_IN = 768;
+const D_SAE = 6144;
+const BATCH = 4096;
+const K = 32;
+const PYTHON = "/usr/bin/python3";
+
+interface ArchCase {
+  arch: ArchitectureName;
+  /** Renormalise W_dec rows after each step (TopK keeps a unit-norm decoder; the others put norms in the loss). */
+  normalizeDecoder: boolean;
+}
+
+const CASES: ArchCase[] = [
+  { arch: "topk", normalizeDecoder: true },
+  { arch: "standard", normalizeDecoder: false },
+  { arch: "jumprelu", normalizeDecoder: false },
+];
+
+export interface TrainRow extends BenchRow {
+  tokensPerS: number;
+  torchTokensPerS?: number;
+  /** device.memory().peakBytes during one steady-state step. */
+  peakBytes?: number;
+  /** Buffers the pool created over the steady-state steps (0: no per-step allocation). */
+  createdGrowth?: number;
+  checkedSteps?: number;
+  stepsMs?: number[];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Times `record` (records one step's GPU work) to completion like lib.ts timeGpu: flush, sleep for 85% of the best
+ * time so far so Dawn's mapAsync poll does not take a core from llvmpipe, then sync.
+ */
+async function timeSteps(device: Device, record: (i: number) => Promise<void>, warmup: number, reps: number): Promise<{ all: number[]; cores: number }> {
+  let guess = Infinity;
+  for (let i = 0; i < warmup; i++) {
+    const t0 = performance.now();
+    await record(i);
+    await device.sync();
+    guess = Math.min(guess, 0.5 * (performance.now() - t0));
+  }
+  const all: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await record(warmup + i);
+    device.flush();
+    if (Number.isFinite(guess) && guess > 5) await sleep(guess);
+    await device.sync();
+    const ms = performance.now() - t0;
+    all.push(ms);
+    guess = Math.min(guess, 0.85 * ms);
+  }
+  const used = process.cpuUsage(cpu0);
+  return { all, cores: (used.user + used.system) / 1000 / (performance.now() - wall0) };
+}
+
+/** One Adam training step of `sae` on x, the way the trainer does it minus clipping and statistics. */
+function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean): (i: number) => Promise<void> {
+  const names = Object.keys(sae.params).sort();
+  const zeros = (n: string, what: string) => Tensor.zeros(sae.device, sae.params[n].shape, "f32", `${what} ${n}`);
+  const m: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam m")]));
+  const v: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam v")]));
+  const deadMask = new Float32Array(sae.cfg.d_sae); // nothing dead: aux-k off, as in PyTorch's step
+  return async (i) => {
+    await sae.trainForward(x, { deadMask });
+    const grads = sae.backward();
+    for (const n of names) adam(sae.params[n], grads[n], m[n], v[n], { lr: 1e-4, step: i + 1 });
+    if (normalizeDecoder) sae.normalizeDecoder();
+    for (const g of Object.values(grads)) g.dispose();
+    sae.releaseStep();
+  };
+}
+
+async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps: number }): Promise<TrainRow> {
+  const rng = new Rng(7);
+  const sae = Sae.create(device, { architecture: c.arch, d_in: D_IN, d_sae: D_SAE, k: K, l1_coefficient: 5, l0_coefficient: 1 }, 3);
+  const x = Tensor.from(device, [BATCH, D_IN], rng.normalArray(BATCH * D_IN), "bench batch");
+  const step = stepper(sae, x, c.normalizeDecoder);
+  const warmup = 2;
+  const reps = opts.quick ? 3 : 7;
+  const t = await timeSteps(device, step, warmup, reps);
+  const created0 = device.memory().created;
+  device.pool.resetPeak();
+  await step(warmup + reps);
+  await device.sync();
+  const peakBytes = device.memory().peakBytes;
+  for (let i = 0; i < opts.steps; i++) {
+    await step(warmup + reps + 1 + i);
+    if (i % 8 === 7) await device.sync();
+  }
+  await device.sync();
+  const createdGrowth = device.memory().created - created0;
+  sae.dispose();
+  x.dispose();
+  const ms = median(t.all);
+  return {
+    group: "train",
+    name: `sae ${c.arch}${c.arch === "topk" ? ` k=${K}` : ""}`,
+    shape: `d_in ${D_IN}, d_sae ${D_SAE}, batch ${BATCH}`,
+    ms,
+    reps,
+    rate: (12 * BATCH * D_IN * D_SAE) / ms / 1e6, // dense-equivalent: 6 GEMMs of [batch, d_in, d_sae]
+    unit: "GFLOP/s",
+    cores: t.cores,
+    tokensPerS: BATCH / (ms / 1000),
+    peakBytes,
+    createdGrowth,
+    checkedSteps: opts.steps + 1,
+    stepsMs: t.all,
+  };
+}
+
+const CONTEXTS = 32;
+const CTX = 128;
+const HOOK = "blocks.1.hook_resid_pre";
+
+/** One block's forward at CONTEXTS x CTX tokens: 24 d^2 per token in the projections, 4 CTX d in attention. */
+function modelFlops(d: number): number {
+  return CONTEXTS * CTX * (24 * d * d + 4 * CTX * d);
+}
+
+async function modelRow(device: Device, quick: boolean): Promise<TrainRow> {
+  const model = await loadBundled();
+  const rng = new Rng(5);
+  const V = model.cfg.dVocab;
+  const ids = new Int32Array(CONTEXTS * CTX).map(() => Math.floor(rng.next() * V));
+  const batch = { ids, mask: new Int32Array(ids.length).fill(1), batch: CONTEXTS, pos: CTX };
+  const reps = quick ? 3 : 7;
+  const t = await timeSteps(device, async () => {
+    const r = await model.runWithCache(batch, { names: [HOOK] });
+    for (const a of Object.values(r.cache)) a.dispose();
+    r.logits?.dispose();
+  }, 2, reps);
+  const ms = median(t.all);
+  return {
+    group: "train",
+    name: `model activations (${HOOK})`,
+    shape: `bundled GPT-2 ${model.cfg.nLayers}x${model.cfg.dModel}, ${CONTEXTS} x ${CTX} tokens`,
+    ms,
+    reps,
+    rate: modelFlops(model.cfg.dModel) / ms / 1e6,
+    unit: "GFLOP/s",
+    cores: t.cores,
+    tokensPerS: (CONTEXTS * CTX) / (ms / 1000),
+    stepsMs: t.all,
+  };
+}
+
+interface PeerResult {
+  name: string;
+  ms?: number;
+  error?: string;
+}
+
+/** PyTorch's times for the same rows, or why there are none ("missing", never invented). */
+async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): Promise<void> {
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const reps = quick ? 3 : 5;
+  const specs: Record<string, unknown>[] = cases.map((c) => ({
+    name: `sae ${c.arch}${c.arch === "topk" ? ` k=${K}` : ""}`,
+    kind: "sae",
+    arch: c.arch,
+    d_in: D_IN,
+    d_sae: D_SAE,
+    batch: BATCH,
+    k: K,
+    normalize_decoder: c.normalizeDecoder,
+    warmup: 1,
+    reps,
+  }));
+  const model = await loadBundled();
+  specs.push({
+    name: `model activations (${HOOK})`,
+    kind: "model",
+    weights: join(import.meta.dir, "..", "packages/transformer/assets/tiny-shakespeare/model.safetensors"),
+    n_embd: model.cfg.dModel,
+    n_head: model.cfg.nHeads,
+    layers: 1,
+    contexts: CONTEXTS,
+    ctx: CTX,
+    warmup: 1,
+    reps,
+  });
+  const fail = (why: string) => rows.forEach((r) => (r.torchNote = `missing (${why})`));
+  if (!existsSync(PYTHON)) return fail(`${PYTHON} not found`);
+  const res = spawnSync(PYTHON, [join(import.meta.dir, "torch_train_peer.py")], { input: JSON.stringify({ threads: 2, specs }), encoding: "utf8", maxBuffer: 1 << 24 });
+  if (res.status !== 0) return fail(`torch_train_peer.py exited ${res.status}: ${(res.stderr || "").trim().split("\n").pop()}`);
+  const reply = JSON.parse(res.stdout) as { error?: string; results?: PeerResult[] };
+  if (reply.error) return fail(reply.error);
+  for (const row of rows) {
+    const r = reply.results?.find((p) => p.name === row.name);
+    if (r?.ms !== undefined) {
+      row.torchMs = r.ms;
+      row.torchTokensPerS = (row.tokensPerS * row.ms) / r.ms;
+    } else row.torchNote = `missing (${r?.error ?? "not in the peer's reply"})`;
+  }
+}
+
+function mib(b: number | undefined): string {
+  return b === undefined ? "" : (b / 2 ** 20).toFixed(0);
+}
+
+/** The training table: tokens/s and ms/step, ours and PyTorch's, ratio, memory. */
+export function printTrainTable(rows: TrainRow[]): string {
+  const head = ["name", "shape", "ms/step", "tokens/s", "cores", "torch ms", "torch tokens/s", "torch/ours", "peak MiB", "new buffers"];
+  const body = rows.map((r) => [
+    r.name,
+    r.shape,
+    `${r.ms.toFixed(0)} (${r.reps})`,
+    r.tokensPerS.toFixed(0),
+    r.cores.toFixed(2),
+    r.torchMs === undefined ? (r.torchNote ?? "") : r.torchMs.toFixed(0),
+    r.torchTokensPerS === undefined ? "" : r.torchTokensPerS.toFixed(0),
+    r.torchMs === undefined ? "" : (r.torchMs / r.ms).toFixed(2),
+    mib(r.peakBytes),
+    r.createdGrowth === undefined ? "" : `${r.createdGrowth} in ${r.checkedSteps} steps`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  const text = ["### train", "", line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+  console.log(`${text}\n`);
+  return text;
+}
+
+async function runAll(device: Device, o: { quick: boolean; steps: number; archs?: string[] }): Promise<TrainRow[]> {
+  const cases = CASES.filter((c) => !o.archs || o.archs.includes(c.arch));
+  const rows: TrainRow[] = [];
+  for (const c of cases) {
+    rows.push(await saeRow(device, c, o));
+    console.error(`train: ${rows.at(-1)!.name} ${rows.at(-1)!.ms.toFixed(0)} ms/step`);
+  }
+  if (!o.archs || o.archs.includes("model")) rows.push(await modelRow(device, o.quick));
+  await torchRows(rows, cases, o.quick);
+  return rows;
+}
+
+export const group: BenchGroup = {
+  name: "train",
+  run: ({ device, quick }) => runAll(device, { quick, steps: quick ? 4 : 16 }),
+};
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const quick = args.includes("--quick");
+  const steps = Number(flag("--steps") ?? (quick ? 4 : 16));
+  const archs = flag("--arch")?.split(",");
+  const device = await getDevice();
+  console.log(`device: ${device.describe()}`);
+  const rows = await runAll(device, { quick, steps, archs });
+  const table = printTrainTable(rows);
+  const dir = join(import.meta.dir, "out");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "train.json");
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), device: device.describe(), table, rows }, null, 2));
+  console.log(`wrote ${file}`);
+  process.exit(0);
+}
