@@ -42,6 +42,7 @@ export {
 export { adam, type AdamOptions } from "./ops/adam.ts";
 export { sumSquares, clipScale, type SumSquaresOptions } from "./ops/sum_squares.ts";
 export { featureStats } from "./ops/feature_stats.ts";
+export { featureStatsSparse } from "./ops/fused_feature_stats.ts";
 export { embedWithPositions, splitQkv, attnPattern, attnZ, kvAppend, type AttnPatternOptions } from "./ops/attention.ts";
 export {
   saeAxpby,

@@ -7,6 +7,7 @@ export { rowSum, rowMean, rowMax, rowL2, colSum } from "./reduce.ts";
 export { adam } from "./adam.ts";
 export { sumSquares, clipScale } from "./sum_squares.ts";
 export { featureStats } from "./feature_stats.ts";
+export { featureStatsSparse } from "./fused_feature_stats.ts";
 export { embedWithPositions, splitQkv, attnPattern, attnZ, kvAppend } from "./attention.ts";
 export { layerNorm } from "./layernorm.ts";
 export { softmax } from "./softmax.ts";
