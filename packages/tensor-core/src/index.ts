@@ -43,6 +43,7 @@ export { adam, type AdamOptions } from "./ops/adam.ts";
 export { sumSquares, clipScale, type SumSquaresOptions } from "./ops/sum_squares.ts";
 export { featureStats } from "./ops/feature_stats.ts";
 export { featureStatsSparse } from "./ops/fused_feature_stats.ts";
+export { fusedActCols, type FusedActCols, type FusedActColsOptions, type FusedActColsResult } from "./ops/fused_act_cols.ts";
 export { embedWithPositions, splitQkv, attnPattern, attnZ, kvAppend, type AttnPatternOptions } from "./ops/attention.ts";
 export {
   saeAxpby,

@@ -3,7 +3,7 @@
 // into Adam (no readback), optional decoder renormalisation. Metrics (loss terms, L0, dead latents) are read back
 // only every `logEvery` steps; that readback also refreshes the dead mask the TopK aux loss uses and checks for
 // NaN. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints files, CLI.
-import { adam, clipScale, featureStats, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
+import { adam, clipScale, featureStats, featureStatsSparse, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
 import type { Sae, SaeParams } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { DivergedError } from "./errors.ts";
@@ -108,8 +108,9 @@ export class Trainer {
     const l1 = l1CoefficientAt(c.l1_coefficient, c.l1_warm_up_steps, s);
     this.x.write(batch);
     const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1 });
-    const f = out.featureActs;
-    featureStats(f, this.state.sinceFired, this.state.actFreq);
+    // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
+    if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
+    else featureStats(out.featureActs, this.state.sinceFired, this.state.actFreq);
     const grads = this.sae.backward();
     // global-norm clipping: squared norms per parameter -> coefficient [1] -> Adam scales on the GPU
     let gradScale: Tensor | undefined;
@@ -123,13 +124,14 @@ export class Trainer {
     this.step++;
     this.windowTokens += this.x.shape[0];
     let metrics: StepMetrics | null = null;
-    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) metrics = await this.readMetrics(out.loss, out.losses, f, lr, l1);
+    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) metrics = await this.readMetrics(out.loss, out.losses, out.active?.values ?? out.featureActs, lr, l1);
     for (const g of Object.values(grads)) g.dispose();
     this.sae.releaseStep();
     if (this.step % this.cfg.feature_sampling_window === 0) await this.finishWindow();
     return metrics;
   }
 
+  /** `f`: dense activations [batch, d_sae], or TopK's active values [batch, k] (same count of positives). */
   private async readMetrics(loss: Tensor, losses: Record<string, Tensor>, f: Tensor, lr: number, l1: number): Promise<StepMetrics> {
     const batch = f.shape[0];
     const l0t = saeDot(f, f, 1 / batch, "count");

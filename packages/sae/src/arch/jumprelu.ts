@@ -2,9 +2,9 @@
 // loss = MSE + l0 * mean_b sum_i H(pre_bi - t_i). H has zero gradient; t gets the straight-through
 // pseudo-derivative with a rectangle kernel of width `jumprelu_bandwidth`: dH/dt = -(1/bw) rect((pre - t)/bw),
 // and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw).
-import { matmul, saeActBackward, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
+import { fusedActCols, matmul, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { center, colSum, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
+import { center, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -34,12 +34,12 @@ export const jumprelu: Architecture = {
       backward(): SaeParams {
         const grads: SaeParams = {};
         const gF = decoderBackward(m, f, gOut, grads);
-        const gPre = saeActBackward("mask", gF, f);
-        const gThr = saeActBackward("jumpThreshold", gF, pre, { v: m.params.log_threshold, c0, bandwidth: m.cfg.jumprelu_bandwidth });
-        grads.b_enc = colSum(gPre);
-        grads.log_threshold = colSum(gThr);
-        encoderBackward(m, saeIn, gPre, grads.b_enc, grads);
-        disposeAll([gF, gPre, gThr]);
+        // d loss / d pre (gF where pre > t) with its column sums (b_enc) and the threshold's summed pseudo-gradient
+        const r = fusedActCols("jumpGrad", gF, { b: pre, v: m.params.log_threshold, c0, bandwidth: m.cfg.jumprelu_bandwidth });
+        grads.b_enc = r.colA;
+        grads.log_threshold = r.colB as Tensor;
+        encoderBackward(m, saeIn, r.out, grads.b_enc, grads);
+        disposeAll([gF, r.out]);
         return grads;
       },
       dispose: () => disposeAll([saeIn, gOut, loss, mseLoss, l0, f, pre, saeOut]),

@@ -1,8 +1,8 @@
 // Standard ReLU SAE: f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
 // loss = MSE + l1 * mean_b sum_i f_bi ||W_dec[i]||  (SAELens "standard" with the decoder-norm-weighted L1).
-import { matmul, saeActBackward, saeActivation, saeAxpby, type Tensor } from "@sae/tensor-core";
+import { fusedActCols, matmul, saeActivation, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
+import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -22,11 +22,10 @@ export const standard: Architecture = {
     const c = (ctx.l1Coefficient ?? m.cfg.l1_coefficient) / B;
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
-    const f = saeActivation("relu", pre);
+    const { out: f, colA: fSum } = fusedActCols("reluSum", pre); // f = ReLU(pre) [batch, d_sae], fSum [d_sae]
     const saeOut = decode(m, f);
     const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
     const norms = decoderNorms(m);
-    const fSum = colSum(f);
     const l1 = normPenalty(m, fSum, norms, c);
     const loss = total([mseLoss, l1]);
     return {
@@ -34,12 +33,12 @@ export const standard: Architecture = {
       backward(): SaeParams {
         const grads: SaeParams = {};
         const gF = decoderBackward(m, f, gOut, grads);
-        const gF2 = saeAxpby(gF, null, norms, 1, 0, c); // + d l1 / d f
-        const gPre = saeActBackward("mask", gF2, f);
-        grads.b_enc = colSum(gPre);
+        // d loss / d pre = (gF + c ||W_dec[i]||) where f > 0, and its column sums (the b_enc gradient) in one pass
+        const { out: gPre, colA: gBenc } = fusedActCols("reluGrad", gF, { b: f, v: norms, c0: c });
+        grads.b_enc = gBenc;
         normPenalty(m, fSum, norms, c, grads).dispose();
         encoderBackward(m, saeIn, gPre, grads.b_enc, grads);
-        disposeAll([gF, gF2, gPre]);
+        disposeAll([gF, gPre]);
         return grads;
       },
       dispose: () => disposeAll([saeIn, gOut, norms, fSum, loss, mseLoss, l1, f, pre, saeOut]),

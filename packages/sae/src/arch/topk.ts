@@ -60,7 +60,7 @@ export function masked(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, f: Te
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss]);
   return {
-    out: { loss, losses: { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss }, featureActs: f, hiddenPre: pre, saeOut },
+    out: { loss, losses: { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss }, featureActs: f, hiddenPre: pre, saeOut, active: sparse },
     backward(): SaeParams {
       const grads: SaeParams = {};
       let gMain: Tensor;

@@ -8,6 +8,7 @@ export { adam } from "./adam.ts";
 export { sumSquares, clipScale } from "./sum_squares.ts";
 export { featureStats } from "./feature_stats.ts";
 export { featureStatsSparse } from "./fused_feature_stats.ts";
+export { fusedActCols } from "./fused_act_cols.ts";
 export { embedWithPositions, splitQkv, attnPattern, attnZ, kvAppend } from "./attention.ts";
 export { layerNorm } from "./layernorm.ts";
 export { softmax } from "./softmax.ts";
