@@ -1,14 +1,14 @@
 // topk: the k largest values of each row and their columns, sorted descending (ties: lower column first).
 // x [rows, cols] -> values [rows, k] f32, indices [rows, k] i32; 1 <= k <= 256, cols <= 131072.
-// The kernel (topk.wgsl) is a threshold select: one pass for a lower bound, one to gather candidates, then a
-// rank sort of the few candidates. NaN inputs are not supported. The CPU reference is cpu/topk.ts.
+// The kernel (topk.wgsl) is a threshold select, one row per invocation: one pass for a lower bound, one to gather
+// candidates, an exact select among them, then a bitonic sort of the k winners. NaN inputs are not supported.
+// The CPU reference is cpu/topk.ts.
 import { params } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { rowKernel } from "./row_io.ts";
 import source from "./topk.wgsl" with { type: "text" };
-
-const kernel = { name: "topk", source };
 
 export const TOPK_MAX_K = 256;
 export const TOPK_MAX_COLS = 131072;
@@ -33,11 +33,19 @@ export function topkDims(op: string, shape: readonly number[], k: number): { row
   return { rows, cols };
 }
 
-/** Per-lane accumulators so that the V = 64 * S virtual lanes are about 2k (at least k). */
-function accumulators(k: number): number {
-  let s = 1;
-  while (64 * s < 2 * k && s < 8) s *= 2;
-  return s;
+/** Rows per workgroup of topk.wgsl (one invocation per row). */
+export const TOPK_ROWS_PER_WORKGROUP = 16;
+
+/**
+ * Kernel constants for k: 4 * A * T kept values (at least 2 k where possible, so that about 1.4 k elements pass
+ * the first threshold) and K2, the sort size. Measured on lavapipe: keeping more values per set (T) costs less
+ * than more sets (A).
+ */
+export function topkConfig(k: number): { A: number; T: number; K2: number } {
+  const T = k <= 16 ? 1 : k <= 32 ? 2 : k <= 64 ? 4 : 8;
+  let K2 = 1;
+  while (K2 < k) K2 *= 2;
+  return { A: 8, T, K2 };
 }
 
 export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
@@ -51,11 +59,11 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
   const values = output("topk", device, [rows, k], "f32", opts.values);
   const indices = output("topk", device, [rows, k], "i32", opts.indices);
   if (rows === 0) return { values, indices };
-  device.run(kernel, {
+  device.run(rowKernel("topk", source, cols, false), {
     buffers: [x.buffer, values.buffer, indices.buffer],
     params: params(rows, cols, k, { f32: -Infinity }),
-    workgroups: device.grid(rows),
-    overrides: { S: accumulators(k) },
+    workgroups: device.grid(Math.ceil(rows / TOPK_ROWS_PER_WORKGROUP)),
+    overrides: topkConfig(k),
   });
   return { values, indices };
 }

@@ -1,40 +1,33 @@
 // topk: per row, the k largest values sorted descending (ties: lower column first) and their columns.
-// One workgroup per row. Built for CPU "GPUs" (lavapipe: a workgroup is one thread, lanes are SIMD) and correct
-// anywhere:
-//   1. one pass: V = WG * S "virtual lanes", each the max of the columns c with c % V == its slot (S registers
-//      per lane, consecutive lanes read consecutive columns);
-//   2. lo = the k-th largest of those V maxima: at least k elements are >= lo, and usually only a few more;
-//   3. one pass: append every element >= lo to a workgroup buffer (an atomic cursor; rare, so cheap);
-//   4. rank sort of the n candidates (rank = how many beat it), written straight to the output row.
-// When more than CAP elements are >= lo (heavy ties, adversarial rows) a fallback bisects the row's sortable
-// keys for the exact k-th value and gathers its ties in column order from contiguous per-lane chunks.
+// One invocation per row (lanes never talk: no workgroup memory, no barriers). Built for CPU "GPUs" (lavapipe: a
+// workgroup is one thread, invocations are 8-wide SIMD lanes and every memory load is a per-lane loop, so the
+// kernel is counted in passes over x) and correct anywhere, if slow on real GPUs (uncoalesced row streams):
+//   1. one pass, vec4 loads: the top T values of each of 4 * A disjoint column sets, kept sorted in registers;
+//      lo = the k-th largest of those 4 * A * T values (key bisection in registers): at least k elements are >= lo
+//      and, with 4 * A * T >= 2 k, usually about 1.4 k;
+//   2. one more pass: the elements >= lo, in column order, into a private list (rare, so the branch is cheap);
+//   3. the exact k-th largest t by key bisection over that list; keep what is > t, then ties at t by column;
+//   4. a bitonic sort of the k winners (padded to K2, a power of two), written to the output row.
+// When more than CAP elements are >= lo (heavy ties: constant or mostly-zero rows) step 3 bisects over the row
+// itself (one pass per step) and gathers the winners in one more pass. NaN inputs are not supported.
+// x is bound as array<Elem> through row_io.ts (ldx: vec4s when cols % 4 == 0, else scalars).
 struct Params { rows: u32, cols: u32, k: u32, negInf: f32 } // negInf: -inf (WGSL constants cannot hold it)
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;             // [rows, cols]
-@group(0) @binding(2) var<storage, read_write> outV: array<f32>;    // [rows, k]
-@group(0) @binding(3) var<storage, read_write> outI: array<i32>;    // [rows, k]
+@group(0) @binding(1) var<storage, read> x: array<Elem>;          // [rows, cols]
+@group(0) @binding(2) var<storage, read_write> outV: array<f32>;  // [rows, k]
+@group(0) @binding(3) var<storage, read_write> outI: array<i32>;  // [rows, k]
 
-override S: u32 = 1u; // accumulators per lane (1..8): V = WG * S virtual lanes
-const WG = 64u;
-const CAP = 2048u;
-
-var<workgroup> pool: array<f32, 512>;        // [V] virtual-lane maxima
-var<workgroup> candV: array<f32, CAP>;       // [n] candidate values
-var<workgroup> candI: array<u32, CAP>;       // [n] candidate columns
-var<workgroup> cursor: atomic<u32>;
-var<workgroup> shared_f: f32;
-var<workgroup> shared_max: f32;
-var<workgroup> shared_u: u32;
-var<workgroup> laneCount: array<u32, WG>;
+override A: u32 = 8u;  // vec4 column sets per lane
+override T: u32 = 1u;  // values kept per column set (1..8); A * T <= 64
+override K2: u32 = 32u; // k rounded up to a power of two (sort size)
+const WG = 16u;
+const CAP = 1024u;
 
 var<private> rowOff: u32;
-var<private> lid: u32;
+var<private> ninf: f32;
+var<private> cv: array<f32, CAP>;  // [n] candidate values, column order
+var<private> ci: array<u32, CAP>;  // [n] candidate columns
 
-fn seed() -> f32 {
-  return p.negInf;
-}
-
-/** Order-preserving map f32 -> u32 (for bisection over the row's values). */
 fn toKey(v: f32) -> u32 {
   let b = bitcast<u32>(v);
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
@@ -44,155 +37,165 @@ fn fromKey(k: u32) -> f32 {
   return bitcast<f32>(select(~k, k & 0x7fffffffu, (k & 0x80000000u) != 0u));
 }
 
-/** How many elements of the row are >= t (uniform result). */
-fn countGE(t: f32) -> u32 {
+fn ld1(e: u32) -> f32 {
+  return ldx(e & ~3u)[e % 4u];
+}
+
+/** Elements c..c+3 of the row, -inf past its end. */
+fn load4(c: u32) -> vec4<f32> {
+  let inside = vec4<u32>(c) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(p.cols);
+  return select(vec4<f32>(ninf), ldx(rowOff + c), inside);
+}
+
+fn count4(b: vec4<bool>) -> u32 {
+  let u = select(vec4<u32>(0u), vec4<u32>(1u), b);
+  return u.x + u.y + u.z + u.w;
+}
+
+/** How many elements of the row are >= t, or > t when strict. */
+fn countRow(t: f32, strict: bool) -> u32 {
   var n = 0u;
-  for (var c = lid; c < p.cols; c += WG) {
-    n += select(0u, 1u, x[rowOff + c] >= t);
+  for (var c = 0u; c < p.cols; c += 4u) {
+    let v = load4(c);
+    n += count4((v > vec4<f32>(t)) | (vec4<bool>(!strict) & (v == vec4<f32>(t))));
   }
-  laneCount[lid] = n;
-  workgroupBarrier();
-  if (lid == 0u) {
-    var s = 0u;
-    for (var i = 0u; i < WG; i++) { s += laneCount[i]; }
-    shared_u = s;
-  }
-  return workgroupUniformLoad(&shared_u);
+  return n;
 }
 
-/** Appends every element >= t (or > t when strict) to the candidate buffer; returns how many there were. */
-fn collect(t: f32, strict: bool) -> u32 {
-  for (var c = lid; c < p.cols; c += WG) {
-    let v = x[rowOff + c];
-    if (v > t || (!strict && v == t)) {
-      let at = atomicAdd(&cursor, 1u);
-      if (at < CAP) {
-        candV[at] = v;
-        candI[at] = c;
-      }
-    }
-  }
-  workgroupBarrier();
-  if (lid == 0u) { shared_u = atomicLoad(&cursor); }
-  return workgroupUniformLoad(&shared_u);
+/** (v, c) comes before (w, d): larger, or equal at a lower column. */
+fn before(v: f32, c: u32, w: f32, d: u32) -> bool {
+  return v > w || (v == w && c < d);
 }
 
-/** Appends the first `need` elements equal to t, in column order, after the `start` candidates already there. */
-fn collectTies(t: f32, start: u32, need: u32) {
-  let chunk = (p.cols + WG - 1u) / WG;
-  let c0 = min(p.cols, lid * chunk);
-  let c1 = min(p.cols, c0 + chunk);
-  var n = 0u;
-  for (var c = c0; c < c1; c++) { n += select(0u, 1u, x[rowOff + c] == t); }
-  laneCount[lid] = n;
-  workgroupBarrier();
-  var before = 0u;
-  for (var i = 0u; i < lid; i++) { before += laneCount[i]; }
-  for (var c = c0; c < c1 && before < need; c++) {
-    let v = x[rowOff + c];
-    if (v == t) {
-      candV[start + before] = v; // v, not t: -0 and +0 tie but stay what they were
-      candI[start + before] = c;
-      before++;
-    }
-  }
-  workgroupBarrier();
-}
-
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let row = wid.x + wid.y * nwg.x;
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.x + wid.y * nwg.x) * WG + lid;
   if (row >= p.rows) { return; }
-  lid = li;
   rowOff = row * p.cols;
+  ninf = p.negInf;
   let cols = p.cols;
   let k = p.k;
-  let V = WG * S;
-  if (lid == 0u) { atomicStore(&cursor, 0u); }
 
-  // 1. virtual-lane maxima (S scalars, unrolled by hand: lavapipe crashed on a dynamically indexed private array)
-  let ninf = seed();
-  var a0 = ninf; var a1 = ninf; var a2 = ninf; var a3 = ninf;
-  var a4 = ninf; var a5 = ninf; var a6 = ninf; var a7 = ninf;
-  var base = 0u;
-  for (; base + V <= cols; base += V) {
-    let o = rowOff + base + lid;
-    a0 = max(a0, x[o]);
-    if (S > 1u) { a1 = max(a1, x[o + WG]); }
-    if (S > 2u) { a2 = max(a2, x[o + 2u * WG]); a3 = max(a3, x[o + 3u * WG]); }
-    if (S > 4u) {
-      a4 = max(a4, x[o + 4u * WG]); a5 = max(a5, x[o + 5u * WG]);
-      a6 = max(a6, x[o + 6u * WG]); a7 = max(a7, x[o + 7u * WG]);
-    }
-  }
-  pool[lid] = a0; pool[WG + lid] = a1; pool[2u * WG + lid] = a2; pool[3u * WG + lid] = a3;
-  pool[4u * WG + lid] = a4; pool[5u * WG + lid] = a5; pool[6u * WG + lid] = a6; pool[7u * WG + lid] = a7;
-  for (var s = 0u; s < S; s++) {
-    let c = base + s * WG + lid;
-    if (c < cols) { pool[s * WG + lid] = max(pool[s * WG + lid], x[rowOff + c]); }
-  }
-  workgroupBarrier();
-
-  // 2. lo = k-th largest virtual-lane max; hi = the row max
-  var rowMax = seed();
-  for (var s = 0u; s < S; s++) {
-    let v = pool[s * WG + lid];
-    var gt = 0u;
-    var ge = 0u;
-    for (var j = 0u; j < V; j++) {
-      let w = pool[j];
-      gt += select(0u, 1u, w > v);
-      ge += select(0u, 1u, w >= v);
-      rowMax = max(rowMax, w);
-    }
-    if (gt < k && ge >= k) { shared_f = v; }
-  }
-  if (lid == 0u) { shared_max = rowMax; }
-  let lo = workgroupUniformLoad(&shared_f);
-
-  // 3. candidates
-  var n = collect(lo, false);
-
-  if (n > CAP) {
-    // Fallback: bisection over keys for the largest t with count(>= t) >= k, stopping once count <= CAP.
-    var loK = toKey(lo);
-    var hiK = toKey(workgroupUniformLoad(&shared_max));
-    var nLo = n;
-    loop {
-      if (loK >= hiK || nLo <= CAP) { break; }
-      let mid = loK + (hiK - loK + 1u) / 2u;
-      let m = countGE(fromKey(mid));
-      if (m >= k) {
-        loK = mid;
-        nLo = m;
-      } else {
-        hiK = mid - 1u;
+  // 1. top T of each of 4 * A column sets (set of column c: (c / 4) % A and c % 4), kept sorted descending
+  var top: array<vec4<f32>, 64>;
+  for (var i = 0u; i < A * T; i++) { top[i] = vec4<f32>(ninf); }
+  let step = 4u * A;
+  for (var c = 0u; c < cols; c += step) {
+    for (var a = 0u; a < A; a++) {
+      var v = load4(c + 4u * a);
+      for (var t = 0u; t < T; t++) {
+        let hi = max(top[a * T + t], v);
+        v = min(top[a * T + t], v);
+        top[a * T + t] = hi;
       }
     }
-    if (lid == 0u) { atomicStore(&cursor, 0u); }
-    workgroupBarrier();
-    let t = fromKey(loK);
-    if (nLo <= CAP) {
-      n = collect(t, false);
-    } else {
-      let gt = collect(t, true); // < k by construction
-      collectTies(t, gt, k - gt);
-      n = k;
+  }
+  // lo = the k-th largest kept value: the largest key L with count(kept >= L) >= k
+  var loK = toKey(ninf); // every element is >= -inf
+  var hiK = loK;
+  for (var i = 0u; i < A * T; i += T) {
+    let m = top[i];
+    hiK = max(hiK, toKey(max(max(m.x, m.y), max(m.z, m.w))));
+  }
+  while (loK < hiK) {
+    let mid = loK + (hiK - loK + 1u) / 2u;
+    let t = vec4<f32>(fromKey(mid));
+    var n = 0u;
+    for (var i = 0u; i < A * T; i++) { n += count4(top[i] >= t); }
+    if (n >= k) { loK = mid; } else { hiK = mid - 1u; }
+  }
+  let lo = fromKey(loK);
+
+  // 2. candidates >= lo, in column order
+  var n = 0u;
+  for (var c = 0u; c < cols; c += 4u) {
+    let v = load4(c);
+    if (any(v >= vec4<f32>(lo))) {
+      for (var j = 0u; j < 4u; j++) {
+        if (v[j] >= lo) {
+          if (n < CAP) { cv[n] = v[j]; ci[n] = c + j; }
+          n++;
+        }
+      }
     }
   }
 
-  // 4. rank sort of the candidates: rank = number of candidates that beat it (larger, or equal at a lower column)
-  for (var i = lid; i < n; i += WG) {
-    let v = candV[i];
-    let c = candI[i];
-    var rank = 0u;
-    for (var j = 0u; j < n; j++) {
-      let w = candV[j];
-      rank += select(0u, 1u, w > v || (w == v && candI[j] < c));
+  // 3. t = the exact k-th largest; keep the k winners (> t, then ties at t by column), still in column order
+  var g = 0u; // winners > t
+  var tK = loK;
+  if (n <= CAP) {
+    var hK = loK;
+    for (var i = 0u; i < n; i++) { hK = max(hK, toKey(cv[i])); }
+    var lK = loK;
+    while (lK < hK) {
+      let mid = lK + (hK - lK + 1u) / 2u;
+      let t = fromKey(mid);
+      var m = 0u;
+      for (var i = 0u; i < n; i++) { m += select(0u, 1u, cv[i] >= t); }
+      if (m >= k) { lK = mid; } else { hK = mid - 1u; }
     }
-    if (rank < k) {
-      outV[row * k + rank] = v;
-      outI[row * k + rank] = i32(c);
+    tK = lK;
+    let t = fromKey(tK);
+    for (var i = 0u; i < n; i++) { g += select(0u, 1u, cv[i] > t); }
+    var w = 0u;
+    var ties = 0u;
+    for (var i = 0u; i < n; i++) {
+      let v = cv[i];
+      let keep = v > t || (v == t && ties < k - g);
+      if (keep) {
+        cv[w] = v;
+        ci[w] = ci[i];
+        w++;
+        ties += select(0u, 1u, v == t);
+      }
     }
+  } else {
+    // heavy ties: bisection over the row itself, then one pass for the winners
+    var hK = 0xff800000u;
+    var lK = loK;
+    while (lK < hK) {
+      let mid = lK + (hK - lK + 1u) / 2u;
+      if (countRow(fromKey(mid), false) >= k) { lK = mid; } else { hK = mid - 1u; }
+    }
+    tK = lK;
+    let t = fromKey(tK);
+    g = countRow(t, true);
+    var w = 0u;
+    var ties = 0u;
+    for (var c = 0u; c < cols; c++) {
+      let v = ld1(rowOff + c);
+      if (v > t || (v == t && ties < k - g)) {
+        cv[w] = v;
+        ci[w] = c;
+        w++;
+        ties += select(0u, 1u, v == t);
+      }
+    }
+  }
+
+  // 4. bitonic sort of the k winners (padded to K2 with entries that lose to everything), descending
+  for (var i = k; i < K2; i++) { cv[i] = ninf; ci[i] = 0xffffffffu; }
+  for (var size = 2u; size <= K2; size *= 2u) {
+    for (var stride = size / 2u; stride > 0u; stride /= 2u) {
+      for (var i = 0u; i < K2; i++) {
+        let j = i ^ stride;
+        if (j > i) {
+          let a = cv[i];
+          let ac = ci[i];
+          let b = cv[j];
+          let bc = ci[j];
+          // descending where (i & size) == 0, so the final merge is descending
+          let swap = select(before(b, bc, a, ac), before(a, ac, b, bc), (i & size) != 0u);
+          if (swap) {
+            cv[i] = b; ci[i] = bc;
+            cv[j] = a; ci[j] = ac;
+          }
+        }
+      }
+    }
+  }
+  for (var i = 0u; i < k; i++) {
+    outV[row * k + i] = cv[i];
+    outI[row * k + i] = i32(ci[i]);
   }
 }
