@@ -1,6 +1,7 @@
 // The Sae class: a config, parameters on a Device, and the architecture from the registry. Inference (encode,
 // decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
-// (normalize_activations = "expected_average_only_in"), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
+// (normalize_activations = "expected_average_only_in"; the per-token "layer_norm" / "constant_norm_rescale" at
+// inference through runtime_norm.ts), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
 import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
@@ -10,6 +11,7 @@ import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
 import { loadSae, saveSae } from "./checkpoint.ts";
 import { loadPretrained, type FromPretrainedOptions } from "./pretrained.ts";
+import { RuntimeNorm } from "./runtime_norm.ts";
 
 export class Sae implements SaeModel {
   readonly cfg: SaeConfig;
@@ -24,6 +26,8 @@ export class Sae implements SaeModel {
   /** cfg.json keys we do not model, kept for a load -> save round trip. */
   extraConfig: Record<string, unknown> = {};
   private step: TrainStep | null = null;
+  /** layer_norm / constant_norm_rescale: the per-token statistics of the last encode, used by decode. */
+  private runtimeNorm: RuntimeNorm | null = null;
 
   constructor(device: Device, cfg: SaeConfig, params: SaeParams) {
     this.cfg = cfg;
@@ -85,11 +89,22 @@ export class Sae implements SaeModel {
   }
 
   private scaled(x: Tensor): Tensor {
+    const norm = this.cfg.normalize_activations;
+    if (norm === "layer_norm" || norm === "constant_norm_rescale") {
+      if (this.runtimeNorm?.mode !== norm) {
+        this.runtimeNorm?.dispose();
+        this.runtimeNorm = new RuntimeNorm(norm);
+      }
+      return this.runtimeNorm.normIn(x);
+    }
     const s = this.activationScale ?? 1;
     return saeAxpby(x, null, null, s, 0, 0);
   }
 
-  /** Feature activations [batch, d_sae] of x [batch, d_in]. */
+  /**
+   * Feature activations [batch, d_sae] of x [batch, d_in]. With layer_norm / constant_norm_rescale, x is
+   * normalised per token first and the statistics are kept for the next decode (as SAELens does).
+   */
   async encode(x: Tensor): Promise<Tensor> {
     this.checkInput(x);
     const xs = this.scaled(x);
@@ -99,9 +114,17 @@ export class Sae implements SaeModel {
     return f;
   }
 
-  /** Reconstruction [batch, d_in] = f W_dec + b_dec (divided by the activation scale when one is set). */
+  /**
+   * Reconstruction [batch, d_in] = f W_dec + b_dec, divided by the activation scale when one is set, or mapped
+   * back with the last encode's per-token statistics (layer_norm: x_hat * std + mean).
+   */
   decode(f: Tensor): Tensor {
     const out = decodeDense(this, f);
+    if (this.runtimeNorm && this.cfg.normalize_activations === this.runtimeNorm.mode) {
+      const back = this.runtimeNorm.normOut(out);
+      out.dispose();
+      return back;
+    }
     if (this.activationScale === null) return out;
     const back = saeAxpby(out, null, null, 1 / this.activationScale, 0, 0);
     out.dispose();
@@ -123,6 +146,12 @@ export class Sae implements SaeModel {
   /** Training forward on x [batch, d_in] (scaled when activationScale is set); losses as [1] tensors. */
   async trainForward(x: Tensor, ctx: TrainContext = {}): Promise<TrainOutput> {
     this.checkInput(x);
+    const norm = this.cfg.normalize_activations;
+    if (norm === "layer_norm" || norm === "constant_norm_rescale") {
+      // SAELens takes the MSE in the input space (after x_hat * std + mean), a per-token weighting the
+      // architectures' fused training steps do not have.
+      throw new SaeConfigError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: training with normalize_activations '${norm}' is not implemented (inference is); train with none or expected_average_only_in`);
+    }
     this.step?.dispose();
     const xs = this.scaled(x);
     this.step = await this.arch.trainForward(this, xs, ctx);
@@ -159,14 +188,12 @@ export class Sae implements SaeModel {
 
   dispose(): void {
     this.releaseStep();
+    this.runtimeNorm?.dispose();
+    this.runtimeNorm = null;
     disposeAll(Object.values(this.params));
   }
 
   private checkInput(x: Tensor): void {
-    const norm = this.cfg.normalize_activations;
-    if (norm === "layer_norm" || norm === "constant_norm_rescale") {
-      throw new SaeConfigError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: normalize_activations '${norm}' (a per-token runtime normalisation) is not implemented; supported: none, expected_average_only_in`);
-    }
     if (x.shape.length !== 2 || x.shape[1] !== this.cfg.d_in) {
       throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: input ${fmt(x.shape)} must be [batch, d_in = ${this.cfg.d_in}]`);
     }
