@@ -9,6 +9,7 @@ import { printTable, type BenchGroup, type BenchRow } from "./lib.ts";
 const GROUPS = {
   matmul: () => import("./matmul.ts"),
   nn: () => import("./nn.ts"),
+  train: () => import("./train.ts"),
 } satisfies Record<string, () => Promise<{ group: BenchGroup }>>;
 
 type GroupName = keyof typeof GROUPS;

@@ -100,7 +100,7 @@ async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps
   const x = Tensor.from(device, [BATCH, D_IN], rng.normalArray(BATCH * D_IN), "bench batch");
   const step = stepper(sae, x, c.normalizeDecoder);
   const warmup = 2;
-  const reps = opts.quick ? 3 : 7;
+  const reps = opts.quick ? 3 : 5;
   const t = await timeSteps(device, step, warmup, reps);
   const created0 = device.memory().created;
   device.pool.resetPeak();
@@ -149,11 +149,12 @@ async function modelRow(device: Device, quick: boolean): Promise<TrainRow> {
   const ids = new Int32Array(CONTEXTS * CTX).map(() => Math.floor(rng.next() * V));
   const batch = { ids, mask: new Int32Array(ids.length).fill(1), batch: CONTEXTS, pos: CTX };
   const reps = quick ? 3 : 7;
+  // several warm-ups: the first runs compile a dozen pipelines, and a slow warm-up would make timeSteps over-sleep
   const t = await timeSteps(device, async () => {
     const r = await model.runWithCache(batch, { names: [HOOK] });
     for (const a of Object.values(r.cache)) a.dispose();
     r.logits?.dispose();
-  }, 2, reps);
+  }, 4, reps);
   const ms = median(t.all);
   return {
     group: "train",
