@@ -29,6 +29,7 @@ export { embedding, gatherRows, scatterRows } from "./ops/gather.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
 export { scatterTopk } from "./ops/scatter_topk.ts";
+export { batchTopk, type BatchTopkOptions, type BatchTopkResult } from "./ops/batch_topk.ts";
 export { l1Backward } from "./ops/l1_backward.ts";
 export { latentLists, type LatentLists } from "./ops/latent_lists.ts";
 export {

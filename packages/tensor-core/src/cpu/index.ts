@@ -16,4 +16,5 @@ export { embedding, gatherRows, scatterRows } from "./gather.ts";
 export { sparseDecode, sparseDecodeBackward, sparseEncoderGrad } from "./sparse_decode.ts";
 export { l1Backward } from "./l1_backward.ts";
 export { scatterTopk } from "./scatter_topk.ts";
+export { batchTopk } from "./batch_topk.ts";
 export { saeAxpby, saeDot, saeActivation, saeActBackward, saeScatter, saeRowNorm, saeRowScale } from "./sae_train.ts";
