@@ -39,6 +39,7 @@ export { Sae } from "./sae.ts";
 export { makeConfig, validateConfig, configFromSaeLens, configToSaeLens, SAE_CONFIG_DEFAULTS, ARCHITECTURE_NAMES, type SaeConfig, type ArchitectureName } from "./config.ts";
 export type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 export { ARCHITECTURES, architecture } from "./arch/registry.ts";
+export { ghostGrads, type GhostGrads } from "./arch/ghost_grads.ts";
 export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./init.ts";
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
