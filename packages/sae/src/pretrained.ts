@@ -1,9 +1,12 @@
 // Pretrained SAE registry (pretrained.json: GPT-2-small releases as listed in SAELens' pretrained_saes.yaml) and
 // fromPretrained: downloads a release's cfg.json, sae_weights.safetensors and sparsity.safetensors (when the hub
-// has it) through the tensor-core hub client into the Hugging Face cache layout, then loads the folder.
+// has it) through the tensor-core hub client into the Hugging Face cache layout, then loads the folder. Releases
+// stored in another layout name a SAELens conversion; CONVERSIONS lists the ones implemented here (each downloads
+// its own files and builds the Sae).
 import { dirname } from "node:path";
 import { DownloadError, hubDownload, saeAxpby, type Device } from "@sae/tensor-core";
 import { CFG_FILE, loadSae, SPARSITY_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
+import { hookZConfigPath, loadHookZ } from "./convert_hook_z.ts";
 import { PretrainedNotFoundError, SaeConfigError } from "./errors.ts";
 import registry from "./pretrained.json" with { type: "json" };
 import type { Sae } from "./sae.ts";
@@ -23,7 +26,7 @@ export interface PretrainedSae {
 export interface PretrainedRelease {
   repo_id: string;
   model: string;
-  /** A SAELens conversion function name when the files are not in the SAELens layout (not supported here). */
+  /** A SAELens conversion name (a key of CONVERSIONS) when the files are not in the SAELens layout. */
   conversion: string | null;
   config_overrides: Record<string, unknown>;
   links: Record<string, string>;
@@ -60,17 +63,34 @@ async function optional(download: () => Promise<string>): Promise<string | null>
   }
 }
 
+type Download = (path: string) => Promise<string>;
+
+/** SAELens conversions implemented here, by the name pretrained.json gives: download the files, build the Sae. */
+export const CONVERSIONS = {
+  /** Kissane & Krzyzanowski hook_z SAEs: `<run>.pt` (a torch state_dict) and `<run>_cfg.json` (convert_hook_z.ts). */
+  connor_rob_hook_z: async (entry: PretrainedSae, download: Download, device: Device): Promise<Sae> => {
+    const cfgPath = await download(hookZConfigPath(entry.path));
+    return loadHookZ(await download(entry.path), cfgPath, device);
+  },
+} satisfies Record<string, (entry: PretrainedSae, download: Download, device: Device) => Promise<Sae>>;
+
+async function loadSaeLensLayout(entry: PretrainedSae, download: Download, device: Device): Promise<Sae> {
+  const cfgPath = await download(`${entry.path}/${CFG_FILE}`);
+  await download(`${entry.path}/${WEIGHTS_FILE}`);
+  await optional(() => download(`${entry.path}/${SPARSITY_FILE}`));
+  return loadSae(dirname(cfgPath), device);
+}
+
 /** Downloads and loads a pretrained SAE (see FromPretrainedOptions for the hub endpoint and cache). */
 export async function loadPretrained(release: string, saeId: string, device: Device, opts: FromPretrainedOptions = {}): Promise<Sae> {
   const { release: rel, sae: entry } = pretrainedEntry(release, saeId);
-  if (rel.conversion) {
-    throw new SaeConfigError(`release '${release}' is stored in the '${rel.conversion}' format (${entry.path}), which needs a SAELens conversion this package does not implement; releases in the SAELens layout: ${Object.keys(PRETRAINED).filter((r) => !PRETRAINED[r].conversion).join(", ")}`);
+  const conv = rel.conversion;
+  if (conv !== null && !Object.hasOwn(CONVERSIONS, conv)) {
+    throw new SaeConfigError(`release '${release}' is stored in the '${conv}' format (${entry.path}), a SAELens conversion this package does not implement; implemented: ${Object.keys(CONVERSIONS).join(", ")}`);
   }
   const hub = { cacheDir: opts.cacheDir, endpoint: opts.endpoint, revision: opts.revision, token: opts.token, offline: opts.offline, quiet: opts.quiet ?? true };
-  const cfgPath = await hubDownload(rel.repo_id, `${entry.path}/${CFG_FILE}`, hub);
-  await hubDownload(rel.repo_id, `${entry.path}/${WEIGHTS_FILE}`, hub);
-  await optional(() => hubDownload(rel.repo_id, `${entry.path}/${SPARSITY_FILE}`, hub));
-  const sae = loadSae(dirname(cfgPath), device);
+  const download: Download = (path) => hubDownload(rel.repo_id, path, hub);
+  const sae = conv === null ? await loadSaeLensLayout(entry, download, device) : await CONVERSIONS[conv as keyof typeof CONVERSIONS](entry, download, device);
   for (const [k, v] of Object.entries(rel.config_overrides)) {
     if (k in sae.cfg) (sae.cfg as unknown as Record<string, unknown>)[k] = v;
     else sae.extraConfig[k] = v;

@@ -2,7 +2,9 @@
 // its hook point with its reconstruction (or, with the error term, reconstruction + (x - reconstruction), so the
 // model's output is unchanged), and runWithCacheWithSaes exposes `<hook>.hook_sae_input`, `.hook_sae_acts_post`,
 // `.hook_sae_recons`, `.hook_sae_error` and `.hook_sae_output`. Works with any model that has the hook interface
-// below (HookedTransformer does); @sae/core never imports @sae/transformer.
+// below (HookedTransformer does); @sae/core never imports @sae/transformer. At a hook_z point the activation
+// [batch, pos, n_heads, d_head] is read as [batch * pos, n_heads * d_head] (the SAE's d_in) and the result gets the
+// 4-D shape back; as in SAELens, input/acts/recons are cached flat ([batch, pos, d_in]) and error/output 4-D.
 import { saeAxpby, Tensor } from "@sae/tensor-core";
 import { HookMismatchError } from "./errors.ts";
 
@@ -42,6 +44,11 @@ export const SAE_HOOKS = ["hook_sae_input", "hook_sae_acts_post", "hook_sae_reco
 interface Attached {
   sae: SpliceableSae;
   errorTerm: boolean;
+}
+
+/** True when an activation at `hook` [..., n_heads, d_head] is flattened to [..., d_in] (SAELens: names ending "_z"). */
+export function isHookZ(hook: string, shape: readonly number[], d_in: number): boolean {
+  return hook.endsWith("_z") && shape.length >= 2 && shape[shape.length - 1] !== d_in && shape[shape.length - 1] * shape[shape.length - 2] === d_in;
 }
 
 /** Copies t into a fresh tensor of the given shape (the copy owns its buffer, unlike a reshape view). */
@@ -117,12 +124,13 @@ export class SplicedModel<I> {
         if (wanted(hook)) cache?.set(hook, copyAs(act, act.shape));
         const d_in = sae.cfg.d_in;
         const last = act.shape[act.shape.length - 1];
-        const lastTwo = last * (act.shape[act.shape.length - 2] ?? 1);
-        if (last !== d_in && !(hook.endsWith("hook_z") && lastTwo === d_in)) {
-          throw new HookMismatchError(`SAE at '${hook}' has d_in ${d_in} but the activation there is ${last} wide (shape [${act.shape.join(", ")}])`);
+        const hookZ = isHookZ(hook, act.shape, d_in);
+        if (last !== d_in && !hookZ) {
+          const z = hook.endsWith("_z") ? ` (a hook_z SAE needs n_heads * d_head = ${d_in}, got ${act.shape.slice(-2).join(" * ")})` : "";
+          throw new HookMismatchError(`SAE at '${hook}' has d_in ${d_in} but the activation there is ${last} wide (shape [${act.shape.join(", ")}])${z}`);
         }
-        const lead = act.shape.slice(0, hook.endsWith("hook_z") && last !== d_in ? -2 : -1);
-        const x = act.reshape([act.size / d_in, d_in]); // [n, d_in]
+        const lead = act.shape.slice(0, hookZ ? -2 : -1); // [batch, pos]
+        const x = act.reshape([act.size / d_in, d_in]); // [batch * pos, d_in]: heads major, d_head minor
         const f = await sae.encode(x); // [n, d_sae]
         const recons = sae.decode(f); // [n, d_in]
         const err = errorTerm || wanted(`${hook}.hook_sae_error`) ? saeAxpby(x, recons, null, 1, -1, 0) : null;
@@ -134,8 +142,8 @@ export class SplicedModel<I> {
         put("hook_sae_input", x, [...lead, d_in]);
         put("hook_sae_acts_post", f, [...lead, sae.cfg.d_sae]);
         put("hook_sae_recons", recons, [...lead, d_in]);
-        put("hook_sae_error", err, [...lead, d_in]);
-        put("hook_sae_output", result, [...lead, d_in]);
+        put("hook_sae_error", err, act.shape); // [batch, pos, n_heads, d_head] at hook_z
+        put("hook_sae_output", result, act.shape);
         for (const t of [f, recons, err]) t?.dispose();
         if (act !== act0) act.dispose();
         return result;
