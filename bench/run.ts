@@ -9,6 +9,7 @@ import { printTable, type BenchGroup, type BenchRow } from "./lib.ts";
 const GROUPS = {
   matmul: () => import("./matmul.ts"),
   nn: () => import("./nn.ts"),
+  sae_kernels: () => import("./sae_kernels.ts"),
   train: () => import("./train.ts"),
 } satisfies Record<string, () => Promise<{ group: BenchGroup }>>;
 
