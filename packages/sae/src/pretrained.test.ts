@@ -1,11 +1,12 @@
 // fromPretrained against a loopback hub the test starts (the hub's /{repo}/resolve/main/{path} layout, ETag =
-// sha256 of the body, X-Repo-Commit), serving the SAELens 5 fixture as a tiny gpt2-small-res-jb SAE.
+// sha256 of the body, X-Repo-Commit), serving the SAELens 5 fixture as a tiny gpt2-small-res-jb SAE and the
+// original-layout hook_z fixture (.pt + _cfg.json at the repo root) as gpt2-small-hook-z-kk's layer 0.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertClose, getDevice, sha256Hex } from "@sae/tensor-core";
-import { PretrainedNotFoundError, SaeConfigError } from "./errors.ts";
+import { assertClose, getDevice, loadSafetensorsFile, sha256Hex, Tensor } from "@sae/tensor-core";
+import { PretrainedNotFoundError } from "./errors.ts";
 import { PRETRAINED, pretrainedEntry } from "./pretrained.ts";
 import { Sae } from "./sae.ts";
 import { FIXTURES } from "./test_fixtures.ts";
@@ -35,6 +36,13 @@ beforeAll(() => {
     c.normalize_activations = "expected_average_only_in";
     c.hook_point = "blocks.0.hook_mlp_out";
   });
+  serveFolder("jbloom/GPT2-Small-OAI-v5-32k-resid-post-SAEs", "v5_32k_layer_0.pt", v5, ["cfg.json", "sae_weights.safetensors"], (c) => {
+    c.normalize_activations = "layer_norm";
+  });
+  const kk = pretrainedEntry("gpt2-small-hook-z-kk", "blocks.0.hook_z").sae.path;
+  const z = join(FIXTURES, "hook_z_kk");
+  files.set(`/ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk}`, new Uint8Array(readFileSync(join(z, "tiny_L0_Hcat_z.pt"))));
+  files.set(`/ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk.replace(/\.pt$/, "_cfg.json")}`, new Uint8Array(readFileSync(join(z, "tiny_L0_Hcat_z_cfg.json"))));
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -104,8 +112,46 @@ describe("fromPretrained over a loopback hub", () => {
     raw.dispose();
   });
 
-  test("a release stored in a converted format is refused with the supported list", async () => {
+  test("gpt2-small-resid-post-v5-32k (normalize_activations layer_norm) loads and runs with the per-token norm", async () => {
     const device = await getDevice();
-    await expect(Sae.fromPretrained("gpt2-small-hook-z-kk", "blocks.0.hook_z", device, { endpoint })).rejects.toThrow(SaeConfigError);
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const sae = await Sae.fromPretrained("gpt2-small-resid-post-v5-32k", "blocks.0.hook_resid_post", device, { cacheDir, endpoint });
+    expect(sae.cfg.normalize_activations).toBe("layer_norm");
+    expect(sae.cfg.dataset_path).toBe("Skylion007/openwebtext"); // release override
+    const raw = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device); // same weights, no normalisation
+    const d = raw.cfg.d_in;
+    const xh = Float32Array.from({ length: 3 * d }, (_, i) => Math.sin(i * 0.7) * 2 + (i % 3));
+    const xn = new Float32Array(xh.length);
+    const stats: [number, number][] = [];
+    for (let b = 0; b < 3; b++) {
+      const row = xh.subarray(b * d, (b + 1) * d);
+      const mu = row.reduce((a, v) => a + v, 0) / d;
+      const std = Math.sqrt(row.reduce((a, v) => a + (v - mu) ** 2, 0) / (d - 1));
+      row.forEach((v, c) => (xn[b * d + c] = (v - mu) / (std + 1e-5)));
+      stats.push([std, mu]);
+    }
+    const [x, xnT] = [Tensor.from(device, [3, d], xh), Tensor.from(device, [3, d], xn)];
+    const got = await sae.forward(x);
+    const base = await (await raw.forward(xnT)).read();
+    assertClose("layer_norm forward", await got.read(), base.map((v, i) => v * stats[Math.floor(i / d)][0] + stats[Math.floor(i / d)][1]), 1e-4, 1e-4);
+    for (const t of [x, xnT, got]) t.dispose();
+    sae.dispose();
+    raw.dispose();
+  });
+
+  test("gpt2-small-hook-z-kk: the original .pt and _cfg.json are converted (SAELens connor_rob_hook_z)", async () => {
+    const device = await getDevice();
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const sae = await Sae.fromPretrained("gpt2-small-hook-z-kk", "blocks.0.hook_z", device, { cacheDir, endpoint });
+    expect(sae.cfg).toMatchObject({ architecture: "standard", d_in: 12, d_sae: 20, hook_name: "blocks.0.attn.hook_z", hook_layer: 0, neuronpedia_id: "gpt2-small/0-att-kk" });
+    const exp = loadSafetensorsFile(join(FIXTURES, "hook_z_kk", "expected.safetensors")).tensors;
+    const x = Tensor.from(device, [10, 12], exp.get("z")?.data as Float32Array);
+    const out = await sae.forward(x);
+    assertClose("hook_z recon", await out.read(), exp.get("recon")?.data as Float32Array, 1e-5, 1e-5);
+    const kk = pretrainedEntry("gpt2-small-hook-z-kk", "blocks.0.hook_z").sae.path;
+    const got = requests.filter((r) => r.startsWith("GET /ckkissane/"));
+    expect(got).toEqual([`GET /ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk.replace(/\.pt$/, "_cfg.json")}`, `GET /ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk}`]);
+    for (const t of [x, out]) t.dispose();
+    sae.dispose();
   });
 });
