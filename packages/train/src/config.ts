@@ -70,7 +70,7 @@ export const CONFIG_FIELDS = {
   l1_warm_up_steps: { default: 0, kind: "int", help: "linear warm-up of the sparsity penalty" },
   lp_norm: { default: 1, kind: "float", help: "norm of the sparsity penalty" },
   aux_loss_coefficient: { default: 1 / 32, kind: "float", help: "TopK auxiliary (dead latent) loss weight" },
-  use_ghost_grads: { default: false, kind: "bool", help: "ghost gradients for dead latents (standard)" },
+  use_ghost_grads: { default: false, kind: "bool", help: "ghost gradients for dead latents (standard only)" },
   // feature statistics
   dead_feature_window: { default: 100, kind: "int", help: "steps without firing before a latent counts as dead" },
   feature_sampling_window: { default: 200, kind: "int", help: "steps per feature-density estimate" },
@@ -160,7 +160,9 @@ export function resolveConfig(overrides: Record<string, unknown> = {}, where = "
   if (!(c.adam_beta1 >= 0 && c.adam_beta1 < 1 && c.adam_beta2 >= 0 && c.adam_beta2 < 1)) {
     throw new ConfigError(`${where}: adam_beta1/adam_beta2 must be in [0, 1), got ${c.adam_beta1}/${c.adam_beta2}`);
   }
-  if (c.use_ghost_grads) throw new ConfigError(`${where}: use_ghost_grads is not implemented yet (dead latents: use architecture 'topk' with its aux-k loss)`);
+  if (c.use_ghost_grads && c.architecture !== "standard") {
+    throw new ConfigError(`${where}: use_ghost_grads applies to architecture 'standard' only, got '${c.architecture}' (topk/batchtopk revive dead latents with their aux-k loss)`);
+  }
   if (c.use_cached_activations && c.cached_activations_path === null) throw new ConfigError(`${where}: use_cached_activations needs cached_activations_path`);
   if (c.d_in !== null) completeDims(c, c.d_in, where);
   return c;

@@ -1,12 +1,13 @@
 // The training loop for every architecture: one step = upload the batch into a reused tensor, the architecture's
 // trainForward/backward (@sae/core contract), firing statistics on the GPU, global-norm gradient clipping fused
 // into Adam (no readback), optional decoder renormalisation. Metrics (loss terms, L0, dead latents) are read back
-// only every `logEvery` steps; that readback also refreshes the dead mask the TopK aux loss uses and checks for
-// NaN. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints files, CLI.
-import { adam, clipScale, featureStats, featureStatsSparse, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
-import type { Sae, SaeParams } from "@sae/core";
+// only every `logEvery` steps; that readback also refreshes the dead mask the TopK aux loss and ghost grads
+// (use_ghost_grads, standard SAE: added to the loss and gradients before clipping) use, and checks for NaN.
+// Feature density is read back once per feature_sampling_window. Not here: data, checkpoints files, CLI.
+import { adam, clipScale, featureStats, featureStatsSparse, saeAxpby, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
+import { ghostGrads, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
-import { DivergedError } from "./errors.ts";
+import { ConfigError, DivergedError } from "./errors.ts";
 import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
 
 export interface StepMetrics {
@@ -64,6 +65,7 @@ export class Trainer {
     this.sae = o.sae;
     this.totalSteps = o.totalSteps;
     this.logEvery = o.logEvery ?? o.cfg.wandb_log_frequency;
+    if (o.cfg.use_ghost_grads && o.sae.cfg.architecture !== "standard") throw new ConfigError(`use_ghost_grads needs a standard SAE, got '${o.sae.cfg.architecture}'`);
     const dSae = o.sae.cfg.d_sae;
     this.names = Object.keys(o.sae.params).sort();
     const zerosLike = (t: Tensor, label: string) => Tensor.zeros(o.device, t.shape, "f32", label);
@@ -112,6 +114,8 @@ export class Trainer {
     if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
     else featureStats(out.featureActs, this.state.sinceFired, this.state.actFreq);
     const grads = this.sae.backward();
+    const ghost = c.use_ghost_grads ? this.ghostStep(out) : null;
+    ghost?.backward(grads);
     // global-norm clipping: squared norms per parameter -> coefficient [1] -> Adam scales on the GPU
     let gradScale: Tensor | undefined;
     if (c.max_grad_norm > 0) {
@@ -124,11 +128,34 @@ export class Trainer {
     this.step++;
     this.windowTokens += this.x.shape[0];
     let metrics: StepMetrics | null = null;
-    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) metrics = await this.readMetrics(out.loss, out.losses, out.active?.values ?? out.featureActs, lr, l1);
+    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) {
+      const loss = ghost ? saeAxpby(out.loss, ghost.loss, null, 1, 1, 0) : out.loss;
+      const losses = ghost ? { ...out.losses, ghost_grad_loss: ghost.loss } : out.losses;
+      metrics = await this.readMetrics(loss, losses, out.active?.values ?? out.featureActs, lr, l1);
+      if (ghost) loss.dispose();
+      else if (c.use_ghost_grads) metrics.losses.ghost_grad_loss = 0;
+    }
+    ghost?.dispose();
     for (const g of Object.values(grads)) g.dispose();
     this.sae.releaseStep();
     if (this.step % this.cfg.feature_sampling_window === 0) await this.finishWindow();
     return metrics;
+  }
+
+  /**
+   * Ghost grads (use_ghost_grads, standard SAE) for this step when some latent is dead (the dead mask as of the last
+   * metrics readback); x as the SAE saw it (activation-scaled). null when none is dead.
+   */
+  private ghostStep(out: TrainOutput): GhostGrads | null {
+    const s = this.sae.activationScale;
+    const x = s === null ? this.x : saeAxpby(this.x, null, null, s, 0, 0);
+    const ghost = ghostGrads(this.sae, x, out.hiddenPre, out.saeOut, this.deadMask);
+    if (x === this.x) return ghost;
+    if (!ghost) {
+      x.dispose();
+      return null;
+    }
+    return { loss: ghost.loss, backward: (g) => ghost.backward(g), dispose: () => (ghost.dispose(), x.dispose()) };
   }
 
   /** `f`: dense activations [batch, d_sae], or TopK's active values [batch, k] (same count of positives). */
