@@ -16,12 +16,14 @@ export function hookZConfigPath(weightsPath: string): string {
   return `${weightsPath.split(".pt")[0]}_cfg.json`;
 }
 
-function field(raw: Record<string, unknown>, key: string, file: string, kind: "number" | "string"): number & string {
+function field(raw: Record<string, unknown>, key: string, file: string, kind: "number"): number;
+function field(raw: Record<string, unknown>, key: string, file: string, kind: "string"): string;
+function field(raw: Record<string, unknown>, key: string, file: string, kind: "number" | "string"): number | string {
   const v = raw[key];
   if (typeof v !== kind || (kind === "number" && !Number.isInteger(v))) {
     throw new SaeConfigError(`${file}: field '${key}' must be ${kind === "number" ? "an integer" : "a string"}, got ${JSON.stringify(v)}`);
   }
-  return v as number & string;
+  return v as number | string;
 }
 
 /** Our config for a run's original training config (the values SAELens' conversion fills in). */

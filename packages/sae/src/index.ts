@@ -44,6 +44,9 @@ export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
 export { loadSae, saveSae, readConfigFile, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
-export { PRETRAINED, pretrainedEntry, loadPretrained, foldScale, type PretrainedRelease, type PretrainedSae, type FromPretrainedOptions } from "./pretrained.ts";
-export { SplicedModel, SAE_HOOKS, type HookableModel, type SpliceableSae, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
+export { PRETRAINED, CONVERSIONS, pretrainedEntry, loadPretrained, foldScale, type PretrainedRelease, type PretrainedSae, type FromPretrainedOptions } from "./pretrained.ts";
+export { hookZConfig, hookZConfigPath, hookZWeights, loadHookZ } from "./convert_hook_z.ts";
+export { readTorchStateDict, readZip, type TorchTensor } from "./torch_pt.ts";
+export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";
+export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SpliceableSae, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
 export { cpuTrainStep, type HostParams, type CpuTrainContext, type CpuTrainResult } from "./cpu/reference.ts";

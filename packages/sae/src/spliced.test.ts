@@ -1,9 +1,11 @@
 // SAEs spliced into a tiny fake hooked model (embedding -> hook_resid_pre -> W -> hook_resid_post -> U), checked
 // against host arithmetic and the CPU SAE reference: reconstruction splice, error term, cache of the SAE's
-// internals, detach, and the d_in / hook-name checks.
+// internals, detach, and the d_in / hook-name checks. A hook_z model (activation [batch, pos, n_heads, d_head])
+// with the converted Kissane & Krzyzanowski fixture SAE is checked against PyTorch's values for that SAE.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { assertClose, getDevice, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { assertClose, getDevice, loadSafetensorsFile, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { loadHookZ } from "./convert_hook_z.ts";
 import { cpuTrainStep } from "./cpu/reference.ts";
 import { HookMismatchError } from "./errors.ts";
 import { Sae } from "./sae.ts";
@@ -129,5 +131,84 @@ describe("SAEs spliced into a hooked model", () => {
     expect(() => spliced.attach(narrow, { hookName: "blocks.7.hook_resid_pre" })).toThrow(/no such hook point; valid: hook_embed, blocks\.0\.hook_resid_pre/);
     await expect(spliced.runWithCacheWithSaes(TOKENS, { names: ["blocks.0.hook_resid_post.hook_sae_acts_post"] })).rejects.toThrow(/no SAE is attached at 'blocks\.0\.hook_resid_post'/);
     narrow.dispose();
+  });
+});
+
+const Z_HOOK = "blocks.0.attn.hook_z";
+const [ZB, ZP, NH, DH, ZV] = [2, 5, 3, 4, 7];
+
+/** z [batch, pos, n_heads, d_head] given as input -> hook_z -> logits = z_flat W_O [n_heads * d_head, V]. */
+class FakeAttnModel implements HookableModel<Float32Array> {
+  readonly device: Device;
+  readonly Wo: Float32Array;
+  private W: Tensor;
+  constructor(device: Device) {
+    this.device = device;
+    this.Wo = new Rng(8).normalArray(NH * DH * ZV, 0.5);
+    this.W = Tensor.from(device, [NH * DH, ZV], this.Wo);
+  }
+  hookNames(): string[] {
+    return [Z_HOOK];
+  }
+  async runWithHooks(z: Float32Array, hooks: Readonly<Record<string, SpliceHook>>): Promise<Tensor> {
+    let act = Tensor.from(this.device, [ZB, ZP, NH, DH], z);
+    const r = await hooks[Z_HOOK]?.(act, { name: Z_HOOK, layer: 0, posOffset: 0 });
+    if (r) {
+      expect(r.shape).toEqual([ZB, ZP, NH, DH]); // the model gets its 4-D shape back
+      act.dispose();
+      act = r;
+    }
+    const logits = Tensor.empty(this.device, [ZB, ZP, ZV]);
+    matmul(act.reshape([ZB * ZP, NH * DH]), this.W, { out: logits.reshape([ZB * ZP, ZV]) });
+    act.dispose();
+    return logits;
+  }
+  logitsFrom(zFlat: ArrayLike<number>): Float64Array {
+    const out = new Float64Array(ZB * ZP * ZV);
+    for (let n = 0; n < ZB * ZP; n++) {
+      for (let h = 0; h < NH; h++) {
+        for (let d = 0; d < DH; d++) {
+          const v = zFlat[n * NH * DH + h * DH + d]; // "(n_heads d_head)": head major
+          for (let o = 0; o < ZV; o++) out[n * ZV + o] += v * this.Wo[(h * DH + d) * ZV + o];
+        }
+      }
+    }
+    return out;
+  }
+}
+
+describe("a hook_z SAE spliced at blocks.L.attn.hook_z", () => {
+  test("[batch, pos, n_heads, d_head] is flattened for the SAE and restored; values match PyTorch", async () => {
+    const device = await getDevice();
+    const dir = join(FIXTURES, "hook_z_kk");
+    const sae = loadHookZ(join(dir, "tiny_L0_Hcat_z.pt"), join(dir, "tiny_L0_Hcat_z_cfg.json"), device);
+    const exp = loadSafetensorsFile(join(dir, "expected.safetensors")).tensors;
+    const z = exp.get("z")?.data as Float32Array; // [2, 5, 3, 4]
+    const recon = exp.get("recon")?.data as Float32Array; // [10, 12]
+    const model = new FakeAttnModel(device);
+    const spliced = new SplicedModel(model).attach(sae);
+    expect(spliced.attached).toEqual([Z_HOOK]);
+    const names = ["hook_sae_input", "hook_sae_acts_post", "hook_sae_recons", "hook_sae_error", "hook_sae_output"].map((n) => `${Z_HOOK}.${n}`);
+    const { output, cache } = await spliced.runWithCacheWithSaes(z, { names: [Z_HOOK, ...names] });
+    assertClose("logits through the hook_z SAE", await output.read(), model.logitsFrom(recon), 1e-4, 1e-4);
+    const get = (n: string) => cache.get(`${Z_HOOK}.${n}`) as Tensor;
+    expect((cache.get(Z_HOOK) as Tensor).shape).toEqual([ZB, ZP, NH, DH]);
+    expect(get("hook_sae_input").shape).toEqual([ZB, ZP, NH * DH]);
+    expect(get("hook_sae_acts_post").shape).toEqual([ZB, ZP, 20]);
+    expect(get("hook_sae_recons").shape).toEqual([ZB, ZP, NH * DH]);
+    expect(get("hook_sae_error").shape).toEqual([ZB, ZP, NH, DH]);
+    expect(get("hook_sae_output").shape).toEqual([ZB, ZP, NH, DH]);
+    assertClose("hook_sae_input", await get("hook_sae_input").read(), z, 0, 0);
+    assertClose("hook_sae_acts_post", await get("hook_sae_acts_post").read(), exp.get("acts")?.data as Float32Array, 1e-5, 1e-5);
+    assertClose("hook_sae_output", await get("hook_sae_output").read(), recon, 1e-5, 1e-5);
+    assertClose("hook_sae_error", await get("hook_sae_error").read(), z.map((v, i) => v - recon[i]), 1e-5, 1e-5);
+    for (const t of cache.values()) t.dispose();
+    spliced.attach(sae, { errorTerm: true });
+    assertClose("error term: clean logits", await (await spliced.run(z)).read(), model.logitsFrom(z), 1e-4, 1e-4);
+    const wrong = Sae.create(device, { d_in: 10, d_sae: 8, hook_name: Z_HOOK });
+    spliced.attach(wrong);
+    await expect(spliced.run(z)).rejects.toThrow(`SAE at '${Z_HOOK}' has d_in 10 but the activation there is 4 wide (shape [2, 5, 3, 4]) (a hook_z SAE needs n_heads * d_head = 10, got 3 * 4)`);
+    wrong.dispose();
+    sae.dispose();
   });
 });
