@@ -63,6 +63,7 @@ export function batchTopk(x: Tensor, kTotal: number, opts: BatchTopkOptions = {}
     buffers: [x.buffer, out.buffer, sel.buffer, tieBase.buffer, threshold.buffer],
     params: params(rows, cols),
     workgroups: device.grid(Math.ceil(rows / TOPK_ROWS_PER_WORKGROUP)),
+    overrides: { WG: TOPK_ROWS_PER_WORKGROUP },
   });
   for (const t of [values, indices, sel, tieBase]) t.dispose();
   return { out, threshold };

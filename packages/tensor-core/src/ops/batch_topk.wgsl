@@ -11,7 +11,7 @@ struct Params { rows: u32, cols: u32, _a: u32, _b: u32 }
 @group(0) @binding(4) var<storage, read> tieBase: array<u32>;       // [rows]
 @group(0) @binding(5) var<storage, read_write> thr: array<f32>;     // [1]
 
-const WG = 16u;
+override WG: u32 = 16u; // rows per workgroup (TOPK_ROWS_PER_WORKGROUP)
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

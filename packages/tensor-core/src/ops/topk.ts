@@ -63,7 +63,7 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
     buffers: [x.buffer, values.buffer, indices.buffer],
     params: params(rows, cols, k, { f32: -Infinity }),
     workgroups: device.grid(Math.ceil(rows / TOPK_ROWS_PER_WORKGROUP)),
-    overrides: topkConfig(k),
+    overrides: { ...topkConfig(k), WG: TOPK_ROWS_PER_WORKGROUP },
   });
   return { values, indices };
 }

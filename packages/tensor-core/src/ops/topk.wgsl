@@ -20,7 +20,7 @@ struct Params { rows: u32, cols: u32, k: u32, negInf: f32 } // negInf: -inf (WGS
 override A: u32 = 8u;  // vec4 column sets per lane
 override T: u32 = 1u;  // values kept per column set (1..8); A * T <= 64
 override K2: u32 = 32u; // k rounded up to a power of two (sort size)
-const WG = 16u;
+override WG: u32 = 16u; // rows per workgroup (TOPK_ROWS_PER_WORKGROUP)
 const CAP = 1024u;
 
 var<private> rowOff: u32;
