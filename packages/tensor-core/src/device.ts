@@ -68,7 +68,10 @@ export class Device {
   private rawAdapter: GPUAdapter | null = null;
   /** Recent submit-to-mapped waits (ms). Dawn's Node bindings poll mapAsync with setImmediate, spinning a whole
    * core that lavapipe needs; sleeping through most of the expected wait first gives that core back. */
-  private recentWaits: number[] = [];
+  private recentWaits = new Map<number, number[]>();
+  /** Dispatches recorded since the last readback: the key for recentWaits, so a small readback after a run of big
+   * ones never sleeps on their account (a training step records the same count every time). */
+  private dispatchesSinceRead = 0;
   /** Dispatches recorded since the device was made (for benchmarks and tests of batching). */
   dispatchCount = 0;
   submitCount = 0;
@@ -171,6 +174,7 @@ export class Device {
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = d.workgroups;
     if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    this.dispatchesSinceRead++;
     this.dispatchCount++;
   }
 
@@ -236,10 +240,12 @@ export class Device {
     const stage = list?.pop() ?? this.gpu.createBuffer({ size, usage: 0x1 | 0x8, label: "readback" });
     this.flush((enc) => enc.copyBufferToBuffer(src, offset, stage, 0, size));
     const t0 = performance.now();
+    const work = this.dispatchesSinceRead;
+    this.dispatchesSinceRead = 0;
     try {
-      await this.idleBeforeMap();
+      await this.idleBeforeMap(work);
       await stage.mapAsync(0x1);
-      this.noteWait(performance.now() - t0);
+      this.noteWait(work, performance.now() - t0);
     } catch (e) {
       await this.checkErrors();
       throw new GpuValidationError(`readback of ${bytes} bytes failed: ${(e as Error).message}`);
@@ -253,16 +259,21 @@ export class Device {
     return out;
   }
 
-  /** Sleeps for 85% of the shortest of the last 8 waits (when that is over 2 ms) on Dawn's bindings. */
-  private async idleBeforeMap(): Promise<void> {
-    if (this.adapter.backend === "navigator.gpu" || this.adapter.backend === "host" || this.recentWaits.length === 0) return;
-    const ms = 0.85 * Math.min(...this.recentWaits);
+  /** Sleeps for 85% of the shortest of the last 8 waits after batches of the same dispatch count (when over 2 ms),
+   * on Dawn's bindings only. */
+  private async idleBeforeMap(work: number): Promise<void> {
+    const waits = this.recentWaits.get(work);
+    if (work === 0 || !waits || this.adapter.backend === "navigator.gpu" || this.adapter.backend === "host") return;
+    const ms = 0.85 * Math.min(...waits);
     if (ms > 2) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  private noteWait(ms: number): void {
-    this.recentWaits.push(ms);
-    if (this.recentWaits.length > 8) this.recentWaits.shift();
+  private noteWait(work: number, ms: number): void {
+    if (this.recentWaits.size > 256) this.recentWaits.clear();
+    const waits = this.recentWaits.get(work) ?? [];
+    waits.push(ms);
+    if (waits.length > 8) waits.shift();
+    this.recentWaits.set(work, waits);
   }
 
   writeBuffer(dst: GPUBuffer, data: ArrayBufferView, offset = 0): void {
