@@ -1,7 +1,7 @@
 """PyTorch peer for bench/train.ts: one SAE training step per architecture, dense, the way SAELens computes it
 (encode, dense f [batch, d_sae], decode, loss, autograd backward, torch.optim.Adam, decoder renormalisation when
 the architecture does it), and the bundled GPT-2's activations at blocks.1.hook_resid_pre.
-Reads {"threads", "specs": [...]} as JSON on stdin, prints {"results": [{"name", "ms", "all"}]} (or {"error"} when
+Reads {"threads", "specs": [...]} as JSON on stdin, prints {"results": [{"name", "ms", "all", "cpu_ms"}]} (or {"error"} when
 torch cannot be imported). A dev tool run as `/usr/bin/python3 bench/torch_train_peer.py`, never a runtime dependency.
 Specs:
   sae:   arch (standard | topk | jumprelu), d_in, d_sae, batch, k, warmup, reps, normalize_decoder
@@ -20,14 +20,17 @@ def median(xs):
 
 
 def timed(fn, warmup, reps):
+    """Wall ms and process CPU ms (all threads) of each timed call."""
     for _ in range(warmup):
         fn()
-    out = []
+    wall, cpu = [], []
     for _ in range(reps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return wall, cpu
 
 
 def sae_step(torch, s):
@@ -166,8 +169,8 @@ def main():
             continue
         try:
             fn = make(torch, spec)
-            all_ms = timed(fn, int(spec.get("warmup", 1)), int(spec.get("reps", 3)))
-            results.append({"name": spec["name"], "ms": median(all_ms), "all": all_ms, "torch": torch.__version__})
+            wall, cpu = timed(fn, int(spec.get("warmup", 1)), int(spec.get("reps", 3)))
+            results.append({"name": spec["name"], "ms": median(wall), "all": wall, "cpu_ms": median(cpu), "torch": torch.__version__})
         except Exception as e:  # noqa: BLE001 - report per spec, keep the others
             results.append({"name": spec["name"], "error": f"{type(e).__name__}: {e}"})
     print(json.dumps({"results": results}))

@@ -32,6 +32,12 @@ const CASES: ArchCase[] = [
 export interface TrainRow extends BenchRow {
   tokensPerS: number;
   torchTokensPerS?: number;
+  /** Median CPU ms per step of this process (llvmpipe's workers included) and of the PyTorch peer: comparable when
+   * the machine is shared, where wall times swing with the load. */
+  cpuMs?: number;
+  torchCpuMs?: number;
+  /** Fastest step. */
+  minMs?: number;
   /** device.memory().peakBytes during one steady-state step. */
   peakBytes?: number;
   /** Buffers the pool created over the steady-state steps (0: no per-step allocation). */
@@ -52,7 +58,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Times `record` (records one step's GPU work) to completion like lib.ts timeGpu: flush, sleep for 85% of the best
  * time so far so Dawn's mapAsync poll does not take a core from llvmpipe, then sync.
  */
-async function timeSteps(device: Device, record: (i: number) => Promise<void>, warmup: number, reps: number): Promise<{ all: number[]; cores: number }> {
+async function timeSteps(device: Device, record: (i: number) => Promise<void>, warmup: number, reps: number): Promise<{ all: number[]; cpu: number[]; cores: number }> {
   let guess = Infinity;
   for (let i = 0; i < warmup; i++) {
     const t0 = performance.now();
@@ -61,9 +67,11 @@ async function timeSteps(device: Device, record: (i: number) => Promise<void>, w
     guess = Math.min(guess, 0.5 * (performance.now() - t0));
   }
   const all: number[] = [];
+  const cpu: number[] = [];
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await record(warmup + i);
     device.flush();
@@ -71,10 +79,12 @@ async function timeSteps(device: Device, record: (i: number) => Promise<void>, w
     await device.sync();
     const ms = performance.now() - t0;
     all.push(ms);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     guess = Math.min(guess, 0.85 * ms);
   }
   const used = process.cpuUsage(cpu0);
-  return { all, cores: (used.user + used.system) / 1000 / (performance.now() - wall0) };
+  return { all, cpu, cores: (used.user + used.system) / 1000 / (performance.now() - wall0) };
 }
 
 /** One Adam training step of `sae` on x, the way the trainer does it minus clipping and statistics. */
@@ -130,6 +140,8 @@ async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps
     createdGrowth,
     checkedSteps: opts.steps + 1,
     stepsMs: t.all,
+    cpuMs: median(t.cpu),
+    minMs: Math.min(...t.all),
   };
 }
 
@@ -167,12 +179,15 @@ async function modelRow(device: Device, quick: boolean): Promise<TrainRow> {
     cores: t.cores,
     tokensPerS: (CONTEXTS * CTX) / (ms / 1000),
     stepsMs: t.all,
+    cpuMs: median(t.cpu),
+    minMs: Math.min(...t.all),
   };
 }
 
 interface PeerResult {
   name: string;
   ms?: number;
+  cpu_ms?: number;
   error?: string;
 }
 
@@ -216,6 +231,7 @@ async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): P
     const r = reply.results?.find((p) => p.name === row.name);
     if (r?.ms !== undefined) {
       row.torchMs = r.ms;
+      row.torchCpuMs = r.cpu_ms;
       row.torchTokensPerS = (row.tokensPerS * row.ms) / r.ms;
     } else row.torchNote = `missing (${r?.error ?? "not in the peer's reply"})`;
   }
@@ -227,16 +243,20 @@ function mib(b: number | undefined): string {
 
 /** The training table: tokens/s and ms/step, ours and PyTorch's, ratio, memory. */
 export function printTrainTable(rows: TrainRow[]): string {
-  const head = ["name", "shape", "ms/step", "tokens/s", "cores", "torch ms", "torch tokens/s", "torch/ours", "peak MiB", "new buffers"];
+  const head = ["name", "shape", "ms/step median (min)", "tokens/s", "cpu ms", "torch ms", "torch tokens/s", "torch cpu ms", "torch/ours wall", "torch/ours cpu", "peak MiB", "new buffers"];
+  const fix = (x: number | undefined) => (x === undefined ? "" : x.toFixed(0));
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "" : (a / b).toFixed(2));
   const body = rows.map((r) => [
     r.name,
     r.shape,
-    `${r.ms.toFixed(0)} (${r.reps})`,
+    `${r.ms.toFixed(0)} (${fix(r.minMs)})`,
     r.tokensPerS.toFixed(0),
-    r.cores.toFixed(2),
+    fix(r.cpuMs),
     r.torchMs === undefined ? (r.torchNote ?? "") : r.torchMs.toFixed(0),
-    r.torchTokensPerS === undefined ? "" : r.torchTokensPerS.toFixed(0),
-    r.torchMs === undefined ? "" : (r.torchMs / r.ms).toFixed(2),
+    fix(r.torchTokensPerS),
+    fix(r.torchCpuMs),
+    ratio(r.torchMs, r.ms),
+    ratio(r.torchCpuMs, r.cpuMs),
     mib(r.peakBytes),
     r.createdGrowth === undefined ? "" : `${r.createdGrowth} in ${r.checkedSteps} steps`,
   ]);
