@@ -1,16 +1,26 @@
 // Seeded pseudo-random numbers (mulberry32 + Box-Muller), the same in every runtime, for init and tests.
 
 export class Rng {
-  private state: number;
+  private s: number;
   private spare: number | null = null;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+
+  /** The uniform stream's whole state (one u32), for exact save and resume. Setting it drops normal()'s cached spare. */
+  get state(): number {
+    return this.s;
+  }
+
+  set state(s: number) {
+    this.s = s >>> 0;
+    this.spare = null;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

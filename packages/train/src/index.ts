@@ -5,7 +5,6 @@ export { parseFlags, readConfigFile, configFromArgs, flagHelp, flagOf, type Pars
 export { editDistance, closest, didYouMean } from "./suggest.ts";
 export { ConfigError, DatasetError, DivergedError, CheckpointError } from "./errors.ts";
 export { lrAt, l1CoefficientAt, type LrSchedule } from "./schedule.ts";
-export { StatefulRng } from "./rng.ts";
 export { LineReader } from "./data/line-reader.ts";
 export { TextSource, JsonlSource, TokenFileSource, openDataset, type TokenSource, type OpenDatasetOptions } from "./data/sources.ts";
 export { PromptStream, type PromptOptions } from "./data/prompts.ts";

@@ -1,9 +1,9 @@
 // The activation store: a CPU shuffle buffer of n_batches_in_buffer model batches that serves seeded-shuffled
 // [train_batch_size_tokens, d_in] batches. When fewer than half the buffer (or one batch) of rows is left, it tops
 // the buffer up from its producer and reshuffles old and new rows together (a mixing buffer, as in SAELens).
-// Its state (unserved rows, rng, blocks produced, scale factor) is saved with the trainer state for exact resume.
+// Its state (unserved rows, rng state, blocks produced, scale factor) is saved with the trainer state for exact resume.
+import { Rng } from "@sae/tensor-core";
 import { DatasetError } from "../errors.ts";
-import { StatefulRng } from "../rng.ts";
 import type { BlockProducer } from "./producers.ts";
 
 export interface StoreOptions {
@@ -30,7 +30,7 @@ export class ActivationStore {
   private readonly opts: StoreOptions;
   private buf: Float32Array; // [capacity + maxRows, d_in]
   private count = 0;
-  private rng: StatefulRng;
+  private rng: Rng;
   private readonly batchOut: Float32Array; // [train_batch, d_in], reused
   private readonly tmp: Float32Array;
   /** 1 unless normalize is expected_average_only_in. */
@@ -45,7 +45,7 @@ export class ActivationStore {
     this.dIn = producer.dIn;
     const cap = Math.max(opts.capacity, opts.trainBatchTokens) + producer.maxRows;
     this.buf = new Float32Array(cap * this.dIn);
-    this.rng = new StatefulRng(opts.seed);
+    this.rng = new Rng(opts.seed);
     this.batchOut = new Float32Array(opts.trainBatchTokens * this.dIn);
     this.tmp = new Float32Array(this.dIn);
     this.scaleKnown = opts.normalize === "none";
