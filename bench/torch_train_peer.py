@@ -9,7 +9,7 @@ Specs:
 """
 import json
 import math
-import struct
+import os
 import sys
 import time
 
@@ -103,24 +103,11 @@ def sae_step(torch, s):
     return step
 
 
-def read_safetensors(torch, path):
-    with open(path, "rb") as fh:
-        n = struct.unpack("<Q", fh.read(8))[0]
-        header = json.loads(fh.read(n))
-        data = fh.read()
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        if e["dtype"] != "F32":
-            raise ValueError(f"{path}: tensor {name} is {e['dtype']}, this peer reads F32 only")
-        a, b = e["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(e["shape"])
-    return out
-
-
 def model_step(torch, s):
-    w = read_safetensors(torch, s["weights"])
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "py"))
+    from safetensors_io import read_safetensors
+
+    w = read_safetensors(s["weights"])
     pre = "transformer." if "transformer.wte.weight" in w else ""
     D, H, T, B = s["n_embd"], s["n_head"], s["ctx"], s["contexts"]
     ids = torch.randint(0, w[pre + "wte.weight"].shape[0], (B, T), generator=torch.Generator().manual_seed(1))

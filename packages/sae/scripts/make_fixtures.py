@@ -17,9 +17,12 @@ fp32 implementation lands on the same side of every branch.
 import json
 import math
 import os
-import struct
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts", "py"))
+from safetensors_io import write_safetensors  # noqa: E402  (shared with the other fixture scripts)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "fixtures")
@@ -31,32 +34,6 @@ BANDWIDTH = 0.1
 AUX_COEF = 1.0 / 32.0
 THR_LR = 0.01
 THR0 = 0.1
-
-
-def write_safetensors(path, tensors, metadata=None):
-    header = {}
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        if t.dtype in (torch.float32, torch.float64):
-            arr, dt = t.detach().to(torch.float32).contiguous(), "F32"
-        elif t.dtype in (torch.int32, torch.int64, torch.bool):
-            arr, dt = t.detach().to(torch.int32).contiguous(), "I32"
-        else:
-            raise ValueError(f"{name}: dtype {t.dtype}")
-        raw = arr.numpy().tobytes()
-        header[name] = {"dtype": dt, "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for raw in blobs:
-            f.write(raw)
 
 
 def f32(t):

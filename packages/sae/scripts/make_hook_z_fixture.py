@@ -17,28 +17,18 @@ Run from the repo root: /usr/bin/python3 packages/sae/scripts/make_hook_z_fixtur
 
 import json
 import os
-import struct
+import sys
 from collections import OrderedDict
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts", "py"))
+from safetensors_io import write_safetensors  # noqa: E402  (shared with the other fixture scripts)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "fixtures", "hook_z_kk")
 BATCH, POS, N_HEADS, D_HEAD, D_SAE = 2, 5, 3, 4, 20
 D_IN = N_HEADS * D_HEAD
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        data = t.to(torch.float32).contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode()
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
 
 
 def main():

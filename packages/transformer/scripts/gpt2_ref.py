@@ -1,48 +1,14 @@
 """Plain-torch GPT-2 (the math of Hugging Face's GPT2Model + a tied LM head) with TransformerLens hook names,
-and a hand-written safetensors reader/writer. Shared by make_fixtures.py and train_tiny.py. Dev tool only."""
+re-exporting the shared safetensors reader/writer (scripts/py). Shared by make_fixtures.py and train_tiny.py. Dev tool only."""
 import json
 import math
-import struct
+import os
+import sys
 
 import torch
 
-ST_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.int32: "I32", torch.int64: "I64"}
-ST_TORCH = {v: k for k, v in ST_DTYPES.items()}
-
-
-def write_safetensors(path, tensors, metadata=None):
-    """tensors: dict name -> torch tensor (written contiguous, little-endian, in insertion order)."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        raw = t.detach().contiguous().cpu().numpy().tobytes()
-        header[name] = {"dtype": ST_DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    if metadata:
-        header["__metadata__"] = metadata
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-
-
-def read_safetensors(path):
-    import numpy as np
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    np_types = {"F32": np.float32, "F16": np.float16, "I32": np.int32, "I64": np.int64}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = e["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype=np_types[e["dtype"]]).copy()).reshape(e["shape"])
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts", "py"))
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402,F401  (re-exported)
 
 
 def hf_config(n_layer, n_embd, n_head, vocab_size, n_positions, eps=1e-5):
