@@ -72,6 +72,12 @@ export class Device {
   /** Dispatches recorded since the last readback: the key for recentWaits, so a small readback after a run of big
    * ones never sleeps on their account (a training step records the same count every time). */
   private dispatchesSinceRead = 0;
+  /** When the first batch with dispatches since the last readback was submitted: waits run from there, so time the
+   * caller already spent (recording more work, or sleeping itself) is not slept again. */
+  private submittedAt: number | null = null;
+  /** Whether a pipeline was created since the last readback: llvmpipe compiles it on first dispatch, inside the
+   * wait, so that wait says nothing about the next one and is not noted. */
+  private compiledSinceRead = false;
   /** Dispatches recorded since the device was made (for benchmarks and tests of batching). */
   dispatchCount = 0;
   submitCount = 0;
@@ -141,6 +147,7 @@ export class Device {
       });
       c = { pipeline, module, kernel };
       this.pipelines.set(key, c);
+      this.compiledSinceRead = true;
       this.batchModules.push(c);
     }
     return c;
@@ -190,6 +197,7 @@ export class Device {
     }
     this.gpu.queue.submit([this.encoder!.finish()]);
     this.submitCount++;
+    if (this.submittedAt === null && this.dispatchesSinceRead > 0) this.submittedAt = performance.now();
     this.pass = null;
     this.encoder = null;
     const modules = this.batchModules;
@@ -239,13 +247,16 @@ export class Device {
     const list = this.staging.get(size);
     const stage = list?.pop() ?? this.gpu.createBuffer({ size, usage: 0x1 | 0x8, label: "readback" });
     this.flush((enc) => enc.copyBufferToBuffer(src, offset, stage, 0, size));
-    const t0 = performance.now();
+    const t0 = this.submittedAt ?? performance.now();
     const work = this.dispatchesSinceRead;
     this.dispatchesSinceRead = 0;
+    this.submittedAt = null;
+    const compiled = this.compiledSinceRead;
+    this.compiledSinceRead = false;
     try {
-      await this.idleBeforeMap(work);
+      await this.idleBeforeMap(work, t0);
       await stage.mapAsync(0x1);
-      this.noteWait(work, performance.now() - t0);
+      if (!compiled) this.noteWait(work, performance.now() - t0);
     } catch (e) {
       await this.checkErrors();
       throw new GpuValidationError(`readback of ${bytes} bytes failed: ${(e as Error).message}`);
@@ -259,12 +270,12 @@ export class Device {
     return out;
   }
 
-  /** Sleeps for 85% of the shortest of the last 8 waits after batches of the same dispatch count (when over 2 ms),
-   * on Dawn's bindings only. */
-  private async idleBeforeMap(work: number): Promise<void> {
+  /** Sleeps until 85% of the shortest of the last 8 waits (from first submit to mapped) after batches of the same
+   * dispatch count has passed since `since` (when over 2 ms remain), on Dawn's bindings only. */
+  private async idleBeforeMap(work: number, since: number): Promise<void> {
     const waits = this.recentWaits.get(work);
     if (work === 0 || !waits || this.adapter.backend === "navigator.gpu" || this.adapter.backend === "host") return;
-    const ms = 0.85 * Math.min(...waits);
+    const ms = 0.85 * Math.min(...waits) - (performance.now() - since);
     if (ms > 2) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 

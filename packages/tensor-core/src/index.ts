@@ -27,6 +27,7 @@ export { layerNorm, type LayerNormOptions } from "./ops/layernorm.ts";
 export { softmax, type SoftmaxOptions } from "./ops/softmax.ts";
 export { embedding, gatherRows, scatterRows } from "./ops/gather.ts";
 export { matmul, type MatmulOptions } from "./ops/matmul.ts";
+export { transpose } from "./ops/transpose.ts";
 export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
 export { scatterTopk } from "./ops/scatter_topk.ts";
 export { batchTopk, type BatchTopkOptions, type BatchTopkResult } from "./ops/batch_topk.ts";

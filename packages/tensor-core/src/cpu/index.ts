@@ -1,5 +1,6 @@
 // CPU references of the tensor-core ops, by name (exported from the package as the namespace `cpu`).
 export { matmul } from "./matmul.ts";
+export { transpose } from "./transpose.ts";
 export { topk } from "./topk.ts";
 export { add, sub, mul, div } from "./binary.ts";
 export { scale, affine, copy, relu, reluBackward, gelu, geluBackward } from "./unary.ts";

@@ -46,7 +46,7 @@ describe("matmul", async () => {
   const all: MatmulVariant[] = ["auto", ...matmulVariants(dev)];
   /** The lanes kernel (llvmpipe only) needs N, K and, with transA, M to be multiples of 4. */
   const variants = (M: number, K: number, N: number, transA: boolean) =>
-    all.filter((v) => v !== "lanes" || (N % 4 === 0 && K % 4 === 0 && (!transA || M % 4 === 0)));
+    all.filter((v) => (v !== "lanes" && v !== "lanes-nt") || (N % 4 === 0 && K % 4 === 0 && (v === "lanes-nt" || !transA || M % 4 === 0)));
 
   test("awkward sizes, every kernel that takes them and every transpose pair", async () => {
     for (const [M, K, N] of [[37, 53, 29], [1, 1, 1], [65, 130, 7], [3, 0, 5]]) {
@@ -129,6 +129,7 @@ describe("matmul", async () => {
     gone.dispose();
     expect(() => matmul(a, gone)).toThrow(DisposedError);
     if (all.includes("lanes")) expect(() => matmulVariant(t([3, 5]), t([5, 4]), {}, "lanes")).toThrow(LimitError);
+    if (all.includes("lanes-nt")) expect(() => matmulVariant(t([3, 5]), t([5, 4]), {}, "lanes-nt")).toThrow(LimitError);
     expect(() => cpu.matmul(rand([4, 5]), rand([6, 3]))).toThrow(ShapeError);
     expect(() => cpu.matmul(host([1, 1], new Int32Array(1)), rand([1, 1]))).toThrow(DTypeError);
   });

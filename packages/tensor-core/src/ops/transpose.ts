@@ -1,0 +1,41 @@
+// transpose: x [R, C] -> [C, R], or [B, R, C] -> [B, C, R], on the GPU. The CPU reference is cpu/transpose.ts.
+// matmul uses it on llvmpipe to turn x @ W into x @ (W^T)^T, the layout its lanes kernel reads fastest.
+import { params } from "../device.ts";
+import { LimitError, ShapeError } from "../errors.ts";
+import { fmt } from "../shape.ts";
+import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { checkNoAlias } from "./alias.ts";
+import type { OutOption } from "./unary.ts";
+import source from "./transpose.wgsl" with { type: "text" };
+
+const scalar = { name: "transpose", source, entryPoint: "main" };
+const vec4 = { name: "transpose", source, entryPoint: "main4" };
+
+/** The shape of transpose(x): the last two dimensions swapped. */
+export function transposedShape(shape: readonly number[]): number[] {
+  if (shape.length !== 2 && shape.length !== 3) throw new ShapeError(`transpose: x must be [R, C] or [B, R, C], got ${fmt(shape)}`);
+  const s = [...shape];
+  [s[s.length - 2], s[s.length - 1]] = [s[s.length - 1], s[s.length - 2]];
+  return s;
+}
+
+/** x [R, C] -> [C, R] (f32; [B, R, C] -> [B, C, R]). */
+export function transpose(x: Tensor, opts: OutOption = {}): Tensor<"f32"> {
+  const dev = deviceOf("transpose", x);
+  checkDType("transpose", "x", x, "f32");
+  const shape = transposedShape(x.shape);
+  const out = output("transpose", dev, shape, "f32", opts.out);
+  checkNoAlias("transpose", out, { x });
+  const [R, C] = x.shape.slice(-2);
+  const batch = x.shape.length === 3 ? x.shape[0] : 1;
+  if (batch * R * C === 0) return out;
+  const [tilesR, tilesC] = [Math.ceil(R / 4), Math.ceil(C / 4)];
+  const [gx, gy] = dev.grid(Math.ceil((tilesR * tilesC) / 64));
+  if (batch > dev.limits.maxComputeWorkgroupsPerDimension) throw new LimitError(`transpose: batch ${batch} exceeds the grid limit`);
+  dev.run(R % 4 === 0 && C % 4 === 0 ? vec4 : scalar, {
+    buffers: [x.buffer, out.buffer],
+    params: params(R, C, tilesR, tilesC),
+    workgroups: [gx, gy, batch],
+  });
+  return out;
+}
