@@ -30,7 +30,7 @@ function cases(quick: boolean): Case[] {
     { name: "gpt2 qkv", M: 1024, K: 768, N: 2304, transA: false, transB: false, reps: 5 },
     { name: "gpt2 mlp up", M: 1024, K: 768, N: 3072, transA: false, transB: false, reps: 5 },
     { name: "gpt2 mlp down", M: 1024, K: 3072, N: 768, transA: false, transB: false, reps: 5 },
-    ...sae(4096, 768, 6144, quick ? 1 : 3),
+    ...sae(4096, 768, 6144, quick ? 1 : 5),
   ];
   if (quick) return list;
   // 32x: [4096, 32 * d_in] f32 is over the 128 MiB maxStorageBufferBindingSize, so these run at the batch that fits
