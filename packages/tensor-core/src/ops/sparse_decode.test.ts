@@ -33,7 +33,9 @@ function pickIndices(batch: number, k: number, dSae: number, seed: number, outOf
 }
 
 describe("sparse SAE paths", () => {
-  for (const [batch, k, dSae, dIn] of [[33, 7, 517, 77], [20, 32, 300, 130], [5, 1, 9, 3]] as const) {
+  // d_in not a multiple of 4 runs the scalar kernels, a multiple of 4 the vec4 ones (sparse_rows4/sparse_dots4):
+  // one partial block (68, 260), several blocks with a partial last one (2056 = 514 vec4s), k over 64 (dots chunks)
+  for (const [batch, k, dSae, dIn] of [[33, 7, 517, 77], [20, 32, 300, 130], [5, 1, 9, 3], [37, 9, 211, 68], [16, 32, 300, 260], [4, 3, 11, 4], [3, 5, 40, 2056], [6, 70, 200, 8]] as const) {
     test(`[batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}]: decode, decode backward, encoder grad match the CPU reference`, async () => {
       const dev = await getDevice();
       const hv = host([batch, k], randn(batch * k, 1));

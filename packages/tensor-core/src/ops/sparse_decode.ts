@@ -3,7 +3,8 @@
 //   sparseDecodeBackward(gradOut, values, indices, W_dec) -> gradValues [batch,k]; gradWdec [d_sae,d_in] += (active rows)
 //   sparseEncoderGrad(x, gradValues, indices, d_sae) -> gradWenc [d_in,d_sae] (active columns), gradBenc [d_sae]
 // W_dec/W_enc gradients are summed per latent over sorted lists (latent_lists.ts): deterministic. Indices outside
-// [0, d_sae) contribute nothing. CPU references: cpu/sparse_decode.ts.
+// [0, d_sae) contribute nothing. CPU references: cpu/sparse_decode.ts. With d_in a multiple of 4 the vec4 kernels
+// (sparse_rows4.wgsl, sparse_dots4.wgsl) run: each list entry is read once per row block instead of once per float.
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { ShapeError } from "../errors.ts";
@@ -14,6 +15,7 @@ import decodeSrc from "./sparse_decode.wgsl" with { type: "text" };
 import gradValuesSrc from "./sparse_grad_values.wgsl" with { type: "text" };
 import gradWdecSrc from "./sparse_grad_wdec.wgsl" with { type: "text" };
 import encoderGradSrc from "./sparse_encoder_grad.wgsl" with { type: "text" };
+import { sparseVec4Kernel, vec4Blocks } from "./sparse_vec4.ts";
 
 const kernels = {
   decode: { name: "sparse_decode", source: decodeSrc },
@@ -65,6 +67,15 @@ export function sparseDecode(values: Tensor, indices: Tensor, W: Tensor, opts: S
   const result = output("sparseDecode", device, [batch, dIn], "f32", out);
   const chunks = Math.ceil(dIn / 64);
   if (batch * dIn === 0) return result;
+  if (dIn % 4 === 0) {
+    const { R, blocks } = vec4Blocks(dIn);
+    device.run(sparseVec4Kernel("decode", R), {
+      buffers: [W.buffer, values.buffer, indices.buffer, dummy(device), bias ? bias.buffer : dummy(device), result.buffer],
+      params: params(batch, k, dIn / 4, dSae, bias ? 1 : 0, blocks, 0, 0),
+      workgroups: device.grid(batch * blocks),
+    });
+    return result;
+  }
   device.run(kernels.decode, {
     buffers: [values.buffer, indices.buffer, W.buffer, bias ? bias.buffer : dummy(device), result.buffer],
     params: params(batch, k, dIn, dSae, bias ? 1 : 0, chunks, 0, 0),
@@ -92,18 +103,32 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   const gradValues = output("sparseDecodeBackward", device, [batch, k], "f32", opts.gradValues);
   const gradWdec = opts.gradWdec ? output("sparseDecodeBackward", device, [dSae, dIn], "f32", opts.gradWdec) : Tensor.zeros(device, [dSae, dIn], "f32", "gradWdec");
   if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
-  device.run(kernels.gradValues, {
-    buffers: [gradOut.buffer, indices.buffer, W.buffer, gradValues.buffer],
-    params: params(batch, k, dIn, dSae),
-    workgroups: device.grid(Math.ceil((batch * k) / 8)),
-  });
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
-  device.run(kernels.gradWdec, {
-    buffers: [gradOut.buffer, values.buffer, lists.offsets.buffer, lists.entries.buffer, gradWdec.buffer],
-    params: params(k, dIn, dSae, 0),
-    workgroups: device.grid(dSae),
-  });
+  if (dIn % 4 === 0) {
+    const { R, blocks } = vec4Blocks(dIn);
+    device.run(sparseVec4Kernel("dots", R), {
+      buffers: [gradOut.buffer, W.buffer, indices.buffer, gradValues.buffer],
+      params: params(batch, k, dIn / 4, dSae, 0, 0, 0, 0),
+      workgroups: device.grid(Math.ceil((batch * k) / 8)),
+    });
+    device.run(sparseVec4Kernel("wdec", R), {
+      buffers: [gradOut.buffer, values.buffer, lists.entries.buffer, lists.offsets.buffer, dummy(device), gradWdec.buffer],
+      params: params(batch, k, dIn / 4, dSae, 0, blocks, 0, 0),
+      workgroups: device.grid(dSae * blocks),
+    });
+  } else {
+    device.run(kernels.gradValues, {
+      buffers: [gradOut.buffer, indices.buffer, W.buffer, gradValues.buffer],
+      params: params(batch, k, dIn, dSae),
+      workgroups: device.grid(Math.ceil((batch * k) / 8)),
+    });
+    device.run(kernels.gradWdec, {
+      buffers: [gradOut.buffer, values.buffer, lists.offsets.buffer, lists.entries.buffer, gradWdec.buffer],
+      params: params(k, dIn, dSae, 0),
+      workgroups: device.grid(dSae),
+    });
+  }
   if (!opts.lists) lists.dispose();
   return { gradValues, gradWdec };
 }
@@ -125,6 +150,16 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
   const gradBenc = output("sparseEncoderGrad", device, [dSae], "f32", opts.gradBenc);
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseEncoderGrad", lists, batch * k, dSae);
+  if (dIn % 4 === 0 && dIn > 0) {
+    const { R, blocks } = vec4Blocks(dIn);
+    device.run(sparseVec4Kernel("enc", R), {
+      buffers: [x.buffer, gradValues.buffer, lists.entries.buffer, lists.offsets.buffer, gradBenc.buffer, gradWenc.buffer],
+      params: params(batch, k, dIn / 4, dSae, 0, blocks, 0, 0),
+      workgroups: device.grid(dSae * blocks),
+    });
+    if (!opts.lists) lists.dispose();
+    return { gradWenc, gradBenc };
+  }
   device.run(kernels.encoderGrad, {
     buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
     params: params(k, dIn, dSae, 0),

@@ -1,0 +1,49 @@
+// The vec4 forms of the sparse SAE kernels (d_in a multiple of 4), used by sparse_decode.ts: sparse_dots4.wgsl as is,
+// and sparse_rows4.wgsl expanded for one R, the vec4s each lane holds per block of a row (v_r: the lane's r-th
+// vec4, clamped into the row): its //@ lines become unrolled WGSL, since private arrays indexed in a loop would
+// live in memory on llvmpipe.
+import type { Kernel } from "../device.ts";
+import rowsSource from "./sparse_rows4.wgsl" with { type: "text" };
+import dotsSource from "./sparse_dots4.wgsl" with { type: "text" };
+
+export type SparseVec4Kind = "decode" | "wdec" | "enc" | "dots";
+
+const MAX_R = 4; // vec4s per lane per block: 64 lanes x 4 vec4s = 1024 floats of a row at a time
+
+/** R and the number of blocks for a row of d_in (a multiple of 4) floats. */
+export function vec4Blocks(dIn: number): { R: number; blocks: number } {
+  const dIn4 = dIn / 4;
+  const R = Math.max(1, Math.min(MAX_R, Math.ceil(dIn4 / 64)));
+  return { R, blocks: Math.max(1, Math.ceil(dIn4 / (64 * R))) };
+}
+
+const each = (R: number, f: (r: number) => string) => Array.from({ length: R }, (_, r) => f(r)).join("\n  ");
+
+function expand(text: string, R: number): string {
+  const at = (r: number) => `d0 + ${64 * r}u`;
+  const parts: Record<string, string> = {
+    lanes: each(R, (r) => `let v${r} = min(${at(r)}, p.dIn4 - 1u); let in${r} = ${at(r)} < p.dIn4;`),
+    zero: each(R, (r) => `var acc${r} = vec4<f32>();`),
+    bias: each(R, (r) => `acc${r} = bias[v${r}];`),
+    acc: each(R, (r) => `acc${r} += c * src[row + v${r}];`),
+    store: each(R, (r) => `if (in${r}) { out[o + ${at(r)}] = acc${r}; }`),
+    storeAdd: each(R, (r) => `if (in${r}) { out[o + ${at(r)}] += acc${r}; }`),
+    storeT: each(R, (r) => `if (in${r}) { let dd = 4u * (${at(r)}); ${[0, 1, 2, 3].map((c) => `outT[(dd + ${c}u) * p.dSae + i] = acc${r}[${c}];`).join(" ")} }`),
+  };
+  const body = text.replace(/^(\s*)\/\/@(\w+)$/gm, (_, indent: string, name: string) => indent + parts[name].replaceAll("\n  ", `\n${indent}`));
+  return `const R = ${R}u;\n${body}`;
+}
+
+const cache = new Map<string, Kernel>();
+
+/** The kernel for one kind and R (cached: the Device's pipeline cache is keyed by the text). */
+export function sparseVec4Kernel(kind: SparseVec4Kind, R: number): Kernel {
+  const key = `${kind}${R}`;
+  let k = cache.get(key);
+  if (!k) {
+    const source = kind === "dots" ? dotsSource : expand(rowsSource, R);
+    k = { name: kind === "dots" ? "sparse_dots4" : "sparse_rows4", source, entryPoint: kind === "dots" ? "main" : kind };
+    cache.set(key, k);
+  }
+  return k;
+}
