@@ -32,7 +32,8 @@ export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
 export { scatterTopk } from "./ops/scatter_topk.ts";
 export { batchTopk, type BatchTopkOptions, type BatchTopkResult } from "./ops/batch_topk.ts";
 export { l1Backward } from "./ops/l1_backward.ts";
-export { latentLists, type LatentLists } from "./ops/latent_lists.ts";
+export { latentLists, latentSums, type LatentLists } from "./ops/latent_lists.ts";
+export { activeIndices } from "./ops/active_indices.ts";
 export {
   sparseDecode,
   sparseDecodeBackward,

@@ -22,6 +22,11 @@ export interface TrainContext {
   /** Current sparsity coefficient (e.g. after warm-up); defaults to cfg.l1_coefficient / cfg.l0_coefficient. */
   l1Coefficient?: number;
   l0Coefficient?: number;
+  /**
+   * Standard SAE: the most active latents per row the sparse step takes (K; default 256 when d_sae >= 1024, else
+   * 0 = always dense). Batches with a row of K or more active latents take the dense step.
+   */
+  sparseMaxActive?: number;
 }
 
 export interface TrainOutput {

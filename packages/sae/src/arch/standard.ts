@@ -1,8 +1,10 @@
 // Standard ReLU SAE: f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
 // loss = MSE + l1 * mean_b sum_i f_bi ||W_dec[i]||  (SAELens "standard" with the decoder-norm-weighted L1).
+// Once f is sparse enough the step after the encoder GEMM runs through the active latents (standard_sparse.ts).
 import { fusedActCols, matmul, saeActivation, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
+import { activePairs, sparseStandardStep } from "./standard_sparse.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -22,6 +24,8 @@ export const standard: Architecture = {
     const c = (ctx.l1Coefficient ?? m.cfg.l1_coefficient) / B;
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
+    const active = await activePairs(m, pre, ctx);
+    if (active) return sparseStandardStep(m, x, saeIn, pre, active.values, active.indices, c);
     const { out: f, colA: fSum } = fusedActCols("reluSum", pre); // f = ReLU(pre) [batch, d_sae], fSum [d_sae]
     const saeOut = decode(m, f);
     const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);

@@ -14,7 +14,7 @@ export { embedWithPositions, splitQkv, attnPattern, attnZ, kvAppend } from "./at
 export { layerNorm } from "./layernorm.ts";
 export { softmax } from "./softmax.ts";
 export { embedding, gatherRows, scatterRows } from "./gather.ts";
-export { sparseDecode, sparseDecodeBackward, sparseEncoderGrad } from "./sparse_decode.ts";
+export { sparseDecode, sparseDecodeBackward, sparseEncoderGrad, latentSums, activeIndices } from "./sparse_decode.ts";
 export { l1Backward } from "./l1_backward.ts";
 export { scatterTopk } from "./scatter_topk.ts";
 export { batchTopk } from "./batch_topk.ts";

@@ -91,7 +91,8 @@ export function saeScatter(values: HostTensor, indices: HostTensor, dense: HostT
   const out = Float32Array.from(dense.data);
   for (let i = 0; i < values.data.length; i++) {
     const x = values.data[i];
-    out[Math.floor(i / k) * C + indices.data[i]] = relu ? Math.max(x, 0) : x;
+    const c = indices.data[i];
+    if (c >= 0 && c < C) out[Math.floor(i / k) * C + c] = relu ? Math.max(x, 0) : x; // others skipped
   }
   return like(dense, out);
 }

@@ -71,3 +71,19 @@ export function sparseEncoderGrad(x: HostTensor, gradValues: HostTensor, indices
   }
   return { gradWenc: { shape: [dIn, dSae], dtype: "f32", data: Float32Array.from(gw) }, gradBenc: { shape: [dSae], dtype: "f32", data: Float32Array.from(gb) } };
 }
+
+/** Per latent, the sum of values[b, j] over the pairs with indices[b, j] = i, in pair order (GPU: latentSums). */
+export function latentSums(values: HostTensor, indices: HostTensor, dSae: number): HostTensor<"f32"> {
+  pairDims("latentSums (cpu)", values, indices);
+  const out = new Float64Array(dSae);
+  indices.data.forEach((i, q) => {
+    if (i >= 0 && i < dSae) out[i] += values.data[q];
+  });
+  return { shape: [dSae], dtype: "f32", data: Float32Array.from(out) };
+}
+
+/** indices where values > 0, else -1 (GPU: activeIndices). */
+export function activeIndices(values: HostTensor, indices: HostTensor): HostTensor<"i32"> {
+  pairDims("activeIndices (cpu)", values, indices);
+  return { shape: [...indices.shape], dtype: "i32", data: Int32Array.from(indices.data, (i, q) => (values.data[q] > 0 ? i : -1)) };
+}

@@ -4,13 +4,14 @@
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
-import { checkDType, deviceOf, Tensor } from "../tensor.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { fill } from "./fill.ts";
 import source from "./latent_lists.wgsl" with { type: "text" };
+import sumsSource from "./latent_sums.wgsl" with { type: "text" };
 
 // Device's pipeline cache is keyed by source text (not entry point), so each stage's text ends with its own name.
 const stage = (entryPoint: string) => ({ name: `latent_lists_${entryPoint}`, source: `${source}\n// entry point: ${entryPoint}\n`, entryPoint });
-const kernels = { count: stage("count"), scan: stage("scan"), fill: stage("fill"), sort: stage("sort") };
+const kernels = { count: stage("count"), scan: stage("scan"), fill: stage("fill"), sort: stage("sort"), sums: { name: "latent_sums", source: sumsSource } };
 
 export interface LatentLists {
   dSae: number;
@@ -56,4 +57,18 @@ export function latentLists(indices: Tensor, dSae: number): LatentLists {
       entries.dispose();
     },
   };
+}
+
+/** Per latent, the sum of values [batch, k] over its list: the column sums of the sparse matrix (values, indices). */
+export function latentSums(values: Tensor, lists: LatentLists, opts: { out?: Tensor } = {}): Tensor<"f32"> {
+  const device = deviceOf("latentSums", values, lists.offsets, ...(opts.out ? [opts.out] : []));
+  checkDType("latentSums", "values", values, "f32");
+  if (values.size !== lists.pairs) throw new ShapeError(`latentSums: values ${fmt(values.shape)} has ${values.size} entries, the lists were built for ${lists.pairs} pairs`);
+  const out = output("latentSums", device, [lists.dSae], "f32", opts.out);
+  device.run(kernels.sums, {
+    buffers: [values.buffer, lists.offsets.buffer, lists.entries.buffer, out.buffer],
+    params: params(lists.dSae, 0, 0, 0),
+    workgroups: device.grid(Math.ceil(lists.dSae / 64)),
+  });
+  return out;
 }

@@ -55,7 +55,8 @@ describe("sae_train kernels vs CPU reference", () => {
     const { device, rng, mk, up, out } = await setup();
     const k = 7;
     const vals = mk([R, k]);
-    const idx = host([R, k], Int32Array.from({ length: R * k }, (_, i) => (Math.floor(i / k) * 13 + (i % k) * 11 + rng.int(3)) % C), "i32");
+    // unfired pairs marked -1 (activeIndices) and any index past d_sae are skipped, not wrapped into another row
+    const idx = host([R, k], Int32Array.from({ length: R * k }, (_, i) => (i % 5 === 4 ? -1 : i % 9 === 8 ? C : (Math.floor(i / k) * 13 + (i % k) * 11 + rng.int(3)) % C)), "i32");
     const zeros = host([R, C], new Float32Array(R * C));
     for (const relu of [true, false]) {
       const dense = Tensor.zeros(device, [R, C]);

@@ -5,7 +5,8 @@ import { DTypeError, ShapeError } from "../errors.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { latentLists } from "./latent_lists.ts";
+import { latentLists, latentSums } from "./latent_lists.ts";
+import { activeIndices } from "./active_indices.ts";
 import { sparseDecode, sparseDecodeBackward, sparseEncoderGrad } from "./sparse_decode.ts";
 
 // Tolerance: f32 sums of k (decode) or up to batch*k (gradients) products against float64: rtol 1e-4, atol 1e-5.
@@ -76,7 +77,7 @@ describe("sparse SAE paths", () => {
     });
   }
 
-  test("latentLists: per-latent lists of pairs, sorted", async () => {
+  test("latentLists: per-latent lists of pairs, sorted; latentSums over them", async () => {
     const dev = await getDevice();
     const [batch, k, dSae] = [40, 6, 50];
     const hi = pickIndices(batch, k, dSae, 9, true);
@@ -87,7 +88,37 @@ describe("sparse SAE paths", () => {
     hi.data.forEach((latent, q) => latent >= 0 && latent < dSae && want[latent].push(q));
     for (let l = 0; l < dSae; l++) expect([...entries.slice(offsets[l], offsets[l + 1])]).toEqual(want[l]);
     expect(offsets[dSae]).toBe(batch * k - 2);
+    // latentSums: the column sums of the sparse matrix, out-of-range pairs left out, empty lists 0
+    const hv = host([batch, k], randn(batch * k, 10));
+    const sums = latentSums(Tensor.fromHost(dev, hv), lists);
+    assertClose("latentSums", await sums.read(), cpu.latentSums(hv, hi, dSae).data, RTOL, ATOL);
+    expect(() => latentSums(Tensor.zeros(dev, [batch, k + 1]), lists)).toThrow(ShapeError);
     lists.dispose();
+  });
+
+  test("activeIndices: -1 where the value is not positive; the sparse kernels then skip those pairs", async () => {
+    const dev = await getDevice();
+    const [batch, k, dSae, dIn] = [9, 6, 40, 12];
+    const raw = randn(batch * k, 12);
+    const hv = host([batch, k], raw.map((v) => Math.max(0, v))); // ReLU'd: about half are 0
+    const hi = pickIndices(batch, k, dSae, 13);
+    const [v, i] = [Tensor.fromHost(dev, hv), Tensor.fromHost(dev, hi)];
+    const active = activeIndices(v, i);
+    const want = cpu.activeIndices(hv, hi);
+    expect([...(await active.read())]).toEqual([...want.data]);
+    expect([...want.data].filter((x) => x === -1).length).toBeGreaterThan(10);
+    // the same decode and gradients as with every pair (the dropped ones have value 0)
+    const hW = host([dSae, dIn], randn(dSae * dIn, 14));
+    const hg = host([batch, dIn], randn(batch * dIn, 15));
+    const [W, g] = [Tensor.fromHost(dev, hW), Tensor.fromHost(dev, hg)];
+    assertClose("decode", await sparseDecode(v, active, W).read(), cpu.sparseDecode(hv, hi, hW).data, RTOL, ATOL);
+    const back = sparseDecodeBackward(g, v, active, W);
+    const wantBack = cpu.sparseDecodeBackward(hg, hv, hi, hW);
+    assertClose("gradWdec", await back.gradWdec.read(), wantBack.gradWdec.data, RTOL, ATOL);
+    const gv = await back.gradValues.read();
+    const wv = wantBack.gradValues.data;
+    gv.forEach((x, q) => expect(x).toBeCloseTo(want.data[q] === -1 ? 0 : wv[q], 4));
+    expect(() => activeIndices(i, i)).toThrow(DTypeError);
   });
 
   test("bad arguments throw typed errors", async () => {

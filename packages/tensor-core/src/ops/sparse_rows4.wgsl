@@ -32,9 +32,9 @@ fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   }
   for (var j = 0u; j < p.k; j++) {
     let i = list[b * p.k + j];
-    let ok = i >= 0 && u32(i) < p.dSae;
-    let c = select(0.0, coef[b * p.k + j], ok);
-    let row = u32(select(0, i, ok)) * p.dIn4;
+    if (i < 0 || u32(i) >= p.dSae) { continue; } // the same for the whole workgroup (one row): no divergence
+    let c = coef[b * p.k + j];
+    let row = u32(i) * p.dIn4;
     //@acc
   }
   let o = b * p.dIn4;

@@ -1,0 +1,105 @@
+// The standard SAE's sparse step (standard_sparse.ts): with K = d_sae it is exact for any activations, so it must
+// match the PyTorch autograd goldens like the dense step; with K < d_sae on sparse activations it must equal the
+// dense step; and a batch with a row of K or more active latents must fall back to the dense step.
+import { describe, expect, test } from "bun:test";
+import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { makeConfig } from "../config.ts";
+import { Sae } from "../sae.ts";
+import { loadGolden } from "../test_fixtures.ts";
+import type { TrainContext } from "./contract.ts";
+
+const RTOL = 2e-4;
+const ATOL = 2e-4;
+
+async function readAll(ts: Record<string, Tensor>): Promise<Record<string, Float32Array>> {
+  const out: Record<string, Float32Array> = {};
+  for (const [n, t] of Object.entries(ts)) out[n] = (await t.read()) as Float32Array;
+  return out;
+}
+
+/** One step: forward values, losses, gradients (all read back), and whether it went through active pairs. */
+async function step(sae: Sae, x: Tensor, ctx: TrainContext) {
+  const out = await sae.trainForward(x, ctx);
+  const sparse = out.active !== undefined;
+  const fwd = await readAll({ loss: out.loss, ...out.losses, saeOut: out.saeOut, hiddenPre: out.hiddenPre, featureActs: out.featureActs });
+  const grads = sae.backward();
+  const g = await readAll(grads);
+  for (const t of Object.values(grads)) t.dispose();
+  return { sparse, fwd, grads: g };
+}
+
+/** d_in 32, d_sae 300, batch 64, random weights; b_enc = shift (very negative: few active latents per row). */
+function model(device: Device, shift: number, applyBDec = true): { sae: Sae; x: Tensor } {
+  const [d_in, d_sae, batch] = [32, 300, 64];
+  const rng = new Rng(11);
+  const cfg = makeConfig({ architecture: "standard", d_in, d_sae, apply_b_dec_to_input: applyBDec, l1_coefficient: 3 });
+  const host = {
+    W_enc: rng.normalArray(d_in * d_sae).map((v) => v * 0.3),
+    W_dec: rng.normalArray(d_sae * d_in).map((v) => v * 0.2),
+    b_enc: new Float32Array(d_sae).map(() => shift + 0.1 * rng.next()),
+    b_dec: rng.normalArray(d_in).map((v) => v * 0.1),
+  };
+  const sae = Sae.fromHost(device, cfg, host);
+  return { sae, x: Tensor.from(device, [batch, d_in], rng.normalArray(batch * d_in)) };
+}
+
+function same(what: string, a: Record<string, Float32Array>, b: Record<string, Float32Array>): void {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  for (const n of Object.keys(a)) assertClose(`${what} ${n}`, a[n], b[n], 1e-4, 1e-5);
+}
+
+describe("standard SAE sparse step", () => {
+  test("K = d_sae (exact for any activations) matches the PyTorch goldens", async () => {
+    const device = await getDevice();
+    const g = loadGolden("standard");
+    const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
+    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
+    const r = await step(sae, x, { sparseMaxActive: g.cfg.d_sae });
+    expect(r.sparse).toBe(true);
+    assertClose("feature_acts", r.fwd.featureActs, g.get("feature_acts"), RTOL, ATOL);
+    assertClose("hidden_pre", r.fwd.hiddenPre, g.get("hidden_pre"), RTOL, ATOL);
+    assertClose("sae_out", r.fwd.saeOut, g.get("sae_out"), RTOL, ATOL);
+    for (const name of ["mse_loss", "l1_loss", "loss"]) assertClose(name, r.fwd[name], g.get(name), 1e-5, 1e-4);
+    for (const n of g.paramNames) assertClose(`grad.${n}`, r.grads[n], g.get(`grad.${n}`), RTOL, ATOL);
+    sae.dispose();
+    x.dispose();
+  });
+
+  for (const applyBDec of [true, false]) {
+    test(`K < d_sae on sparse activations equals the dense step (apply_b_dec_to_input ${applyBDec})`, async () => {
+      const device = await getDevice();
+      const dense = model(device, -4, applyBDec);
+      const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+      expect(want.sparse).toBe(false);
+      // the premise: some latents fire, and every row has fewer than K = 32
+      let maxL0 = 0;
+      let total = 0;
+      for (let b = 0; b < 64; b++) {
+        const l0 = want.fwd.featureActs.subarray(b * 300, (b + 1) * 300).filter((v) => v > 0).length;
+        maxL0 = Math.max(maxL0, l0);
+        total += l0;
+      }
+      expect(total).toBeGreaterThan(64);
+      expect(maxL0).toBeLessThan(32);
+      const sparse = model(device, -4, applyBDec);
+      const got = await step(sparse.sae, sparse.x, { sparseMaxActive: 32 });
+      expect(got.sparse).toBe(true);
+      same("forward", got.fwd, want.fwd);
+      same("grad", got.grads, want.grads);
+      for (const m of [dense, sparse]) (m.sae.dispose(), m.x.dispose());
+    });
+  }
+
+  test("a row with K or more active latents falls back to the dense step, and the next steps stay dense", async () => {
+    const device = await getDevice();
+    const dense = model(device, 0);
+    const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+    const m = model(device, 0);
+    const got = await step(m.sae, m.x, { sparseMaxActive: 32 }); // ~150 of 300 active per row
+    expect(got.sparse).toBe(false);
+    same("forward", got.fwd, want.fwd);
+    same("grad", got.grads, want.grads);
+    expect((await step(m.sae, m.x, { sparseMaxActive: 300 })).sparse).toBe(false); // inside the dense run
+    for (const s of [dense, m]) (s.sae.dispose(), s.x.dispose());
+  });
+});

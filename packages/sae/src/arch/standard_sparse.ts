@@ -1,0 +1,109 @@
+// The standard (ReLU) SAE's training step through its active latents. Once training has made f sparse (L0 of
+// 50-200 of thousands), the gradient of the pre-activations is zero wherever f = 0, so after the dense encoder GEMM
+// the decode, its backward and both weight gradients need only the (batch, K) pairs where f can be nonzero: the
+// K largest pre-activations of each row (topk), ReLU'd, those the ReLU zeroed marked inactive. That is exact when no row has K or more positive
+// pre-activations, which one 4-byte readback checks; a batch that fails it takes the dense step (standard.ts), and
+// the next few steps stay dense without checking (early in training f is dense, and the check costs a topk).
+// The same kernels as the sparse TopK step (topk_sparse.ts), plus the decoder-norm-weighted L1 term: its loss from
+// the pairs, its W_dec gradient from per-latent sums of f (latentSums).
+import { activeIndices, gatherRows, latentLists, latentSums, rowMax, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, topk, transpose, fill, matmul } from "@sae/tensor-core";
+import type { SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./contract.ts";
+import { colSum, decoderNorms, disposeAll, mse, normPenalty, total } from "./common.ts";
+import { denseActs } from "./topk_sparse.ts";
+
+/** topk's limit, and the default K for d_sae >= 4 * 256. */
+export const MAX_ACTIVE = 256;
+/** Dense steps to take after a batch had a row with K or more active latents, before checking again. */
+const DENSE_RUN = 25;
+
+const backoff = new WeakMap<SaeModel, { steps: number; denseUntil: number }>();
+
+/** K for this model and step: ctx.sparseMaxActive, else 256 when d_sae >= 1024, else 0 (dense). */
+function activeBudget(m: SaeModel, ctx: TrainContext): number {
+  const S = m.cfg.d_sae;
+  const asked = ctx.sparseMaxActive ?? (S >= 4 * MAX_ACTIVE ? MAX_ACTIVE : 0);
+  if (asked <= 0) return 0;
+  return asked >= S ? S : Math.min(asked, MAX_ACTIVE);
+}
+
+/**
+ * The active pairs of pre [batch, d_sae] (values ReLU'd [batch, K], indices [batch, K] i32), or null when this
+ * step must be dense: no budget, inside a dense run, or some row with K or more positive pre-activations.
+ */
+export async function activePairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<{ values: Tensor; indices: Tensor } | null> {
+  const K = activeBudget(m, ctx);
+  if (K === 0) return null;
+  const b = backoff.get(m) ?? { steps: 0, denseUntil: 0 };
+  backoff.set(m, b);
+  b.steps++;
+  if (b.steps < b.denseUntil) return null;
+  const top = topk(pre, K);
+  if (K < m.cfg.d_sae) {
+    // rows are sorted descending: some row has >= K positives iff the largest value in column K - 1 is > 0
+    const cols = transpose(top.values);
+    const colMax = rowMax(cols);
+    const full = (await colMax.read())[K - 1] > 0;
+    disposeAll([cols, colMax]);
+    if (full) {
+      b.denseUntil = b.steps + DENSE_RUN;
+      disposeAll([top.values, top.indices]);
+      return null;
+    }
+  }
+  const values = saeActivation("relu", top.values);
+  // pairs whose value the ReLU zeroed get index -1: every sparse kernel skips them, so the work follows the real
+  // L0 rather than K
+  const indices = activeIndices(values, top.indices);
+  disposeAll([top.values, top.indices]);
+  return { values, indices };
+}
+
+/** The step given the active pairs; c is the L1 coefficient over the batch size, as in standard.ts. */
+export function sparseStandardStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, values: Tensor, indices: Tensor, c: number): TrainStep {
+  const { d_in, d_sae } = m.cfg;
+  const [B, K] = values.shape;
+  const saeOut = sparseDecode(values, indices, m.params.W_dec, { bias: m.params.b_dec }); // [batch, d_in]
+  const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
+  const norms = decoderNorms(m); // [d_sae]
+  const normsAtBase = gatherRows(norms.reshape([d_sae, 1]), indices); // [batch, K, 1]: ||W_dec[indices[b, j]]||, 0 at -1
+  const normsAt = normsAtBase.reshape([B, K]); // a view: normsAtBase is the one disposed
+  const l1 = saeDot(values, normsAt, c); // c sum_b sum_i f_bi ||W_dec[i]||
+  const loss = total([mseLoss, l1]);
+  let f: Tensor | null = null;
+  const out: TrainOutput = {
+    loss,
+    losses: { mse_loss: mseLoss, l1_loss: l1 },
+    get featureActs(): Tensor {
+      f ??= denseActs(values, indices, d_sae);
+      return f;
+    },
+    hiddenPre: pre,
+    saeOut,
+    active: { values, indices },
+  };
+  return {
+    out,
+    backward(): SaeParams {
+      const lists = latentLists(indices, d_sae);
+      const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
+      const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
+      const grads: SaeParams = { W_dec: gradWdec };
+      // d loss / d pre at the pairs: gF + c ||W_dec[i]|| where f > 0
+      const gF = saeAxpby(gradValues, normsAt, null, 1, c, 0);
+      const gV = saeActBackward("mask", gF, values);
+      const fSum = latentSums(values, lists); // sum_b f_bi [d_sae]
+      normPenalty(m, fSum, norms, c, grads).dispose(); // W_dec += c fSum_i W_dec[i] / ||W_dec[i]||
+      const { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
+      grads.W_enc = gradWenc;
+      grads.b_enc = gradBenc;
+      grads.b_dec = colSum(gOut);
+      if (m.cfg.apply_b_dec_to_input) {
+        matmul(m.params.W_enc, gradBenc.reshape([d_sae, 1]), { accumulate: true, alpha: -1, out: grads.b_dec.reshape([d_in, 1]) });
+      }
+      lists.dispose();
+      disposeAll([gradValues, gF, gV, fSum]);
+      return grads;
+    },
+    dispose: () => disposeAll([saeIn, gOut, norms, normsAtBase, loss, mseLoss, l1, f, pre, saeOut, values, indices]),
+  };
+}

@@ -1,0 +1,22 @@
+// activeIndices(values, indices) -> indices where values > 0, else -1. After a top-k whose values were ReLU'd,
+// the pairs that did not fire then cost the sparse kernels (sparse_decode.ts) and latentLists next to nothing:
+// they skip indices out of range. CPU reference: cpu/sparse_decode.ts.
+import { params } from "../device.ts";
+import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { checkNoAlias } from "./alias.ts";
+import { pairDims } from "./sparse_decode.ts";
+import source from "./active_indices.wgsl" with { type: "text" };
+
+const kernel = { name: "active_indices", source };
+
+/** values [batch, k] f32, indices [batch, k] i32 -> [batch, k] i32. */
+export function activeIndices(values: Tensor, indices: Tensor, opts: { out?: Tensor } = {}): Tensor<"i32"> {
+  const device = deviceOf("activeIndices", values, indices, ...(opts.out ? [opts.out] : []));
+  pairDims("activeIndices", values, indices);
+  checkDType("activeIndices", "values", values, "f32");
+  const out = output("activeIndices", device, indices.shape, "i32", opts.out);
+  checkNoAlias("activeIndices", out, { values, indices });
+  const n = indices.size;
+  if (n > 0) device.run(kernel, { buffers: [values.buffer, indices.buffer, out.buffer], params: params(n, 0, 0, 0), workgroups: device.grid(Math.ceil(n / 64)) });
+  return out;
+}
