@@ -4,7 +4,8 @@ the architecture does it), and the bundled GPT-2's activations at blocks.1.hook_
 Reads {"threads", "specs": [...]} as JSON on stdin, prints {"results": [{"name", "ms", "all", "cpu_ms"}]} (or {"error"} when
 torch cannot be imported). A dev tool run as `/usr/bin/python3 bench/torch_train_peer.py`, never a runtime dependency.
 Specs:
-  sae:   arch (standard | topk | jumprelu), d_in, d_sae, batch, k, warmup, reps, normalize_decoder
+  sae:   arch (standard | topk | jumprelu), d_in, d_sae, batch, k, warmup, reps, normalize_decoder,
+         dead_fraction (topk: every 1/f-th latent counts as dead, adding SAELens's aux-k loss)
   model: weights (path to model.safetensors), n_embd, n_head, layers (blocks run), contexts, ctx, warmup, reps
 """
 import json
@@ -51,6 +52,10 @@ def sae_step(torch, s):
     opt = torch.optim.Adam(list(p.values()), lr=1e-4)
     x = torch.randn(batch, d_in, generator=g)
     k = s.get("k", 32)
+    dead = None
+    if s.get("dead_fraction"):
+        dead = torch.zeros(d_sae, dtype=torch.bool)
+        dead[:: round(1 / s["dead_fraction"])] = True
     bw = 0.001
 
     class Step(torch.autograd.Function):  # JumpReLU's Heaviside with the rectangle straight-through gradient
@@ -90,6 +95,14 @@ def sae_step(torch, s):
             f = Jump.apply(pre, thr)
         out = f @ p["W_dec"] + p["b_dec"]
         loss = (out - x).pow(2).sum(-1).mean()
+        if dead is not None:  # aux-k as SAELens: dead latents' top k_aux reconstruct the detached residual
+            k_aux0 = d_in // 2
+            n_dead = int(dead.sum())
+            k_aux = min(k_aux0, n_dead)
+            aux_top = torch.where(dead[None], pre, torch.full_like(pre, -math.inf)).topk(k_aux, sorted=False)
+            aux_acts = torch.zeros_like(pre).scatter(-1, aux_top.indices, aux_top.values)
+            aux = (aux_acts @ p["W_dec"] - (x - out).detach()).pow(2).sum(-1).mean()
+            loss = loss + (1 / 32) * min(n_dead / k_aux0, 1) * aux
         if arch == "standard":
             loss = loss + 5.0 * (f * p["W_dec"].norm(dim=1)).sum(-1).mean()
         elif arch == "jumprelu":

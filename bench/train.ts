@@ -23,16 +23,19 @@ interface ArchCase {
   normalizeDecoder: boolean;
   /** Standard SAE as training leaves it: b_enc set so that about 64 of 6144 latents fire per token (L0 64). */
   trainedSparsity?: boolean;
+  /** TopK with every 4th latent dead: the aux-k term (k_aux = 384) joins the step, on both sides. */
+  deadQuarter?: boolean;
 }
 
 const CASES: ArchCase[] = [
   { arch: "topk", normalizeDecoder: true },
+  { arch: "topk", normalizeDecoder: true, deadQuarter: true },
   { arch: "standard", normalizeDecoder: false },
   { arch: "standard", normalizeDecoder: false, trainedSparsity: true },
   { arch: "jumprelu", normalizeDecoder: false },
 ];
 
-const caseName = (c: ArchCase) => `sae ${c.arch}${c.arch === "topk" ? ` k=${K}` : ""}${c.trainedSparsity ? " (L0 ~64: sparse step)" : ""}`;
+const caseName = (c: ArchCase) => `sae ${c.arch}${c.arch === "topk" ? ` k=${K}` : ""}${c.trainedSparsity ? " (L0 ~64: sparse step)" : ""}${c.deadQuarter ? " (1/4 dead: aux-k)" : ""}`;
 
 /**
  * b_enc[i] = -2.31 ||W_enc[:, i]||: for x ~ N(0, I) each pre-activation is N(b_enc[i], ||W_enc[:, i]||^2), so it
@@ -95,12 +98,13 @@ async function timeSteps(device: Device, record: (i: number) => Promise<void>, w
 }
 
 /** One Adam training step of `sae` on x, the way the trainer does it minus clipping and statistics. */
-function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean): (i: number) => Promise<void> {
+function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean, deadQuarter = false): (i: number) => Promise<void> {
   const names = Object.keys(sae.params).sort();
   const zeros = (n: string, what: string) => Tensor.zeros(sae.device, sae.params[n].shape, "f32", `${what} ${n}`);
   const m: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam m")]));
   const v: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam v")]));
-  const deadMask = new Float32Array(sae.cfg.d_sae); // nothing dead: aux-k off, as in PyTorch's step
+  // nothing dead (aux-k off), or every 4th latent dead; PyTorch's step gets the same (dead_fraction)
+  const deadMask = Float32Array.from({ length: sae.cfg.d_sae }, (_, i) => (deadQuarter && i % 4 === 0 ? 1 : 0));
   return async (i) => {
     await sae.trainForward(x, { deadMask });
     const grads = sae.backward();
@@ -116,7 +120,7 @@ async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps
   const sae = Sae.create(device, { architecture: c.arch, d_in: D_IN, d_sae: D_SAE, k: K, l1_coefficient: 5, l0_coefficient: 1 }, 3);
   if (c.trainedSparsity) await sparsify(sae);
   const x = Tensor.from(device, [BATCH, D_IN], rng.normalArray(BATCH * D_IN), "bench batch");
-  const step = stepper(sae, x, c.normalizeDecoder);
+  const step = stepper(sae, x, c.normalizeDecoder, c.deadQuarter);
   const warmup = 2;
   const reps = opts.quick ? 3 : 5;
   const t = await timeSteps(device, step, warmup, reps);
@@ -215,6 +219,7 @@ async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): P
     batch: BATCH,
     k: K,
     normalize_decoder: c.normalizeDecoder,
+    dead_fraction: c.deadQuarter ? 0.25 : 0,
     warmup: 1,
     reps,
   }));

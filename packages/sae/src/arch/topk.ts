@@ -1,8 +1,8 @@
 // TopK SAE (Gao et al. 2024, SAELens "topk"): pre = (x - b_dec) W_enc + b_enc, f keeps each row's k largest
 // pre-activations (ReLU applied to them), zeros elsewhere; loss = MSE + aux-k (auxk.ts) over dead latents.
-// With no dead latents the whole step after the encoder GEMM goes through the k active latents (topk_sparse.ts);
-// with dead latents, decode and its backward still go through the k active rows (sparseDecode /
-// sparseDecodeBackward) but the aux-k term makes the pre-activation gradient dense (masked() below).
+// The whole step after the encoder GEMM goes through the k active latents (topk_sparse.ts), and with dead latents
+// the aux-k term through its k_aux pairs per row (auxk_sparse.ts). masked() below is the dense form, kept for
+// BatchTopK (whose rows have no fixed k) and as the reference the sparse step is tested against.
 import { fill, matmul, saeActBackward, saeActivation, saeScatter, sparseDecode, sparseDecodeBackward, Tensor, topk } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { auxK } from "./auxk.ts";
@@ -15,13 +15,6 @@ export function topkActs(pre: Tensor, k: number): { f: Tensor; values: Tensor; i
   const values = saeActivation("relu", top.values);
   top.values.dispose();
   return { f: denseActs(values, top.indices, pre.shape[1]), values, indices: top.indices };
-}
-
-function anyDead(ctx: TrainContext): boolean {
-  const dead = ctx.deadMask;
-  if (!dead) return false;
-  for (let i = 0; i < dead.length; i++) if (dead[i]) return true;
-  return false;
 }
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
@@ -43,9 +36,7 @@ export const topkArch: Architecture = {
     const top = topk(pre, m.cfg.k as number);
     const values = saeActivation("relu", top.values);
     top.values.dispose();
-    if (!anyDead(ctx)) return sparseTopkStep(m, x, saeIn, pre, values, top.indices);
-    const f = denseActs(values, top.indices, m.cfg.d_sae);
-    return masked(m, x, saeIn, pre, f, ctx, { values, indices: top.indices });
+    return sparseTopkStep(m, x, saeIn, pre, values, top.indices, ctx);
   },
 };
 

@@ -1,8 +1,12 @@
 // The sparse TopK step (no dead latents: topk_sparse.ts) against the float64 CPU reference on the golden fixture's
 // parameters and input, and against the dense masked() path it replaces: forward values, losses, every gradient,
-// the lazily made dense f, and the active pairs the trainer counts firing from.
+// the lazily made dense f, and the active pairs the trainer counts firing from; with dead latents, the sparse aux-k
+// term (auxk_sparse.ts) against the dense one (masked() in topk.ts) over two topk rounds.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, Tensor } from "@sae/tensor-core";
+import { assertClose, getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
+import { makeConfig } from "../config.ts";
+import { center } from "./common.ts";
+import { masked, topkActs } from "./topk.ts";
 import { cpuTrainStep } from "../cpu/reference.ts";
 import { Sae } from "../sae.ts";
 import { loadGolden } from "../test_fixtures.ts";
@@ -54,5 +58,46 @@ describe("sparse TopK training step", () => {
     for (const t of Object.values(grads)) t.dispose();
     sae.dispose();
     x.dispose();
+  });
+});
+
+describe("sparse aux-k (dead latents)", () => {
+  test("k_aux over 256 (two topk rounds): the sparse step and the dense masked() path match the CPU reference", async () => {
+    const device = await getDevice();
+    const [d_in, d_sae, batch, k] = [16, 700, 24, 8];
+    const rng = new Rng(21);
+    const cfg = makeConfig({ architecture: "topk", d_in, d_sae, k, k_aux: 300, aux_loss_coefficient: 0.5 });
+    const host = { W_enc: rng.normalArray(d_in * d_sae), W_dec: rng.normalArray(d_sae * d_in).map((v) => v * 0.3), b_enc: rng.normalArray(d_sae).map((v) => v * 0.1), b_dec: rng.normalArray(d_in).map((v) => v * 0.1) };
+    const deadMask = Float32Array.from({ length: d_sae }, (_, i) => (i % 7 === 0 ? 0 : 1)); // 600 dead
+    const xHost = rng.normalArray(batch * d_in);
+    const run = async (dense: boolean) => {
+      const sae = Sae.fromHost(device, cfg, host);
+      const x = Tensor.from(device, [batch, d_in], xHost);
+      let out;
+      let grads;
+      if (dense) {
+        const saeIn = center(sae, x);
+        const pre = matmul(saeIn, sae.params.W_enc, { bias: sae.params.b_enc });
+        const { f, values, indices } = topkActs(pre, k);
+        const step = masked(sae, x, saeIn, pre, f, { deadMask }, { values, indices });
+        out = step.out;
+        grads = step.backward();
+      } else {
+        out = await sae.trainForward(x, { deadMask });
+        grads = sae.backward();
+      }
+      const r: Record<string, Float32Array> = {};
+      for (const [n, t] of Object.entries({ loss: out.loss, ...out.losses, saeOut: out.saeOut })) r[n] = (await t.read()) as Float32Array;
+      for (const [n, t] of Object.entries(grads)) r[`grad.${n}`] = (await t.read()) as Float32Array;
+      return r;
+    };
+    const ref = cpuTrainStep(cfg, Object.fromEntries(Object.entries(host).map(([n, v]) => [n, Float64Array.from(v)])), xHost, batch, { deadMask });
+    const want: Record<string, ArrayLike<number>> = { loss: [ref.loss], saeOut: ref.saeOut, ...Object.fromEntries(Object.entries(ref.losses).map(([n, v]) => [n, [v]])), ...Object.fromEntries(Object.entries(ref.grads).map(([n, v]) => [`grad.${n}`, v])) };
+    expect(ref.losses.auxiliary_reconstruction_loss).toBeGreaterThan(0);
+    for (const dense of [true, false]) {
+      const got = await run(dense);
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      for (const n of Object.keys(want)) assertClose(`${dense ? "dense" : "sparse"} ${n}`, got[n], want[n], RTOL, ATOL);
+    }
   });
 });

@@ -1,10 +1,11 @@
 // The TopK training step through the k active latents of each row: after the dense encoder GEMM and the top-k
 // select, decode, its backward, and both weight gradients touch only the selected (batch, k) pairs, summed per
 // latent over sorted lists (latentLists: deterministic). Dense f [batch, d_sae] is made only if someone reads
-// out.featureActs (the trainer derives firing counts from out.active instead). When latents are dead the aux-k loss
-// needs dense gradients over pre; that step falls back to the dense masked() path (topk.ts).
-import { fill, latentLists, matmul, saeActBackward, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainOutput, TrainStep } from "./contract.ts";
+// out.featureActs (the trainer derives firing counts from out.active instead). When latents are dead the aux-k term
+// goes through its own pairs too (auxk_sparse.ts): its encoder gradient is added round by round.
+import { fill, latentLists, matmul, saeActBackward, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
+import type { SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./contract.ts";
+import { auxKSparse } from "./auxk_sparse.ts";
 import { colSum, disposeAll, mse, total } from "./common.ts";
 
 /** Dense f [batch, d_sae] from the top-k pairs (zeros elsewhere). */
@@ -17,13 +18,14 @@ export function denseActs(values: Tensor, indices: Tensor, dSae: number): Tensor
 
 /**
  * values [batch, k] (ReLU'd top-k of pre), indices [batch, k] i32; pre [batch, d_sae] is kept as hiddenPre.
- * Assumes no dead latents (no aux-k term).
+ * ctx.deadMask drives the aux-k term.
  */
-export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, values: Tensor, indices: Tensor): TrainStep {
+export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, values: Tensor, indices: Tensor, ctx: TrainContext = {}): TrainStep {
   const { d_in, d_sae } = m.cfg;
   const saeOut = sparseDecode(values, indices, m.params.W_dec, { bias: m.params.b_dec }); // [batch, d_in]
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
-  const auxLoss = fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
+  const aux = auxKSparse(m, pre, x, saeOut, ctx);
+  const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss]);
   let f: Tensor | null = null;
   const out: TrainOutput = {
@@ -44,8 +46,17 @@ export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tenso
       const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
       const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
       const gV = saeActBackward("mask", gradValues, values); // [batch, k]: zero where ReLU cut the value
-      const { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
-      const grads: SaeParams = { W_enc: gradWenc, b_enc: gradBenc, W_dec: gradWdec, b_dec: colSum(gOut) };
+      let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
+      const grads: SaeParams = { W_dec: gradWdec };
+      // aux-k: its W_dec gradient accumulates into gradWdec; its pre gradient adds each round's encoder gradient
+      const auxGrads = aux?.backward(grads) ?? [];
+      aux?.rounds.forEach((r, i) => {
+        const part = sparseEncoderGrad(saeIn, auxGrads[i], r.indices, d_sae);
+        const [w, b] = [saeAxpby(gradWenc, part.gradWenc, null, 1, 1, 0), saeAxpby(gradBenc, part.gradBenc, null, 1, 1, 0)];
+        disposeAll([gradWenc, gradBenc, part.gradWenc, part.gradBenc, auxGrads[i]]);
+        [gradWenc, gradBenc] = [w, b];
+      });
+      Object.assign(grads, { W_enc: gradWenc, b_enc: gradBenc, b_dec: colSum(gOut) });
       if (m.cfg.apply_b_dec_to_input) {
         matmul(m.params.W_enc, gradBenc.reshape([d_sae, 1]), { accumulate: true, alpha: -1, out: grads.b_dec.reshape([d_in, 1]) });
       }
@@ -53,6 +64,9 @@ export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tenso
       disposeAll([gradValues, gV]);
       return grads;
     },
-    dispose: () => disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, f, pre, saeOut, values, indices]),
+    dispose: () => {
+      aux?.dispose();
+      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, f, pre, saeOut, values, indices]);
+    },
   };
 }

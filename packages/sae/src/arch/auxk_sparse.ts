@@ -1,0 +1,76 @@
+// The aux-k loss (auxk.ts) through its pairs, for the sparse TopK step: the k_aux largest pre-activations among dead
+// latents per row stay (values, indices) pairs, taken in rounds of at most 256 (the topk op's limit), instead of a
+// dense A [batch, d_sae]. Then A W_dec is a sparse decode, and d aux / d A and the aux part of the W_dec gradient
+// come from the sparse decode backward; the encoder gradient adds each round's pairs (topk_sparse.ts).
+// Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec - (x - x_hat)||^2.
+import { fill, saeAxpby, saeDot, saeScatter, sparseDecode, sparseDecodeBackward, Tensor, topk } from "@sae/tensor-core";
+import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
+import { disposeAll } from "./common.ts";
+
+const EXCLUDED = -3e38;
+const TOPK_MAX_K = 256;
+
+/** One round of aux pairs: values [batch, r] (pre-activations, not ReLU'd) at indices [batch, r]. */
+export interface AuxRound {
+  values: Tensor;
+  indices: Tensor;
+}
+
+export interface AuxKSparse {
+  loss: Tensor; // [1]
+  /** Adds the aux W_dec gradient into grads.W_dec (which must exist); returns d aux / d pre at each round's pairs,
+   * same shapes as the rounds. A is not ReLU'd, so every pair passes its gradient (the dense path masks A != 0;
+   * a pre-activation of exactly 0 among the selected is the only case where the two could differ). */
+  backward(grads: SaeParams): Tensor[];
+  rounds: AuxRound[];
+  dispose(): void;
+}
+
+export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxKSparse | null {
+  const dead = ctx.deadMask;
+  const { d_in, d_sae } = m.cfg;
+  let numDead = 0;
+  const bias = new Float32Array(d_sae);
+  for (let j = 0; j < d_sae; j++) {
+    if (dead && dead[j]) numDead++;
+    else bias[j] = EXCLUDED;
+  }
+  if (numDead === 0) return null;
+  const B = x.shape[0];
+  const kAux0 = m.cfg.k_aux ?? Math.floor(d_in / 2);
+  const kAux = Math.min(kAux0, numDead);
+  const coef = (m.cfg.aux_loss_coefficient * Math.min(numDead / kAux0, 1)) / B;
+  const deadBias = Tensor.from(m.device, [d_sae], bias, "dead bias");
+  const masked = saeAxpby(pre, null, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
+  const rounds: AuxRound[] = [];
+  for (let rest = kAux; rest > 0; ) {
+    const k = Math.min(rest, TOPK_MAX_K);
+    const top = topk(masked, k);
+    rounds.push(top);
+    rest -= k;
+    if (rest > 0) {
+      const excluded = fill(Tensor.empty(m.device, top.values.shape, "f32", "aux excluded"), EXCLUDED);
+      saeScatter(excluded, top.indices, masked, false); // the next round takes the next largest
+      excluded.dispose();
+    }
+  }
+  let e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
+  for (const r of rounds) {
+    const part = sparseDecode(r.values, r.indices, m.params.W_dec); // A W_dec over this round's pairs
+    const next = saeAxpby(e, part, null, 1, 1, 0); // (an op may not write a buffer it reads)
+    disposeAll([e, part]);
+    e = next;
+  }
+  const loss = saeDot(e, e, coef);
+  return {
+    loss,
+    rounds,
+    backward(grads) {
+      const gE = saeAxpby(e, null, null, 2 * coef, 0, 0);
+      const out = rounds.map((r) => sparseDecodeBackward(gE, r.values, r.indices, m.params.W_dec, { gradWdec: grads.W_dec }).gradValues);
+      gE.dispose();
+      return out;
+    },
+    dispose: () => disposeAll([deadBias, masked, e, loss, ...rounds.flatMap((r) => [r.values, r.indices])]),
+  };
+}
