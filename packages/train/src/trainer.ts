@@ -109,7 +109,7 @@ export class Trainer {
     const lr = this.lrAt(s);
     const l1 = l1CoefficientAt(c.l1_coefficient, c.l1_warm_up_steps, s);
     this.x.write(batch);
-    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1 });
+    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, sparseMaxActive: c.sparse_max_active ?? undefined });
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
     if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
     else featureStats(out.featureActs, this.state.sinceFired, this.state.actFreq);
