@@ -47,7 +47,13 @@ interface Compiled {
   pipeline: GPUComputePipeline;
   module: GPUShaderModule;
   kernel: Kernel;
+  /** Creation order: names the pipeline in the batch signature. */
+  id: number;
 }
+
+const FNV_OFFSET = 2166136261;
+/** One FNV-1a step over a 32-bit value. */
+const mix = (h: number, v: number) => Math.imul(h ^ v, 16777619) >>> 0;
 
 export class Device {
   readonly gpu: GPUDevice;
@@ -66,12 +72,15 @@ export class Device {
   /** The adapter this device came from. Held so Bun's GC cannot free it while Dawn still polls its events
    * (a freed adapter crashed mapAsync in InstanceBase::ProcessEvents). */
   private rawAdapter: GPUAdapter | null = null;
-  /** Recent submit-to-mapped waits (ms). Dawn's Node bindings poll mapAsync with setImmediate, spinning a whole
-   * core that lavapipe needs; sleeping through most of the expected wait first gives that core back. */
+  /** Recent submit-to-mapped waits (ms) by batch signature. Dawn's Node bindings poll mapAsync with setImmediate,
+   * spinning a whole core that lavapipe needs; sleeping through most of the expected wait first gives it back. */
   private recentWaits = new Map<number, number[]>();
-  /** Dispatches recorded since the last readback: the key for recentWaits, so a small readback after a run of big
-   * ones never sleeps on their account (a training step records the same count every time). */
+  /** Dispatches recorded since the last readback. */
   private dispatchesSinceRead = 0;
+  /** A hash of the pipelines and grids recorded since the last readback: the key for recentWaits, so only the same
+   * work (a training step records the same dispatches every time) shares an estimate; keyed by the dispatch count
+   * alone, a 1-dispatch add slept as long as the 1-dispatch matmul before it. */
+  private batchSig = FNV_OFFSET;
   /** When the first batch with dispatches since the last readback was submitted: waits run from there, so time the
    * caller already spent (recording more work, or sleeping itself) is not slept again. */
   private submittedAt: number | null = null;
@@ -145,7 +154,7 @@ export class Device {
         label: kernel.name,
         compute: { module, entryPoint: entry, constants: overrides },
       });
-      c = { pipeline, module, kernel };
+      c = { pipeline, module, kernel, id: this.pipelines.size };
       this.pipelines.set(key, c);
       this.compiledSinceRead = true;
       this.batchModules.push(c);
@@ -181,6 +190,7 @@ export class Device {
     pass.setBindGroup(0, bindGroup);
     const [x, y = 1, z = 1] = d.workgroups;
     if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+    this.batchSig = mix(mix(mix(mix(this.batchSig, c.id), x), y), z);
     this.dispatchesSinceRead++;
     this.dispatchCount++;
   }
@@ -248,8 +258,9 @@ export class Device {
     const stage = list?.pop() ?? this.gpu.createBuffer({ size, usage: 0x1 | 0x8, label: "readback" });
     this.flush((enc) => enc.copyBufferToBuffer(src, offset, stage, 0, size));
     const t0 = this.submittedAt ?? performance.now();
-    const work = this.dispatchesSinceRead;
+    const work = this.dispatchesSinceRead > 0 ? this.batchSig : 0;
     this.dispatchesSinceRead = 0;
+    this.batchSig = FNV_OFFSET;
     this.submittedAt = null;
     const compiled = this.compiledSinceRead;
     this.compiledSinceRead = false;
@@ -275,8 +286,8 @@ export class Device {
     return out;
   }
 
-  /** Sleeps until 85% of the shortest of the last 8 waits (from first submit to mapped) after batches of the same
-   * dispatch count has passed since `since` (when over 2 ms remain), on Dawn's bindings only. True if it slept. */
+  /** Sleeps until 85% of the shortest of the last 8 waits (from first submit to mapped) after batches with the
+   * same signature has passed since `since` (when over 2 ms remain), on Dawn's bindings only. True if it slept. */
   private async idleBeforeMap(work: number, since: number): Promise<boolean> {
     const waits = this.recentWaits.get(work);
     if (work === 0 || !waits || this.adapter.backend === "navigator.gpu" || this.adapter.backend === "host") return false;
