@@ -26,6 +26,19 @@ export interface AuxKSparse {
   dispose(): void;
 }
 
+/**
+ * Whether the aux-k term should go through pairs: with k_aux pairs per row the sparse kernels (~2.5 GFLOP/s on
+ * llvmpipe) beat the dense GEMMs (~35-40) only while k_aux is under ~1/16 of d_sae; measured at d_sae 6144 with
+ * k_aux 384 (1/16) the sparse step took 8.6 s against the dense one's 6 s, so pairs only at 1/32 or less.
+ */
+export function auxPairsPay(m: SaeModel, ctx: TrainContext): boolean {
+  const dead = ctx.deadMask;
+  let numDead = 0;
+  if (dead) for (let j = 0; j < dead.length; j++) if (dead[j]) numDead++;
+  const kAux = Math.min(m.cfg.k_aux ?? Math.floor(m.cfg.d_in / 2), numDead);
+  return kAux * 32 <= m.cfg.d_sae;
+}
+
 export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxKSparse | null {
   const dead = ctx.deadMask;
   const { d_in, d_sae } = m.cfg;

@@ -1,11 +1,12 @@
 // TopK SAE (Gao et al. 2024, SAELens "topk"): pre = (x - b_dec) W_enc + b_enc, f keeps each row's k largest
 // pre-activations (ReLU applied to them), zeros elsewhere; loss = MSE + aux-k (auxk.ts) over dead latents.
 // The whole step after the encoder GEMM goes through the k active latents (topk_sparse.ts), and with dead latents
-// the aux-k term through its k_aux pairs per row (auxk_sparse.ts). masked() below is the dense form, kept for
-// BatchTopK (whose rows have no fixed k) and as the reference the sparse step is tested against.
+// the aux-k term through its k_aux pairs per row (auxk_sparse.ts) when k_aux is a small enough part of d_sae;
+// otherwise the aux-k term is dense (masked() below, which BatchTopK, whose rows have no fixed k, also uses).
 import { fill, matmul, saeActBackward, saeActivation, saeScatter, sparseDecode, sparseDecodeBackward, Tensor, topk } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { auxK } from "./auxk.ts";
+import { auxPairsPay } from "./auxk_sparse.ts";
 import { center, colSum, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
 import { denseActs, sparseTopkStep } from "./topk_sparse.ts";
 
@@ -36,7 +37,9 @@ export const topkArch: Architecture = {
     const top = topk(pre, m.cfg.k as number);
     const values = saeActivation("relu", top.values);
     top.values.dispose();
-    return sparseTopkStep(m, x, saeIn, pre, values, top.indices, ctx);
+    if (auxPairsPay(m, ctx)) return sparseTopkStep(m, x, saeIn, pre, values, top.indices, ctx);
+    const f = denseActs(values, top.indices, m.cfg.d_sae);
+    return masked(m, x, saeIn, pre, f, ctx, { values, indices: top.indices });
   },
 };
 

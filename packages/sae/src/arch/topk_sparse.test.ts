@@ -7,6 +7,7 @@ import { assertClose, getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
 import { makeConfig } from "../config.ts";
 import { center } from "./common.ts";
 import { masked, topkActs } from "./topk.ts";
+import { sparseTopkStep } from "./topk_sparse.ts";
 import { cpuTrainStep } from "../cpu/reference.ts";
 import { Sae } from "../sae.ts";
 import { loadGolden } from "../test_fixtures.ts";
@@ -73,19 +74,13 @@ describe("sparse aux-k (dead latents)", () => {
     const run = async (dense: boolean) => {
       const sae = Sae.fromHost(device, cfg, host);
       const x = Tensor.from(device, [batch, d_in], xHost);
-      let out;
-      let grads;
-      if (dense) {
-        const saeIn = center(sae, x);
-        const pre = matmul(saeIn, sae.params.W_enc, { bias: sae.params.b_enc });
-        const { f, values, indices } = topkActs(pre, k);
-        const step = masked(sae, x, saeIn, pre, f, { deadMask }, { values, indices });
-        out = step.out;
-        grads = step.backward();
-      } else {
-        out = await sae.trainForward(x, { deadMask });
-        grads = sae.backward();
-      }
+      // called directly: trainForward takes the pairs only when k_aux is at most d_sae / 32 (auxPairsPay)
+      const saeIn = center(sae, x);
+      const pre = matmul(saeIn, sae.params.W_enc, { bias: sae.params.b_enc });
+      const { f, values, indices } = topkActs(pre, k);
+      const step = dense ? masked(sae, x, saeIn, pre, f, { deadMask }, { values, indices }) : sparseTopkStep(sae, x, saeIn, pre, values, indices, { deadMask });
+      const out = step.out;
+      const grads = step.backward();
       const r: Record<string, Float32Array> = {};
       for (const [n, t] of Object.entries({ loss: out.loss, ...out.losses, saeOut: out.saeOut })) r[n] = (await t.read()) as Float32Array;
       for (const [n, t] of Object.entries(grads)) r[`grad.${n}`] = (await t.read()) as Float32Array;
