@@ -5,8 +5,8 @@ import { fill, matmul, saeAxpby, saeDot, saeScatter, Tensor, topk } from "@sae/t
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
 import { disposeAll } from "./common.ts";
 
-const EXCLUDED = -3e38;
-const TOPK_MAX_K = 256; // the topk op's limit (OPS.md)
+export const EXCLUDED = -3e38;
+export const TOPK_MAX_K = 256; // the topk op's limit (OPS.md)
 
 export interface AuxK {
   loss: Tensor; // [1]
@@ -37,7 +37,9 @@ function selectDead(masked: Tensor, kAux: number): Tensor {
   return A;
 }
 
-export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxK | null {
+/** What both forms of the term start from: k_aux, the loss coefficient, and pre with live latents pushed to
+ * -3e38 (masked [batch, d_sae]; the caller disposes it and deadBias); null when no latent is dead. */
+export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor; masked: Tensor } | null {
   const dead = ctx.deadMask;
   const { d_in, d_sae } = m.cfg;
   let numDead = 0;
@@ -47,13 +49,17 @@ export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: T
     else bias[j] = EXCLUDED;
   }
   if (numDead === 0) return null;
-  const B = x.shape[0];
   const kAux0 = m.cfg.k_aux ?? Math.floor(d_in / 2);
-  const scale = Math.min(numDead / kAux0, 1);
-  const kAux = Math.min(kAux0, numDead);
-  const coef = (m.cfg.aux_loss_coefficient * scale) / B;
+  const coef = (m.cfg.aux_loss_coefficient * Math.min(numDead / kAux0, 1)) / batch;
   const deadBias = Tensor.from(m.device, [d_sae], bias, "dead bias");
   const masked = saeAxpby(pre, null, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
+  return { kAux: Math.min(kAux0, numDead), coef, deadBias, masked };
+}
+
+export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxK | null {
+  const setup = auxSetup(m, pre, x.shape[0], ctx);
+  if (!setup) return null;
+  const { kAux, coef, deadBias, masked } = setup;
   const A = selectDead(masked, kAux);
   const e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
   matmul(A, m.params.W_dec, { accumulate: true, out: e }); // A W_dec - residual

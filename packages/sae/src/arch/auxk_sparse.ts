@@ -5,10 +5,9 @@
 // Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec - (x - x_hat)||^2.
 import { fill, saeAxpby, saeDot, saeScatter, sparseDecode, sparseDecodeBackward, Tensor, topk } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
+import { auxSetup, EXCLUDED, TOPK_MAX_K } from "./auxk.ts";
 import { disposeAll } from "./common.ts";
 
-const EXCLUDED = -3e38;
-const TOPK_MAX_K = 256;
 
 /** One round of aux pairs: values [batch, r] (pre-activations, not ReLU'd) at indices [batch, r]. */
 export interface AuxRound {
@@ -40,21 +39,9 @@ export function auxPairsPay(m: SaeModel, ctx: TrainContext): boolean {
 }
 
 export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxKSparse | null {
-  const dead = ctx.deadMask;
-  const { d_in, d_sae } = m.cfg;
-  let numDead = 0;
-  const bias = new Float32Array(d_sae);
-  for (let j = 0; j < d_sae; j++) {
-    if (dead && dead[j]) numDead++;
-    else bias[j] = EXCLUDED;
-  }
-  if (numDead === 0) return null;
-  const B = x.shape[0];
-  const kAux0 = m.cfg.k_aux ?? Math.floor(d_in / 2);
-  const kAux = Math.min(kAux0, numDead);
-  const coef = (m.cfg.aux_loss_coefficient * Math.min(numDead / kAux0, 1)) / B;
-  const deadBias = Tensor.from(m.device, [d_sae], bias, "dead bias");
-  const masked = saeAxpby(pre, null, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
+  const setup = auxSetup(m, pre, x.shape[0], ctx);
+  if (!setup) return null;
+  const { kAux, coef, deadBias, masked } = setup;
   const rounds: AuxRound[] = [];
   for (let rest = kAux; rest > 0; ) {
     const k = Math.min(rest, TOPK_MAX_K);

@@ -6,10 +6,10 @@
 // the next few steps stay dense without checking (early in training f is dense, and the check costs a topk).
 // The same kernels as the sparse TopK step (topk_sparse.ts), plus the decoder-norm-weighted L1 term: its loss from
 // the pairs, its W_dec gradient from per-latent sums of f (latentSums).
-import { activeIndices, gatherRows, latentLists, latentSums, rowMax, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, topk, transpose, fill, matmul } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./contract.ts";
+import { activeIndices, gatherRows, latentSums, matmul, rowMax, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, topk, transpose, type Tensor } from "@sae/tensor-core";
+import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { colSum, decoderNorms, disposeAll, mse, normPenalty, total } from "./common.ts";
-import { denseActs } from "./topk_sparse.ts";
+import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
 
 /** topk's limit, and the default K for d_sae >= 4 * 256. */
 export const MAX_ACTIVE = 256;
@@ -69,24 +69,11 @@ export function sparseStandardStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: T
   const normsAt = normsAtBase.reshape([B, K]); // a view: normsAtBase is the one disposed
   const l1 = saeDot(values, normsAt, c); // c sum_b sum_i f_bi ||W_dec[i]||
   const loss = total([mseLoss, l1]);
-  let f: Tensor | null = null;
-  const out: TrainOutput = {
-    loss,
-    losses: { mse_loss: mseLoss, l1_loss: l1 },
-    get featureActs(): Tensor {
-      f ??= denseActs(values, indices, d_sae);
-      return f;
-    },
-    hiddenPre: pre,
-    saeOut,
-    active: { values, indices },
-  };
+  const { out, dense } = pairOutput(pre, saeOut, values, indices, loss, { mse_loss: mseLoss, l1_loss: l1 });
   return {
     out,
     backward(): SaeParams {
-      const lists = latentLists(indices, d_sae);
-      const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
-      const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
+      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, values, indices);
       const grads: SaeParams = { W_dec: gradWdec };
       // d loss / d pre at the pairs: gF + c ||W_dec[i]|| where f > 0
       const gF = saeAxpby(gradValues, normsAt, null, 1, c, 0);
@@ -104,6 +91,6 @@ export function sparseStandardStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: T
       disposeAll([gradValues, gF, gV, fSum]);
       return grads;
     },
-    dispose: () => disposeAll([saeIn, gOut, norms, normsAtBase, loss, mseLoss, l1, f, pre, saeOut, values, indices]),
+    dispose: () => disposeAll([saeIn, gOut, norms, normsAtBase, loss, mseLoss, l1, dense(), pre, saeOut, values, indices]),
   };
 }

@@ -3,7 +3,7 @@
 // latent over sorted lists (latentLists: deterministic). Dense f [batch, d_sae] is made only if someone reads
 // out.featureActs (the trainer derives firing counts from out.active instead). When latents are dead the aux-k term
 // goes through its own pairs too (auxk_sparse.ts): its encoder gradient is added round by round.
-import { fill, latentLists, matmul, saeActBackward, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
+import { fill, latentLists, matmul, saeActBackward, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, type LatentLists } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./contract.ts";
 import { auxKSparse } from "./auxk_sparse.ts";
 import { colSum, disposeAll, mse, total } from "./common.ts";
@@ -14,6 +14,32 @@ export function denseActs(values: Tensor, indices: Tensor, dSae: number): Tensor
   fill(f, 0);
   saeScatter(values, indices, f, false);
   return f;
+}
+
+/** A pair step's TrainOutput: f [batch, d_sae] is made only when read; `dense()` gives it (null if never read). */
+export function pairOutput(pre: Tensor, saeOut: Tensor, values: Tensor, indices: Tensor, loss: Tensor, losses: Record<string, Tensor>): { out: TrainOutput; dense: () => Tensor | null } {
+  let f: Tensor | null = null;
+  const out: TrainOutput = {
+    loss,
+    losses,
+    get featureActs(): Tensor {
+      f ??= denseActs(values, indices, pre.shape[1]);
+      return f;
+    },
+    hiddenPre: pre,
+    saeOut,
+    active: { values, indices },
+  };
+  return { out, dense: () => f };
+}
+
+/** The start of a pair step's backward: latent lists, the W_dec gradient (active rows), d loss / d values. */
+export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, indices: Tensor): { lists: LatentLists; gradWdec: Tensor; gradValues: Tensor } {
+  const { d_in, d_sae } = m.cfg;
+  const lists = latentLists(indices, d_sae);
+  const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
+  const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
+  return { lists, gradWdec, gradValues };
 }
 
 /**
@@ -27,24 +53,11 @@ export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tenso
   const aux = auxKSparse(m, pre, x, saeOut, ctx);
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss]);
-  let f: Tensor | null = null;
-  const out: TrainOutput = {
-    loss,
-    losses: { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss },
-    get featureActs(): Tensor {
-      f ??= denseActs(values, indices, d_sae);
-      return f;
-    },
-    hiddenPre: pre,
-    saeOut,
-    active: { values, indices },
-  };
+  const { out, dense } = pairOutput(pre, saeOut, values, indices, loss, { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss });
   return {
     out,
     backward(): SaeParams {
-      const lists = latentLists(indices, d_sae);
-      const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
-      const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
+      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, values, indices);
       const gV = saeActBackward("mask", gradValues, values); // [batch, k]: zero where ReLU cut the value
       let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
       const grads: SaeParams = { W_dec: gradWdec };
@@ -66,7 +79,7 @@ export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tenso
     },
     dispose: () => {
       aux?.dispose();
-      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, f, pre, saeOut, values, indices]);
+      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), pre, saeOut, values, indices]);
     },
   };
 }
