@@ -11,19 +11,22 @@ import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts
 import { colSum, decoderNorms, disposeAll, mse, normPenalty, total } from "./common.ts";
 import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
 
-/** topk's limit, and the default K for d_sae >= 4 * 256. */
+/** topk's limit, and the most the default K takes. */
 export const MAX_ACTIVE = 256;
 /** Dense steps to take after a batch had a row with K or more active latents, before checking again. */
 const DENSE_RUN = 25;
 
 const backoff = new WeakMap<SaeModel, { steps: number; denseUntil: number }>();
 
-/** K for this model and step: ctx.sparseMaxActive, else 256 when d_sae >= 1024, else 0 (dense). */
+/**
+ * K for this model and step: ctx.sparseMaxActive, else d_sae / 16 up to 256 when d_sae >= 1024, else 0 (dense).
+ * The pair kernels run at 2-3 GFLOP/s against 35-40 for the dense GEMMs on llvmpipe, so pairs pay below ~1/16 of
+ * d_sae (bench/RESULTS.md); at d_sae 6144 the default K is 256 (4%).
+ */
 function activeBudget(m: SaeModel, ctx: TrainContext): number {
   const S = m.cfg.d_sae;
-  const asked = ctx.sparseMaxActive ?? (S >= 4 * MAX_ACTIVE ? MAX_ACTIVE : 0);
-  if (asked <= 0) return 0;
-  return asked >= S ? S : Math.min(asked, MAX_ACTIVE);
+  const asked = ctx.sparseMaxActive ?? (S >= 1024 ? Math.min(MAX_ACTIVE, Math.floor(S / 16)) : 0);
+  return asked <= 0 ? 0 : Math.min(asked, MAX_ACTIVE, S); // K = d_sae (d_sae <= 256): exact for any activations
 }
 
 /**
