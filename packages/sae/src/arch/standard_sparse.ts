@@ -1,11 +1,11 @@
 // The standard (ReLU) SAE's training step through its active latents. Once training has made f sparse (L0 of
 // 50-200 of thousands), the gradient of the pre-activations is zero wherever f = 0, so after the dense encoder GEMM
 // the decode, its backward and both weight gradients need only the (batch, K) pairs where f can be nonzero: the
-// K largest pre-activations of each row (topk), ReLU'd, those the ReLU zeroed marked inactive. That is exact when no row has K or more positive
-// pre-activations, which one 4-byte readback checks; a batch that fails it takes the dense step (standard.ts), and
-// the next few steps stay dense without checking (early in training f is dense, and the check costs a topk).
-// The same kernels as the sparse TopK step (topk_sparse.ts), plus the decoder-norm-weighted L1 term: its loss from
-// the pairs, its W_dec gradient from per-latent sums of f (latentSums).
+// K largest pre-activations of each row (topk), ReLU'd, with the pairs the ReLU zeroed marked inactive. That is
+// exact when no row has K or more positive pre-activations, which one 4-byte readback checks; a batch that fails
+// it takes the dense step (standard.ts), and the next few steps stay dense without checking (early in training f
+// is dense, and the check costs a topk). The same kernels as the sparse TopK step (topk_sparse.ts), plus the
+// decoder-norm-weighted L1 term: its loss from the pairs, its W_dec gradient from per-latent sums of f.
 import { activeIndices, gatherRows, latentSums, matmul, rowMax, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, topk, transpose, type Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { colSum, decoderNorms, disposeAll, mse, normPenalty, total } from "./common.ts";
