@@ -1,7 +1,8 @@
 // No GPU memory growth over 1,000 training steps: after warm-up the buffer pool creates no buffer and the live
 // bytes stay the same, for the sparse TopK path and the dense standard path (small shapes; the 4096 x 6144 case is
 // timed in bench/train.ts with --steps 1000). The batch-1024 case is large enough that matmul transposes W_enc into
-// pooled scratch on llvmpipe (the "lanes-nt" path), so that scratch is covered too.
+// pooled scratch on llvmpipe (the "lanes-nt" path), so that scratch is covered too; the sparse case runs the standard
+// SAE's pair step (sparse_max_active = d_sae: every step through the pairs).
 import { expect, test } from "bun:test";
 import { getDevice, Rng } from "@sae/tensor-core";
 import { Sae } from "@sae/core";
@@ -9,10 +10,12 @@ import { resolveConfig, Trainer } from "@sae/train";
 
 const device = await getDevice();
 
-for (const [architecture, batch] of [["topk", 128], ["standard", 128], ["standard", 1024]] as const) {
-  test(`${architecture}, batch ${batch}: 1,000 steps allocate nothing after warm-up`, async () => {
+const CASES = [["topk", 128, false], ["standard", 128, false], ["standard", 1024, false], ["standard", 128, true]] as const;
+
+for (const [architecture, batch, sparse] of CASES) {
+  test(`${architecture}${sparse ? " (sparse step)" : ""}, batch ${batch}: 1,000 steps allocate nothing after warm-up`, async () => {
     const d_in = 32, d_sae = 96, steps = 1000;
-    const cfg = resolveConfig({ architecture, d_in, d_sae, k: 4, train_batch_size_tokens: batch, training_tokens: batch * steps, l1_coefficient: 1 });
+    const cfg = resolveConfig({ architecture, d_in, d_sae, k: 4, train_batch_size_tokens: batch, training_tokens: batch * steps, l1_coefficient: 1, sparse_max_active: sparse ? d_sae : 0 });
     const sae = Sae.create(device, { architecture, d_in, d_sae, k: architecture === "topk" ? 4 : null }, 1);
     const trainer = new Trainer({ cfg, device, sae, totalSteps: steps, logEvery: 100 });
     const rng = new Rng(7);
