@@ -33,19 +33,25 @@ const CASES: ArchCase[] = [
   { arch: "standard", normalizeDecoder: false },
   { arch: "standard", normalizeDecoder: false, trainedSparsity: true },
   { arch: "jumprelu", normalizeDecoder: false },
+  { arch: "jumprelu", normalizeDecoder: false, trainedSparsity: true },
 ];
 
 const caseName = (c: ArchCase) => `sae ${c.arch}${c.arch === "topk" ? ` k=${K}` : ""}${c.trainedSparsity ? " (L0 ~64: sparse step)" : ""}${c.deadQuarter ? " (1/4 dead: aux-k)" : ""}`;
 
 /**
- * b_enc[i] = -2.31 ||W_enc[:, i]||: for x ~ N(0, I) each pre-activation is N(b_enc[i], ||W_enc[:, i]||^2), so it
- * is positive with probability 1.04%, about 64 of 6144 per token (the busiest of 4096 rows ~100, under K = 256).
+ * Standard: b_enc[i] = -2.31 ||W_enc[:, i]||. For x ~ N(0, I) each pre-activation is N(b_enc[i], ||W_enc[:, i]||^2),
+ * so it is positive with probability 1.04%, about 64 of 6144 per token (the busiest of 4096 rows ~100, under
+ * K = 256). JumpReLU: b_enc = 0 and threshold t_i = 2.31 ||W_enc[:, i]|| (log_threshold), the same odds.
  */
 async function sparsify(sae: Sae): Promise<void> {
   const W = await sae.params.W_enc.read(); // [d_in, d_sae]
-  const b = new Float32Array(D_SAE);
-  for (let d = 0; d < D_IN; d++) for (let i = 0; i < D_SAE; i++) b[i] += W[d * D_SAE + i] ** 2;
-  sae.params.b_enc.write(b.map((v) => -2.31 * Math.sqrt(v)));
+  const sq = new Float32Array(D_SAE);
+  for (let d = 0; d < D_IN; d++) for (let i = 0; i < D_SAE; i++) sq[i] += W[d * D_SAE + i] ** 2;
+  const edge = sq.map((v) => 2.31 * Math.sqrt(v));
+  if (sae.params.log_threshold) {
+    sae.params.b_enc.write(new Float32Array(D_SAE));
+    sae.params.log_threshold.write(edge.map(Math.log));
+  } else sae.params.b_enc.write(edge.map((v) => -v));
 }
 
 export interface TrainRow extends BenchRow {

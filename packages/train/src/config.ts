@@ -39,7 +39,7 @@ export const CONFIG_FIELDS = {
   init_encoder_as_decoder_transpose: { default: true, kind: "bool", help: "W_enc = W_dec^T at init" },
   jumprelu_init_threshold: { default: 0.001, kind: "float", help: "JumpReLU initial threshold" },
   jumprelu_bandwidth: { default: 0.001, kind: "float", help: "JumpReLU straight-through bandwidth" },
-  sparse_max_active: { default: null, kind: "int", nullable: true, help: "standard: most active latents per token for the sparse step (default d_sae/16 up to 256 when d_sae >= 1024; 0 = always dense)" },
+  sparse_max_active: { default: null, kind: "int", nullable: true, help: "standard, jumprelu: most active latents per token for the sparse step (default d_sae/16 up to 256 when d_sae >= 1024; 0 = always dense)" },
   // data
   dataset_path: { default: "bundled:tiny-shakespeare", kind: "string", help: "text/.txt, .jsonl, tokens (.tokens/.bin) or bundled:tiny-shakespeare" },
   dataset_text_field: { default: "text", kind: "string", help: "JSONL field holding the text" },

@@ -23,7 +23,7 @@ export interface TrainContext {
   l1Coefficient?: number;
   l0Coefficient?: number;
   /**
-   * Standard SAE: the most active latents per row the sparse step takes (K; default d_sae / 16 up to 256 when
+   * Standard and JumpReLU SAEs: the most active latents per row the sparse step takes (K; default d_sae / 16 up to 256 when
    * d_sae >= 1024, else 0 = always dense). Batches with a row of K or more active latents take the dense step.
    */
   sparseMaxActive?: number;

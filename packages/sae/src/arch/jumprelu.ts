@@ -1,10 +1,12 @@
 // JumpReLU SAE (Rajamanoharan et al. 2024b, SAELens "jumprelu"): f = pre * H(pre - t), t = exp(log_threshold),
 // loss = MSE + l0 * mean_b sum_i H(pre_bi - t_i). H has zero gradient; t gets the straight-through
 // pseudo-derivative with a rectangle kernel of width `jumprelu_bandwidth`: dH/dt = -(1/bw) rect((pre - t)/bw),
-// and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw).
+// and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw). Once f is sparse, the step after the encoder GEMM runs through
+// the candidate pairs (jumprelu_sparse.ts), as the standard SAE's does.
 import { fusedActCols, matmul, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { center, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
+import { jumpPairs, sparseJumpStep } from "./jumprelu_sparse.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -24,6 +26,8 @@ export const jumprelu: Architecture = {
     const c0 = (ctx.l0Coefficient ?? m.cfg.l0_coefficient) / B;
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
+    const pairs = await jumpPairs(m, pre, ctx);
+    if (pairs) return sparseJumpStep(m, x, saeIn, pre, pairs, c0);
     const f = saeActivation("jumprelu", pre, { v1: m.params.log_threshold });
     const saeOut = decode(m, f);
     const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);

@@ -30,17 +30,18 @@ function activeBudget(m: SaeModel, ctx: TrainContext): number {
 }
 
 /**
- * The active pairs of pre [batch, d_sae] (values ReLU'd [batch, K], indices [batch, K] i32), or null when this
- * step must be dense: no budget, inside a dense run, or some row with K or more positive pre-activations.
+ * The K largest entries of each row of `score` [batch, d_sae] (raw values [batch, K], indices [batch, K] i32), or
+ * null when this step must be dense: no budget, inside a dense run, or some row with K or more positive scores
+ * (a pair the sparse step needs is one with a positive score).
  */
-export async function activePairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<{ values: Tensor; indices: Tensor } | null> {
+export async function candidatePairs(m: SaeModel, score: Tensor, ctx: TrainContext): Promise<{ values: Tensor; indices: Tensor } | null> {
   const K = activeBudget(m, ctx);
   if (K === 0) return null;
   const b = backoff.get(m) ?? { steps: 0, denseUntil: 0 };
   backoff.set(m, b);
   b.steps++;
   if (b.steps < b.denseUntil) return null;
-  const top = topk(pre, K);
+  const top = topk(score, K);
   if (K < m.cfg.d_sae) {
     // rows are sorted descending: some row has >= K positives iff the largest value in column K - 1 is > 0
     const cols = transpose(top.values);
@@ -53,9 +54,15 @@ export async function activePairs(m: SaeModel, pre: Tensor, ctx: TrainContext): 
       return null;
     }
   }
+  return top;
+}
+
+/** The active pairs of pre (values ReLU'd [batch, K], indices [batch, K] i32, -1 where the ReLU zeroed the value:
+ * every sparse kernel skips those, so the work follows the real L0 rather than K), or null for a dense step. */
+export async function activePairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<{ values: Tensor; indices: Tensor } | null> {
+  const top = await candidatePairs(m, pre, ctx);
+  if (!top) return null;
   const values = saeActivation("relu", top.values);
-  // pairs whose value the ReLU zeroed get index -1: every sparse kernel skips them, so the work follows the real
-  // L0 rather than K
   const indices = activeIndices(values, top.indices);
   disposeAll([top.values, top.indices]);
   return { values, indices };

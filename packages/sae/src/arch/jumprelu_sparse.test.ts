@@ -1,0 +1,90 @@
+// The JumpReLU SAE's sparse step (jumprelu_sparse.ts): with K = d_sae it is exact for any activations, so it must
+// match the PyTorch autograd goldens like the dense step; with K < d_sae on sparse activations (and a bandwidth wide
+// enough that inactive pairs inside the window feed the threshold gradient) it must equal the dense step; and a
+// batch with a row of K or more candidates must fall back to the dense step.
+import { describe, expect, test } from "bun:test";
+import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { makeConfig } from "../config.ts";
+import { Sae } from "../sae.ts";
+import { loadGolden } from "../test_fixtures.ts";
+import type { TrainContext } from "./contract.ts";
+
+const RTOL = 2e-4;
+const ATOL = 2e-4;
+
+async function step(sae: Sae, x: Tensor, ctx: TrainContext) {
+  const out = await sae.trainForward(x, ctx);
+  const sparse = out.active !== undefined;
+  const fwd: Record<string, Float32Array> = {};
+  for (const [n, t] of Object.entries({ loss: out.loss, ...out.losses, saeOut: out.saeOut, featureActs: out.featureActs })) fwd[n] = (await t.read()) as Float32Array;
+  const grads = sae.backward();
+  const g: Record<string, Float32Array> = {};
+  for (const [n, t] of Object.entries(grads)) g[n] = (await t.read()) as Float32Array;
+  for (const t of Object.values(grads)) t.dispose();
+  return { sparse, fwd, grads: g };
+}
+
+/** d_in 32, d_sae 300, batch 64; threshold t (about 1% of pre-activations above it), bandwidth 0.5. */
+function model(device: Device, t: number): { sae: Sae; x: Tensor } {
+  const [d_in, d_sae, batch] = [32, 300, 64];
+  const rng = new Rng(17);
+  const cfg = makeConfig({ architecture: "jumprelu", d_in, d_sae, jumprelu_bandwidth: 0.5, l0_coefficient: 2 });
+  const host = {
+    W_enc: rng.normalArray(d_in * d_sae).map((v) => v * 0.3),
+    W_dec: rng.normalArray(d_sae * d_in).map((v) => v * 0.2),
+    b_enc: rng.normalArray(d_sae).map((v) => v * 0.1),
+    b_dec: rng.normalArray(d_in).map((v) => v * 0.1),
+    log_threshold: new Float32Array(d_sae).map(() => Math.log(t * (0.9 + 0.2 * rng.next()))),
+  };
+  return { sae: Sae.fromHost(device, cfg, host), x: Tensor.from(device, [batch, d_in], rng.normalArray(batch * d_in)) };
+}
+
+function same(what: string, a: Record<string, Float32Array>, b: Record<string, Float32Array>): void {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  for (const n of Object.keys(a)) assertClose(`${what} ${n}`, a[n], b[n], 1e-4, 1e-5);
+}
+
+describe("JumpReLU SAE sparse step", () => {
+  test("K = d_sae (exact for any activations) matches the PyTorch goldens", async () => {
+    const device = await getDevice();
+    const g = loadGolden("jumprelu");
+    const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
+    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
+    const r = await step(sae, x, { sparseMaxActive: g.cfg.d_sae });
+    expect(r.sparse).toBe(true);
+    assertClose("feature_acts", r.fwd.featureActs, g.get("feature_acts"), RTOL, ATOL);
+    assertClose("sae_out", r.fwd.saeOut, g.get("sae_out"), RTOL, ATOL);
+    for (const name of ["mse_loss", "l0_loss", "loss"]) assertClose(name, r.fwd[name], g.get(name), 1e-5, 1e-4);
+    for (const n of g.paramNames) assertClose(`grad.${n}`, r.grads[n], g.get(`grad.${n}`), RTOL, ATOL);
+    sae.dispose();
+    x.dispose();
+  });
+
+  test("K < d_sae on sparse activations equals the dense step, threshold gradient included", async () => {
+    const device = await getDevice();
+    const dense = model(device, 4);
+    const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+    expect(want.sparse).toBe(false);
+    const active = want.fwd.featureActs.filter((v) => v > 0).length;
+    expect(active).toBeGreaterThan(64); // some latents fire...
+    expect([...want.grads.log_threshold].filter((v) => v !== 0).length).toBeGreaterThan(10); // ...and some sit in the window
+    const sparse = model(device, 4);
+    const got = await step(sparse.sae, sparse.x, { sparseMaxActive: 32 });
+    expect(got.sparse).toBe(true);
+    same("forward", got.fwd, want.fwd);
+    same("grad", got.grads, want.grads);
+    for (const m of [dense, sparse]) (m.sae.dispose(), m.x.dispose());
+  });
+
+  test("a row with K or more candidates falls back to the dense step", async () => {
+    const device = await getDevice();
+    const dense = model(device, 0.05);
+    const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+    const m = model(device, 0.05);
+    const got = await step(m.sae, m.x, { sparseMaxActive: 32 }); // ~half of 300 above the threshold
+    expect(got.sparse).toBe(false);
+    same("forward", got.fwd, want.fwd);
+    same("grad", got.grads, want.grads);
+    for (const s of [dense, m]) (s.sae.dispose(), s.x.dispose());
+  });
+});

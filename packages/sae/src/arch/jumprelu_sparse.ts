@@ -1,0 +1,79 @@
+// The JumpReLU SAE's training step through its candidate pairs, the same machinery as the standard SAE's
+// (standard_sparse.ts). Besides the active latents (pre > t, t = exp(log_threshold)), the threshold's
+// straight-through gradient needs every pre inside the rectangle window |pre - t| < bw / 2, so the candidates are
+// the pairs with pre - (t - bw / 2) > 0: the K largest of that score per row, exact when no row has K or more.
+// Per-pair thresholds come from gathers; the per-pair activation and threshold gradient reuse saeActivation /
+// saeActBackward on a [1, batch * K] view (their per-column vector then holds one value per pair).
+import { activeIndices, fill, gatherRows, latentSums, matmul, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
+import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
+import { colSum, disposeAll, mse, ones, total } from "./common.ts";
+import { candidatePairs } from "./standard_sparse.ts";
+import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
+
+export interface JumpPairs {
+  values: Tensor; // f at the pairs [batch, K] (0 for candidates under the threshold)
+  indices: Tensor; // [batch, K] i32, -1 outside the window
+  pre: Tensor; // pre-activations at the pairs [batch, K]
+  logThr: Tensor; // log_threshold at the pairs [batch, K]
+}
+
+/** t - bw / 2 per latent [d_sae]: ones [1, d_sae] * exp(log_threshold) - bw / 2 (saeActivation "gatedMag"). */
+function windowStart(m: SaeModel): Tensor {
+  const S = m.cfg.d_sae;
+  const half = fill(Tensor.empty(m.device, [S], "f32", "-bw/2"), -m.cfg.jumprelu_bandwidth / 2);
+  const start = saeActivation("gatedMag", ones(m.device, S), { v1: half, v2: m.params.log_threshold }).reshape([S]);
+  half.dispose();
+  return start;
+}
+
+/** The candidate pairs of pre, or null when this step must be dense (standard_sparse.ts candidatePairs). */
+export async function jumpPairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<JumpPairs | null> {
+  const S = m.cfg.d_sae;
+  const start = windowStart(m);
+  const score = saeAxpby(pre, null, start, 1, 0, -1); // pre - (t - bw/2)
+  const top = await candidatePairs(m, score, ctx);
+  score.dispose();
+  if (!top) {
+    start.dispose();
+    return null;
+  }
+  const [B, K] = top.values.shape;
+  const indices = activeIndices(top.values, top.indices); // -1 where the score is not positive
+  const at = (v: Tensor) => gatherRows(v.reshape([S, 1]), indices).reshape([B, K]); // 0 at -1
+  const startAt = at(start);
+  const preP = saeAxpby(top.values, startAt, null, 1, 1, 0);
+  const logThr = at(m.params.log_threshold);
+  const values = saeActivation("jumprelu", preP.reshape([1, B * K]), { v1: logThr.reshape([B * K]) }).reshape([B, K]);
+  disposeAll([start, startAt, top.values, top.indices]);
+  return { values, indices, pre: preP, logThr };
+}
+
+/** The step given the pairs; c0 is the L0 coefficient over the batch size, as in jumprelu.ts. */
+export function sparseJumpStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, p: JumpPairs, c0: number): TrainStep {
+  const { d_in, d_sae } = m.cfg;
+  const [B, K] = p.values.shape;
+  const saeOut = sparseDecode(p.values, p.indices, m.params.W_dec, { bias: m.params.b_dec });
+  const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
+  const l0 = saeDot(p.values, p.values, c0, "count");
+  const loss = total([mseLoss, l0]);
+  const { out, dense } = pairOutput(pre, saeOut, p.values, p.indices, loss, { mse_loss: mseLoss, l0_loss: l0 });
+  return {
+    out,
+    backward(): SaeParams {
+      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, p.values, p.indices);
+      const gPre = saeActBackward("mask", gradValues, p.values); // gF where pre > t (f > 0 there: t > 0)
+      const flat = (t: Tensor) => t.reshape([1, B * K]);
+      const gThr = saeActBackward("jumpThreshold", flat(gradValues), flat(p.pre), { v: p.logThr.reshape([B * K]), c0, bandwidth: m.cfg.jumprelu_bandwidth });
+      const gradLogThr = latentSums(gThr, lists);
+      const { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gPre, p.indices, d_sae, { lists });
+      const grads: SaeParams = { W_enc: gradWenc, b_enc: gradBenc, W_dec: gradWdec, b_dec: colSum(gOut), log_threshold: gradLogThr };
+      if (m.cfg.apply_b_dec_to_input) {
+        matmul(m.params.W_enc, gradBenc.reshape([d_sae, 1]), { accumulate: true, alpha: -1, out: grads.b_dec.reshape([d_in, 1]) });
+      }
+      lists.dispose();
+      disposeAll([gradValues, gPre, gThr]);
+      return grads;
+    },
+    dispose: () => disposeAll([saeIn, gOut, loss, mseLoss, l0, dense(), pre, saeOut, p.values, p.indices, p.pre, p.logThr]),
+  };
+}
