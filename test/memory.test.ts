@@ -2,7 +2,7 @@
 // bytes stay the same, for the sparse TopK path and the dense standard path (small shapes; the 4096 x 6144 case is
 // timed in bench/train.ts with --steps 1000). The batch-1024 case is large enough that matmul transposes W_enc into
 // pooled scratch on llvmpipe (the "lanes-nt" path), so that scratch is covered too; the sparse case runs the standard
-// SAE's pair step (sparse_max_active = d_sae: every step through the pairs).
+// and JumpReLU SAEs' pair steps (sparse_max_active = d_sae: every step through the pairs).
 import { expect, test } from "bun:test";
 import { getDevice, Rng } from "@sae/tensor-core";
 import { Sae } from "@sae/core";
@@ -10,7 +10,7 @@ import { resolveConfig, Trainer } from "@sae/train";
 
 const device = await getDevice();
 
-const CASES = [["topk", 128, false], ["standard", 128, false], ["standard", 1024, false], ["standard", 128, true]] as const;
+const CASES = [["topk", 128, false], ["standard", 128, false], ["standard", 1024, false], ["standard", 128, true], ["jumprelu", 128, false], ["jumprelu", 128, true]] as const;
 
 for (const [architecture, batch, sparse] of CASES) {
   test(`${architecture}${sparse ? " (sparse step)" : ""}, batch ${batch}: 1,000 steps allocate nothing after warm-up`, async () => {

@@ -7,29 +7,34 @@
 import { activeIndices, fill, gatherRows, latentSums, matmul, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { colSum, disposeAll, mse, ones, total } from "./common.ts";
-import { candidatePairs } from "./standard_sparse.ts";
+import { activeBudget, candidatePairs } from "./standard_sparse.ts";
 import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
 
 export interface JumpPairs {
   values: Tensor; // f at the pairs [batch, K] (0 for candidates under the threshold)
   indices: Tensor; // [batch, K] i32, -1 outside the window
   pre: Tensor; // pre-activations at the pairs [batch, K]
-  logThr: Tensor; // log_threshold at the pairs [batch, K]
+  logThr: Tensor; // log_threshold at the pairs [batch, K, 1]
 }
 
-/** t - bw / 2 per latent [d_sae]: ones [1, d_sae] * exp(log_threshold) - bw / 2 (saeActivation "gatedMag"). */
+/** t - bw / 2 per latent, [1, d_sae]: ones * exp(log_threshold) - bw / 2 (saeActivation "gatedMag"). */
 function windowStart(m: SaeModel): Tensor {
   const S = m.cfg.d_sae;
   const half = fill(Tensor.empty(m.device, [S], "f32", "-bw/2"), -m.cfg.jumprelu_bandwidth / 2);
-  const start = saeActivation("gatedMag", ones(m.device, S), { v1: half, v2: m.params.log_threshold }).reshape([S]);
+  const start = saeActivation("gatedMag", ones(m.device, S), { v1: half, v2: m.params.log_threshold });
   half.dispose();
   return start;
 }
 
-/** The candidate pairs of pre, or null when this step must be dense (standard_sparse.ts candidatePairs). */
+/**
+ * The candidate pairs of pre, or null when this step must be dense (standard_sparse.ts candidatePairs). Every
+ * tensor made here is owned (reshape views never free their buffer, so results are written through views of
+ * owned tensors, not returned as views).
+ */
 export async function jumpPairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<JumpPairs | null> {
   const S = m.cfg.d_sae;
-  const start = windowStart(m);
+  if (activeBudget(m, ctx) === 0) return null;
+  const start = windowStart(m); // [1, d_sae]
   const score = saeAxpby(pre, null, start, 1, 0, -1); // pre - (t - bw/2)
   const top = await candidatePairs(m, score, ctx);
   score.dispose();
@@ -39,11 +44,11 @@ export async function jumpPairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Pr
   }
   const [B, K] = top.values.shape;
   const indices = activeIndices(top.values, top.indices); // -1 where the score is not positive
-  const at = (v: Tensor) => gatherRows(v.reshape([S, 1]), indices).reshape([B, K]); // 0 at -1
-  const startAt = at(start);
-  const preP = saeAxpby(top.values, startAt, null, 1, 1, 0);
-  const logThr = at(m.params.log_threshold);
-  const values = saeActivation("jumprelu", preP.reshape([1, B * K]), { v1: logThr.reshape([B * K]) }).reshape([B, K]);
+  const startAt = gatherRows(start.reshape([S, 1]), indices); // [batch, K, 1], 0 at -1
+  const logThr = gatherRows(m.params.log_threshold.reshape([S, 1]), indices); // [batch, K, 1]
+  const preP = saeAxpby(top.values, startAt.reshape([B, K]), null, 1, 1, 0);
+  const values = Tensor.empty(m.device, [B, K], "f32", "jumprelu pair acts");
+  saeActivation("jumprelu", preP.reshape([1, B * K]), { v1: logThr.reshape([B * K]), out: values.reshape([1, B * K]) });
   disposeAll([start, startAt, top.values, top.indices]);
   return { values, indices, pre: preP, logThr };
 }

@@ -23,7 +23,7 @@ const backoff = new WeakMap<SaeModel, { steps: number; denseUntil: number }>();
  * The pair kernels run at 2-3 GFLOP/s against 35-40 for the dense GEMMs on llvmpipe, so pairs pay below ~1/16 of
  * d_sae (bench/RESULTS.md); at d_sae 6144 the default K is 256 (4%).
  */
-function activeBudget(m: SaeModel, ctx: TrainContext): number {
+export function activeBudget(m: SaeModel, ctx: TrainContext): number {
   const S = m.cfg.d_sae;
   const asked = ctx.sparseMaxActive ?? (S >= 1024 ? Math.min(MAX_ACTIVE, Math.floor(S / 16)) : 0);
   return asked <= 0 ? 0 : Math.min(asked, MAX_ACTIVE, S); // K = d_sae (d_sae <= 256): exact for any activations
