@@ -7,22 +7,10 @@ import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-co
 import { makeConfig } from "../config.ts";
 import { Sae } from "../sae.ts";
 import { loadGolden } from "../test_fixtures.ts";
-import type { TrainContext } from "./contract.ts";
+import { sameReadings, stepReadings } from "./sparse_step_testing.ts";
 
 const RTOL = 2e-4;
 const ATOL = 2e-4;
-
-async function step(sae: Sae, x: Tensor, ctx: TrainContext) {
-  const out = await sae.trainForward(x, ctx);
-  const sparse = out.active !== undefined;
-  const fwd: Record<string, Float32Array> = {};
-  for (const [n, t] of Object.entries({ loss: out.loss, ...out.losses, saeOut: out.saeOut, featureActs: out.featureActs })) fwd[n] = (await t.read()) as Float32Array;
-  const grads = sae.backward();
-  const g: Record<string, Float32Array> = {};
-  for (const [n, t] of Object.entries(grads)) g[n] = (await t.read()) as Float32Array;
-  for (const t of Object.values(grads)) t.dispose();
-  return { sparse, fwd, grads: g };
-}
 
 /** d_in 32, d_sae 300, batch 64; threshold t (about 1% of pre-activations above it), bandwidth 0.5. */
 function model(device: Device, t: number): { sae: Sae; x: Tensor } {
@@ -39,18 +27,13 @@ function model(device: Device, t: number): { sae: Sae; x: Tensor } {
   return { sae: Sae.fromHost(device, cfg, host), x: Tensor.from(device, [batch, d_in], rng.normalArray(batch * d_in)) };
 }
 
-function same(what: string, a: Record<string, Float32Array>, b: Record<string, Float32Array>): void {
-  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-  for (const n of Object.keys(a)) assertClose(`${what} ${n}`, a[n], b[n], 1e-4, 1e-5);
-}
-
 describe("JumpReLU SAE sparse step", () => {
   test("K = d_sae (exact for any activations) matches the PyTorch goldens", async () => {
     const device = await getDevice();
     const g = loadGolden("jumprelu");
     const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
     const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
-    const r = await step(sae, x, { sparseMaxActive: g.cfg.d_sae });
+    const r = await stepReadings(sae, x, { sparseMaxActive: g.cfg.d_sae });
     expect(r.sparse).toBe(true);
     assertClose("feature_acts", r.fwd.featureActs, g.get("feature_acts"), RTOL, ATOL);
     assertClose("sae_out", r.fwd.saeOut, g.get("sae_out"), RTOL, ATOL);
@@ -63,28 +46,28 @@ describe("JumpReLU SAE sparse step", () => {
   test("K < d_sae on sparse activations equals the dense step, threshold gradient included", async () => {
     const device = await getDevice();
     const dense = model(device, 4);
-    const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+    const want = await stepReadings(dense.sae, dense.x, { sparseMaxActive: 0 });
     expect(want.sparse).toBe(false);
     const active = want.fwd.featureActs.filter((v) => v > 0).length;
     expect(active).toBeGreaterThan(64); // some latents fire...
     expect([...want.grads.log_threshold].filter((v) => v !== 0).length).toBeGreaterThan(10); // ...and some sit in the window
     const sparse = model(device, 4);
-    const got = await step(sparse.sae, sparse.x, { sparseMaxActive: 32 });
+    const got = await stepReadings(sparse.sae, sparse.x, { sparseMaxActive: 32 });
     expect(got.sparse).toBe(true);
-    same("forward", got.fwd, want.fwd);
-    same("grad", got.grads, want.grads);
+    sameReadings("forward", got.fwd, want.fwd);
+    sameReadings("grad", got.grads, want.grads);
     for (const m of [dense, sparse]) (m.sae.dispose(), m.x.dispose());
   });
 
   test("a row with K or more candidates falls back to the dense step", async () => {
     const device = await getDevice();
     const dense = model(device, 0.05);
-    const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+    const want = await stepReadings(dense.sae, dense.x, { sparseMaxActive: 0 });
     const m = model(device, 0.05);
-    const got = await step(m.sae, m.x, { sparseMaxActive: 32 }); // ~half of 300 above the threshold
+    const got = await stepReadings(m.sae, m.x, { sparseMaxActive: 32 }); // ~half of 300 above the threshold
     expect(got.sparse).toBe(false);
-    same("forward", got.fwd, want.fwd);
-    same("grad", got.grads, want.grads);
+    sameReadings("forward", got.fwd, want.fwd);
+    sameReadings("grad", got.grads, want.grads);
     for (const s of [dense, m]) (s.sae.dispose(), s.x.dispose());
   });
 });

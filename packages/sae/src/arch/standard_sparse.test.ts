@@ -6,27 +6,10 @@ import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-co
 import { makeConfig } from "../config.ts";
 import { Sae } from "../sae.ts";
 import { loadGolden } from "../test_fixtures.ts";
-import type { TrainContext } from "./contract.ts";
+import { sameReadings, stepReadings } from "./sparse_step_testing.ts";
 
 const RTOL = 2e-4;
 const ATOL = 2e-4;
-
-async function readAll(ts: Record<string, Tensor>): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [n, t] of Object.entries(ts)) out[n] = (await t.read()) as Float32Array;
-  return out;
-}
-
-/** One step: forward values, losses, gradients (all read back), and whether it went through active pairs. */
-async function step(sae: Sae, x: Tensor, ctx: TrainContext) {
-  const out = await sae.trainForward(x, ctx);
-  const sparse = out.active !== undefined;
-  const fwd = await readAll({ loss: out.loss, ...out.losses, saeOut: out.saeOut, hiddenPre: out.hiddenPre, featureActs: out.featureActs });
-  const grads = sae.backward();
-  const g = await readAll(grads);
-  for (const t of Object.values(grads)) t.dispose();
-  return { sparse, fwd, grads: g };
-}
 
 /** d_in 32, d_sae 300, batch 64, random weights; b_enc = shift (very negative: few active latents per row). */
 function model(device: Device, shift: number, applyBDec = true): { sae: Sae; x: Tensor } {
@@ -43,18 +26,13 @@ function model(device: Device, shift: number, applyBDec = true): { sae: Sae; x: 
   return { sae, x: Tensor.from(device, [batch, d_in], rng.normalArray(batch * d_in)) };
 }
 
-function same(what: string, a: Record<string, Float32Array>, b: Record<string, Float32Array>): void {
-  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-  for (const n of Object.keys(a)) assertClose(`${what} ${n}`, a[n], b[n], 1e-4, 1e-5);
-}
-
 describe("standard SAE sparse step", () => {
   test("K = d_sae (exact for any activations) matches the PyTorch goldens", async () => {
     const device = await getDevice();
     const g = loadGolden("standard");
     const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
     const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
-    const r = await step(sae, x, { sparseMaxActive: g.cfg.d_sae });
+    const r = await stepReadings(sae, x, { sparseMaxActive: g.cfg.d_sae });
     expect(r.sparse).toBe(true);
     assertClose("feature_acts", r.fwd.featureActs, g.get("feature_acts"), RTOL, ATOL);
     assertClose("hidden_pre", r.fwd.hiddenPre, g.get("hidden_pre"), RTOL, ATOL);
@@ -69,7 +47,7 @@ describe("standard SAE sparse step", () => {
     test(`K < d_sae on sparse activations equals the dense step (apply_b_dec_to_input ${applyBDec})`, async () => {
       const device = await getDevice();
       const dense = model(device, -4, applyBDec);
-      const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+      const want = await stepReadings(dense.sae, dense.x, { sparseMaxActive: 0 });
       expect(want.sparse).toBe(false);
       // the premise: some latents fire, and every row has fewer than K = 32
       let maxL0 = 0;
@@ -82,10 +60,10 @@ describe("standard SAE sparse step", () => {
       expect(total).toBeGreaterThan(64);
       expect(maxL0).toBeLessThan(32);
       const sparse = model(device, -4, applyBDec);
-      const got = await step(sparse.sae, sparse.x, { sparseMaxActive: 32 });
+      const got = await stepReadings(sparse.sae, sparse.x, { sparseMaxActive: 32 });
       expect(got.sparse).toBe(true);
-      same("forward", got.fwd, want.fwd);
-      same("grad", got.grads, want.grads);
+      sameReadings("forward", got.fwd, want.fwd);
+      sameReadings("grad", got.grads, want.grads);
       for (const m of [dense, sparse]) (m.sae.dispose(), m.x.dispose());
     });
   }
@@ -93,13 +71,13 @@ describe("standard SAE sparse step", () => {
   test("a row with K or more active latents falls back to the dense step, and the next steps stay dense", async () => {
     const device = await getDevice();
     const dense = model(device, 0);
-    const want = await step(dense.sae, dense.x, { sparseMaxActive: 0 });
+    const want = await stepReadings(dense.sae, dense.x, { sparseMaxActive: 0 });
     const m = model(device, 0);
-    const got = await step(m.sae, m.x, { sparseMaxActive: 32 }); // ~150 of 300 active per row
+    const got = await stepReadings(m.sae, m.x, { sparseMaxActive: 32 }); // ~150 of 300 active per row
     expect(got.sparse).toBe(false);
-    same("forward", got.fwd, want.fwd);
-    same("grad", got.grads, want.grads);
-    expect((await step(m.sae, m.x, { sparseMaxActive: 300 })).sparse).toBe(false); // inside the dense run
+    sameReadings("forward", got.fwd, want.fwd);
+    sameReadings("grad", got.grads, want.grads);
+    expect((await stepReadings(m.sae, m.x, { sparseMaxActive: 300 })).sparse).toBe(false); // inside the dense run
     for (const s of [dense, m]) (s.sae.dispose(), s.x.dispose());
   });
 });
