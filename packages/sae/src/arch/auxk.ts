@@ -5,8 +5,8 @@ import { fill, matmul, saeAxpby, saeDot, saeScatter, Tensor, topk } from "@sae/t
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
 import { disposeAll } from "./common.ts";
 
-export const EXCLUDED = -3e38;
-export const TOPK_MAX_K = 256; // the topk op's limit (OPS.md)
+const EXCLUDED = -3e38;
+const TOPK_MAX_K = 256; // the topk op's limit (OPS.md)
 
 export interface AuxK {
   loss: Tensor; // [1]
@@ -15,52 +15,59 @@ export interface AuxK {
   dispose(): void;
 }
 
-/** Top-kAux per row of `masked` (kAux may exceed the topk op's limit: taken in rounds) scattered into A. */
-function selectDead(masked: Tensor, kAux: number): Tensor {
-  const [B, d_sae] = masked.shape;
-  const A = fill(Tensor.empty(masked.device, [B, d_sae], "f32", "auxk acts"), 0);
-  let rest = kAux;
-  let work: Tensor | null = null;
-  while (rest > 0) {
+/** The dead latents of this step and k_aux: cfg.k_aux (d_in / 2 unless set), at most the number dead. */
+export function auxBudget(m: SaeModel, ctx: TrainContext): { numDead: number; kAux0: number; kAux: number } {
+  const dead = ctx.deadMask;
+  let numDead = 0;
+  if (dead) for (let j = 0; j < m.cfg.d_sae; j++) if (dead[j]) numDead++;
+  const kAux0 = m.cfg.k_aux ?? Math.floor(m.cfg.d_in / 2);
+  return { numDead, kAux0, kAux: Math.min(kAux0, numDead) };
+}
+
+/**
+ * The kAux largest entries of each row of `masked` as (values, indices) pairs, in rounds of at most 256 (the topk
+ * op's limit). Overwrites `masked` with -3e38 where a round took an entry, so the next round takes the next largest.
+ */
+export function deadRounds(masked: Tensor, kAux: number): { values: Tensor; indices: Tensor }[] {
+  const rounds: { values: Tensor; indices: Tensor }[] = [];
+  for (let rest = kAux; rest > 0; ) {
     const k = Math.min(rest, TOPK_MAX_K);
-    const { values, indices } = topk(work ?? masked, k);
-    saeScatter(values, indices, A, false);
+    const top = topk(masked, k);
+    rounds.push(top);
     rest -= k;
     if (rest > 0) {
-      work ??= saeAxpby(masked, null, null, 1, 0, 0);
-      fill(values, EXCLUDED);
-      saeScatter(values, indices, work, false); // exclude what this round took
+      const excluded = fill(Tensor.empty(masked.device, top.values.shape, "f32", "aux excluded"), EXCLUDED);
+      saeScatter(excluded, top.indices, masked, false);
+      excluded.dispose();
     }
-    disposeAll([values, indices]);
   }
-  work?.dispose();
-  return A;
+  return rounds;
 }
 
 /** What both forms of the term start from: k_aux, the loss coefficient, and pre with live latents pushed to
  * -3e38 (masked [batch, d_sae]; the caller disposes it and deadBias); null when no latent is dead. */
 export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor; masked: Tensor } | null {
-  const dead = ctx.deadMask;
-  const { d_in, d_sae } = m.cfg;
-  let numDead = 0;
-  const bias = new Float32Array(d_sae);
-  for (let j = 0; j < d_sae; j++) {
-    if (dead && dead[j]) numDead++;
-    else bias[j] = EXCLUDED;
-  }
+  const { numDead, kAux0, kAux } = auxBudget(m, ctx);
   if (numDead === 0) return null;
-  const kAux0 = m.cfg.k_aux ?? Math.floor(d_in / 2);
+  const d_sae = m.cfg.d_sae;
+  const bias = new Float32Array(d_sae);
+  for (let j = 0; j < d_sae; j++) if (!ctx.deadMask?.[j]) bias[j] = EXCLUDED;
   const coef = (m.cfg.aux_loss_coefficient * Math.min(numDead / kAux0, 1)) / batch;
   const deadBias = Tensor.from(m.device, [d_sae], bias, "dead bias");
   const masked = saeAxpby(pre, null, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
-  return { kAux: Math.min(kAux0, numDead), coef, deadBias, masked };
+  return { kAux, coef, deadBias, masked };
 }
 
 export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxK | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;
-  const A = selectDead(masked, kAux);
+  // A [batch, d_sae]: the dead latents' top k_aux per row, zeros elsewhere
+  const A = fill(Tensor.empty(m.device, pre.shape, "f32", "auxk acts"), 0);
+  for (const r of deadRounds(masked, kAux)) {
+    saeScatter(r.values, r.indices, A, false);
+    disposeAll([r.values, r.indices]);
+  }
   const e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
   matmul(A, m.params.W_dec, { accumulate: true, out: e }); // A W_dec - residual
   const loss = saeDot(e, e, coef);

@@ -3,11 +3,10 @@
 // dense A [batch, d_sae]. Then A W_dec is a sparse decode, and d aux / d A and the aux part of the W_dec gradient
 // come from the sparse decode backward; the encoder gradient adds each round's pairs (topk_sparse.ts).
 // Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec - (x - x_hat)||^2.
-import { fill, saeAxpby, saeDot, saeScatter, sparseDecode, sparseDecodeBackward, Tensor, topk } from "@sae/tensor-core";
+import { saeAxpby, saeDot, sparseDecode, sparseDecodeBackward, type Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
-import { auxSetup, EXCLUDED, TOPK_MAX_K } from "./auxk.ts";
+import { auxBudget, auxSetup, deadRounds } from "./auxk.ts";
 import { disposeAll } from "./common.ts";
-
 
 /** One round of aux pairs: values [batch, r] (pre-activations, not ReLU'd) at indices [batch, r]. */
 export interface AuxRound {
@@ -31,29 +30,14 @@ export interface AuxKSparse {
  * k_aux 384 (1/16) the sparse step took 8.6 s against the dense one's 6 s, so pairs only at 1/32 or less.
  */
 export function auxPairsPay(m: SaeModel, ctx: TrainContext): boolean {
-  const dead = ctx.deadMask;
-  let numDead = 0;
-  if (dead) for (let j = 0; j < dead.length; j++) if (dead[j]) numDead++;
-  const kAux = Math.min(m.cfg.k_aux ?? Math.floor(m.cfg.d_in / 2), numDead);
-  return kAux * 32 <= m.cfg.d_sae;
+  return auxBudget(m, ctx).kAux * 32 <= m.cfg.d_sae;
 }
 
 export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxKSparse | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;
-  const rounds: AuxRound[] = [];
-  for (let rest = kAux; rest > 0; ) {
-    const k = Math.min(rest, TOPK_MAX_K);
-    const top = topk(masked, k);
-    rounds.push(top);
-    rest -= k;
-    if (rest > 0) {
-      const excluded = fill(Tensor.empty(m.device, top.values.shape, "f32", "aux excluded"), EXCLUDED);
-      saeScatter(excluded, top.indices, masked, false); // the next round takes the next largest
-      excluded.dispose();
-    }
-  }
+  const rounds: AuxRound[] = deadRounds(masked, kAux);
   let e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
   for (const r of rounds) {
     const part = sparseDecode(r.values, r.indices, m.params.W_dec); // A W_dec over this round's pairs
