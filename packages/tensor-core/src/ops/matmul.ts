@@ -121,10 +121,10 @@ export function matmulVariant(a: Tensor, b: Tensor, opts: MatmulOptions<Tensor>,
   if (batch * M * N === 0) return c;
   const available = matmulVariants(device);
   const fits = lanesFits(device, dims, transA);
-  if (variant !== "auto" && !available.includes(variant)) {
-    throw new LimitError(`matmul: the ${variant} kernel cannot run ${fmt(a.shape)} x ${fmt(b.shape)} on ${device.describe()}`);
-  }
-  if ((variant === "lanes-nt" && !(available.includes("lanes") && N % 4 === 0 && K % 4 === 0)) || (variant === "lanes" && !fits)) {
+  const unavailable = variant !== "auto" && !available.includes(variant);
+  // lanes-nt only needs the transposed operands vec4-aligned along k and n
+  const misfit = (variant === "lanes" && !fits) || (variant === "lanes-nt" && (N % 4 !== 0 || K % 4 !== 0));
+  if (unavailable || misfit) {
     throw new LimitError(`matmul: the ${variant} kernel cannot run ${fmt(a.shape)} x ${fmt(b.shape)} on ${device.describe()}`);
   }
   const chosen = variant !== "auto" ? variant : fits ? (transposePays(dims, transA, transB) ? "lanes-nt" : "lanes") : available.includes("lanes-scalar") ? "lanes-scalar" : "generic";

@@ -15,6 +15,7 @@ import decodeSrc from "./sparse_decode.wgsl" with { type: "text" };
 import gradValuesSrc from "./sparse_grad_values.wgsl" with { type: "text" };
 import gradWdecSrc from "./sparse_grad_wdec.wgsl" with { type: "text" };
 import encoderGradSrc from "./sparse_encoder_grad.wgsl" with { type: "text" };
+import dots4Src from "./sparse_dots4.wgsl" with { type: "text" };
 import { sparseVec4Kernel, vec4Blocks } from "./sparse_vec4.ts";
 
 const kernels = {
@@ -22,6 +23,7 @@ const kernels = {
   gradValues: { name: "sparse_grad_values", source: gradValuesSrc },
   gradWdec: { name: "sparse_grad_wdec", source: gradWdecSrc },
   encoderGrad: { name: "sparse_encoder_grad", source: encoderGradSrc },
+  gradValues4: { name: "sparse_dots4", source: dots4Src },
 };
 
 const dummies = new WeakMap<Device, GPUBuffer>();
@@ -107,7 +109,7 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
   if (dIn % 4 === 0) {
     const { R, blocks } = vec4Blocks(dIn);
-    device.run(sparseVec4Kernel("dots", R), {
+    device.run(kernels.gradValues4, {
       buffers: [gradOut.buffer, W.buffer, indices.buffer, gradValues.buffer],
       params: params(batch, k, dIn / 4, dSae, 0, 0, 0, 0),
       workgroups: device.grid(Math.ceil((batch * k) / 8)),
@@ -157,14 +159,13 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
       params: params(batch, k, dIn / 4, dSae, 0, blocks, 0, 0),
       workgroups: device.grid(dSae * blocks),
     });
-    if (!opts.lists) lists.dispose();
-    return { gradWenc, gradBenc };
+  } else {
+    device.run(kernels.encoderGrad, {
+      buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
+      params: params(k, dIn, dSae, 0),
+      workgroups: device.grid(dSae),
+    });
   }
-  device.run(kernels.encoderGrad, {
-    buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
-    params: params(k, dIn, dSae, 0),
-    workgroups: device.grid(dSae),
-  });
   if (!opts.lists) lists.dispose();
   return { gradWenc, gradBenc };
 }

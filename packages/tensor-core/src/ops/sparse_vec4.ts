@@ -1,12 +1,11 @@
-// The vec4 forms of the sparse SAE kernels (d_in a multiple of 4), used by sparse_decode.ts: sparse_dots4.wgsl as is,
-// and sparse_rows4.wgsl expanded for one R, the vec4s each lane holds per block of a row (v_r: the lane's r-th
-// vec4, clamped into the row): its //@ lines become unrolled WGSL, since private arrays indexed in a loop would
-// live in memory on llvmpipe.
+// Expands sparse_rows4.wgsl (the vec4 forms of the sparse SAE kernels that sum whole rows, d_in a multiple of 4;
+// used by sparse_decode.ts) for one R, the vec4s each lane holds per block of a row (v_r: the lane's r-th vec4,
+// clamped into the row): its //@ lines become unrolled WGSL, since private arrays indexed in a loop would live in
+// memory on llvmpipe.
 import type { Kernel } from "../device.ts";
 import rowsSource from "./sparse_rows4.wgsl" with { type: "text" };
-import dotsSource from "./sparse_dots4.wgsl" with { type: "text" };
 
-export type SparseVec4Kind = "decode" | "wdec" | "enc" | "dots";
+export type SparseVec4Kind = "decode" | "wdec" | "enc";
 
 const MAX_R = 4; // vec4s per lane per block: 64 lanes x 4 vec4s = 1024 floats of a row at a time
 
@@ -41,8 +40,7 @@ export function sparseVec4Kernel(kind: SparseVec4Kind, R: number): Kernel {
   const key = `${kind}${R}`;
   let k = cache.get(key);
   if (!k) {
-    const source = kind === "dots" ? dotsSource : expand(rowsSource, R);
-    k = { name: kind === "dots" ? "sparse_dots4" : "sparse_rows4", source, entryPoint: kind === "dots" ? "main" : kind };
+    k = { name: "sparse_rows4", source: expand(rowsSource, R), entryPoint: kind };
     cache.set(key, k);
   }
   return k;
