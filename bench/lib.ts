@@ -41,10 +41,12 @@ export interface Timing {
   median: number;
   min: number;
   all: number[];
+  /** CPU ms this process used per call (llvmpipe's workers included). */
+  cpu: number[];
   cores: number;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -54,30 +56,33 @@ function median(xs: number[]): number {
  * Times `record` (which records GPU work) from recording to completion, after warm-up calls (the first compiles
  * pipelines). Waiting in device.sync() would spin one core (Dawn polls mapAsync with setImmediate), which on a
  * 2-core machine takes a third of the CPU from llvmpipe's workers; the Device itself sleeps through most of the
- * expected wait first (learned from earlier compile-free waits of the same batch size), so this only syncs. Its
+ * expected wait first (learned from earlier compile-free waits of the same recorded work), so this only syncs. Its
  * own sleep before sync was dropped: it started from the warm-up's compile time and shrank by 15% per call, so
  * short ops (colSum, add) were timed asleep.
  */
-export async function timeGpu(device: Device, record: () => void, opts: { reps?: number; warmup?: number } = {}): Promise<Timing> {
+export async function timeGpu(device: Device, record: (call: number) => unknown, opts: { reps?: number; warmup?: number } = {}): Promise<Timing> {
   const { reps = 5, warmup = 2 } = opts;
   for (let i = 0; i < warmup; i++) {
-    record();
+    await record(i);
     await device.sync();
   }
   const all: number[] = [];
+  const cpu: number[] = [];
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    record();
+    await record(warmup + i);
     await device.sync();
     all.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const used = process.cpuUsage(cpu0);
   const cores = (used.user + used.system) / 1000 / (performance.now() - wall0);
-  return { median: median(all), min: Math.min(...all), all, cores };
+  return { median: median(all), min: Math.min(...all), all, cpu, cores };
 }
-
 
 /** Times a synchronous CPU function (median of reps). */
 export function timeCpu(fn: () => void, reps = 1): number {

@@ -9,7 +9,7 @@ import { Sae, type ArchitectureName, type SaeParams } from "@sae/core";
 import { loadBundled } from "@sae/transformer";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { printTable, type BenchGroup, type BenchRow } from "./lib.ts";
+import { median, printTable, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 
 const D_IN = 768;
 const D_SAE = 6144;
@@ -21,7 +21,7 @@ interface ArchCase {
   arch: ArchitectureName;
   /** Renormalise W_dec rows after each step (TopK keeps a unit-norm decoder; the others put norms in the loss). */
   normalizeDecoder: boolean;
-  /** Standard SAE as training leaves it: b_enc set so that about 64 of 6144 latents fire per token (L0 64). */
+  /** Standard or JumpReLU SAE as training leaves it: about 64 of 6144 latents fire per token (L0 64; sparsify). */
   trainedSparsity?: boolean;
   /** TopK with every 4th latent dead: the aux-k term (k_aux = 384) joins the step, on both sides. */
   deadQuarter?: boolean;
@@ -71,37 +71,6 @@ export interface TrainRow extends BenchRow {
   stepsMs?: number[];
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/**
- * Times `record` (records one step's GPU work) to completion like lib.ts timeGpu: warm-ups, then record and sync
- * (the Device sleeps through most of the expected wait so Dawn's mapAsync poll does not take a core from llvmpipe).
- */
-async function timeSteps(device: Device, record: (i: number) => Promise<void>, warmup: number, reps: number): Promise<{ all: number[]; cpu: number[]; cores: number }> {
-  for (let i = 0; i < warmup; i++) {
-    await record(i);
-    await device.sync();
-  }
-  const all: number[] = [];
-  const cpu: number[] = [];
-  const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
-  for (let i = 0; i < reps; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await record(warmup + i);
-    await device.sync(); // the Device sleeps through most of the expected wait itself (see timeGpu)
-    all.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  const used = process.cpuUsage(cpu0);
-  return { all, cpu, cores: (used.user + used.system) / 1000 / (performance.now() - wall0) };
-}
 
 /** One Adam training step of `sae` on x, the way the trainer does it minus clipping and statistics. */
 function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean, deadQuarter = false): (i: number) => Promise<void> {
@@ -129,7 +98,7 @@ async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps
   const step = stepper(sae, x, c.normalizeDecoder, c.deadQuarter);
   const warmup = 2;
   const reps = opts.quick ? 3 : 5;
-  const t = await timeSteps(device, step, warmup, reps);
+  const t = await timeGpu(device, step, { warmup, reps });
   const created0 = device.memory().created;
   device.pool.resetPeak();
   await step(warmup + reps);
@@ -143,7 +112,7 @@ async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps
   const createdGrowth = device.memory().created - created0;
   sae.dispose();
   x.dispose();
-  const ms = median(t.all);
+  const ms = t.median;
   return {
     group: "train",
     name: caseName(c),
@@ -180,12 +149,16 @@ async function modelRow(device: Device, quick: boolean): Promise<TrainRow> {
   const batch = { ids, mask: new Int32Array(ids.length).fill(1), batch: CONTEXTS, pos: CTX };
   const reps = quick ? 3 : 7;
   // several warm-ups: the first runs compile a dozen pipelines
-  const t = await timeSteps(device, async () => {
-    const r = await model.runWithCache(batch, { names: [HOOK] });
-    for (const a of Object.values(r.cache)) a.dispose();
-    r.logits?.dispose();
-  }, 4, reps);
-  const ms = median(t.all);
+  const t = await timeGpu(
+    device,
+    async () => {
+      const r = await model.runWithCache(batch, { names: [HOOK] });
+      for (const a of Object.values(r.cache)) a.dispose();
+      r.logits?.dispose();
+    },
+    { warmup: 4, reps },
+  );
+  const ms = t.median;
   return {
     group: "train",
     name: `model activations (${HOOK})`,
