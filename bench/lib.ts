@@ -114,21 +114,33 @@ export type TorchResult = { ms: number } | { missing: string };
 
 const PYTHON = "/usr/bin/python3";
 
+/** One spec's reply from a PyTorch peer (bench/peer.py): a time, or why there is none. */
+export interface PeerResult {
+  name: string;
+  ms?: number;
+  cpu_ms?: number;
+  error?: string;
+}
+
+/** Runs a PyTorch peer script in bench/ with a JSON request: its per-spec results, or why there are none. */
+export function runPeer(script: string, request: object): { results: PeerResult[] } | { error: string } {
+  if (!existsSync(PYTHON)) return { error: `${PYTHON} not found` };
+  const res = spawnSync(PYTHON, [join(import.meta.dir, script)], { input: JSON.stringify(request), encoding: "utf8", maxBuffer: 1 << 24 });
+  if (res.status !== 0) return { error: `${script} exited ${res.status}: ${(res.stderr || "").trim().split("\n").pop()}` };
+  const reply = JSON.parse(res.stdout) as { error?: string; results?: PeerResult[] };
+  return reply.error ? { error: reply.error } : { results: reply.results ?? [] };
+}
+
 /** Runs bench/torch_peer.py once for many specs (2 threads). Every spec gets a time or the reason it has none. */
 export function torchPeer(specs: TorchSpec[], reps: number): Map<string, TorchResult> {
   const out = new Map<string, TorchResult>();
-  const missing = (why: string) => {
-    for (const s of specs) out.set(s.name, { missing: why });
-    return out;
-  };
   if (specs.length === 0) return out;
-  if (!existsSync(PYTHON)) return missing(`${PYTHON} not found`);
-  const script = join(import.meta.dir, "torch_peer.py");
-  const res = spawnSync(PYTHON, [script], { input: JSON.stringify({ threads: 2, reps, specs }), encoding: "utf8", maxBuffer: 1 << 24 });
-  if (res.status !== 0) return missing(`torch_peer.py exited ${res.status}: ${(res.stderr || "").trim().split("\n").pop()}`);
-  const reply = JSON.parse(res.stdout) as { error?: string; results?: Array<{ name: string; ms?: number; error?: string }> };
-  if (reply.error) return missing(reply.error);
-  for (const r of reply.results ?? []) out.set(r.name, r.ms !== undefined ? { ms: r.ms } : { missing: r.error ?? "no result" });
+  const reply = runPeer("torch_peer.py", { threads: 2, reps, specs });
+  if ("error" in reply) {
+    for (const s of specs) out.set(s.name, { missing: reply.error });
+    return out;
+  }
+  for (const r of reply.results) out.set(r.name, r.ms !== undefined ? { ms: r.ms } : { missing: r.error ?? "no result" });
   for (const s of specs) if (!out.has(s.name)) out.set(s.name, { missing: "not in torch_peer.py's reply" });
   return out;
 }

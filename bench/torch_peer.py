@@ -1,12 +1,9 @@
-"""PyTorch peer for the benchmarks: reads {"threads", "reps", "specs": [...]} as JSON on stdin, times each spec
-with torch on the CPU and prints {"results": [{"name", "ms"}]} (or {"error"} when torch cannot be imported).
-Run by bench/lib.ts as `/usr/bin/python3 bench/torch_peer.py`; a dev tool, never a runtime dependency.
+"""PyTorch peer for the kernel benchmarks: times each spec with torch on the CPU (no autograd), speaking the JSON
+protocol of bench/peer.py. Run by bench/lib.ts as `/usr/bin/python3 bench/torch_peer.py`.
 Ops (the TypeScript groups send these):
   matmul: M, K, N, transA, transB, batch (0: plain 2-D) -- times op(a) @ op(b) on tensors stored as our kernels get them.
 """
-import json
-import sys
-import time
+from peer import serve
 
 
 def stored(torch, shape, trans):
@@ -27,34 +24,6 @@ def matmul_case(torch, s):
 OPS = {"matmul": matmul_case}
 
 
-def main():
-    req = json.load(sys.stdin)
-    try:
-        import torch
-    except Exception as e:  # noqa: BLE001 - any import failure means "no peer"
-        print(json.dumps({"error": f"torch not importable: {e}"}))
-        return
-    torch.set_num_threads(int(req.get("threads", 2)))
-    torch.manual_seed(0)
-    reps = int(req.get("reps", 5))
-    results = []
-    for spec in req["specs"]:
-        make = OPS.get(spec["op"])
-        if make is None:
-            results.append({"name": spec["name"], "error": f"unknown op {spec['op']}"})
-            continue
-        with torch.no_grad():
-            fn = make(torch, spec)
-            fn()  # warm-up
-            times = []
-            for _ in range(int(spec.get("reps", reps))):
-                t0 = time.perf_counter()
-                fn()
-                times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        results.append({"name": spec["name"], "ms": times[len(times) // 2], "torch": torch.__version__})
-    print(json.dumps({"results": results}))
-
-
 if __name__ == "__main__":
-    main()
+    # the upper middle of the sorted times, as this peer has always reported
+    serve(OPS, "op", reps=5, grad=False, ms=lambda ts: sorted(ts)[len(ts) // 2])

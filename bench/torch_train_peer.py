@@ -1,37 +1,17 @@
 """PyTorch peer for bench/train.ts: one SAE training step per architecture, dense, the way SAELens computes it
 (encode, dense f [batch, d_sae], decode, loss, autograd backward, torch.optim.Adam, decoder renormalisation when
 the architecture does it), and the bundled GPT-2's activations at blocks.1.hook_resid_pre.
-Reads {"threads", "specs": [...]} as JSON on stdin, prints {"results": [{"name", "ms", "all", "cpu_ms"}]} (or {"error"} when
-torch cannot be imported). A dev tool run as `/usr/bin/python3 bench/torch_train_peer.py`, never a runtime dependency.
+Speaks the JSON protocol of bench/peer.py; run as `/usr/bin/python3 bench/torch_train_peer.py` by bench/train.ts.
 Specs:
   sae:   arch (standard | topk | jumprelu), d_in, d_sae, batch, k, warmup, reps, normalize_decoder,
          dead_fraction (topk: every 1/f-th latent counts as dead, adding SAELens's aux-k loss)
   model: weights (path to model.safetensors), n_embd, n_head, layers (blocks run), contexts, ctx, warmup, reps
 """
-import json
 import math
 import os
 import sys
-import time
 
-
-def median(xs):
-    s = sorted(xs)
-    return s[len(s) // 2] if len(s) % 2 else 0.5 * (s[len(s) // 2 - 1] + s[len(s) // 2])
-
-
-def timed(fn, warmup, reps):
-    """Wall ms and process CPU ms (all threads) of each timed call."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(reps):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        fn()
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return wall, cpu
+from peer import serve
 
 
 def sae_step(torch, s):
@@ -152,29 +132,5 @@ def model_step(torch, s):
 MAKERS = {"sae": sae_step, "model": model_step}
 
 
-def main():
-    req = json.load(sys.stdin)
-    try:
-        import torch
-    except Exception as e:  # noqa: BLE001 - any import failure means "no peer"
-        print(json.dumps({"error": f"torch not importable: {e}"}))
-        return
-    torch.set_num_threads(int(req.get("threads", 2)))
-    torch.manual_seed(0)
-    results = []
-    for spec in req["specs"]:
-        make = MAKERS.get(spec["kind"])
-        if make is None:
-            results.append({"name": spec["name"], "error": f"unknown kind {spec['kind']}"})
-            continue
-        try:
-            fn = make(torch, spec)
-            wall, cpu = timed(fn, int(spec.get("warmup", 1)), int(spec.get("reps", 3)))
-            results.append({"name": spec["name"], "ms": median(wall), "all": wall, "cpu_ms": median(cpu), "torch": torch.__version__})
-        except Exception as e:  # noqa: BLE001 - report per spec, keep the others
-            results.append({"name": spec["name"], "error": f"{type(e).__name__}: {e}"})
-    print(json.dumps({"results": results}))
-
-
 if __name__ == "__main__":
-    main()
+    serve(MAKERS, "kind")

@@ -9,13 +9,12 @@ import { Sae, type ArchitectureName, type SaeParams } from "@sae/core";
 import { loadBundled } from "@sae/transformer";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { median, printTable, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
+import { median, printTable, runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 
 const D_IN = 768;
 const D_SAE = 6144;
 const BATCH = 4096;
 const K = 32;
-const PYTHON = "/usr/bin/python3";
 
 interface ArchCase {
   arch: ArchitectureName;
@@ -175,17 +174,8 @@ async function modelRow(device: Device, quick: boolean): Promise<TrainRow> {
   };
 }
 
-interface PeerResult {
-  name: string;
-  ms?: number;
-  cpu_ms?: number;
-  error?: string;
-}
-
 /** PyTorch's times for the same rows, or why there are none ("missing", never invented). */
 async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): Promise<void> {
-  const { spawnSync } = await import("node:child_process");
-  const { existsSync } = await import("node:fs");
   const reps = quick ? 3 : 5;
   // PyTorch's step is dense whatever the sparsity (its cost does not depend on L0), so the L0 ~64 row is timed as
   // the same standard step under its own name
@@ -215,14 +205,13 @@ async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): P
     warmup: 1,
     reps,
   });
-  const fail = (why: string) => rows.forEach((r) => (r.torchNote = `missing (${why})`));
-  if (!existsSync(PYTHON)) return fail(`${PYTHON} not found`);
-  const res = spawnSync(PYTHON, [join(import.meta.dir, "torch_train_peer.py")], { input: JSON.stringify({ threads: 2, specs }), encoding: "utf8", maxBuffer: 1 << 24 });
-  if (res.status !== 0) return fail(`torch_train_peer.py exited ${res.status}: ${(res.stderr || "").trim().split("\n").pop()}`);
-  const reply = JSON.parse(res.stdout) as { error?: string; results?: PeerResult[] };
-  if (reply.error) return fail(reply.error);
+  const reply = runPeer("torch_train_peer.py", { threads: 2, specs });
+  if ("error" in reply) {
+    for (const r of rows) r.torchNote = `missing (${reply.error})`;
+    return;
+  }
   for (const row of rows) {
-    const r = reply.results?.find((p) => p.name === row.name);
+    const r = reply.results.find((p) => p.name === row.name);
     if (r?.ms !== undefined) {
       row.torchMs = r.ms;
       row.torchCpuMs = r.cpu_ms;
