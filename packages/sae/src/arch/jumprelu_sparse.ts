@@ -7,7 +7,7 @@
 import { activeIndices, fill, gatherRows, latentSums, matmul, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { colSum, disposeAll, mse, ones, total } from "./common.ts";
-import { activeBudget, candidatePairs } from "./standard_sparse.ts";
+import { candidatePairs, sparseTurn } from "./standard_sparse.ts";
 import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
 
 export interface JumpPairs {
@@ -33,16 +33,17 @@ function windowStart(m: SaeModel): Tensor {
  */
 export async function jumpPairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<JumpPairs | null> {
   const S = m.cfg.d_sae;
-  if (activeBudget(m, ctx) === 0) return null;
+  const K = sparseTurn(m, ctx);
+  if (K === 0) return null; // the window and the scores below are only for the sparse step
   const start = windowStart(m); // [1, d_sae]
   const score = saeAxpby(pre, null, start, 1, 0, -1); // pre - (t - bw/2)
-  const top = await candidatePairs(m, score, ctx);
+  const top = await candidatePairs(m, score, K);
   score.dispose();
   if (!top) {
     start.dispose();
     return null;
   }
-  const [B, K] = top.values.shape;
+  const B = top.values.shape[0];
   const indices = activeIndices(top.values, top.indices); // -1 where the score is not positive
   const startAt = gatherRows(start.reshape([S, 1]), indices); // [batch, K, 1], 0 at -1
   const logThr = gatherRows(m.params.log_threshold.reshape([S, 1]), indices); // [batch, K, 1]

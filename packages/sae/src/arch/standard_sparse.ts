@@ -23,24 +23,31 @@ const backoff = new WeakMap<SaeModel, { steps: number; denseUntil: number }>();
  * The pair kernels run at 2-3 GFLOP/s against 35-40 for the dense GEMMs on llvmpipe, so pairs pay below ~1/16 of
  * d_sae (bench/RESULTS.md); at d_sae 6144 the default K is 256 (4%).
  */
-export function activeBudget(m: SaeModel, ctx: TrainContext): number {
+function activeBudget(m: SaeModel, ctx: TrainContext): number {
   const S = m.cfg.d_sae;
   const asked = ctx.sparseMaxActive ?? (S >= 1024 ? Math.min(MAX_ACTIVE, Math.floor(S / 16)) : 0);
   return asked <= 0 ? 0 : Math.min(asked, MAX_ACTIVE, S); // K = d_sae (d_sae <= 256): exact for any activations
 }
 
 /**
- * The K largest entries of each row of `score` [batch, d_sae] (raw values [batch, K], indices [batch, K] i32), or
- * null when this step must be dense: no budget, inside a dense run, or some row with K or more positive scores
- * (a pair the sparse step needs is one with a positive score).
+ * K for this step, or 0 when it must be dense: no budget, or inside a dense run. Counts the step, so call it once
+ * per step, before making anything only the sparse step needs.
  */
-export async function candidatePairs(m: SaeModel, score: Tensor, ctx: TrainContext): Promise<{ values: Tensor; indices: Tensor } | null> {
+export function sparseTurn(m: SaeModel, ctx: TrainContext): number {
   const K = activeBudget(m, ctx);
-  if (K === 0) return null;
+  if (K === 0) return 0;
   const b = backoff.get(m) ?? { steps: 0, denseUntil: 0 };
   backoff.set(m, b);
   b.steps++;
-  if (b.steps < b.denseUntil) return null;
+  return b.steps < b.denseUntil ? 0 : K;
+}
+
+/**
+ * The K largest entries of each row of `score` [batch, d_sae] (raw values [batch, K], indices [batch, K] i32), or
+ * null when some row has K or more positive scores (a pair the sparse step needs is one with a positive score):
+ * that step is dense, and so are the next DENSE_RUN.
+ */
+export async function candidatePairs(m: SaeModel, score: Tensor, K: number): Promise<{ values: Tensor; indices: Tensor } | null> {
   const top = topk(score, K);
   if (K < m.cfg.d_sae) {
     // rows are sorted descending: some row has >= K positives iff the largest value in column K - 1 is > 0
@@ -49,7 +56,9 @@ export async function candidatePairs(m: SaeModel, score: Tensor, ctx: TrainConte
     const full = (await colMax.read())[K - 1] > 0;
     disposeAll([cols, colMax]);
     if (full) {
+      const b = backoff.get(m) ?? { steps: 0, denseUntil: 0 };
       b.denseUntil = b.steps + DENSE_RUN;
+      backoff.set(m, b);
       disposeAll([top.values, top.indices]);
       return null;
     }
@@ -60,7 +69,8 @@ export async function candidatePairs(m: SaeModel, score: Tensor, ctx: TrainConte
 /** The active pairs of pre (values ReLU'd [batch, K], indices [batch, K] i32, -1 where the ReLU zeroed the value:
  * every sparse kernel skips those, so the work follows the real L0 rather than K), or null for a dense step. */
 export async function activePairs(m: SaeModel, pre: Tensor, ctx: TrainContext): Promise<{ values: Tensor; indices: Tensor } | null> {
-  const top = await candidatePairs(m, pre, ctx);
+  const K = sparseTurn(m, ctx);
+  const top = K === 0 ? null : await candidatePairs(m, pre, K);
   if (!top) return null;
   const values = saeActivation("relu", top.values);
   const indices = activeIndices(values, top.indices);

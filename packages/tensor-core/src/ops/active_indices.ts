@@ -2,7 +2,7 @@
 // the pairs that did not fire then cost the sparse kernels (sparse_decode.ts) and latentLists next to nothing:
 // they skip indices out of range. CPU reference: cpu/sparse_decode.ts.
 import { params } from "../device.ts";
-import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
 import { pairDims } from "./sparse_decode.ts";
 import source from "./active_indices.wgsl" with { type: "text" };
@@ -12,8 +12,7 @@ const kernel = { name: "active_indices", source };
 /** values [batch, k] f32, indices [batch, k] i32 -> [batch, k] i32. */
 export function activeIndices(values: Tensor, indices: Tensor, opts: { out?: Tensor } = {}): Tensor<"i32"> {
   const device = deviceOf("activeIndices", values, indices, ...(opts.out ? [opts.out] : []));
-  pairDims("activeIndices", values, indices);
-  checkDType("activeIndices", "values", values, "f32");
+  pairDims("activeIndices", values, indices); // values f32, indices i32, both [batch, k]
   const out = output("activeIndices", device, indices.shape, "i32", opts.out);
   checkNoAlias("activeIndices", out, { values, indices });
   const n = indices.size;
