@@ -1,4 +1,7 @@
-"""Golden values for @sae/train's evaluation metrics, computed with PyTorch the way SAELens's evals.py does.
+"""Golden values for @sae/train's downstream metrics (CE, KL and their scores), computed with PyTorch.
+
+The reconstruction values here (mse, explained_variance, ...) use textbook reductions, not SAELens's; the tests
+check those against SAELens itself instead (scripts/saelens_eval_goldens.py -> fixtures/saelens_evals.json).
 
 Writes packages/train/fixtures/eval_metrics.json: inputs (x, x_hat, feature acts, logits for clean / SAE / zero
 ablation runs, tokens) and the expected l0, l1, mse, explained_variance, cossim, l2_ratio, feature density,

@@ -26,10 +26,12 @@ export {
   klDivScore,
   mean,
   type ReconstructionMetrics,
+  type FeatureMetrics,
   type DensityMetrics,
   type Histogram,
 } from "./eval/metrics.ts";
-export { evaluateSae, formatEvalTable, type EvalSae, type EvalOptions, type EvalResult } from "./eval/evaluate.ts";
+export { evaluateSae, formatEvalTable, type EvalHook, type EvalSae, type EvalOptions, type EvalResult } from "./eval/evaluate.ts";
+export { weightMetrics, type WeightMetrics } from "./eval/weights.ts";
 export { renderReport, type ReportInput } from "./report/html.ts";
 export { lineChart, barChart, escapeHtml, type Series } from "./report/svg.ts";
 export { JsonlLogger, type MetricsLogger } from "./logger.ts";

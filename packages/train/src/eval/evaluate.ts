@@ -1,10 +1,14 @@
-// Evaluates an SAE on held-out prompts: reconstruction and sparsity metrics on the hook's activations (BOS/pad
-// positions excluded), feature density, and the downstream CE loss score and KL divergence with the SAE spliced
-// into the model, against the clean run and a zero ablation of the hook (SAELens's run_evals). The metric maths
-// lives in metrics.ts; this file only runs the model and the SAE and feeds the accumulators.
+// Evaluates an SAE on held-out prompts as SAELens 6.18's run_evals does: reconstruction and sparsity metrics on the
+// hook's activations, feature density, and the downstream CE loss score and KL divergence with the SAE spliced
+// into the model, against the clean run and a zero ablation of the hook. Special-token positions (excludeIds) stay
+// clean in the spliced run and are left out of every average. The metric maths lives in metrics.ts; this file
+// only runs the model and the SAE and feeds the accumulators.
 import { Tensor } from "@sae/tensor-core";
 import type { ModelHook } from "../model-hooks.ts";
-import { ceLossScore, crossEntropyPerToken, densityMetrics, klDivPerToken, klDivScore, ReconstructionAccumulator, type Histogram, type ReconstructionMetrics } from "./metrics.ts";
+import { ceLossScore, crossEntropyPerToken, densityMetrics, klDivPerToken, klDivScore, ReconstructionAccumulator, type FeatureMetrics, type Histogram, type ReconstructionMetrics } from "./metrics.ts";
+
+/** What evaluation needs of the model side (ModelHook fits; tests use a stand-in language model). */
+export type EvalHook = Pick<ModelHook, "tensor" | "logits" | "logitsWith"> & { readonly model: { readonly cfg: { readonly dVocab: number } } };
 
 /** What evaluation needs of an SAE (@sae/core's Sae fits): encode/decode on [n, d_in]. */
 export interface EvalSae {
@@ -20,6 +24,8 @@ export interface EvalOptions {
   deadThreshold: number;
   /** Skip the three model runs for CE/KL (quick evals during training). */
   reconstructionOnly?: boolean;
+  /** Also return SAELens's per-latent feature_density and consistent_activation_heuristic. */
+  featureMetrics?: boolean;
 }
 
 export interface EvalResult extends ReconstructionMetrics {
@@ -33,58 +39,60 @@ export interface EvalResult extends ReconstructionMetrics {
   kl_div_with_sae: number | null;
   kl_div_with_ablation: number | null;
   kl_div_score: number | null;
+  /** Token counts SAELens reports (context_size * batches * batch_size, special tokens included). */
+  total_tokens_eval: number;
+  feature_metrics?: FeatureMetrics;
 }
 
-export async function evaluateSae(hook: ModelHook, sae: EvalSae, o: EvalOptions): Promise<EvalResult> {
+export async function evaluateSae(hook: EvalHook, sae: EvalSae, o: EvalOptions): Promise<EvalResult> {
   const { d_in: d, d_sae: s } = sae.cfg;
   const acc = new ReconstructionAccumulator(d, s);
   const ce = { clean: 0, sae: 0, zero: 0, n: 0 };
   const kl = { sae: 0, zero: 0, n: 0 };
   const pos = o.prompts[0]?.length ?? 0;
+  let keep = new Uint8Array(0); // [B * pos] of the batch being run
+  // SAELens's standard_replacement_hook: decode(encode(x)), special-token rows keep the clean activation.
   const spliced = async (x: Tensor): Promise<Tensor> => {
     const f = await sae.encode(x);
     const out = sae.decode(f);
     f.dispose();
-    return out;
+    if (keep.every((k) => k === 1)) return out;
+    const [xs, hs] = [await x.read(), await out.read()];
+    out.dispose();
+    for (let t = 0; t < keep.length; t++) if (!keep[t]) hs.set(xs.subarray(t * d, (t + 1) * d), t * d);
+    return Tensor.from(x.device, x.shape, hs, "sae out, special tokens clean");
   };
   for (let at = 0; at < o.prompts.length; at += o.batchPrompts) {
     const group = o.prompts.slice(at, at + o.batchPrompts);
     const B = group.length;
     const tokens = new Int32Array(B * pos);
     group.forEach((p, i) => tokens.set(p, i * pos));
+    keep = Uint8Array.from(tokens, (t) => (o.excludeIds.includes(t) ? 0 : 1));
     const x = await hook.tensor(tokens, B, pos); // [B * pos, d_in]
     const f = await sae.encode(x);
     const xHat = sae.decode(f);
     const [xs, hs, fs] = [await x.read(), await xHat.read(), await f.read()];
     for (const t of [x, f, xHat]) t.dispose();
-    let rows = 0;
-    for (let t = 0; t < B * pos; t++) {
-      if (o.excludeIds.includes(tokens[t])) continue;
-      if (rows !== t) {
-        xs.copyWithin(rows * d, t * d, (t + 1) * d);
-        hs.copyWithin(rows * d, t * d, (t + 1) * d);
-        fs.copyWithin(rows * s, t * s, (t + 1) * s);
-      }
-      rows++;
-    }
-    acc.add(xs.subarray(0, rows * d), hs.subarray(0, rows * d), fs.subarray(0, rows * s), rows);
+    acc.add(xs, hs, fs, keep, B, pos);
     if (o.reconstructionOnly) continue;
     const vocab = hook.model.cfg.dVocab;
     const clean = await hook.logits(tokens, B, pos);
     const withSae = await hook.logitsWith(tokens, B, pos, spliced);
     const zero = await hook.logitsWith(tokens, B, pos, "zero");
+    // CE at position p predicts token p + 1 and is left out when token p is special (SAELens: mask[:, :-1]).
     for (const [key, logits] of [["clean", clean], ["sae", withSae], ["zero", zero]] as const) {
       const v = crossEntropyPerToken(logits, tokens, B, pos, vocab);
-      for (const c of v) ce[key] += c;
+      for (let b = 0; b < B; b++) for (let p = 0; p < pos - 1; p++) if (keep[b * pos + p]) ce[key] += v[b * (pos - 1) + p];
     }
-    ce.n += B * (pos - 1);
+    for (let b = 0; b < B; b++) for (let p = 0; p < pos - 1; p++) ce.n += keep[b * pos + p];
     const kS = klDivPerToken(clean, withSae, B * pos, vocab);
     const kZ = klDivPerToken(clean, zero, B * pos, vocab);
     for (let i = 0; i < kS.length; i++) {
+      if (!keep[i]) continue;
       kl.sae += kS[i];
       kl.zero += kZ[i];
+      kl.n++;
     }
-    kl.n += B * pos;
   }
   const m = acc.finish();
   const dm = densityMetrics(acc.fireCounts, m.tokens, o.deadThreshold);
@@ -106,6 +114,8 @@ export async function evaluateSae(hook: ModelHook, sae: EvalSae, o: EvalOptions)
     kl_div_with_sae: klS,
     kl_div_with_ablation: klZ,
     kl_div_score: has ? klDivScore(klS!, klZ!) : null,
+    total_tokens_eval: o.prompts.length * pos,
+    ...(o.featureMetrics ? { feature_metrics: acc.featureMetrics() } : {}),
   };
 }
 
@@ -116,7 +126,12 @@ export function formatEvalTable(r: EvalResult): string {
     ["l0", r.l0],
     ["mse", r.mse],
     ["explained_variance", r.explained_variance],
+    ["explained_variance_legacy", r.explained_variance_legacy],
     ["cossim", r.cossim],
+    ["l2_norm_in", r.l2_norm_in],
+    ["l2_norm_out", r.l2_norm_out],
+    ["l2_ratio", r.l2_ratio],
+    ["relative_reconstruction_bias", r.relative_reconstruction_bias],
     ["dead_fraction", r.dead_fraction],
     ["dense_fraction (>0.1)", r.dense_fraction],
     ["ce_loss_without_sae", r.ce_loss_without_sae],
@@ -127,5 +142,5 @@ export function formatEvalTable(r: EvalResult): string {
     ["kl_div_score", r.kl_div_score],
   ];
   const fmt = (v: number | null) => (v === null ? "-" : Number.isInteger(v) ? String(v) : v.toPrecision(5));
-  return rows.map(([k, v]) => `  ${k.padEnd(24)} ${fmt(v)}`).join("\n");
+  return rows.map(([k, v]) => `  ${k.padEnd(28)} ${fmt(v)}`).join("\n");
 }

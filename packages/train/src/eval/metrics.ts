@@ -1,76 +1,141 @@
-// Pure evaluation metrics on host arrays, as SAELens's evals.py defines them (float64 accumulation, streamed over
-// batches). Reconstruction/sparsity come from (x, x_hat, feature acts); downstream ones from logits.
-//   l0            mean over tokens of #{i : f_i > 0}
-//   l1            mean over tokens of sum_i f_i
-//   mse           mean over tokens and dims of (x - x_hat)^2
-//   explained_variance   1 - sum_t ||x_t - x_hat_t||^2 / sum_t ||x_t - mean_t x||^2   (SAELens's "new" formula)
-//   cossim        mean over tokens of cos(x_t, x_hat_t);  l2_ratio  mean of ||x_hat_t|| / ||x_t||
-//   feature density      fraction of tokens on which each latent fires; dead: density <= dead threshold;
-//                 dense: density > dense threshold (default 0.1)
-//   ce_loss_score (CE_zero_ablation - CE_with_sae) / (CE_zero_ablation - CE_clean)
-//   kl_div_with_sae      mean over tokens of KL(p_clean || p_sae), and kl_div_score = (KL_abl - KL_sae) / KL_abl
+// Pure evaluation metrics on host arrays, with the definitions and reductions of SAELens 6.18's evals.py
+// (get_sparsity_and_variance_metrics, get_recons_loss, _kl), float64 accumulation, streamed batch by batch.
+// Special-token positions are masked out of every average (keep[t] = 0). Per batch b with n_b kept tokens t:
+//   l0, l1           mean over tokens of #{i : f_i > 0} and of sum_i f_i
+//   mse              mean over tokens of ||x_t - x_hat_t||^2 / n_b   (SAELens divides by the batch's token count)
+//   explained_variance   1 - mean_b(mean_t r_t) / (mean_b(mean_t ||x_t||^2) - mean_{b,d}(mean_t x_td^2)^2)
+//                    with r_t = ||x_t - x_hat_t||^2 (SAELens's "new" formula, including its squared scalar mean)
+//   explained_variance_legacy   mean over tokens of 1 - r_t / ||x_t - mean_batch(x)||^2
+//   explained_variance_textbook 1 - sum_t r_t / sum_t ||x_t - mean_all(x)||^2 (not SAELens; the usual definition)
+//   cossim           mean over tokens of <x, x_hat> / (||x|| ||x_hat||)   (NaN for a zero vector, as torch gives)
+//   l2_norm_in/out   mean over tokens of ||x||, ||x_hat||; l2_ratio mean of ||x_hat|| / ||x|| (||x|| < 1e-4 -> 1)
+//   relative_reconstruction_bias   mean over batches of mean_t ||x_hat||^2 / mean_t <x, x_hat>
+//   feature_density  fires / kept tokens; consistent_activation_heuristic  fires / prompts with >= 1 fire
+//   ce_loss_score    (CE_zero_ablation - CE_with_sae) / (CE_zero_ablation - CE_clean)
+//   kl_div_with_sae  mean over tokens of KL(p_clean || p_sae); kl_div_score = (KL_abl - KL_sae) / KL_abl
 import { ShapeError } from "@sae/tensor-core";
 
 export interface ReconstructionMetrics {
+  /** Kept (not special) tokens evaluated. */
   tokens: number;
   l0: number;
   l1: number;
   mse: number;
   explained_variance: number;
+  explained_variance_legacy: number;
+  explained_variance_textbook: number;
   cossim: number;
+  l2_norm_in: number;
+  l2_norm_out: number;
   l2_ratio: number;
+  relative_reconstruction_bias: number;
 }
 
-/** Streams (x, x_hat, f) batches; finish() gives the metrics over all tokens seen. */
+/** Per-latent statistics (SAELens's feature_metrics from the activations). */
+export interface FeatureMetrics {
+  feature_density: number[]; // [d_sae]
+  consistent_activation_heuristic: number[]; // [d_sae]
+}
+
+/** Streams (x, x_hat, f) batches of whole prompts; finish() gives the metrics over all kept tokens seen. */
 export class ReconstructionAccumulator {
   readonly dIn: number;
   readonly dSae: number;
   private n = 0;
   private l0 = 0;
   private l1 = 0;
+  private mse = 0;
+  private evLegacy = 0;
+  private cos = 0;
+  private normIn = 0;
+  private normOut = 0;
+  private ratio = 0;
+  private rrb = 0;
+  private meanSq = 0; // sum over batches of mean_t ||x_t||^2
+  private meanActDim = 0; // sum over batches of mean_d mean_t x_td^2
+  private meanResid = 0; // sum over batches of mean_t r_t
+  private batches = 0;
   private sqErr = 0;
   private sqNorm = 0;
-  private cos = 0;
-  private ratio = 0;
   private readonly sumX: Float64Array; // [d_in]
-  /** Tokens on which each latent fired. */
+  /** Kept tokens on which each latent fired. */
   readonly fireCounts: Float64Array; // [d_sae]
+  /** Prompts on which each latent fired at least once. */
+  readonly promptCounts: Float64Array; // [d_sae]
 
   constructor(dIn: number, dSae: number) {
     this.dIn = dIn;
     this.dSae = dSae;
     this.sumX = new Float64Array(dIn);
     this.fireCounts = new Float64Array(dSae);
+    this.promptCounts = new Float64Array(dSae);
   }
 
-  /** x, xHat [batch, d_in]; f [batch, d_sae] */
-  add(x: ArrayLike<number>, xHat: ArrayLike<number>, f: ArrayLike<number>, batch: number): void {
+  /**
+   * x, xHat [batch * pos, d_in]; f [batch * pos, d_sae]; keep [batch * pos] (0 = special token, left out).
+   * One call is one SAELens eval batch (its per-batch reductions: mse, relative bias, explained variance).
+   */
+  add(x: ArrayLike<number>, xHat: ArrayLike<number>, f: ArrayLike<number>, keep: ArrayLike<number>, batch: number, pos: number): void {
     const { dIn: d, dSae: s } = this;
-    if (x.length !== batch * d || xHat.length !== batch * d || f.length !== batch * s) {
-      throw new ShapeError(`ReconstructionAccumulator.add: x ${x.length}, x_hat ${xHat.length}, f ${f.length} values do not fit batch ${batch}, d_in ${d}, d_sae ${s}`);
+    const rows = batch * pos;
+    if (x.length !== rows * d || xHat.length !== rows * d || f.length !== rows * s || keep.length !== rows) {
+      throw new ShapeError(`ReconstructionAccumulator.add: x ${x.length}, x_hat ${xHat.length}, f ${f.length}, keep ${keep.length} values do not fit [${batch}, ${pos}], d_in ${d}, d_sae ${s}`);
     }
-    for (let b = 0; b < batch; b++) {
-      let err = 0;
+    let nb = 0;
+    const mean = new Float64Array(d); // [d_in] batch mean of kept x
+    const meanSqDim = new Float64Array(d);
+    for (let t = 0; t < rows; t++) {
+      if (!keep[t]) continue;
+      nb++;
+      for (let c = 0; c < d; c++) {
+        const v = x[t * d + c];
+        mean[c] += v;
+        meanSqDim[c] += v * v;
+        this.sumX[c] += v;
+      }
+    }
+    if (nb === 0) return;
+    for (let c = 0; c < d; c++) mean[c] /= nb;
+    const resid = new Float64Array(rows);
+    let sumSq = 0;
+    let sumResid = 0;
+    let sumHatSq = 0;
+    let sumDot = 0;
+    for (let t = 0; t < rows; t++) {
+      if (!keep[t]) continue;
+      let r = 0;
       let nx = 0;
       let nh = 0;
       let dot = 0;
+      let centred = 0;
       for (let c = 0; c < d; c++) {
-        const xv = x[b * d + c];
-        const hv = xHat[b * d + c];
-        err += (xv - hv) ** 2;
+        const xv = x[t * d + c];
+        const hv = xHat[t * d + c];
+        r += (xv - hv) ** 2;
         nx += xv * xv;
         nh += hv * hv;
         dot += xv * hv;
-        this.sumX[c] += xv;
+        centred += (xv - mean[c]) ** 2;
       }
-      this.sqErr += err;
+      resid[t] = r;
+      sumSq += nx;
+      sumResid += r;
+      sumHatSq += nh;
+      sumDot += dot;
+      const lin = Math.sqrt(nx);
+      const lout = Math.sqrt(nh);
+      this.normIn += lin;
+      this.normOut += lout;
+      this.ratio += lout / (Math.abs(lin) < 1e-4 ? 1 : lin);
+      this.cos += dot / (lin * lout);
+      this.evLegacy += 1 - r / centred;
+      this.mse += r / nb;
+      this.sqErr += r;
       this.sqNorm += nx;
-      this.cos += nx > 0 && nh > 0 ? dot / Math.sqrt(nx * nh) : 0;
-      this.ratio += nx > 0 ? Math.sqrt(nh / nx) : 0;
       let l0 = 0;
       let l1 = 0;
       for (let i = 0; i < s; i++) {
-        const v = f[b * s + i];
+        const v = f[t * s + i];
         if (v > 0) {
           l0++;
           this.fireCounts[i]++;
@@ -80,7 +145,25 @@ export class ReconstructionAccumulator {
       this.l0 += l0;
       this.l1 += l1;
     }
-    this.n += batch;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < s; i++) {
+        for (let p = 0; p < pos; p++) {
+          const t = b * pos + p;
+          if (keep[t] && f[t * s + i] > 0) {
+            this.promptCounts[i]++;
+            break;
+          }
+        }
+      }
+    }
+    let actDim = 0;
+    for (let c = 0; c < d; c++) actDim += meanSqDim[c] / nb;
+    this.meanSq += sumSq / nb;
+    this.meanActDim += actDim / d;
+    this.meanResid += sumResid / nb;
+    this.rrb += sumHatSq / nb / (sumDot / nb);
+    this.batches++;
+    this.n += nb;
   }
 
   get tokens(): number {
@@ -88,18 +171,30 @@ export class ReconstructionAccumulator {
   }
 
   finish(): ReconstructionMetrics {
-    const n = this.n;
-    let meanSq = 0;
-    for (const v of this.sumX) meanSq += (v / n) ** 2;
-    const totalSS = this.sqNorm - n * meanSq;
+    const { n, batches: nb } = this;
+    let globalMeanSq = 0;
+    for (const v of this.sumX) globalMeanSq += (v / n) ** 2;
+    const totalVariance = this.meanSq / nb - (this.meanActDim / nb) ** 2;
     return {
       tokens: n,
       l0: this.l0 / n,
       l1: this.l1 / n,
-      mse: this.sqErr / (n * this.dIn),
-      explained_variance: 1 - this.sqErr / totalSS,
+      mse: this.mse / n,
+      explained_variance: 1 - this.meanResid / nb / totalVariance,
+      explained_variance_legacy: this.evLegacy / n,
+      explained_variance_textbook: 1 - this.sqErr / (this.sqNorm - n * globalMeanSq),
       cossim: this.cos / n,
+      l2_norm_in: this.normIn / n,
+      l2_norm_out: this.normOut / n,
       l2_ratio: this.ratio / n,
+      relative_reconstruction_bias: this.rrb / nb,
+    };
+  }
+
+  featureMetrics(): FeatureMetrics {
+    return {
+      feature_density: Array.from(this.fireCounts, (c) => c / this.n),
+      consistent_activation_heuristic: Array.from(this.fireCounts, (c, i) => c / this.promptCounts[i]),
     };
   }
 }

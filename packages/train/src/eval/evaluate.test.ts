@@ -1,0 +1,121 @@
+// evaluateSae against SAELens 6.18's own run_evals (fixtures/saelens_evals.json, written by
+// scripts/saelens_eval_goldens.py): the harness's stand-in language model (resid = E[tokens] at
+// blocks.0.hook_resid_pre, logits = tanh(resid) @ U) is rebuilt here, the SAE is the project's Sae with the same
+// parameters, and every metric run_evals reports must agree within 1e-5 abs / 1e-4 rel.
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeConfig, Sae, type ArchitectureName } from "@sae/core";
+import { assertClose, getDevice, Tensor } from "@sae/tensor-core";
+import { evaluateSae, type EvalHook } from "./evaluate.ts";
+import { weightMetrics } from "./weights.ts";
+
+interface Enc {
+  shape: number[];
+  data: (number | string)[];
+}
+const num = (v: number | string): number => (typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity);
+const f32 = (t: Enc) => Float32Array.from(t.data, num);
+const fx = JSON.parse(readFileSync(join(import.meta.dir, "../../fixtures/saelens_evals.json"), "utf8"));
+const device = await getDevice();
+
+/** The harness's TinyLM: resid = E[tokens]; logits = tanh(resid) @ U (float32 like torch). */
+class StandInLm implements EvalHook {
+  readonly model: { cfg: { dVocab: number } };
+  readonly E: Float32Array; // [vocab, d_in]
+  readonly U: Float32Array; // [d_in, vocab]
+  readonly dIn: number;
+  readonly vocab: number;
+  constructor(E: Float32Array, U: Float32Array, dIn: number, vocab: number) {
+    [this.E, this.U, this.dIn, this.vocab] = [E, U, dIn, vocab];
+    this.model = { cfg: { dVocab: vocab } };
+  }
+
+  async tensor(tokens: Int32Array): Promise<Tensor> {
+    const d = this.dIn;
+    const x = new Float32Array(tokens.length * d);
+    tokens.forEach((t, i) => x.set(this.E.subarray(t * d, (t + 1) * d), i * d));
+    return Tensor.from(device, [tokens.length, d], x, "resid");
+  }
+
+  private head(resid: ArrayLike<number>): Float32Array {
+    const { dIn: d, vocab: v } = this;
+    const rows = resid.length / d;
+    const out = new Float32Array(rows * v);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < v; j++) {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += Math.fround(Math.tanh(resid[r * d + c])) * this.U[c * v + j];
+        out[r * v + j] = s;
+      }
+    }
+    return out;
+  }
+
+  async logits(tokens: Int32Array): Promise<Float32Array> {
+    const x = await this.tensor(tokens);
+    const out = this.head(await x.read());
+    x.dispose();
+    return out;
+  }
+
+  async logitsWith(tokens: Int32Array, _b: number, _p: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
+    if (replace === "zero") return this.head(new Float32Array(tokens.length * this.dIn));
+    const x = await this.tensor(tokens);
+    const y = await replace(x);
+    const out = this.head(await y.read());
+    x.dispose();
+    y.dispose();
+    return out;
+  }
+}
+
+/** Closeness with NaN allowed where the golden is NaN (0 / 0 in SAELens's consistent_activation_heuristic). */
+function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  const g: number[] = [];
+  const w: number[] = [];
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    expect(`${what}[${i}] NaN ${Number.isNaN(got[i])}`).toBe(`${what}[${i}] NaN ${Number.isNaN(want[i])}`);
+    if (!Number.isNaN(want[i])) {
+      g.push(got[i]);
+      w.push(want[i]);
+    }
+  }
+  assertClose(what, g, w, 1e-4, 1e-5);
+}
+
+describe("evaluateSae vs SAELens 6.18 run_evals", () => {
+  for (const c of fx.cases) {
+    test(c.name, async () => {
+      const [vocab, dIn] = c.E.shape;
+      const dSae = c.params.W_enc.shape[1];
+      const host = Object.fromEntries(Object.entries(c.params as Record<string, Enc>).map(([k, v]) => [k, f32(v)]));
+      const cfg = makeConfig({ architecture: c.architecture as ArchitectureName, d_in: dIn, d_sae: dSae, k: c.k ?? null });
+      const sae = Sae.fromHost(device, cfg, host);
+      sae.activationScale = c.activation_scaling_factor;
+      const lm = new StandInLm(f32(c.E), f32(c.U), dIn, vocab);
+      const prompts: Int32Array[] = [];
+      for (const b of c.token_batches as Enc[]) {
+        const [B, pos] = b.shape;
+        for (let i = 0; i < B; i++) prompts.push(Int32Array.from(b.data.slice(i * pos, (i + 1) * pos), num));
+      }
+      const excludeIds = c.exclude_special_tokens === false ? [] : (c.exclude_special_tokens as number[]);
+      const batchPrompts = c.token_batches[0].shape[0];
+      const r = await evaluateSae(lm, sae, { prompts, batchPrompts, excludeIds, deadThreshold: 1e-8, featureMetrics: true });
+      const want: Record<string, number> = Object.assign({}, ...Object.values(c.metrics as Record<string, Record<string, number>>));
+      const got = r as unknown as Record<string, number>;
+      const names = Object.keys(want).filter((k) => !k.startsWith("total_tokens"));
+      expect(names.length).toBe(17);
+      for (const k of names) close(k, [got[k]], [want[k]]);
+      expect(r.total_tokens_eval).toBe(want.total_tokens_eval_reconstruction);
+      expect(r.tokens).toBe(prompts.length * prompts[0].length - (excludeIds.length ? 9 : 0)); // 8 BOS + one 0 mid-prompt
+      close("feature_density", r.feature_metrics!.feature_density, c.feature_metrics.feature_density.map(num));
+      close("consistent_activation_heuristic", r.feature_metrics!.consistent_activation_heuristic, c.feature_metrics.consistent_activation_heuristic.map(num));
+      const wm = weightMetrics(host.W_enc, host.W_dec, host.b_enc ?? null, dIn, dSae);
+      for (const [k, v] of Object.entries(c.featurewise_weight_based_metrics as Record<string, number[]>)) {
+        close(k, wm[k as keyof typeof wm]!, v);
+      }
+    });
+  }
+});
