@@ -1,6 +1,7 @@
 // createApp: the Hono app of `sae serve`. JSON API under /v1 (encode, steer, features), GET /health, and the
 // dashboard + steering page at GET /. Middleware order: CORS (so preflights pass), body limit (413), bearer
-// auth on /v1 (401); errors become JSON via toHttp. No network in tests: drive it with app.request().
+// auth on /v1 (401) or, without a token, the Host/Origin guard (403); errors become JSON via toHttp.
+// No network in tests: drive it with app.request().
 import { timingSafeEqual } from "node:crypto";
 import type { AnalysisModel, AnalysisSae, FeatureSource } from "@sae/core";
 import { LimitError } from "@sae/tensor-core";
@@ -9,6 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HttpError, toHttp } from "./http_error.ts";
 import { SERVER_LIMITS, type ServerLimits } from "./limits.ts";
+import { siteGuard } from "./site_guard.ts";
 import { PAGE_HTML } from "./page.ts";
 import { GpuQueue } from "./queue.ts";
 import { encodeRoute, featureRoute, steerRoute, type RouteDeps } from "./routes.ts";
@@ -19,8 +21,10 @@ export interface AppOptions {
   /** Stored analysis (`sae analyze`); without it /v1/features returns logit effects only. */
   features?: FeatureSource;
   limits?: Partial<ServerLimits>;
-  /** When set, /v1 routes need `Authorization: Bearer <token>`. */
+  /** When set, /v1 routes need `Authorization: Bearer <token>`; when not, site_guard.ts refuses other sites. */
   token?: string;
+  /** The interface the server listens on (for the Host check of a token-less server; default 127.0.0.1). */
+  host?: string;
   /** Allowed CORS origin(s) ("*" for any); no CORS headers when unset. */
   cors?: string | string[];
 }
@@ -34,6 +38,9 @@ function sameSecret(a: string, b: string): boolean {
 export function createApp(opts: AppOptions): Hono {
   const unknown = Object.keys(opts.limits ?? {}).filter((k) => !(k in SERVER_LIMITS));
   if (unknown.length) throw new LimitError(`createApp: unknown server limit(s) ${unknown.join(", ")} (known: ${Object.keys(SERVER_LIMITS).join(", ")})`);
+  if (opts.token !== undefined && opts.token.trim() === "") {
+    throw new LimitError("createApp: token is empty (no request could pass it); omit it to serve without auth");
+  }
   const limits: ServerLimits = { ...SERVER_LIMITS, ...opts.limits };
   const queue = new GpuQueue(limits.maxQueue);
   const deps: RouteDeps = { model: opts.model, sae: opts.sae, features: opts.features, limits, queue };
@@ -57,11 +64,13 @@ export function createApp(opts: AppOptions): Hono {
       },
     }),
   );
-  if (opts.token !== undefined) {
+  const origins = typeof opts.cors === "string" ? [opts.cors] : opts.cors;
+  if (opts.token === undefined) app.use("*", siteGuard({ host: opts.host, cors: origins }));
+  else {
     const token = opts.token;
     app.use("/v1/*", async (c, next) => {
       const h = c.req.header("Authorization") ?? "";
-      const m = /^Bearer (.+)$/.exec(h);
+      const m = /^bearer +(\S.*)$/i.exec(h.trim());
       if (!m) throw new HttpError(401, "missing bearer token (send Authorization: Bearer <token>)", "Authorization");
       if (!sameSecret(m[1], token)) throw new HttpError(401, "wrong bearer token", "Authorization");
       await next();

@@ -38,7 +38,7 @@ describe("GpuQueue", () => {
     expect(out[2]).toEqual({ ok: 20 });
     expect((out[3] as { err: Error }).err).toBeInstanceOf(QueueFullError);
     expect((out[4] as { err: Error }).err).toBeInstanceOf(QueueFullError);
-    expect(q.stats()).toEqual({ running: false, waiting: 0, maxWaiting: 2, completed: 3, rejected: 2 });
+    expect(q.stats()).toEqual({ running: false, waiting: 0, maxWaiting: 2, completed: 3, rejected: 2, dropped: 0 });
     expect(await q.run(async () => "after")).toBe("after");
   });
 });

@@ -18,7 +18,7 @@ import type { Context } from "hono";
 import type { ServerLimits } from "./limits.ts";
 import { REQUEST_DEFAULTS } from "./limits.ts";
 import type { GpuQueue } from "./queue.ts";
-import { featureIndex, integer, number, objectBody, steerFeatures, text } from "./validate.ts";
+import { fitsContext, integer, number, objectBody, pathFeatureIndex, steerFeatures, text } from "./validate.ts";
 
 export interface RouteDeps {
   model: AnalysisModel;
@@ -33,7 +33,8 @@ export function encodeRoute(d: RouteDeps) {
     const body = objectBody(await c.req.text(), ["text", "top"]);
     const t = text(body.text, "text", d.limits.maxPromptChars);
     const top = integer(body.top ?? REQUEST_DEFAULTS.top, "top", 1, d.limits.maxTop);
-    const r = await d.queue.run(() => topFeaturesPerToken(d.model, d.sae, t, { top }));
+    fitsContext(d.model.toIds(t).length, d.model.nCtx, "text", "is");
+    const r = await d.queue.run(() => topFeaturesPerToken(d.model, d.sae, t, { top }), c.req.raw.signal);
     return c.json({ tokens: r.tokens, ids: r.ids, features: r.features });
   };
 }
@@ -47,7 +48,12 @@ export function steerRoute(d: RouteDeps) {
     const temperature = number(body.temperature ?? REQUEST_DEFAULTS.temperature, "temperature", 0, d.limits.maxTemperature);
     const seed = integer(body.seed ?? REQUEST_DEFAULTS.seed, "seed", 0, 2 ** 32 - 1);
     const topK = body.top_k === undefined ? undefined : integer(body.top_k, "top_k", 1, d.model.vocabSize);
-    const r = await d.queue.run(() => steerGenerate(d.model, d.sae, prompt, features, { maxNewTokens, temperature, topK, seed }));
+    const promptTokens = d.model.toIds(prompt).length;
+    fitsContext(promptTokens, d.model.nCtx, "prompt", "is");
+    const total = `prompt (${promptTokens}) + max_new_tokens (${maxNewTokens}) =`;
+    fitsContext(promptTokens + maxNewTokens, d.model.nCtx, "max_new_tokens", total);
+    const job = () => steerGenerate(d.model, d.sae, prompt, features, { maxNewTokens, temperature, topK, seed });
+    const r = await d.queue.run(job, c.req.raw.signal);
     return c.json({ prompt, features: r.features, steered: r.steered, unsteered: r.unsteered, max_new_tokens: maxNewTokens, temperature, seed });
   };
 }
@@ -64,7 +70,7 @@ export function featureRoute(d: RouteDeps) {
   let W_U: Promise<HostTensor> | null = null;
   const npId = d.sae.cfg.neuronpedia_id ?? null;
   return async (c: Context) => {
-    const index = featureIndex(c.req.param("index"), "index", d.sae.cfg.d_sae);
+    const index = pathFeatureIndex(c.req.param("index") ?? "", "index", d.sae.cfg.d_sae);
     const base = {
       index,
       d_sae: d.sae.cfg.d_sae,
@@ -80,7 +86,7 @@ export function featureRoute(d: RouteDeps) {
       W_U ??= d.model.unembedding();
       const [eff] = featureLogitEffects(await hostDecoder(d.sae), await W_U, [index], 10, (ids) => d.model.idsToStrings(ids));
       return { promoted: eff.promoted, suppressed: eff.suppressed };
-    });
+    }, c.req.raw.signal);
     return c.json({ ...base, stored: false, density: null, nActive: null, maxAct: null, meanAct: null, top: [], buckets: [], histogram: null, logits });
   };
 }

@@ -30,24 +30,37 @@ export function text(v: unknown, field: string, maxChars: number): string {
   return v;
 }
 
+/** A value for a message: JSON, except the numbers JSON cannot spell (1e999 parses to Infinity). */
+const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v));
+
 export function integer(v: unknown, field: string, lo: number, hi: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) bad(field, `must be an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v)) bad(field, `must be an integer, got ${show(v)}`);
   if (v < lo || v > hi) bad(field, `${v} is out of range [${lo}, ${hi}]`);
   return v;
 }
 
 export function number(v: unknown, field: string, lo: number, hi: number): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) bad(field, `must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v)) bad(field, `must be a finite number, got ${show(v)}`);
   if (v < lo || v > hi) bad(field, `${v} is out of range [${lo}, ${hi}]`);
   return v;
 }
 
-/** A feature index from a path segment or body value: an integer in [0, d_sae). */
+/** A feature index in a body: a JSON integer in [0, d_sae) (a string such as "3" is refused). */
 export function featureIndex(v: unknown, field: string, d_sae: number): number {
-  const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n)) bad(field, `must be an integer feature index, got ${JSON.stringify(v)}`);
-  if (n < 0 || n >= d_sae) bad(field, `${n} is out of range [0, ${d_sae})`);
-  return n;
+  if (typeof v !== "number" || !Number.isInteger(v)) bad(field, `must be an integer feature index, got ${show(v)}`);
+  if (v < 0 || v >= d_sae) bad(field, `${v} is out of range [0, ${d_sae})`);
+  return v;
+}
+
+/** A feature index from a URL path segment: decimal digits only. */
+export function pathFeatureIndex(segment: string, field: string, d_sae: number): number {
+  if (!/^\d{1,15}$/.test(segment)) bad(field, `must be an integer feature index, got ${JSON.stringify(segment)}`);
+  return featureIndex(Number(segment), field, d_sae);
+}
+
+/** Refuses a request whose tokens (prompt plus generated) would not fit the model's context. */
+export function fitsContext(tokens: number, nCtx: number | undefined, field: string, what: string): void {
+  if (nCtx !== undefined && tokens > nCtx) bad(field, `${what} ${tokens} tokens, more than the context (n_ctx ${nCtx})`);
 }
 
 export function steerFeatures(body: Json, d_sae: number, limits: ServerLimits): SteerFeature[] {

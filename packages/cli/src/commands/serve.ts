@@ -24,12 +24,20 @@ export const SERVE_FLAGS = {
 
 const USAGE = "sae serve [--model bundled] [--sae dir] [--port 8080] [--token T] [--cors origin] [--features dir]";
 
+const isLoopback = (host: string): boolean => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
+
 export async function runServe(args: string[], io: CliIO): Promise<number> {
   const { flags, positional } = parseCommandFlags("serve", args, SERVE_FLAGS);
   if (flags.help) return (io.out(commandHelp(USAGE, SERVE_FLAGS)), 0);
   if (positional.length) throw new UsageError(`sae serve: unexpected argument '${positional[0]}'\nusage: ${USAGE}`);
   const port = flags.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`sae serve: --port must be 0..65535, got ${port}`);
+  const token = flags.token as string | undefined;
+  if (token !== undefined && token.trim() === "") throw new UsageError("sae serve: --token is empty (no request could pass it); give a secret, or omit --token");
+  const host = flags.host as string;
+  if (token === undefined && !isLoopback(host)) {
+    io.err(`warning: sae serve: listening on ${host} without --token: anyone who can reach this machine can use the API\n`);
+  }
   const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
   const featureDir = (flags.features as string | undefined) ?? (pair.saeDir && existsSync(join(pair.saeDir, "feature-data")) ? join(pair.saeDir, "feature-data") : null);
   const features: FeatureSource | undefined = featureDir ? await openFeatureData(featureDir) : undefined;
@@ -38,12 +46,13 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
     model: pair.model,
     sae: pair.sae,
     features,
-    token: flags.token as string | undefined,
+    token,
+    host,
     cors: cors.length ? cors : undefined,
     limits: { maxNewTokens: flags["max-new-tokens"] as number, maxQueue: flags["max-queue"] as number },
   });
-  const server = listen(app, { port, hostname: flags.host as string });
-  io.out(`sae serve: listening on ${server.url} (${pair.model.name}; ${pair.saeLabel}; ${features ? `feature data ${featureDir}` : "no feature data: run `sae analyze <checkpoint>` for examples"}${flags.token ? "; bearer token required" : ""})\n`);
+  const server = listen(app, { port, hostname: host });
+  io.out(`sae serve: listening on ${server.url} (${pair.model.name}; ${pair.saeLabel}; ${features ? `feature data ${featureDir}` : "no feature data: run `sae analyze <checkpoint>` for examples"}${token !== undefined ? "; bearer token required" : ""})\n`);
   let unregister = (): void => {};
   const why = await new Promise<string>((done) => {
     unregister = io.onInterrupt(() => done("interrupt"));

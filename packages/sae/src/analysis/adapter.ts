@@ -27,6 +27,7 @@ export function asAnalysisModel(model: HookedTransformerLike, name: string): Ana
   return {
     name,
     vocabSize: V,
+    nCtx,
     toIds: (text) => Array.from(model.toTokens(text).ids),
     idsToStrings: (ids) => model.toStrTokens(ids),
     async hookActivations(ids, hook) {

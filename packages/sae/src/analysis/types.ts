@@ -20,6 +20,8 @@ export interface AnalysisModel {
   /** A name for reports (e.g. "gpt2-small", "tiny-shakespeare"). */
   readonly name: string;
   readonly vocabSize: number;
+  /** Context length (n_ctx): the most tokens one sequence may hold, when the model has a limit. */
+  readonly nCtx?: number;
   /** Token ids of a text; the BOS token first when the model prepends one. */
   toIds(text: string): number[];
   /** One display string per id (the text each token decodes to). */
