@@ -1,8 +1,8 @@
 // SAELens on-disk format: a folder with cfg.json, sae_weights.safetensors (SAELens tensor names and shapes) and
 // optionally sparsity.safetensors (`sparsity` = log10 feature density [d_sae]). Load validates every tensor
-// (missing / wrong shape -> CheckpointError naming the file and tensor). Save writes what SAELens reads:
-// jumprelu as `threshold` (not log_threshold), batchtopk as a jumprelu SAE with its running threshold (SAELens'
-// convention), and an activation scale (expected_average_only_in) folded into the weights.
+// (missing / wrong shape / NaN or Inf weights -> CheckpointError naming the file and tensor). Save writes what
+// SAELens reads: jumprelu as `threshold` (not log_threshold), batchtopk as a jumprelu SAE with its running
+// threshold (SAELens' convention), and an activation scale (expected_average_only_in) folded into the weights.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type Device, type SafeTensor } from "@sae/tensor-core";
@@ -46,12 +46,39 @@ function tensor(file: string, tensors: Map<string, SafeTensor>, name: string, sh
   return t.data;
 }
 
+/** Refuses NaN/Inf weights (a diverged or corrupted checkpoint) naming the tensor and the first bad element. */
+export function checkFinite(file: string, name: string, shape: readonly number[], data: Float32Array): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      bad++;
+    }
+  }
+  if (first < 0) return;
+  const at: number[] = [];
+  for (let r = first, d = shape.length - 1; d >= 0; d--) {
+    at.unshift(r % shape[d]);
+    r = Math.floor(r / shape[d]);
+  }
+  const where = `first: ${data[first]} at [${at.join(", ")}]`;
+  throw new CheckpointError(
+    `${file}: tensor '${name}' [${shape.join(", ")}] holds ${bad} non-finite value(s) (${where}); ` +
+      "the checkpoint is corrupt or from a diverged run",
+  );
+}
+
 /** Host parameters (training layout) from a weights file, checked against the config. */
 export function readWeights(file: string, cfg: SaeConfig): Record<string, Float32Array> {
+  if (!existsSync(file)) {
+    throw new CheckpointError(`${file}: file not found (an SAE folder needs ${CFG_FILE} and ${WEIGHTS_FILE})`);
+  }
   const { tensors } = loadSafetensorsFile(file);
   const host: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(fileTensorShapes(cfg))) {
     const data = tensor(file, tensors, name, shape, ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`);
+    checkFinite(file, name, shape, data);
     if (name === "threshold") host.log_threshold = data.map(Math.log);
     else host[name] = data;
   }

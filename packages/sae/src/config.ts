@@ -87,6 +87,37 @@ function positiveInt(value: unknown, field: string, where: string): number {
   return value;
 }
 
+/** Kinds of the fields whose default is null (the others take the kind of their default). */
+const NULLABLE_KIND: Partial<Record<keyof SaeConfig, "int" | "string">> = {
+  k: "int",
+  k_aux: "int",
+  hook_layer: "int",
+  hook_head_index: "int",
+  context_size: "int",
+  neuronpedia_id: "string",
+  sae_lens_training_version: "string",
+};
+
+/** Every field has the JSON type its default has (`"apply_b_dec_to_input": "false"` is an error, not true). */
+function checkFieldTypes(cfg: SaeConfig, where: string): void {
+  for (const [field, def] of Object.entries(SAE_CONFIG_DEFAULTS)) {
+    const v = (cfg as unknown as Record<string, unknown>)[field];
+    const nullable = def === null;
+    if (nullable && v === null) continue;
+    const kind = nullable ? NULLABLE_KIND[field as keyof SaeConfig] : typeof def;
+    const ok =
+      kind === "boolean" ? typeof v === "boolean"
+      : kind === "number" ? typeof v === "number" && Number.isFinite(v)
+      : kind === "int" ? typeof v === "number" && Number.isInteger(v)
+      : typeof v === "string";
+    if (!ok) {
+      const want = { boolean: "true or false", number: "a finite number", int: "an integer" }[kind as string] ?? "a string";
+      const orNull = nullable ? " or null" : "";
+      throw new SaeConfigError(`${where}: field '${field}' must be ${want}${orNull}, got ${JSON.stringify(v)}`);
+    }
+  }
+}
+
 function layerOf(hookName: string): number | null {
   const m = /^blocks\.(\d+)\./.exec(hookName);
   return m ? Number(m[1]) : null;
@@ -97,6 +128,8 @@ export function validateConfig(cfg: SaeConfig, where = "config"): SaeConfig {
   checkArchitecture(cfg.architecture, where);
   positiveInt(cfg.d_in, "d_in", where);
   positiveInt(cfg.d_sae, "d_sae", where);
+  checkFieldTypes(cfg, where);
+  if (cfg.context_size !== null) positiveInt(cfg.context_size, "context_size", where);
   if (!(NORMALIZE_ACTIVATIONS as readonly string[]).includes(cfg.normalize_activations)) {
     throw new SaeConfigError(`${where}: field 'normalize_activations' is ${JSON.stringify(cfg.normalize_activations)}; valid: ${NORMALIZE_ACTIVATIONS.join(", ")}`);
   }
@@ -153,12 +186,10 @@ export function configFromSaeLens(raw: unknown, file = "cfg.json"): { cfg: SaeCo
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(flat)) {
     if (k === "architecture" || k === "d_in" || k === "d_sae") continue;
-    if (KEYS.has(k) && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
-    else extra[k] = v;
+    if (!KEYS.has(k)) extra[k] = v;
+    else if (v !== undefined && v !== null) (cfg as unknown as Record<string, unknown>)[k] = v; // null: the default
   }
   if (typeof cfg.dtype === "string") cfg.dtype = cfg.dtype.replace(/^torch\./, "");
-  if (cfg.normalize_activations === null || (cfg.normalize_activations as unknown) === undefined) cfg.normalize_activations = "none";
-  if (typeof cfg.finetuning_scaling_factor !== "boolean") cfg.finetuning_scaling_factor = Boolean(cfg.finetuning_scaling_factor);
   if (cfg.hook_layer === null && cfg.hook_name) cfg.hook_layer = layerOf(cfg.hook_name);
   return { cfg: validateConfig(cfg, file), extra };
 }
