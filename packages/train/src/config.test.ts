@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { completeDims, DEFAULT_CONFIG, resolveConfig, totalSteps } from "./config.ts";
+import { completeDims, DEFAULT_CONFIG, fieldSpec, resolveConfig, totalSteps } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { configFromArgs, parseFlags } from "./flags.ts";
 import { closest, editDistance } from "./suggest.ts";
@@ -63,5 +63,70 @@ describe("flags", () => {
     expect(() => configFromArgs(parseFlags(["--config", f]))).toThrow(`${f}: unknown key 'lrr' (did you mean 'lr'?)`);
     writeFileSync(f, "{ nope");
     expect(() => configFromArgs(parseFlags(["--config", f]))).toThrow("not valid JSON");
+  });
+});
+
+// SAELens runner configs, the SAELens 6 ones written by SAELens 6.18 itself (scripts/saelens_config_goldens.py).
+describe("--config with SAELens runner configs", () => {
+  const fx = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/saelens6_runner_configs.json"), "utf8"));
+  const dir = mkdtempSync(join(tmpdir(), "sae-cfg6-"));
+  const load = (obj: unknown) => {
+    const f = join(dir, "c.json");
+    writeFileSync(f, JSON.stringify(obj));
+    return configFromArgs(parseFlags(["--config", f]));
+  };
+  const renamed: Record<string, string> = { decoder_init_norm: "decoder_heuristic_init_norm", l0_coefficient: "l1_coefficient", l0_warm_up_steps: "l1_warm_up_steps" };
+  /** Every SAELens value the project models comes through under its project name. */
+  const expectSaeLensValues = (saelens: Record<string, unknown>, c: Record<string, unknown>) => {
+    const flat: Record<string, unknown> = { ...saelens, ...(saelens.sae as object), ...(saelens.logger as object) };
+    let n = 0;
+    for (const [k, v] of Object.entries(flat)) {
+      const key = fieldSpec(k) ? k : renamed[k];
+      if (!key || k === "is_dataset_tokenized") continue;
+      expect(`${k} -> ${key} = ${JSON.stringify(c[key])}`).toBe(`${k} -> ${key} = ${JSON.stringify(v)}`);
+      n++;
+    }
+    return n;
+  };
+
+  test("SAELens 6 nested configs from SAELens's to_dict(): every modelled value is read", () => {
+    const j = load(fx.jumprelu_set.config);
+    expect(expectSaeLensValues(fx.jumprelu_set.config, j as never)).toBeGreaterThan(30);
+    expect([j.architecture, j.d_in, j.d_sae, j.lr, j.lr_end, j.context_size, j.exclude_special_tokens]).toEqual(["jumprelu", 64, 128, 1e-3, fx.jumprelu_set.resolved.lr_end, 32, true]);
+    expect([j.jumprelu_bandwidth, j.jumprelu_init_threshold, j.decoder_heuristic_init_norm, j.b_dec_init_method]).toEqual([0.02, 0.03, 0.2, "zeros"]);
+    expect((j as Record<string, unknown>)[fieldSpec("l0_coefficient") ? "l0_coefficient" : "l1_coefficient"]).toBe(2.5);
+    expect(j.is_dataset_tokenized).toBe(false); // SAELens 6: "NOT IN USE"; the project detects token files by name
+    const s = load(fx.standard_l1.config);
+    expectSaeLensValues(fx.standard_l1.config, s as never);
+    expect([s.l1_coefficient, s.l1_warm_up_steps, s.lr_scheduler_name, s.lr_decay_steps, s.adam_beta1]).toEqual([3, 7, "cosineannealing", 3, 0]);
+    expect(s.run_name).toBe(fx.standard_l1.config.logger.run_name);
+  });
+
+  test("SAELens 6: TopK's rescale_acts_by_decoder_norm is honoured or refused, never dropped", () => {
+    const t = fx.topk_defaults.config;
+    if (fieldSpec("rescale_acts_by_decoder_norm")) expect((load(t) as Record<string, unknown>).rescale_acts_by_decoder_norm).toBe(true);
+    else expect(() => load(t)).toThrow("'sae.rescale_acts_by_decoder_norm' = true is not supported here (only false)");
+  });
+
+  test("SAELens 6: keys the file leaves out take SAELens 6.18's defaults", () => {
+    const c = load({ sae: { architecture: "standard", d_in: 64, d_sae: 256 }, logger: {}, model_name: "tiny-shakespeare", hook_name: "blocks.1.hook_resid_pre" });
+    expect([c.lr, c.context_size, c.training_tokens, c.train_batch_size_tokens, c.l1_coefficient, c.dead_feature_window]).toEqual([3e-4, 128, 2_000_000, 4096, 1, 1000]);
+    expect([c.eval_every_n_wandb_logs, c.exclude_special_tokens, c.b_dec_init_method, c.decoder_heuristic_init_norm]).toEqual([100, false, "zeros", 0.1]);
+  });
+
+  test("unknown keys anywhere name the key and the nearest known one; unsupported values are refused", () => {
+    const base = { sae: { architecture: "standard", d_in: 64, d_sae: 256 }, logger: {} };
+    expect(() => load({ ...base, sae: { ...base.sae, l1_coeficient: 2 } })).toThrow("unknown key 'sae.l1_coeficient' (did you mean 'l1_coefficient'?)");
+    expect(() => load({ ...base, logger: { wandb_log_frequncy: 2 } })).toThrow("unknown key 'logger.wandb_log_frequncy' (did you mean 'wandb_log_frequency'?)");
+    expect(() => load({ ...base, wandb_projct: "x" })).toThrow("unknown key 'wandb_projct' (did you mean 'wandb_project'?)");
+    expect(() => load({ ...base, dtype: "bfloat16" })).toThrow("'dtype' = \"bfloat16\" is not supported here");
+    expect(() => load({ ...base, sae: { ...base.sae, architecture: "matryoshka_batchtopk" } })).toThrow("'architecture' must be one of");
+  });
+
+  test("SAELens 5 flat configs: activation_fn topk + activation_fn_kwargs.k, wandb keys inert, project defaults", () => {
+    const c = load({ activation_fn: "topk", activation_fn_kwargs: { k: 12 }, d_sae: 256, log_to_wandb: false, wandb_project: "p", device: "cuda", scale_sparsity_penalty_by_decoder_norm: true, hook_layer: 1 });
+    expect([c.architecture, c.k, c.d_sae, c.lr]).toEqual(["topk", 12, 256, DEFAULT_CONFIG.lr]);
+    expect(() => load({ scale_sparsity_penalty_by_decoder_norm: false })).toThrow("'scale_sparsity_penalty_by_decoder_norm' = false is not supported here (only true)");
+    expect(() => load({ logger: {} })).toThrow("nests its SAE under 'sae'");
   });
 });

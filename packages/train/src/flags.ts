@@ -4,6 +4,7 @@
 // Pure: takes the argument list it is given (the CLI passes the command line).
 import { readFileSync } from "node:fs";
 import { CONFIG_KEYS, checkValue, fieldSpec, resolveConfig, type TrainConfig } from "./config.ts";
+import { fromSaeLensConfig } from "./saelens_config.ts";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -91,7 +92,10 @@ export function parseFlags(args: readonly string[], extraFlags: Record<string, E
   return out;
 }
 
-/** Reads a JSON config file: an object of config keys (unknown keys rejected, naming the file). */
+/**
+ * Reads a JSON config file: this project's keys, a SAELens 5 flat runner config or a SAELens 6 nested one
+ * (saelens_config.ts); unknown keys are rejected, naming the file and the nearest known key.
+ */
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
@@ -106,8 +110,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`--config ${path}: not valid JSON (${(e as Error).message})`);
   }
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new ConfigError(`--config ${path}: expected a JSON object of config keys`);
-  for (const [k, v] of Object.entries(obj)) checkValue(k, v, path);
-  return obj as Record<string, unknown>;
+  const cfg = fromSaeLensConfig(obj as Record<string, unknown>, path);
+  for (const [k, v] of Object.entries(cfg)) checkValue(k, v, path);
+  return cfg;
 }
 
 /** Config file (if any), then flags, resolved with the defaults. */

@@ -2,6 +2,7 @@
 // evaluation metrics and runner, the HTML report, and the end-to-end trainSae run.
 export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, layerOfHook, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
 export { parseFlags, readConfigFile, configFromArgs, flagHelp, flagOf, type ParsedArgs, type ExtraFlagKind } from "./flags.ts";
+export { fromSaeLensConfig, isSaeLens6Runner } from "./saelens_config.ts";
 export { editDistance, closest, didYouMean } from "./suggest.ts";
 export { ConfigError, DatasetError, DivergedError, CheckpointError } from "./errors.ts";
 export { lrAt, l1CoefficientAt, type LrSchedule } from "./schedule.ts";
