@@ -18,6 +18,8 @@ export {
   GpuOutOfMemoryError,
   FormatError,
   DownloadError,
+  UnavailableError,
+  TimeoutError,
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
 export { add, sub, mul, div } from "./ops/binary.ts";

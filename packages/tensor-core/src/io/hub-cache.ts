@@ -2,10 +2,14 @@
 //   {cache}/models--{org}--{name}/blobs/{etag}              file contents, named by ETag
 //   {cache}/models--{org}--{name}/snapshots/{commit}/{file} relative symlink to the blob (a copy where links fail)
 //   {cache}/models--{org}--{name}/refs/{revision}            the commit hash a branch or tag resolved to
-// This file only computes paths and reads/writes the cache; hub.ts does the network.
+//   {cache}/.locks/models--{org}--{name}/{etag}.sae-lock  held while one process downloads that blob (hub-lock.ts)
+// This file only computes paths and reads/writes the cache; hub.ts does the network. Every name is checked
+// (hub-names.ts) before it becomes a path, and every path is confirmed to lie inside the repo's folder.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { DownloadError } from "../errors.ts";
+import { checkCommit, checkFilename, checkRepoId, checkRevision, normalizeEtag } from "./hub-names.ts";
 
 export type RepoType = "model" | "dataset";
 
@@ -28,28 +32,47 @@ export function isCommitHash(revision: string): boolean {
 
 export class HubCacheRepo {
   readonly root: string;
+  /** Where the download locks of this repo's blobs live: {cache}/.locks/{repo folder}. */
+  readonly lockDir: string;
 
   constructor(cacheDir: string, repoId: string, repoType: RepoType = "model") {
-    this.root = join(cacheDir, repoFolderName(repoId, repoType));
+    const folder = repoFolderName(checkRepoId(repoId), repoType);
+    this.root = join(cacheDir, folder);
+    this.lockDir = join(cacheDir, ".locks", folder);
+  }
+
+  /** join(root, ...parts), refused unless it stays strictly inside root (the names are checked already). */
+  private inside(...parts: string[]): string {
+    const p = join(this.root, ...parts);
+    if (resolve(p).startsWith(resolve(this.root) + sep)) return p;
+    throw new DownloadError(`hub: ${p} lies outside the cache ${this.root}`);
   }
 
   blobPath(etag: string): string {
-    return join(this.root, "blobs", etag);
+    return this.inside("blobs", normalizeEtag(etag, this.root));
+  }
+
+  lockPath(etag: string): string {
+    return join(this.lockDir, `${normalizeEtag(etag, this.root)}.sae-lock`);
   }
 
   snapshotPath(commit: string, filename: string): string {
-    return join(this.root, "snapshots", commit, ...filename.split("/"));
+    return this.inside("snapshots", checkCommit(commit, this.root), ...checkFilename(filename).split("/"));
   }
 
   refPath(revision: string): string {
-    return join(this.root, "refs", ...revision.split("/"));
+    return this.inside("refs", ...checkRevision(revision).split("/"));
   }
 
-  /** The commit a revision points to: the revision itself when it is a hash, else refs/{revision}, else undefined. */
+  /**
+   * The commit a revision points to: the revision itself when it is a hash, else refs/{revision}, else undefined
+   * (also when the ref file holds anything but a commit hash: the next download rewrites it).
+   */
   commitFor(revision: string): string | undefined {
     if (isCommitHash(revision)) return revision;
     const ref = this.refPath(revision);
-    return existsSync(ref) ? readFileSync(ref, "utf8").trim() : undefined;
+    const commit = existsSync(ref) ? readFileSync(ref, "utf8").trim() : undefined;
+    return commit !== undefined && isCommitHash(commit) ? commit : undefined;
   }
 
   /** The snapshot path of a file already in the cache for this revision, or undefined. */
@@ -60,27 +83,34 @@ export class HubCacheRepo {
     return existsSync(p) ? p : undefined;
   }
 
+  /** refs/{revision} := commit, written to a temp file and renamed so a reader never sees half of it. */
   writeRef(revision: string, commit: string): void {
     if (revision === commit) return;
     const ref = this.refPath(revision);
+    checkCommit(commit, ref);
     mkdirSync(dirname(ref), { recursive: true });
-    if (existsSync(ref) && readFileSync(ref, "utf8").trim() === commit) return;
-    writeFileSync(ref, commit);
+    if (this.commitFor(revision) === commit) return;
+    const tmp = `${ref}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    writeFileSync(tmp, commit);
+    renameSync(tmp, ref);
   }
 
-  /** Points snapshots/{commit}/{filename} at the blob: a relative symlink, or a copy where symlinks fail. */
+  /**
+   * Points snapshots/{commit}/{filename} at the blob: a relative symlink (a copy where symlinks fail), made under a
+   * temp name and renamed over the target, so concurrent callers never see it missing or half-copied.
+   */
   linkSnapshot(commit: string, filename: string, etag: string): string {
     const target = this.snapshotPath(commit, filename);
     const blob = this.blobPath(etag);
     mkdirSync(dirname(target), { recursive: true });
-    rmSync(target, { force: true });
+    const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
-      symlinkSync(relative(dirname(target), blob), target);
+      symlinkSync(relative(dirname(target), blob), tmp);
     } catch {
-      const tmp = `${target}.tmp-${process.pid}`;
+      rmSync(tmp, { force: true });
       copyFileSync(blob, tmp);
-      renameSync(tmp, target);
     }
+    renameSync(tmp, target);
     return target;
   }
 }

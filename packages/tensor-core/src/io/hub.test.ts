@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DownloadError } from "../errors.ts";
 import { hubCacheDir, repoFolderName } from "./hub-cache.ts";
 import { hubDownload, hubFileUrl, type DownloadProgress } from "./hub.ts";
+import { gitBlobSha1 } from "./sha1.ts";
 import { sha256Hex } from "./sha256.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -58,7 +59,7 @@ const drops = new Map<string, number>();
 
 function etagOf(name: string): string {
   const f = FILES[name];
-  return f.etag ?? (f.lfs ? sha256Hex(f.body) : sha256Hex(f.body).slice(0, 40));
+  return f.etag ?? (f.lfs ? sha256Hex(f.body) : gitBlobSha1(f.body));
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -132,7 +133,7 @@ afterAll(() => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-const opts = () => ({ endpoint, cacheDir: cache, quiet: true, token: false as const });
+const opts = () => ({ endpoint, cacheDir: cache, quiet: true, token: false as const, backoffMs: 1 });
 const repoRoot = () => join(cache, "models--org--tiny");
 
 describe("hub cache layout", () => {
@@ -241,8 +242,10 @@ describe("hubDownload", () => {
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeAllConnections();
     await closed;
-    const path = await hubDownload(REPO, "model.safetensors", opts());
+    const warnings: string[] = [];
+    const path = await hubDownload(REPO, "model.safetensors", { ...opts(), onWarning: (w) => warnings.push(w) });
     expect(path).toBe(byCommit);
+    expect(warnings).toEqual([expect.stringContaining(`cannot reach ${endpoint}/org/tiny/resolve/main/model.safetensors`)]);
     expect(Uint8Array.from(readFileSync(path))).toEqual(FILES["model.safetensors"].body);
     const unreachable = await errorOf(hubDownload(REPO, "resolve-me.bin", opts()));
     expect(unreachable).toBeInstanceOf(DownloadError);

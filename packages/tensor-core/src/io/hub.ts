@@ -1,23 +1,23 @@
 // Hugging Face hub client: download one file of a repo into the shared hub cache (layout in hub-cache.ts) and
 // return its local snapshot path. HEAD for metadata (commit, ETag, size; redirects followed, first hub headers
-// win), resumable GET into blobs/{etag}.incomplete with Range, SHA-256 check for LFS files, cache fallback when
-// the hub is unreachable or offline. Not a general hub API (no listing, no uploads).
+// win; both checked before they name a path), then, holding a per-blob lock file (hub-lock.ts), a resumable GET
+// into blobs/{etag}.incomplete (hub-transfer.ts) verified against the ETag: SHA-256 for LFS files, the git blob
+// SHA-1 for the rest; a bad download is deleted. Timeouts, retries and backoff in hub-fetch.ts. When the hub
+// cannot answer (network error, timeout, 5xx) a cached copy is returned with a one-line warning; HF_HUB_OFFLINE=1
+// uses only the cache. Not a general hub API (no listing, no uploads).
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
-import { dirname } from "node:path";
-import { DownloadError } from "../errors.ts";
+import { DownloadError, UnavailableError } from "../errors.ts";
 import { HubCacheRepo, hubCacheDir, isCommitHash, type RepoType } from "./hub-cache.ts";
-import { ProgressBar } from "./progress.ts";
-import { isSha256Hex, sha256File } from "./sha256.ts";
+import { type Ctx, httpError, type RetryOptions, retryPolicy, timedFetch, withRetries } from "./hub-fetch.ts";
+import { withFileLock } from "./hub-lock.ts";
+import { checkCommit, checkFilename, checkRepoId, checkRevision, normalizeEtag } from "./hub-names.ts";
+import { type DownloadProgress, fetchResumable } from "./hub-transfer.ts";
+import { gitBlobSha1File, isSha1Hex } from "./sha1.ts";
+import { sha256File } from "./sha256.ts";
 
-export interface DownloadProgress {
-  repoId: string;
-  filename: string;
-  downloaded: number;
-  total: number | undefined;
-}
+export type { DownloadProgress } from "./hub-transfer.ts";
 
-export interface HubDownloadOptions {
+export interface HubDownloadOptions extends RetryOptions {
   revision?: string;
   repoType?: RepoType;
   /** Defaults to hubCacheDir(): HF_HUB_CACHE, HF_HOME/hub or ~/.cache/huggingface/hub. */
@@ -31,8 +31,8 @@ export interface HubDownloadOptions {
   /** Called per received chunk; without it a progress bar draws on stderr when it is a TTY and not quiet. */
   onProgress?: (p: DownloadProgress) => void;
   quiet?: boolean;
-  /** Resume attempts after a dropped connection within one call (default 3). */
-  retries?: number;
+  /** One line when the cache answers for an unreachable hub or a download waits for another process (default: stderr). */
+  onWarning?: (line: string) => void;
 }
 
 export interface HubFileMetadata {
@@ -43,17 +43,17 @@ export interface HubFileMetadata {
   location: string;
 }
 
-interface Ctx {
-  repoId: string;
-  filename: string;
-  revision: string;
-  url: string;
-}
-
-export function hubFileUrl(repoId: string, filename: string, revision = "main", endpoint = defaultEndpoint(), repoType: RepoType = "model"): string {
+export function hubFileUrl(
+  repoId: string,
+  filename: string,
+  revision = "main",
+  endpoint = defaultEndpoint(),
+  repoType: RepoType = "model",
+): string {
   const prefix = repoType === "dataset" ? "datasets/" : "";
-  const file = filename.split("/").map(encodeURIComponent).join("/");
-  return `${endpoint.replace(/\/+$/, "")}/${prefix}${repoId}/resolve/${encodeURIComponent(revision)}/${file}`;
+  const file = checkFilename(filename).split("/").map(encodeURIComponent).join("/");
+  const rev = encodeURIComponent(checkRevision(revision));
+  return `${endpoint.replace(/\/+$/, "")}/${prefix}${checkRepoId(repoId)}/resolve/${rev}/${file}`;
 }
 
 function defaultEndpoint(): string {
@@ -69,35 +69,20 @@ function authHeaders(token: string | false | undefined): Record<string, string> 
   return t ? { authorization: `Bearer ${t}` } : {};
 }
 
-function httpError(res: Response, ctx: Ctx, url: string): DownloadError {
-  const what = `${ctx.repoId}/${ctx.filename} at revision '${ctx.revision}'`;
-  const code = res.headers.get("x-error-code");
-  const msg = res.headers.get("x-error-message");
-  const detail = [code, msg].filter(Boolean).join(": ");
-  const tail = `${detail ? ` (${detail})` : ""}; URL ${url}`;
-  if (res.status === 404) return new DownloadError(`hub: ${what} not found: HTTP 404${tail}`);
-  if (res.status === 401 || res.status === 403) {
-    return new DownloadError(`hub: ${what} refused: HTTP ${res.status}${tail}. Private or gated repos need a token: set HF_TOKEN (or pass token) and accept the repo's terms on the hub`);
-  }
-  return new DownloadError(`hub: ${what} failed: HTTP ${res.status} ${res.statusText}${tail}`);
-}
-
-/** HEAD the resolve URL, following redirects by hand so the hub's own headers (X-Linked-Etag, X-Repo-Commit) are kept. */
-export async function hubFileMetadata(repoId: string, filename: string, options: HubDownloadOptions = {}): Promise<HubFileMetadata> {
-  const revision = options.revision ?? "main";
-  const url = hubFileUrl(repoId, filename, revision, options.endpoint ?? defaultEndpoint(), options.repoType);
-  const ctx: Ctx = { repoId, filename, revision, url };
-  const auth = authHeaders(options.token);
-  let at = url;
+/** One HEAD of the resolve URL, following redirects by hand to keep the hub's own X-Linked-Etag and X-Repo-Commit. */
+async function headOnce(ctx: Ctx, auth: Record<string, string>, timeoutMs: number): Promise<HubFileMetadata> {
+  let at = ctx.url;
   let commit: string | undefined;
   let etag: string | undefined;
   let size: number | undefined;
   for (let hop = 0; hop < 10; hop++) {
-    const sameOrigin = new URL(at).origin === new URL(url).origin;
-    const res = await fetch(at, { method: "HEAD", redirect: "manual", headers: { "accept-encoding": "identity", ...(sameOrigin ? auth : {}) } });
+    const sameOrigin = new URL(at).origin === new URL(ctx.url).origin;
+    const headers = { "accept-encoding": "identity", ...(sameOrigin ? auth : {}) };
+    const { res, abort } = await timedFetch(at, { method: "HEAD", redirect: "manual", headers }, timeoutMs);
+    abort();
     const h = res.headers;
     commit ??= h.get("x-repo-commit") ?? undefined;
-    etag ??= (h.get("x-linked-etag") ?? h.get("etag") ?? undefined)?.replace(/^W\//, "").replace(/"/g, "");
+    etag ??= h.get("x-linked-etag") ?? h.get("etag") ?? undefined;
     const len = h.get("x-linked-size") ?? (res.status < 300 ? h.get("content-length") : null);
     if (size === undefined && len !== null) size = Number(len);
     if (res.status >= 300 && res.status < 400 && h.get("location")) {
@@ -105,106 +90,95 @@ export async function hubFileMetadata(repoId: string, filename: string, options:
       continue;
     }
     if (!res.ok) throw httpError(res, ctx, at);
-    if (!etag) throw new DownloadError(`hub: ${repoId}/${filename} at revision '${revision}': the server sent no ETag; URL ${url}`);
-    return { commit: commit ?? revision, etag, size, location: at };
+    const where = `${ctx.repoId}/${ctx.filename} at revision '${ctx.revision}'`;
+    if (!etag) throw new DownloadError(`hub: ${where}: the server sent no ETag; URL ${ctx.url}`);
+    if (commit === undefined && !isCommitHash(ctx.revision)) {
+      const why = "the server sent no X-Repo-Commit (a proxy that strips headers?)";
+      throw new DownloadError(`hub: ${where}: ${why}; URL ${ctx.url}`);
+    }
+    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+      throw new DownloadError(`hub: ${where}: the server sent a size of '${len}' bytes; URL ${ctx.url}`);
+    }
+    const checked = commit === undefined ? ctx.revision : checkCommit(commit, ctx.url);
+    return { commit: checked, etag: normalizeEtag(etag, ctx.url), size, location: at };
   }
-  throw new DownloadError(`hub: ${repoId}/${filename}: more than 10 redirects; URL ${url}`);
+  throw new DownloadError(`hub: ${ctx.repoId}/${ctx.filename}: more than 10 redirects; URL ${ctx.url}`);
+}
+
+/** HEAD the resolve URL (retried on network errors, timeouts and 5xx): commit, ETag (checked), size and final URL. */
+export async function hubFileMetadata(
+  repoId: string,
+  filename: string,
+  options: HubDownloadOptions = {},
+): Promise<HubFileMetadata> {
+  const revision = options.revision ?? "main";
+  const url = hubFileUrl(repoId, filename, revision, options.endpoint ?? defaultEndpoint(), options.repoType);
+  const policy = retryPolicy(options);
+  const auth = authHeaders(options.token);
+  const ctx = { repoId, filename, revision, url };
+  return withRetries(policy, policy.retries, () => headOnce(ctx, auth, policy.connectTimeoutMs));
+}
+
+/** Deletes `partial` and throws unless its bytes match the ETag (SHA-256 or git blob SHA-1) and the announced size. */
+async function verify(partial: string, meta: HubFileMetadata, ctx: Ctx): Promise<void> {
+  const got = statSync(partial).size;
+  const fail = (why: string) => {
+    rmSync(partial, { force: true });
+    const where = `${ctx.repoId}/${ctx.filename} at revision '${ctx.revision}'`;
+    return new DownloadError(`hub: ${where}: ${why}; the download was deleted, run again to retry; URL ${ctx.url}`);
+  };
+  if (meta.size !== undefined && got !== meta.size) throw fail(`${got} bytes received but the hub announced ${meta.size}`);
+  const git = isSha1Hex(meta.etag);
+  const sum = git ? await gitBlobSha1File(partial) : await sha256File(partial);
+  const kind = git ? "git blob sha1" : "sha256";
+  if (sum !== meta.etag) throw fail(`checksum mismatch, ${kind} ${sum} but the hub's ETag is ${meta.etag}`);
 }
 
 /** Downloads (or finds in the cache) one file of a hub repo and returns the local snapshot path. */
 export async function hubDownload(repoId: string, filename: string, options: HubDownloadOptions = {}): Promise<string> {
-  const revision = options.revision ?? "main";
+  const revision = checkRevision(options.revision ?? "main");
+  checkFilename(filename);
   const cacheDir = options.cacheDir ?? hubCacheDir();
   const repo = new HubCacheRepo(cacheDir, repoId, options.repoType);
   const cached = repo.cachedFile(revision, filename);
   if (cached && isCommitHash(revision)) return cached;
+  const where = `${repoId}/${filename} at revision '${revision}'`;
   if (options.offline ?? envFlag(process.env.HF_HUB_OFFLINE)) {
     if (cached) return cached;
-    throw new DownloadError(`hub: offline and ${repoId}/${filename} at revision '${revision}' is not in the cache ${repo.root}`);
+    throw new DownloadError(`hub: offline (HF_HUB_OFFLINE) and ${where} is not in the cache ${repo.root}`);
   }
+  const warn = options.onWarning ?? ((line: string) => process.stderr.write(`${line}\n`));
   let meta: HubFileMetadata;
   try {
-    meta = await hubFileMetadata(repoId, filename, options);
+    // with a cached copy one failed HEAD is enough to fall back to it, as huggingface_hub does
+    meta = await hubFileMetadata(repoId, filename, cached ? { ...options, retries: 0 } : options);
   } catch (e) {
-    if (e instanceof DownloadError) throw e;
-    if (cached) return cached; // hub unreachable: the cached snapshot is the answer
-    const url = hubFileUrl(repoId, filename, revision, options.endpoint ?? defaultEndpoint(), options.repoType);
-    throw new DownloadError(`hub: cannot reach ${url} (${(e as Error).message}) and ${repoId}/${filename} at revision '${revision}' is not in the cache ${repo.root}`);
+    if (!(e instanceof UnavailableError)) throw e;
+    if (cached) {
+      warn(`warning: ${e.message}; using the cached ${cached}`);
+      return cached;
+    }
+    throw new (e.constructor as typeof UnavailableError)(`${e.message}; ${where} is not in the cache ${repo.root}`);
   }
   const blob = repo.blobPath(meta.etag);
   if (!existsSync(blob)) {
-    const ctx: Ctx = { repoId, filename, revision, url: meta.location };
-    const sameOrigin = new URL(meta.location).origin === new URL(options.endpoint ?? defaultEndpoint()).origin;
-    await fetchResumable(ctx, sameOrigin ? authHeaders(options.token) : {}, `${blob}.incomplete`, meta.size, options);
-    if (isSha256Hex(meta.etag)) {
-      const got = await sha256File(`${blob}.incomplete`);
-      if (got !== meta.etag) {
-        rmSync(`${blob}.incomplete`, { force: true });
-        throw new DownloadError(`hub: ${repoId}/${filename} at revision '${revision}': checksum mismatch, sha256 ${got} but the hub's ETag is ${meta.etag}; the download was deleted; URL ${meta.location}`);
-      }
-    }
-    renameSync(`${blob}.incomplete`, blob);
+    const ctx = { repoId, filename, revision, url: meta.location };
+    const onWait = (pid: string) => warn(`hub: waiting for process ${pid}, which is downloading ${where}`);
+    const lock = { onWait: options.onWarning || !options.quiet ? onWait : undefined };
+    await withFileLock(repo.lockPath(meta.etag), () => fetchBlob(blob, meta, ctx, options), lock);
   }
   const path = repo.linkSnapshot(meta.commit, filename, meta.etag);
   repo.writeRef(revision, meta.commit);
   return path;
 }
 
-/** GET into `partial`, resuming with Range from what is already there, retrying dropped connections. */
-async function fetchResumable(ctx: Ctx, auth: Record<string, string>, partial: string, size: number | undefined, options: HubDownloadOptions): Promise<void> {
-  await mkdir(dirname(partial), { recursive: true });
-  const bar = options.onProgress ? undefined : new ProgressBar({ total: size, unit: "B", label: ctx.filename, quiet: options.quiet });
-  const report = (downloaded: number, total: number | undefined) => {
-    if (options.onProgress) options.onProgress({ repoId: ctx.repoId, filename: ctx.filename, downloaded, total });
-    else bar!.update(downloaded);
-  };
-  const retries = options.retries ?? 3;
-  let total = size;
-  for (let attempt = 0; ; attempt++) {
-    let have = existsSync(partial) ? statSync(partial).size : 0;
-    if (total !== undefined && have === total) break;
-    if (total !== undefined && have > total) {
-      rmSync(partial);
-      have = 0;
-    }
-    const headers: Record<string, string> = { "accept-encoding": "identity", ...auth };
-    if (have > 0) headers.range = `bytes=${have}-`;
-    let res: Response;
-    try {
-      res = await fetch(ctx.url, { headers });
-    } catch (e) {
-      if (attempt >= retries) throw new DownloadError(`hub: ${ctx.repoId}/${ctx.filename}: cannot fetch ${ctx.url} (${(e as Error).message}) after ${retries} retries; ${have} bytes kept in ${partial}`);
-      continue;
-    }
-    if (res.status === 416 && have > 0) {
-      rmSync(partial); // the server cannot serve our range: start again
-      continue;
-    }
-    if (!res.ok) throw httpError(res, ctx, ctx.url);
-    const resumed = res.status === 206 && (res.headers.get("content-range") ?? "").startsWith(`bytes ${have}-`);
-    if (!resumed) have = 0;
-    const len = res.headers.get("content-length");
-    if (total === undefined && len !== null) total = have + Number(len);
-    const fh = await open(partial, resumed ? "a" : "w");
-    let dropped: Error | undefined;
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        await fh.write(chunk);
-        have += chunk.length;
-        report(have, total);
-      }
-    } catch (e) {
-      dropped = e as Error;
-    } finally {
-      await fh.close();
-    }
-    const short = total !== undefined && have < total;
-    if (!dropped && !short) break;
-    if (attempt >= retries) {
-      throw new DownloadError(
-        `hub: ${ctx.repoId}/${ctx.filename}: connection dropped after ${have} of ${total ?? "?"} bytes (${dropped?.message ?? "short body"}), ${retries} resumes failed; the partial file ${partial} is kept, run again to resume; URL ${ctx.url}`,
-      );
-    }
-  }
-  bar?.finish();
+/** Under the blob's lock: unless another process finished it meanwhile, GET, verify, rename into place. */
+async function fetchBlob(blob: string, meta: HubFileMetadata, ctx: Ctx, options: HubDownloadOptions): Promise<void> {
+  if (existsSync(blob)) return;
+  const endpoint = options.endpoint ?? defaultEndpoint();
+  const auth = new URL(meta.location).origin === new URL(endpoint).origin ? authHeaders(options.token) : {};
+  const partial = `${blob}.incomplete`;
+  await fetchResumable(ctx, auth, partial, meta.size, retryPolicy(options), options);
+  await verify(partial, meta, ctx);
+  renameSync(partial, blob);
 }

@@ -1,0 +1,57 @@
+// Checks for every name the hub client turns into a cache path: repo ids, revisions and filenames from the caller,
+// ETags and commit hashes from the server. Anything that could leave the cache (`..`, an absolute path, a
+// backslash, a NUL) or that is not the documented form is a DownloadError naming the value; nothing is written.
+import { DownloadError } from "../errors.ts";
+import { isSha1Hex } from "./sha1.ts";
+import { isSha256Hex } from "./sha256.ts";
+
+const PART = /^[\w.-]{1,96}$/;
+
+/** "name" or "org/name", each part letters, digits, `_`, `-`, `.`; no `..` or `--` (as huggingface_hub's check). */
+export function checkRepoId(repoId: string): string {
+  const parts = repoId.split("/");
+  if (parts.length > 2 || !parts.every((p) => PART.test(p)) || repoId.includes("..") || repoId.includes("--")) {
+    const rule = "letters, digits, '_', '-', '.'; no '..' or '--'";
+    throw new DownloadError(`hub: invalid repo id '${repoId}': expected 'name' or 'org/name' (${rule})`);
+  }
+  return repoId;
+}
+
+/** A relative path of non-empty segments, none `.` or `..`, no backslash or NUL: a filename or a revision. */
+function checkRelative(kind: string, value: string): string {
+  const segments = value.split("/");
+  const bad = segments.some((s) => s === "" || s === "." || s === ".." || /[\\\0]/.test(s));
+  if (!bad) return value;
+  const rule = "a relative path without '.', '..', empty parts or backslashes";
+  throw new DownloadError(`hub: invalid ${kind} '${value}': ${rule}`);
+}
+
+export function checkFilename(filename: string): string {
+  return checkRelative("filename", filename);
+}
+
+/** Branch, tag (may contain `/`, as in refs/pr/1) or commit hash. */
+export function checkRevision(revision: string): string {
+  return checkRelative("revision", revision);
+}
+
+/**
+ * The ETag header as the blob name: `W/` and quotes stripped, then a git SHA-1 (40 hex, a file in git) or a SHA-256
+ * (64 hex, an LFS object). Anything else is refused: it would become a path in the cache.
+ */
+export function normalizeEtag(raw: string, url: string): string {
+  const etag = raw.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1").toLowerCase();
+  if (isSha1Hex(etag) || isSha256Hex(etag)) return etag;
+  const sent = JSON.stringify(raw.slice(0, 100));
+  const want = "a git SHA-1 (40 hex) or an LFS SHA-256 (64 hex)";
+  throw new DownloadError(`hub: the server sent ETag ${sent}, not ${want}; nothing was written; URL ${url}`);
+}
+
+/** X-Repo-Commit: a 40-hex git commit hash. */
+export function checkCommit(raw: string, url: string): string {
+  const commit = raw.trim().toLowerCase();
+  if (isSha1Hex(commit)) return commit;
+  const sent = JSON.stringify(raw.slice(0, 100));
+  const msg = `hub: the server sent X-Repo-Commit ${sent}, not a 40-hex commit hash; nothing was written; URL ${url}`;
+  throw new DownloadError(msg);
+}
