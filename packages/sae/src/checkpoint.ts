@@ -9,6 +9,7 @@ import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type Device, typ
 import { architecture } from "./arch/registry.ts";
 import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
 import { CheckpointError } from "./errors.ts";
+import { foldDecoderNorms } from "./fold.ts";
 import { Sae } from "./sae.ts";
 
 export const CFG_FILE = "cfg.json";
@@ -85,10 +86,18 @@ export function readWeights(file: string, cfg: SaeConfig): Record<string, Float3
   return host;
 }
 
-/** Loads an SAE folder in the SAELens layout onto a device. */
+/**
+ * Loads an SAE folder in the SAELens layout onto a device. A TopK cfg.json with rescale_acts_by_decoder_norm true
+ * (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before decoding) is loaded with the norms
+ * folded into W_enc / b_enc and W_dec rows at unit norm: the same encode/decode, with the flag now a no-op.
+ */
 export function loadSae(dir: string, device: Device): Sae {
   const { cfg, extra } = readConfigFile(join(dir, CFG_FILE));
-  const sae = Sae.fromHost(device, cfg, readWeights(join(dir, WEIGHTS_FILE), cfg));
+  let host = readWeights(join(dir, WEIGHTS_FILE), cfg);
+  if (extra.rescale_acts_by_decoder_norm === true && !("rescale_acts_by_decoder_norm" in cfg)) {
+    host = foldDecoderNorms(cfg, host, { rescaled: true });
+  }
+  const sae = Sae.fromHost(device, cfg, host);
   sae.extraConfig = extra;
   const sp = join(dir, SPARSITY_FILE);
   if (existsSync(sp)) sae.sparsity = tensor(sp, loadSafetensorsFile(sp).tensors, "sparsity", [cfg.d_sae]);

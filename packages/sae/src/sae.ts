@@ -2,7 +2,7 @@
 // decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
 // (normalize_activations = "expected_average_only_in"; the per-token "layer_norm" / "constant_norm_rescale" at
 // inference through runtime_norm.ts), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
-import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
+import { copy, saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
@@ -12,6 +12,8 @@ import { initHostParams } from "./init.ts";
 import { loadSae, saveSae } from "./checkpoint.ts";
 import { loadPretrained, type FromPretrainedOptions } from "./pretrained.ts";
 import { RuntimeNorm } from "./runtime_norm.ts";
+import { activate, hiddenPre } from "./encode_split.ts";
+import { foldDecoderNorms } from "./fold.ts";
 
 export class Sae implements SaeModel {
   readonly cfg: SaeConfig;
@@ -102,33 +104,64 @@ export class Sae implements SaeModel {
   }
 
   /**
-   * Feature activations [batch, d_sae] of x [batch, d_in]. With layer_norm / constant_norm_rescale, x is
-   * normalised per token first and the statistics are kept for the next decode (as SAELens does).
+   * Feature activations [..., d_sae] of x [..., d_in] (any leading shape, e.g. [batch, pos, d_in]). With layer_norm
+   * / constant_norm_rescale, x is normalised per token first and the statistics are kept for the next decode.
    */
   async encode(x: Tensor): Promise<Tensor> {
-    this.checkInput(x);
-    const xs = this.scaled(x);
+    const x2 = this.rows(x, this.cfg.d_in, "input");
+    const xs = this.scaled(x2);
     const saeIn = center(this, xs);
     const f = await this.arch.encode(this, saeIn);
     disposeAll([xs, saeIn]);
-    return f;
+    return withLead(f, x.shape);
   }
 
   /**
-   * Reconstruction [batch, d_in] = f W_dec + b_dec, divided by the activation scale when one is set, or mapped
-   * back with the last encode's per-token statistics (layer_norm: x_hat * std + mean).
+   * encode() split at SAELens's hook_sae_acts_pre: `onPre` sees hidden_pre [..., d_sae] and may return a
+   * replacement, which the activation then reads. Returns f and the pre-activation used (caller disposes both).
+   */
+  async encodeWithPre(x: Tensor, onPre?: (pre: Tensor) => Tensor | void | Promise<Tensor | void>): Promise<{ f: Tensor; pre: Tensor }> {
+    const x2 = this.rows(x, this.cfg.d_in, "input");
+    const xs = this.scaled(x2);
+    const saeIn = center(this, xs);
+    let pre = withLead(hiddenPre(this, saeIn), x.shape);
+    const edited = await onPre?.(pre);
+    if (edited && edited !== pre) {
+      pre.dispose();
+      pre = edited;
+    }
+    const f = activate(this, pre.reshape([saeIn.shape[0], this.cfg.d_sae]), saeIn);
+    disposeAll([xs, saeIn]);
+    return { f: withLead(f, x.shape), pre };
+  }
+
+  /**
+   * SAELens fold_W_dec_norm: W_dec rows to unit norm with the norms folded into W_enc's columns (and b_enc, b_gate,
+   * b_mag, the JumpReLU threshold), so encode/decode are unchanged. TopK refuses, as SAELens does without
+   * rescale_acts_by_decoder_norm (the top k could change).
+   */
+  async foldWDecNorm(): Promise<void> {
+    const rescaled = this.extraConfig.rescale_acts_by_decoder_norm === true;
+    const host = foldDecoderNorms(this.cfg, await this.toHost(), { rescaled });
+    for (const [name, data] of Object.entries(host)) this.params[name].write(data);
+  }
+
+  /**
+   * Reconstruction [..., d_in] = f W_dec + b_dec of f [..., d_sae], divided by the activation scale when one is
+   * set, or mapped back with the last encode's per-token statistics (layer_norm: x_hat * std + mean).
    */
   decode(f: Tensor): Tensor {
-    const out = decodeDense(this, f);
+    const f2 = this.rows(f, this.cfg.d_sae, "feature activations");
+    const out = decodeDense(this, f2);
     if (this.runtimeNorm && this.cfg.normalize_activations === this.runtimeNorm.mode) {
       const back = this.runtimeNorm.normOut(out);
       out.dispose();
-      return back;
+      return withLead(back, f.shape);
     }
-    if (this.activationScale === null) return out;
+    if (this.activationScale === null) return withLead(out, f.shape);
     const back = saeAxpby(out, null, null, 1 / this.activationScale, 0, 0);
     out.dispose();
-    return back;
+    return withLead(back, f.shape);
   }
 
   /** decode(encode(x)); with `errorTerm`, adds x - x_hat so the output equals x exactly. */
@@ -193,11 +226,30 @@ export class Sae implements SaeModel {
     disposeAll(Object.values(this.params));
   }
 
+  /** [..., width] as a [rows, width] view (the tensor itself when already 2-D). */
+  private rows(t: Tensor, width: number, what: string): Tensor {
+    const last = t.shape[t.shape.length - 1];
+    if (t.shape.length < 1 || last !== width) {
+      throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: ${what} ${fmt(t.shape)} must be [..., ${width}]`);
+    }
+    return t.shape.length === 2 ? t : t.reshape([t.size / width, width]);
+  }
+
   private checkInput(x: Tensor): void {
     if (x.shape.length !== 2 || x.shape[1] !== this.cfg.d_in) {
       throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: input ${fmt(x.shape)} must be [batch, d_in = ${this.cfg.d_in}]`);
     }
   }
+}
+
+/** t [rows, w] given the leading shape of `like` [..., w'] back: t itself when `like` is 2-D, else an owning copy. */
+function withLead(t: Tensor, like: Shape): Tensor {
+  if (like.length === 2) return t;
+  const shape = [...like.slice(0, -1), t.shape[t.shape.length - 1]];
+  const out = Tensor.empty(t.device, shape, "f32", t.label);
+  copy(t, out.reshape(t.shape));
+  t.dispose();
+  return out;
 }
 
 function same(a: Shape, b: Shape): boolean {
