@@ -44,7 +44,23 @@ export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
 export { loadSae, saveSae, readConfigFile, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
-export { PRETRAINED, CONVERSIONS, pretrainedEntry, loadPretrained, foldScale, type PretrainedRelease, type PretrainedSae, type FromPretrainedOptions } from "./pretrained.ts";
+export {
+  PRETRAINED,
+  PRETRAINED_SOURCE,
+  pretrainedEntry,
+  resolvePretrained,
+  parsePretrainedRef,
+  pretrainedHost,
+  type PretrainedRelease,
+  type PretrainedSae,
+  type FromPretrainedOptions,
+  type ResolvedPretrained,
+} from "./pretrained.ts";
+export { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
+export { buildHostSae, type HostSae } from "./convert/build.ts";
+export type { Converted, Converter, ConvertContext, ConversionFiles, HostTensor } from "./convert/types.ts";
+export { readNpy, readNpz } from "./convert/npy.ts";
+export { loadSparsifyDir } from "./convert/sparsify.ts";
 export { hookZConfig, hookZConfigPath, hookZWeights, loadHookZ } from "./convert_hook_z.ts";
 export { readTorchStateDict, readZip, type TorchTensor } from "./torch_pt.ts";
 export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";

@@ -2,9 +2,9 @@
 // sha256 of the body, X-Repo-Commit), serving the SAELens 5 fixture as a tiny gpt2-small-res-jb SAE and the
 // original-layout hook_z fixture (.pt + _cfg.json at the repo root) as gpt2-small-hook-z-kk's layer 0.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { assertClose, getDevice, loadSafetensorsFile, sha256Hex, Tensor } from "@sae/tensor-core";
 import { PretrainedNotFoundError } from "./errors.ts";
 import { PRETRAINED, pretrainedEntry } from "./pretrained.ts";
@@ -29,7 +29,24 @@ function serveFolder(repo: string, path: string, src: string, names: string[], e
   }
 }
 
+/** Serves every file under `dir` at its path relative to `dir` in `repo`. */
+function serveTree(repo: string, dir: string): void {
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    files.set(`/${repo}/resolve/main/${relative(dir, p)}`, new Uint8Array(readFileSync(p)));
+  }
+}
+
+function expectedConvert(name: string): Map<string, { shape: number[]; data: Float32Array }> {
+  const t = loadSafetensorsFile(join(FIXTURES, "convert", name, "expected.safetensors")).tensors;
+  return t as Map<string, { shape: number[]; data: Float32Array }>;
+}
+
 beforeAll(() => {
+  serveTree("canrager/lm_sae", join(FIXTURES, "convert", "dictionary_learning_topk", "repo"));
+  serveTree("EleutherAI/sae-pythia-70m-32k", join(FIXTURES, "convert", "sparsify", "repo"));
+  serveFolder("someone/my-saes", "layer0", join(FIXTURES, "ckpt_v5_standard"), ["cfg.json", "sae_weights.safetensors"]);
   const v5 = join(FIXTURES, "ckpt_v5_standard");
   serveFolder("jbloom/GPT2-Small-SAEs-Reformatted", "blocks.0.hook_resid_pre", v5, ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]);
   serveFolder("tommmcgrath/gpt2-small-mlp-out-saes", "sae_group_gpt2_blocks.0.hook_mlp_out_24576:v1", v5, ["cfg.json", "sae_weights.safetensors"], (c) => {
@@ -66,7 +83,7 @@ describe("pretrained registry", () => {
     expect(rel.repo_id).toBe("jbloom/GPT2-Small-SAEs-Reformatted");
     expect(rel.saes.map((s) => s.id)).toEqual([...Array.from({ length: 12 }, (_, l) => `blocks.${l}.hook_resid_pre`), "blocks.11.hook_resid_post"]);
     expect(rel.saes.map((s) => s.neuronpedia)).toEqual(Array.from({ length: 13 }, (_, l) => `gpt2-small/${l}-res-jb`));
-    expect(rel.saes.every((s) => s.path === s.id && s.d_sae === 24576)).toBe(true);
+    expect(rel.saes.every((s) => s.path === s.id && s.hook_name === s.id)).toBe(true);
     for (const r of ["gpt2-small-hook-z-kk", "gpt2-small-mlp-tm", "gpt2-small-res-jb-feature-splitting", "gpt2-small-resid-post-v5-32k", "gpt2-small-resid-post-v5-128k"]) {
       expect(PRETRAINED[r].saes.length).toBeGreaterThan(0);
     }
@@ -74,8 +91,9 @@ describe("pretrained registry", () => {
 
   test("a wrong release or id throws listing the valid ones", () => {
     expect(() => pretrainedEntry("gpt2-small-res-xx", "blocks.0.hook_resid_pre")).toThrow(PretrainedNotFoundError);
-    expect(() => pretrainedEntry("gpt2-small-res-xx", "x")).toThrow(/valid releases: gpt2-small-res-jb, gpt2-small-hook-z-kk/);
-    expect(() => pretrainedEntry("gpt2-small-res-jb", "blocks.12.hook_resid_pre")).toThrow(/valid ids: blocks\.0\.hook_resid_pre, .*blocks\.11\.hook_resid_post$/);
+    expect(() => pretrainedEntry("gpt2-small-res-xx", "x")).toThrow(/valid releases: .*gpt2-small-hook-z-kk, .*gpt2-small-res-jb, /);
+    expect(() => pretrainedEntry("gpt2-small-res-jb", "blocks.12.hook_resid_pre")).toThrow(/valid ids: blocks\.0\.hook_resid_pre, .*blocks\.7\.hook_resid_pre, \.\.\. \(13 in all\)$/);
+    expect(() => pretrainedEntry("gemma-scope-2b-pt-res", "layer_0/width_16k/canonical")).toThrow(/try release gemma-scope-2b-pt-res-canonical/);
   });
 });
 
@@ -152,6 +170,54 @@ describe("fromPretrained over a loopback hub", () => {
     const got = requests.filter((r) => r.startsWith("GET /ckkissane/"));
     expect(got).toEqual([`GET /ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk.replace(/\.pt$/, "_cfg.json")}`, `GET /ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk}`]);
     for (const t of [x, out]) t.dispose();
+    sae.dispose();
+  });
+
+  test("a release in another format loads through its conversion (sae_bench topk: dictionary_learning_1)", async () => {
+    const device = await getDevice();
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const [release, id] = ["sae_bench_pythia70m_sweep_topk_ctx128_0730", "blocks.3.hook_resid_post__trainer_0"];
+    const sae = await Sae.fromPretrained(release, id, device, { cacheDir, endpoint });
+    const np = pretrainedEntry(release, id).sae.neuronpedia;
+    expect(sae.cfg).toMatchObject({ architecture: "topk", k: 3, d_in: 6, d_sae: 10, neuronpedia_id: np });
+    expect(sae.cfg.hook_name).toBe("blocks.3.hook_resid_post");
+    const exp = expectedConvert("dictionary_learning_topk");
+    assertClose("W_enc", await sae.W_enc.read(), exp.get("param.W_enc")?.data as Float32Array, 0, 0);
+    const x = Tensor.from(device, [5, 6], exp.get("x")?.data as Float32Array);
+    const f = await sae.encode(x);
+    assertClose("encode", await f.read(), exp.get("acts")?.data as Float32Array, 1e-5, 1e-5);
+    const path = pretrainedEntry(release, id).sae.path;
+    for (const n of ["config.json", "ae.pt"]) expect(requests).toContain(`GET /canrager/lm_sae/resolve/main/${path}/${n}`);
+    for (const t of [x, f]) t.dispose();
+    sae.dispose();
+  });
+
+  test("a release name with '/' that the registry lacks is a hub repo of SAELens folders (id = folder)", async () => {
+    const device = await getDevice();
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const sae = await Sae.fromPretrained("someone/my-saes", "layer0", device, { cacheDir, endpoint });
+    const want = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+    assertClose("W_enc", await sae.W_enc.read(), await want.W_enc.read(), 0, 0);
+    expect(sae.sparsity).toBeNull(); // the repo has no sparsity.safetensors: a 404, not an error
+    expect(requests).toContain("GET /someone/my-saes/resolve/main/layer0/cfg.json");
+    await expect(Sae.fromPretrained("no-slash-release", "x", device, { cacheDir, endpoint })).rejects.toThrow(PretrainedNotFoundError);
+    sae.dispose();
+    want.dispose();
+  });
+
+  test("conversion: 'sparsify' reads an EleutherAI sparsify repo (cfg.json + sae.safetensors), as SAELens's converter=", async () => {
+    const device = await getDevice();
+    const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
+    const opts = { cacheDir, endpoint, conversion: "sparsify" as const };
+    const sae = await Sae.fromPretrained("EleutherAI/sae-pythia-70m-32k", "layers.3", device, opts);
+    expect(sae.cfg).toMatchObject({ architecture: "topk", k: 3, hook_name: "blocks.3.hook_resid_post", dtype: "bfloat16" });
+    // SAELens names the model after the SAE folder's parent: in a hub snapshot, the commit folder.
+    expect(sae.cfg.model_name).toBe(COMMIT);
+    const exp = expectedConvert("sparsify");
+    const x = Tensor.from(device, [5, 6], exp.get("x")?.data as Float32Array);
+    const f = await sae.encode(x);
+    assertClose("encode", await f.read(), exp.get("acts")?.data as Float32Array, 1e-5, 1e-5);
+    for (const t of [x, f]) t.dispose();
     sae.dispose();
   });
 });

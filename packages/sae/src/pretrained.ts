@@ -1,39 +1,42 @@
-// Pretrained SAE registry (pretrained.json: GPT-2-small releases as listed in SAELens' pretrained_saes.yaml) and
-// fromPretrained: downloads a release's cfg.json, sae_weights.safetensors and sparsity.safetensors (when the hub
-// has it) through the tensor-core hub client into the Hugging Face cache layout, then loads the folder. Releases
-// stored in another layout name a SAELens conversion; CONVERSIONS lists the ones implemented here (each downloads
-// its own files and builds the Sae).
-import { dirname } from "node:path";
-import { DownloadError, hubDownload, saeAxpby, type Device } from "@sae/tensor-core";
-import { CFG_FILE, loadSae, SPARSITY_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
-import { hookZConfigPath, loadHookZ } from "./convert_hook_z.ts";
+// The pretrained SAE registry (pretrained.json, generated from SAELens 6.18's pretrained_saes.yaml by
+// scripts/gen_registry.py: 73 releases, 4,500 SAEs) and loading a release's SAE the way SAE.from_pretrained does:
+// resolve the release and id to a hub repo, a path and a conversion (a release name with '/' that the registry does
+// not list is read as a Hugging Face repo of SAELens-format folders, the id as the folder), download that
+// conversion's files through the tensor-core hub client into the Hugging Face cache layout, convert (convert/*),
+// and build the host SAE (convert/build.ts). The Sae class uploads it (Sae.fromPretrained).
+import { DownloadError, hubDownload } from "@sae/tensor-core";
+import { buildHostSae, type HostSae } from "./convert/build.ts";
+import { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
+import type { ConversionFiles, Converter } from "./convert/types.ts";
 import { PretrainedNotFoundError, SaeConfigError } from "./errors.ts";
 import registry from "./pretrained.json" with { type: "json" };
-import type { Sae } from "./sae.ts";
 
 export interface PretrainedSae {
   id: string;
-  /** Folder (or file, for converted formats) inside the hub repo. */
+  /** Folder or file inside the hub repo (the conversion says which files it reads there). */
   path: string;
-  hook_name: string;
-  d_sae: number;
+  /** The hook as far as names tell (the id, or the conversion's rule); null: only the downloaded config says. */
+  hook_name: string | null;
   neuronpedia: string | null;
   l0: number | null;
-  /** expected_average_only_in releases: the scale SAELens folds into the weights on load. */
+  variance_explained: number | null;
+  /** expected_average_only_in SAEs: the scale folded into the weights on load. */
   norm_scaling_factor?: number;
 }
 
 export interface PretrainedRelease {
   repo_id: string;
   model: string;
-  /** A SAELens conversion name (a key of CONVERSIONS) when the files are not in the SAELens layout. */
-  conversion: string | null;
+  /** The SAELens conversion the files need ("sae_lens": SAELens's own layout). */
+  conversion: ConversionName;
   config_overrides: Record<string, unknown>;
   links: Record<string, string>;
   saes: PretrainedSae[];
 }
 
-export const PRETRAINED: Record<string, PretrainedRelease> = registry;
+/** Where pretrained.json came from: SAELens version and commit, the YAML's sha256, release and SAE counts. */
+export const PRETRAINED_SOURCE = registry.source;
+export const PRETRAINED = registry.releases as unknown as Record<string, PretrainedRelease>;
 
 export interface FromPretrainedOptions {
   cacheDir?: string;
@@ -43,71 +46,113 @@ export interface FromPretrainedOptions {
   token?: string | false;
   offline?: boolean;
   quiet?: boolean;
+  /** Use this conversion instead of the registry's (SAELens's `converter=`), e.g. "sparsify" for a sparsify repo. */
+  conversion?: ConversionName;
+}
+
+/** A release and SAE id resolved without network: the repo, path, conversion, overrides and files to fetch. */
+export interface ResolvedPretrained {
+  repoId: string;
+  path: string;
+  conversion: ConversionName;
+  converter: Converter;
+  /** Release config_overrides plus neuronpedia_id, as SAELens's get_config_overrides builds them. */
+  overrides: Record<string, unknown>;
+  normScalingFactor?: number;
+  files: ConversionFiles;
+}
+
+function shortList(items: string[]): string {
+  return items.length > 8 ? `${items.slice(0, 8).join(", ")}, ... (${items.length} in all)` : items.join(", ");
 }
 
 /** The registry entry for a release and SAE id; throws listing the valid releases or ids. */
 export function pretrainedEntry(release: string, saeId: string): { release: PretrainedRelease; sae: PretrainedSae } {
   const rel = PRETRAINED[release];
-  if (!rel) throw new PretrainedNotFoundError(`unknown release '${release}'; valid releases: ${Object.keys(PRETRAINED).join(", ")}`);
+  if (!rel)
+    throw new PretrainedNotFoundError(
+      `unknown release '${release}'; valid releases: ${Object.keys(PRETRAINED).join(", ")}`,
+    );
   const sae = rel.saes.find((s) => s.id === saeId);
-  if (!sae) throw new PretrainedNotFoundError(`release '${release}' has no SAE id '${saeId}'; valid ids: ${rel.saes.map((s) => s.id).join(", ")}`);
+  if (!sae) {
+    const canon =
+      release.includes("gemma-scope") && !release.includes("canonical") && PRETRAINED[`${release}-canonical`];
+    const hint = canon
+      ? `; without an L0 in the id, try release ${release}-canonical (ids like ${canon.saes[0].id})`
+      : "";
+    throw new PretrainedNotFoundError(
+      `release '${release}' has no SAE id '${saeId}'; valid ids: ${shortList(rel.saes.map((s) => s.id))}${hint}`,
+    );
+  }
   return { release: rel, sae };
 }
 
-async function optional(download: () => Promise<string>): Promise<string | null> {
-  try {
-    return await download();
-  } catch (e) {
-    if (e instanceof DownloadError && /HTTP 404|not in the cache/.test(e.message)) return null;
-    throw e;
+/** Resolves a release and id (or a Hugging Face repo and folder) to what loading needs; no network. */
+export function resolvePretrained(release: string, saeId: string, conversion?: ConversionName): ResolvedPretrained {
+  if (conversion !== undefined && !isConversionName(conversion)) {
+    throw new SaeConfigError(`unknown conversion '${conversion}'; valid: ${Object.keys(CONVERSIONS).join(", ")}`);
   }
+  let r: Omit<ResolvedPretrained, "converter" | "files">;
+  if (Object.hasOwn(PRETRAINED, release) || !release.includes("/")) {
+    const { release: rel, sae } = pretrainedEntry(release, saeId);
+    const overrides = { ...rel.config_overrides, neuronpedia_id: sae.neuronpedia };
+    r = {
+      repoId: rel.repo_id,
+      path: sae.path,
+      conversion: conversion ?? rel.conversion,
+      overrides,
+      normScalingFactor: sae.norm_scaling_factor,
+    };
+  } else {
+    r = { repoId: release, path: saeId, conversion: conversion ?? "sae_lens", overrides: {} };
+  }
+  const converter: Converter = CONVERSIONS[r.conversion];
+  return { ...r, converter, files: converter.files(r.repoId, r.path) };
 }
 
-type Download = (path: string) => Promise<string>;
-
-/** SAELens conversions implemented here, by the name pretrained.json gives: download the files, build the Sae. */
-export const CONVERSIONS = {
-  /** Kissane & Krzyzanowski hook_z SAEs: `<run>.pt` (a torch state_dict) and `<run>_cfg.json` (convert_hook_z.ts). */
-  connor_rob_hook_z: async (entry: PretrainedSae, download: Download, device: Device): Promise<Sae> => {
-    const cfgPath = await download(hookZConfigPath(entry.path));
-    return loadHookZ(await download(entry.path), cfgPath, device);
-  },
-} satisfies Record<string, (entry: PretrainedSae, download: Download, device: Device) => Promise<Sae>>;
-
-async function loadSaeLensLayout(entry: PretrainedSae, download: Download, device: Device): Promise<Sae> {
-  const cfgPath = await download(`${entry.path}/${CFG_FILE}`);
-  await download(`${entry.path}/${WEIGHTS_FILE}`);
-  await optional(() => download(`${entry.path}/${SPARSITY_FILE}`));
-  return loadSae(dirname(cfgPath), device);
+/**
+ * Splits `<release>/<id>` (CLI `--sae`): the longest registry release followed by '/', else a Hugging Face repo
+ * `owner/name` followed by '/<folder>'. Null when the text is neither.
+ */
+export function parsePretrainedRef(ref: string): { release: string; saeId: string } | null {
+  let best: string | null = null;
+  for (const name of Object.keys(PRETRAINED))
+    if (ref.startsWith(`${name}/`) && (!best || name.length > best.length)) best = name;
+  if (best) return { release: best, saeId: ref.slice(best.length + 1) };
+  const m = /^([\w.-]+\/[\w.-]+)\/(.+)$/.exec(ref);
+  return m ? { release: m[1], saeId: m[2] } : null;
 }
 
-/** Downloads and loads a pretrained SAE (see FromPretrainedOptions for the hub endpoint and cache). */
-export async function loadPretrained(release: string, saeId: string, device: Device, opts: FromPretrainedOptions = {}): Promise<Sae> {
-  const { release: rel, sae: entry } = pretrainedEntry(release, saeId);
-  const conv = rel.conversion;
-  if (conv !== null && !Object.hasOwn(CONVERSIONS, conv)) {
-    throw new SaeConfigError(`release '${release}' is stored in the '${conv}' format (${entry.path}), a SAELens conversion this package does not implement; implemented: ${Object.keys(CONVERSIONS).join(", ")}`);
-  }
-  const hub = { cacheDir: opts.cacheDir, endpoint: opts.endpoint, revision: opts.revision, token: opts.token, offline: opts.offline, quiet: opts.quiet ?? true };
-  const download: Download = (path) => hubDownload(rel.repo_id, path, hub);
-  const sae = conv === null ? await loadSaeLensLayout(entry, download, device) : await CONVERSIONS[conv as keyof typeof CONVERSIONS](entry, download, device);
-  for (const [k, v] of Object.entries(rel.config_overrides)) {
-    if (k in sae.cfg) (sae.cfg as unknown as Record<string, unknown>)[k] = v;
-    else sae.extraConfig[k] = v;
-  }
-  if (!sae.cfg.neuronpedia_id && entry.neuronpedia) sae.cfg.neuronpedia_id = entry.neuronpedia;
-  const s = entry.norm_scaling_factor;
-  if (sae.cfg.normalize_activations === "expected_average_only_in" && s !== undefined) foldScale(sae, s);
-  return sae;
-}
-
-/** Folds an input scale s into the weights (W_enc * s, W_dec / s, b_dec / s), as SAELens does on load. */
-export function foldScale(sae: Sae, s: number): void {
-  const p = sae.params;
-  for (const [name, k] of [["W_enc", s], ["W_dec", 1 / s], ["b_dec", 1 / s]] as const) {
-    const next = saeAxpby(p[name], null, null, k, 0, 0);
-    p[name].dispose();
-    p[name] = next;
-  }
-  sae.cfg.normalize_activations = "none";
+/** Downloads (or reads from the hub cache) and converts a pretrained SAE to host parameters. */
+export async function pretrainedHost(
+  release: string,
+  saeId: string,
+  opts: FromPretrainedOptions = {},
+): Promise<HostSae> {
+  const r = resolvePretrained(release, saeId, opts.conversion);
+  const hub = {
+    cacheDir: opts.cacheDir,
+    endpoint: opts.endpoint,
+    revision: opts.revision,
+    token: opts.token,
+    offline: opts.offline,
+    quiet: opts.quiet ?? true,
+  };
+  const download = (file: string) => hubDownload(r.repoId, file, hub);
+  const optional = async (file: string): Promise<string | null> => {
+    try {
+      return await download(file);
+    } catch (e) {
+      if (e instanceof DownloadError && /HTTP 404|not in the cache/.test(e.message)) return null;
+      throw e;
+    }
+  };
+  const converted = await r.converter.load({
+    repoId: r.repoId,
+    path: r.path,
+    overrides: r.overrides,
+    download,
+    optional,
+  });
+  return buildHostSae(converted, `${r.repoId}/${r.path}`, r.normScalingFactor);
 }

@@ -10,7 +10,7 @@ import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
 import { loadSae, saveSae } from "./checkpoint.ts";
-import { loadPretrained, type FromPretrainedOptions } from "./pretrained.ts";
+import { pretrainedHost, type FromPretrainedOptions } from "./pretrained.ts";
 import { RuntimeNorm } from "./runtime_norm.ts";
 import { activate, hiddenPre } from "./encode_split.ts";
 import { foldDecoderNorms } from "./fold.ts";
@@ -67,9 +67,16 @@ export class Sae implements SaeModel {
     return loadSae(dir, device);
   }
 
-  /** Downloads (or reads from the hub cache) a release's SAE listed in pretrained.json. */
-  static fromPretrained(release: string, saeId: string, device: Device, opts: FromPretrainedOptions = {}): Promise<Sae> {
-    return loadPretrained(release, saeId, device, opts);
+  /**
+   * Downloads (or reads from the hub cache) a release's SAE listed in pretrained.json, through its SAELens
+   * conversion; a release with '/' that the registry lacks is a Hugging Face repo of SAELens folders.
+   */
+  static async fromPretrained(release: string, saeId: string, device: Device, opts: FromPretrainedOptions = {}): Promise<Sae> {
+    const h = await pretrainedHost(release, saeId, opts);
+    const sae = Sae.fromHost(device, h.cfg, h.host);
+    sae.extraConfig = h.extra;
+    sae.sparsity = h.sparsity;
+    return sae;
   }
 
   /** Writes the SAELens layout to dir. */

@@ -1,0 +1,46 @@
+// Llama Scope R1-distill SAEs (conversion "llama_scope_r1_distill", SAELens's
+// llama_scope_r1_distill_sae_huggingface_loader): `<path>/config.json` (d_model, expansion_factor, hook_point_in)
+// and `<path>/sae_weights.safetensors` (encoder.weight [d_sae, d_in], decoder.weight [d_in, d_sae], biases,
+// log_jumprelu_threshold [d_sae]): a JumpReLU SAE with threshold = exp(log_jumprelu_threshold).
+import { WEIGHTS_FILE } from "../checkpoint.ts";
+import { intField, need, readJsonObject, readSafetensorsHost, strField, transpose } from "./tensors.ts";
+import type { Converter } from "./types.ts";
+
+export const llamaScopeR1Distill: Converter = {
+  files: (_repo, path) => ({ required: [`${path}/config.json`, `${path}/${WEIGHTS_FILE}`], optional: [] }),
+  async load({ path, overrides, download }) {
+    const file = await download(`${path}/config.json`);
+    const hf = readJsonObject(file);
+    const d_in = intField(hf, "d_model", file);
+    const cfg = {
+      architecture: "jumprelu",
+      d_in,
+      d_sae: d_in * intField(hf, "expansion_factor", file),
+      dtype: "float32",
+      model_name: "meta-llama/Llama-3.1-8B",
+      hook_name: strField(hf, "hook_point_in", file),
+      hook_head_index: null,
+      activation_fn: "relu",
+      finetuning_scaling_factor: false,
+      sae_lens_training_version: null,
+      prepend_bos: true,
+      dataset_path: "cerebras/SlimPajama-627B",
+      context_size: 1024,
+      dataset_trust_remote_code: true,
+      apply_b_dec_to_input: false,
+      normalize_activations: "expected_average_only_in",
+      ...overrides,
+    };
+    const wfile = await download(`${path}/${WEIGHTS_FILE}`);
+    const w = readSafetensorsHost(wfile);
+    const logThr = need(w, "log_jumprelu_threshold", wfile);
+    const tensors = {
+      W_enc: transpose(need(w, "encoder.weight", wfile), `${wfile}: encoder.weight`),
+      W_dec: transpose(need(w, "decoder.weight", wfile), `${wfile}: decoder.weight`),
+      b_enc: need(w, "encoder.bias", wfile),
+      b_dec: need(w, "decoder.bias", wfile),
+      threshold: { shape: logThr.shape, data: logThr.data.map(Math.exp) },
+    };
+    return { cfg, tensors, sparsity: null };
+  },
+};

@@ -1,0 +1,84 @@
+// EleutherAI sparsify SAEs (conversion "sparsify", SAELens's sparsify_huggingface_loader / sparsify_disk_loader;
+// no release in 6.18's registry uses it: reach it with `conversion: "sparsify"` on a Hugging Face repo):
+// `<path>/cfg.json` (d_in, num_latents or expansion_factor, k, normalize_decoder) and `<path>/sae.safetensors`
+// (encoder.weight or W_enc, W_dec, optional biases). A TopK SAE in bfloat16. As SAELens does, W_dec is transposed,
+// the model name comes from a config.json beside the SAE folder when one is in the local snapshot (else the
+// parent folder's name), and the hook is blocks.N.hook_resid_post from `layers.N` (or hook_embed for embed_tokens).
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { CFG_FILE } from "../checkpoint.ts";
+import { SaeConfigError } from "../errors.ts";
+import { intField, need, readJsonObject, readSafetensorsHost, transpose } from "./tensors.ts";
+import type { Converter, HostTensor } from "./types.ts";
+
+export const SPARSIFY_WEIGHTS_FILE = "sae.safetensors";
+
+/** SAELens's get_sparsify_config_from_disk for the SAE folder `dir`. */
+export function sparsifyConfig(dir: string, overrides: Record<string, unknown>): Record<string, unknown> {
+  const file = join(dir, CFG_FILE);
+  const old = readJsonObject(file);
+  const parentCfg = join(dirname(dir), "config.json");
+  const config = existsSync(parentCfg) ? readJsonObject(parentCfg) : {};
+  const folder = basename(dir);
+  let hook: string;
+  let layer: number;
+  if (folder === "embed_tokens") [hook, layer] = ["hook_embed", 0];
+  else {
+    const m = /layers[._](\d+)/.exec(folder);
+    if (!m)
+      throw new SaeConfigError(`${dir}: unrecognized sparsify folder '${folder}' (expected layers.N or embed_tokens)`);
+    layer = Number(m[1]);
+    hook = `blocks.${layer}.hook_resid_post`;
+  }
+  const d_in = intField(old, "d_in", file);
+  const d_sae = old.num_latents ?? d_in * intField(old, "expansion_factor", file);
+  return {
+    architecture: "standard",
+    d_in,
+    d_sae,
+    dtype: "bfloat16",
+    model_name: config.model ?? basename(dirname(dir)),
+    hook_name: hook,
+    hook_layer: layer,
+    hook_head_index: null,
+    activation_fn_str: "topk",
+    activation_fn_kwargs: { k: old.k, signed: old.signed ?? false },
+    apply_b_dec_to_input: !(old.normalize_decoder ?? false),
+    dataset_path: config.dataset ?? "togethercomputer/RedPajama-Data-1T-Sample",
+    context_size: config.ctx_len ?? 2048,
+    finetuning_scaling_factor: false,
+    sae_lens_training_version: null,
+    prepend_bos: true,
+    dataset_trust_remote_code: true,
+    normalize_activations: "none",
+    neuronpedia_id: null,
+    ...overrides,
+  };
+}
+
+/** SAELens's sparsify_disk_loader: the SAE folder `dir` (cfg.json + sae.safetensors). */
+export function loadSparsifyDir(
+  dir: string,
+  overrides: Record<string, unknown>,
+): { cfg: Record<string, unknown>; tensors: Record<string, HostTensor> } {
+  const cfg = sparsifyConfig(dir, overrides);
+  const file = join(dir, SPARSIFY_WEIGHTS_FILE);
+  const w = readSafetensorsHost(file);
+  const zeros = (n: number): HostTensor => ({ shape: [n], data: new Float32Array(n) });
+  const tensors = {
+    W_enc: w.get("W_enc") ?? transpose(need(w, "encoder.weight", file), `${file}: encoder.weight`),
+    b_enc: w.get("b_enc") ?? w.get("encoder.bias") ?? zeros(cfg.d_sae as number),
+    W_dec: transpose(w.get("W_dec") ?? need(w, "decoder.weight", file), `${file}: W_dec`),
+    b_dec: w.get("b_dec") ?? w.get("decoder.bias") ?? zeros(cfg.d_in as number),
+  };
+  return { cfg, tensors };
+}
+
+export const sparsify: Converter = {
+  files: (_repo, path) => ({ required: [`${path}/${CFG_FILE}`, `${path}/${SPARSIFY_WEIGHTS_FILE}`], optional: [] }),
+  async load({ path, overrides, download }) {
+    await download(`${path}/${CFG_FILE}`);
+    const dir = dirname(await download(`${path}/${SPARSIFY_WEIGHTS_FILE}`));
+    return { ...loadSparsifyDir(dir, overrides), sparsity: null };
+  },
+};
