@@ -7,7 +7,7 @@
 // held as standard / jumprelu SAEs with `hook_name_out`, `d_out` and `transcoder` in the extra config: their encode
 // is the same (no b_dec subtracted: apply_b_dec_to_input is false) and decode predicts the output hook; d_out must
 // equal d_in, as in every release.
-import { fileTensorShapes } from "../checkpoint.ts";
+import { checkFinite, fileTensorShapes } from "../checkpoint.ts";
 import { configFromSaeLens, type SaeConfig } from "../config.ts";
 import { CheckpointError, SaeConfigError } from "../errors.ts";
 import { roundToDtype } from "./tensors.ts";
@@ -64,6 +64,7 @@ export function buildHostSae(c: Converted, where: string, normScalingFactor?: nu
           `(d_in ${cfg.d_in}, d_sae ${cfg.d_sae})`,
       );
     }
+    checkFinite(where, name, shape, t.data);
     host[name] = roundToDtype(t.data, cfg.dtype);
   }
   if (cfg.normalize_activations === "expected_average_only_in" && normScalingFactor !== undefined) {
