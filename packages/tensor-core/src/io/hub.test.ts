@@ -29,6 +29,7 @@ interface HubFile {
   lfs: boolean;
   etag?: string; // override (a wrong checksum)
   dropFirst?: number; // CDN requests without Range that close after half the bytes
+  busyFirst?: number; // CDN requests answered with 503
   private?: boolean;
 }
 
@@ -42,6 +43,7 @@ const FILES: Record<string, HubFile> = {
   "sub/dir/notes.txt": { body: new TextEncoder().encode("nested file"), lfs: false },
   "secret.bin": { body: bytes(1000, 6), lfs: true, private: true },
   "dead-cdn.bin": { body: bytes(10, 7), lfs: true },
+  "busy.bin": { body: bytes(3000, 8), lfs: true, busyFirst: 2 },
 };
 
 interface Seen {
@@ -102,6 +104,11 @@ function serveCdn(name: string, req: IncomingMessage, res: ServerResponse): void
     return;
   }
   const dropped = drops.get(name) ?? 0;
+  if (dropped < (f.busyFirst ?? 0)) {
+    drops.set(name, dropped + 1);
+    res.writeHead(503).end();
+    return;
+  }
   res.writeHead(200, { ...headers, "Content-Length": String(f.body.length) });
   if (dropped < (f.dropFirst ?? 0)) {
     drops.set(name, dropped + 1);
@@ -192,6 +199,12 @@ describe("hubDownload", () => {
     expect(err).toBeInstanceOf(DownloadError);
     expect(err.message).toContain("connection dropped after 20000 of 40000 bytes");
     expect(existsSync(join(repoRoot(), "blobs", `${etagOf("always-drops.bin")}.incomplete`))).toBe(true);
+  });
+
+  test("a CDN answering 503 twice: retried with backoff, then downloaded", async () => {
+    const path = await hubDownload(REPO, "busy.bin", opts());
+    expect(Uint8Array.from(readFileSync(path))).toEqual(FILES["busy.bin"].body);
+    expect(seen.filter((s) => s.method === "GET" && s.url === "/cdn/busy.bin").length).toBe(3);
   });
 
   test("a checksum mismatch is a DownloadError and leaves no blob", async () => {
