@@ -30,6 +30,8 @@ function parseScalar(key: string, raw: string, flag: string): unknown {
   if (kind === "int" || kind === "float") {
     const n = Number(raw);
     if (raw.trim() === "" || Number.isNaN(n)) throw new ConfigError(`${flag}: expected a number, got '${raw}'`);
+    if (!Number.isFinite(n)) throw new ConfigError(`${flag}: expected a finite number, got '${raw}'`);
+    if (kind === "int" && !Number.isSafeInteger(n)) throw new ConfigError(`${flag}: expected an integer, got '${raw}'`);
     return n;
   }
   if (kind === "bool") {
@@ -75,7 +77,7 @@ export function parseFlags(args: readonly string[], extraFlags: Record<string, E
       else if (kind === "number") {
         const raw = takeValue();
         const n = Number(raw);
-        if (Number.isNaN(n)) throw new ConfigError(`${flag}: expected a number, got '${raw}'`);
+        if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${flag}: expected a finite number, got '${raw}'`);
         out.extra[name] = n;
       } else out.extra[name] = takeValue();
       continue;
@@ -115,10 +117,30 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return cfg;
 }
 
-/** Config file (if any), then flags, resolved with the defaults. */
+/** Counts and sizes resolveConfig leaves open (nullable ones, windows): each must be a positive integer when set. */
+const POSITIVE_WHEN_SET = [
+  "d_sae", "d_in", "eval_batch_size_prompts", "n_restart_cycles", "dead_feature_window", "feature_sampling_window", "eval_every_n_wandb_logs",
+] as const;
+const NON_NEGATIVE_WHEN_SET = ["hook_layer", "sparse_max_active", "lr_end"] as const;
+
+/** Edge checks on a resolved config, naming the flag: `--d-sae -5` is an error here, not "k 16 exceeds d_sae -5". */
+export function checkCounts(c: TrainConfig, where: string): TrainConfig {
+  for (const key of POSITIVE_WHEN_SET) {
+    const v = c[key];
+    if (v !== null && !(v >= 1)) throw new ConfigError(`${where}: ${flagOf(key)} must be a positive integer, got ${v}`);
+  }
+  for (const key of NON_NEGATIVE_WHEN_SET) {
+    const v = c[key];
+    if (v !== null && !(v >= 0)) throw new ConfigError(`${where}: ${flagOf(key)} must be >= 0, got ${v}`);
+  }
+  return c;
+}
+
+/** Config file (if any), then flags, resolved with the defaults and checked at the edge. */
 export function configFromArgs(parsed: ParsedArgs): TrainConfig {
   const fromFile = parsed.configFile ? readConfigFile(parsed.configFile) : {};
-  return resolveConfig({ ...fromFile, ...parsed.overrides }, parsed.configFile ?? "flags");
+  const where = parsed.configFile ?? "flags";
+  return checkCounts(resolveConfig({ ...fromFile, ...parsed.overrides }, where), where);
 }
 
 /** One line per flag for --help: flag, default, help text. */

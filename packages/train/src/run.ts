@@ -70,7 +70,9 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   completeDims(cfg, hook.dIn);
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
   const bos = model.cfg.bosTokenId;
-  const tokenizer = { encode: (s: string) => model.tokenizer!.encode(s), bosTokenId: bos };
+  const nCtx = model.cfg.nCtx;
+  if (cfg.context_size > nCtx) throw new ConfigError(`context_size ${cfg.context_size} exceeds the n_ctx ${nCtx} of ${cfg.model_name}`);
+  const tokenizer = { encode: (s: string) => model.tokenizer!.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab };
   const excludeIds = cfg.exclude_special_tokens ? [bos] : [];
   const source = openDataset(cfg.dataset_path, { tokenizer, isTokenized: cfg.is_dataset_tokenized, textField: cfg.dataset_text_field, bundled: (n) => {
     if (n !== "tiny-shakespeare") throw new ConfigError(`dataset_path 'bundled:${n}': the only bundled dataset is 'bundled:tiny-shakespeare'`);

@@ -1,11 +1,13 @@
-// Flags of the analysis commands (inspect, analyze, steer, serve): each command declares its flags once in a
-// typed object (kind, default, help); parsing, --help text and "unknown flag" errors are derived from it.
+// Flags of the commands other than `train` (eval, inspect, analyze, steer, serve): each command declares its flags
+// once in a typed object (kind, default, help); parsing, value checks, --help text and "unknown flag" errors are
+// derived from it. Kinds: "number" (finite), "count" (positive integer: sizes, counts), "int" (integer >= 0:
+// seeds, ports, 0-means-off values), "string", "bool", "list". A bad value names the flag and what it got.
 import { ConfigError, didYouMean } from "@sae/train";
 
 /** A command-line mistake (a ConfigError: exit code 2, message without a stack). */
 export class UsageError extends ConfigError {}
 
-export type FlagKind = "string" | "number" | "bool" | "list";
+export type FlagKind = "string" | "number" | "count" | "int" | "bool" | "list";
 
 export interface FlagSpec {
   kind: FlagKind;
@@ -38,15 +40,24 @@ export function parseCommandFlags(cmd: string, args: readonly string[], spec: Re
       return v;
     };
     if (s.kind === "bool") flags[name] = eq >= 0 ? a.slice(eq + 1) !== "false" : true;
-    else if (s.kind === "number") {
-      const raw = value();
-      const n = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(n)) throw new UsageError(`sae ${cmd}: --${name} expects a number, got '${raw}'`);
-      flags[name] = n;
-    } else if (s.kind === "list") (flags[name] as string[]).push(value());
+    else if (s.kind === "number" || s.kind === "count" || s.kind === "int") {
+      flags[name] = numberFlag(cmd, name, s.kind, value());
+    }
+    else if (s.kind === "list") (flags[name] as string[]).push(value());
     else flags[name] = value();
   }
   return { flags, positional };
+}
+
+const WANT = { number: "a finite number", count: "a positive integer", int: "an integer >= 0" } as const;
+
+/** A number flag's value, checked for its kind ("1e400", "2.5" for a count, "-1" for an int are errors). */
+export function numberFlag(cmd: string, name: string, kind: keyof typeof WANT, raw: string): number {
+  const n = Number(raw);
+  const whole = kind === "number" || (Number.isSafeInteger(n) && n >= (kind === "count" ? 1 : 0));
+  const ok = raw.trim() !== "" && Number.isFinite(n) && whole;
+  if (!ok) throw new UsageError(`sae ${cmd}: --${name} must be ${WANT[kind]}, got '${raw}'`);
+  return n;
 }
 
 /** Usage line plus one line per flag with its default. */

@@ -1,52 +1,64 @@
 // `sae analyze <checkpoint> [--tokens N]`: one pass of the model + SAE over a corpus (the bundled Tiny Shakespeare
 // by default) that writes the feature-data file the dashboard reads (max-activating examples, quantile samples,
 // density, logit effects per feature; format: packages/sae/src/analysis/FORMAT.md) into <checkpoint>/feature-data.
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
 import { bundledModelDir } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { modelMismatch } from "./model_check.ts";
 
 export const ANALYZE_FLAGS = {
-  tokens: { kind: "number", default: 32768, help: "corpus tokens to run through the SAE" },
-  context: { kind: "number", default: 64, help: "tokens per sequence (BOS included)" },
-  batch: { kind: "number", default: 16, help: "sequences per forward pass" },
+  tokens: { kind: "count", default: 32768, help: "corpus tokens to run through the SAE" },
+  context: { kind: "count", default: 64, help: "tokens per sequence (BOS included)" },
+  batch: { kind: "count", default: 16, help: "sequences per forward pass" },
   corpus: { kind: "string", help: "a UTF-8 text file (default: the bundled Tiny Shakespeare)" },
   out: { kind: "string", help: "output folder (default: <checkpoint>/feature-data)" },
-  "top-n": { kind: "number", default: 20, help: "max-activating examples kept per feature" },
-  "top-logits": { kind: "number", default: 10, help: "promoted/suppressed tokens per feature (0: skip)" },
+  "top-n": { kind: "count", default: 20, help: "max-activating examples kept per feature" },
+  "top-logits": { kind: "int", default: 10, help: "promoted/suppressed tokens per feature (0: skip)" },
   model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
 const USAGE = "sae analyze <checkpoint> [--tokens 32768] [--context 64] [--corpus file] [--out dir]";
 
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new UsageError(`sae analyze: --${name} must be a positive integer, got ${String(v)}`);
-  return v;
+/** --out is a new folder, an empty one or earlier feature data (replaced); never a file or a folder of other files. */
+function checkOut(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new UsageError(`sae analyze: --out ${out} exists and is not a folder`);
+  const other = readdirSync(out).filter((f) => !/^(feature-data\.json|features\.jsonl)(\.tmp-\d+)?$/.test(f));
+  if (other.length) {
+    throw new UsageError(`sae analyze: --out ${out} holds other files (${other.slice(0, 3).join(", ")}); pick a new or empty folder`);
+  }
 }
 
 export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   const { flags, positional } = parseCommandFlags("analyze", args, ANALYZE_FLAGS);
   if (flags.help) return (io.out(commandHelp(USAGE, ANALYZE_FLAGS)), 0);
   if (positional.length !== 1) throw new UsageError(`sae analyze: expected one checkpoint folder (train one with \`sae train\`), got ${positional.length}\nusage: ${USAGE}`);
-  const tokens = positiveInt("tokens", flags.tokens);
-  const context = positiveInt("context", flags.context);
-  const batchSize = positiveInt("batch", flags.batch);
-  const pair = await loadAnalysisPair({ model: flags.model as string, sae: positional[0] });
+  const tokens = flags.tokens as number;
+  const context = flags.context as number;
+  const batchSize = flags.batch as number;
   const corpusFile = (flags.corpus as string | undefined) ?? join(bundledModelDir(), "input.txt");
+  if (!existsSync(corpusFile) || !statSync(corpusFile).isFile()) {
+    throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
+  }
+  const pair = await loadAnalysisPair({ model: flags.model as string, sae: positional[0] });
+  const warning = modelMismatch(pair);
+  if (warning) io.err(warning);
+  const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));
+  checkOut(out);
   // ~4 characters per token: read a generous prefix only, never the whole of a large file.
   const text = readFileSync(corpusFile, "utf8").slice(0, tokens * 12);
   const seqs = sequencesFromText(pair.model, text, context, tokens);
-  const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));
   io.err(`sae analyze: ${seqs.length} sequences x ${context} tokens from ${corpusFile} through ${pair.saeLabel}\n`);
   const t0 = performance.now();
   let shown = 0;
   const data = await collectFeatureData(pair.model, pair.sae, seqs, {
     batchSize,
-    topN: positiveInt("top-n", flags["top-n"]),
+    topN: flags["top-n"] as number,
     topLogits: flags["top-logits"] as number,
     onProgress: (done, total) => {
       if (done === total || done - shown >= total / 10) {

@@ -4,12 +4,13 @@ import { topFeaturesPerToken } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { modelMismatch } from "./model_check.ts";
 
 export const INSPECT_FLAGS = {
   sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder (config.json + model.safetensors)" },
-  top: { kind: "number", default: 5, help: "features shown per token" },
+  top: { kind: "count", default: 5, help: "features shown per token" },
   json: { kind: "bool", default: false, help: "print JSON instead of a table" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
@@ -21,8 +22,9 @@ export async function runInspect(args: string[], io: CliIO): Promise<number> {
   if (flags.help) return (io.out(commandHelp(USAGE, INSPECT_FLAGS)), 0);
   if (positional.length !== 1) throw new UsageError(`sae inspect: expected one text argument, got ${positional.length}\nusage: ${USAGE}`);
   const top = flags.top as number;
-  if (!Number.isInteger(top) || top < 1) throw new UsageError(`sae inspect: --top must be a positive integer, got ${top}`);
   const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const warning = modelMismatch(pair);
+  if (warning) io.err(warning);
   const r = await topFeaturesPerToken(pair.model, pair.sae, positional[0], { top });
   if (flags.json) {
     io.out(`${JSON.stringify({ sae: pair.saeLabel, tokens: r.tokens, ids: r.ids, features: r.features })}\n`);

@@ -13,12 +13,12 @@ export const SERVE_FLAGS = {
   sae: { kind: "string", help: "SAE checkpoint folder; default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   features: { kind: "string", help: "feature-data folder from `sae analyze` (default: <sae>/feature-data if present)" },
-  port: { kind: "number", default: 8080, help: "TCP port (0: any free port)" },
+  port: { kind: "int", default: 8080, help: "TCP port (0: any free port)" },
   host: { kind: "string", default: "127.0.0.1", help: "interface to listen on" },
   token: { kind: "string", help: "require `Authorization: Bearer <token>` on /v1 routes" },
   cors: { kind: "list", help: "allowed CORS origin, repeatable ('*' for any)" },
-  "max-new-tokens": { kind: "number", default: SERVER_LIMITS.maxNewTokens, help: "largest max_new_tokens per steering request" },
-  "max-queue": { kind: "number", default: SERVER_LIMITS.maxQueue, help: "requests waiting for the GPU before 429" },
+  "max-new-tokens": { kind: "count", default: SERVER_LIMITS.maxNewTokens, help: "largest max_new_tokens per request" },
+  "max-queue": { kind: "int", default: SERVER_LIMITS.maxQueue, help: "requests waiting for the GPU before 429" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
@@ -31,7 +31,7 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
   if (flags.help) return (io.out(commandHelp(USAGE, SERVE_FLAGS)), 0);
   if (positional.length) throw new UsageError(`sae serve: unexpected argument '${positional[0]}'\nusage: ${USAGE}`);
   const port = flags.port as number;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`sae serve: --port must be 0..65535, got ${port}`);
+  if (port > 65535) throw new UsageError(`sae serve: --port must be 0..65535, got ${port}`);
   const token = flags.token as string | undefined;
   if (token !== undefined && token.trim() === "") throw new UsageError("sae serve: --token is empty (no request could pass it); give a secret, or omit --token");
   const host = flags.host as string;

@@ -1,16 +1,17 @@
 // `sae steer "<prompt>" --feature 123:8 [--feature 45:-4] [--max-new-tokens 30] [--temperature 0.8] [--seed 0]`:
 // a completion with strength * W_dec[index] added at the SAE's hook, next to the unsteered one (same seed).
 import { steerGenerate, type SteerFeature } from "@sae/core";
-import { loadAnalysisPair } from "@sae/server";
+import { loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { modelMismatch } from "./model_check.ts";
 
 export const STEER_FLAGS = {
   feature: { kind: "list", help: "index:strength, repeatable (e.g. --feature 123:8 --feature 45:-4)" },
-  "max-new-tokens": { kind: "number", default: 30, help: "tokens to generate" },
+  "max-new-tokens": { kind: "count", default: 30, help: "tokens to generate" },
   temperature: { kind: "number", default: 0.8, help: "sampling temperature (0 = greedy)" },
-  "top-k": { kind: "number", default: 0, help: "sample among the k most likely tokens (0 = all)" },
-  seed: { kind: "number", default: 0, help: "sampling seed (the same for both completions)" },
+  "top-k": { kind: "int", default: 0, help: "sample among the k most likely tokens (0 = all)" },
+  seed: { kind: "int", default: 0, help: "sampling seed (the same for both completions)" },
   sae: { kind: "string", help: "SAE checkpoint folder; default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
@@ -20,11 +21,16 @@ export const STEER_FLAGS = {
 
 const USAGE = 'sae steer "<prompt>" --feature <index>:<strength> [--feature ...] [--max-new-tokens 30] [--temperature 0.8] [--seed 0] [--sae dir]';
 
-/** "123:8" -> { index: 123, strength: 8 } */
+/** "123:8" -> { index: 123, strength: 8 }; |strength| is capped as the server caps it (SERVER_LIMITS.maxStrength). */
 export function parseFeatureFlag(s: string): SteerFeature {
-  const m = /^(\d+):(-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?)$/i.exec(s.trim());
+  const m = /^(\d+):(-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$/i.exec(s.trim());
   if (!m) throw new UsageError(`sae steer: --feature expects <index>:<strength> such as 123:8 or 45:-2.5, got '${s}'`);
-  return { index: Number(m[1]), strength: Number(m[2]) };
+  const strength = Number(m[2]);
+  const cap = SERVER_LIMITS.maxStrength;
+  if (!(Math.abs(strength) <= cap)) {
+    throw new UsageError(`sae steer: --feature ${s}: strength must be within [-${cap}, ${cap}], got ${m[2]}`);
+  }
+  return { index: Number(m[1]), strength };
 }
 
 export async function runSteer(args: string[], io: CliIO): Promise<number> {
@@ -33,7 +39,11 @@ export async function runSteer(args: string[], io: CliIO): Promise<number> {
   if (positional.length !== 1) throw new UsageError(`sae steer: expected one prompt argument, got ${positional.length}\nusage: ${USAGE}`);
   const features = (flags.feature as string[]).map(parseFeatureFlag);
   if (features.length === 0) throw new UsageError(`sae steer: give at least one --feature <index>:<strength>\nusage: ${USAGE}`);
+  const temperature = flags.temperature as number;
+  if (temperature < 0) throw new UsageError(`sae steer: --temperature must be >= 0, got ${temperature}`);
   const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const warning = modelMismatch(pair);
+  if (warning) io.err(warning);
   const r = await steerGenerate(pair.model, pair.sae, positional[0], features, {
     maxNewTokens: flags["max-new-tokens"] as number,
     temperature: flags.temperature as number,

@@ -106,9 +106,11 @@ export class TokenFileSource implements TokenSource {
   private pos = 0;
   private readonly size: number;
   private readonly chunkTokens: number;
+  private readonly vocabSize: number;
 
-  constructor(path: string, width: 2 | 4, chunkTokens = 1 << 16) {
+  constructor(path: string, width: 2 | 4, chunkTokens = 1 << 16, vocabSize = Infinity) {
     this.path = path;
+    this.vocabSize = vocabSize;
     this.width = width;
     this.chunkTokens = chunkTokens;
     try {
@@ -128,6 +130,12 @@ export class TokenFileSource implements TokenSource {
     readSync(this.fd, bytes, 0, bytes.length, this.pos);
     this.pos += bytes.length;
     const ids = this.width === 2 ? new Uint16Array(bytes.buffer) : new Uint32Array(bytes.buffer);
+    const bad = ids.findIndex((id) => id >= this.vocabSize);
+    if (bad >= 0) {
+      const at = (this.pos - bytes.length) / this.width + bad;
+      const hint = "a file tokenized for another model, or u16/u32 mixed up?";
+      throw new DatasetError(`${this.description}: token ${at} is id ${ids[bad]}, outside the model's vocabulary [0, ${this.vocabSize}) (${hint})`);
+    }
     return Int32Array.from(ids);
   }
 
@@ -156,7 +164,9 @@ export function openDataset(path: string, opts: OpenDatasetOptions): TokenSource
     return new TextSource(opts.bundled(name), opts.tokenizer);
   }
   const lower = path.toLowerCase();
-  if (opts.isTokenized || /\.(u16|u32|tokens)$/.test(lower)) return new TokenFileSource(path, lower.endsWith(".u32") ? 4 : 2);
+  if (opts.isTokenized || /\.(u16|u32|tokens)$/.test(lower)) {
+    return new TokenFileSource(path, lower.endsWith(".u32") ? 4 : 2, undefined, opts.tokenizer.vocabSize);
+  }
   if (lower.endsWith(".jsonl")) return new JsonlSource(path, opts.tokenizer, opts.textField ?? "text");
   return new TextSource(path, opts.tokenizer);
 }

@@ -7,4 +7,6 @@ export interface TextTokenizer {
   readonly bosTokenId: number;
   /** Positions holding this id are dropped from training activations when exclude_special_tokens is set. */
   readonly padTokenId?: number | null;
+  /** The model's vocabulary size: token files holding an id past it are refused naming the file. */
+  readonly vocabSize?: number;
 }

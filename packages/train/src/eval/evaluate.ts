@@ -4,6 +4,7 @@
 // clean in the spliced run and are left out of every average. The metric maths lives in metrics.ts; this file
 // only runs the model and the SAE and feeds the accumulators.
 import { Tensor } from "@sae/tensor-core";
+import { ConfigError } from "../errors.ts";
 import type { ModelHook } from "../model-hooks.ts";
 import { ceLossScore, crossEntropyPerToken, densityMetrics, klDivPerToken, klDivScore, ReconstructionAccumulator, type FeatureMetrics, type Histogram, type ReconstructionMetrics } from "./metrics.ts";
 
@@ -45,6 +46,11 @@ export interface EvalResult extends ReconstructionMetrics {
 }
 
 export async function evaluateSae(hook: EvalHook, sae: EvalSae, o: EvalOptions): Promise<EvalResult> {
+  // the batch loop below steps by batchPrompts: 0, a negative or a fraction would never end or skip prompts
+  if (!(Number.isSafeInteger(o.batchPrompts) && o.batchPrompts >= 1)) {
+    throw new ConfigError(`evaluateSae: batch size (prompts) must be a positive integer, got ${o.batchPrompts}`);
+  }
+  if (o.prompts.length === 0) throw new ConfigError("evaluateSae: no held-out prompts to evaluate (metrics would be NaN)");
   const { d_in: d, d_sae: s } = sae.cfg;
   const acc = new ReconstructionAccumulator(d, s);
   const ce = { clean: 0, sae: 0, zero: 0, n: 0 };
