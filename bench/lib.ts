@@ -30,11 +30,15 @@ export interface BenchContext {
   device: Device;
   /** Fewer repetitions and shapes (set by --quick). */
   quick: boolean;
+  /** Only the rows of the short final run (set by --final; see bench/RESULTS.md). */
+  final?: boolean;
 }
 
 export interface BenchGroup {
   name: string;
   run(ctx: BenchContext): Promise<BenchRow[]>;
+  /** The group's own table (default printTable). */
+  print?(rows: BenchRow[]): string;
 }
 
 export interface Timing {
@@ -122,13 +126,25 @@ export interface PeerResult {
   error?: string;
 }
 
-/** Runs a PyTorch peer script in bench/ with a JSON request: its per-spec results, or why there are none. */
-export function runPeer(script: string, request: object): { results: PeerResult[] } | { error: string } {
+/**
+ * The environment a PyTorch peer runs in: ours without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (both together), which
+ * some machines of this kind set and which make OpenBLAS run an older, slower kernel (bench/RESULTS.md has the
+ * numbers). `BENCH_PEER_ENV=keep` keeps them, to measure what they do.
+ */
+export function peerEnv(): NodeJS.ProcessEnv {
+  if (process.env.BENCH_PEER_ENV === "keep") return process.env;
+  const { OPENBLAS_CORETYPE: _c, OPENBLAS_L2_SIZE: _l, ...rest } = process.env;
+  return rest;
+}
+
+/** Runs a PyTorch peer script in bench/ with a JSON request: its per-spec results (and probe), or why there are none. */
+export function runPeer(script: string, request: object): { results: PeerResult[]; probe?: unknown } | { error: string } {
   if (!existsSync(PYTHON)) return { error: `${PYTHON} not found` };
-  const res = spawnSync(PYTHON, [join(import.meta.dir, script)], { input: JSON.stringify(request), encoding: "utf8", maxBuffer: 1 << 24 });
+  const input = JSON.stringify(request);
+  const res = spawnSync(PYTHON, [join(import.meta.dir, script)], { input, encoding: "utf8", maxBuffer: 1 << 26, env: peerEnv() });
   if (res.status !== 0) return { error: `${script} exited ${res.status}: ${(res.stderr || "").trim().split("\n").pop()}` };
-  const reply = JSON.parse(res.stdout) as { error?: string; results?: PeerResult[] };
-  return reply.error ? { error: reply.error } : { results: reply.results ?? [] };
+  const reply = JSON.parse(res.stdout) as { error?: string; results?: PeerResult[]; probe?: unknown };
+  return reply.error ? { error: reply.error } : { results: reply.results ?? [], probe: reply.probe };
 }
 
 /** Runs bench/torch_peer.py once for many specs (2 threads). Every spec gets a time or the reason it has none. */
@@ -161,11 +177,12 @@ function num(x: number | undefined, digits = 1): string {
 }
 
 /**
- * Prints one table per group: ratios are reference / ours and torch / ours (above 1: we are faster). `cores` is
+ * Prints one table per group: ratios are reference / ours and torch / ours (above 1: we are faster; no torch ratio
+ * when the peer failed its check, bench/peer_check.ts). `cores` is
  * the CPU this process got while timing (2 = both cores of this machine); rate/core divides it out, which keeps
  * runs on a shared machine comparable.
  */
-export function printTable(title: string, rows: BenchRow[]): string {
+export function printTable(title: string, rows: BenchRow[], peerTrusted = true): string {
   const head = ["name", "shape", "ms (median)", "rate", "cores", "rate/core", "ref ms", "ref/ours", "torch ms", "torch/ours"];
   const body = rows.map((r) => [
     r.name,
@@ -177,7 +194,7 @@ export function printTable(title: string, rows: BenchRow[]): string {
     r.refMs === undefined ? "" : `${num(r.refMs)}${r.refNote ? "*" : ""}`,
     r.refMs === undefined ? "" : (r.refMs / r.ms).toFixed(1),
     r.torchMs === undefined ? (r.torchNote ?? "") : num(r.torchMs),
-    r.torchMs === undefined ? "" : (r.torchMs / r.ms).toFixed(2),
+    r.torchMs === undefined ? "" : peerTrusted ? (r.torchMs / r.ms).toFixed(2) : "(peer degraded)",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;

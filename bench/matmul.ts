@@ -1,7 +1,8 @@
 // matmul benchmark group: the three SAE training products (encoder forward x @ W_enc, encoder weight gradient
 // x^T @ g, gradient through the decoder g @ W_dec^T) at batch 4096, d_in 512/768, d_sae 8x d_in, the 32x shapes
 // at the batch that fits one 128 MiB storage binding, and GPT-2 small's projections. Each row: our median time,
-// the CPU reference on a slice of rows scaled up, and PyTorch (2 threads) when it is installed.
+// the CPU reference on a slice of rows scaled up, and PyTorch (2 threads) when it is installed. --final: x @ W_enc
+// at 4096 x 768 x 6144 only.
 import { cpu, host, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { attachTorch, gflops, timeCpu, timeGpu, torchPeer, type BenchGroup, type BenchRow, type TorchSpec } from "./lib.ts";
 
@@ -25,7 +26,8 @@ function sae(batch: number, d_in: number, d_sae: number, reps: number): Case[] {
   ];
 }
 
-function cases(quick: boolean): Case[] {
+function cases(quick: boolean, final: boolean): Case[] {
+  if (final) return sae(4096, 768, 6144, 5).slice(0, 1);
   const list: Case[] = [
     { name: "gpt2 qkv", M: 1024, K: 768, N: 2304, transA: false, transB: false, reps: 5 },
     { name: "gpt2 mlp up", M: 1024, K: 768, N: 3072, transA: false, transB: false, reps: 5 },
@@ -63,9 +65,9 @@ async function runCase(device: Device, c: Case, rng: Rng): Promise<BenchRow> {
 
 export const group: BenchGroup = {
   name: "matmul",
-  async run({ device, quick }) {
+  async run({ device, quick, final = false }) {
     const rng = new Rng(1234);
-    const list = cases(quick);
+    const list = cases(quick, final);
     const rows: BenchRow[] = [];
     for (const c of list) rows.push(await runCase(device, c, rng));
     const specs: TorchSpec[] = list.map((c) => ({ name: c.name, op: "matmul", M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB, reps: Math.max(2, c.reps) }));

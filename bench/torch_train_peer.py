@@ -5,13 +5,17 @@ Speaks the JSON protocol of bench/peer.py; run as `/usr/bin/python3 bench/torch_
 Specs:
   sae:   arch (standard | topk | jumprelu), d_in, d_sae, batch, k, warmup, reps, normalize_decoder,
          dead_fraction (topk: every 1/f-th latent counts as dead, adding SAELens's aux-k loss)
+  sae_topk_sparse: the strong TopK peer (bench/torch_topk_sparse.py): d_in, d_sae, batch, k, normalize_decoder,
+         enc_grad (sparse | dense), warmup, reps
   model: weights (path to model.safetensors), n_embd, n_head, layers (blocks run), contexts, ctx, warmup, reps
+  e2e:   the model fields + d_sae, batch, k, sae_peer (dense | sparse): model forwards and one SAE step per batch
 """
 import math
 import os
 import sys
 
 from peer import serve
+from torch_topk_sparse import topk_sparse_step
 
 
 def sae_step(torch, s):
@@ -93,10 +97,12 @@ def sae_step(torch, s):
             with torch.no_grad():
                 p["W_dec"].data /= p["W_dec"].data.norm(dim=1, keepdim=True)
 
+    step.x = x  # the batch, refilled in place by e2e_step
     return step
 
 
-def model_step(torch, s):
+def gpt2_to_hook(torch, s):
+    """The bundled GPT-2's forward up to the hook (the residual stream after `layers` blocks), as a function."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "py"))
     from safetensors_io import read_safetensors
 
@@ -122,6 +128,12 @@ def model_step(torch, s):
             h = h + m @ w[b + "mlp.c_proj.weight"] + w[b + "mlp.c_proj.bias"]
         return h
 
+    return run
+
+
+def model_step(torch, s):
+    run = gpt2_to_hook(torch, s)
+
     def step():
         with torch.no_grad():
             run()
@@ -129,7 +141,25 @@ def model_step(torch, s):
     return step
 
 
-MAKERS = {"sae": sae_step, "model": model_step}
+def e2e_step(torch, s):
+    """`sae train` in PyTorch: model forwards to the hook for the rows of one training batch (each activation is
+    trained on once, as in the store), shuffled into the batch, then one TopK SAE step (dense as SAELens, or the
+    strong sparse one: s["sae_peer"] == "sparse"). One call = one training batch."""
+    run = gpt2_to_hook(torch, s)
+    sae = dict(s, kind="sae", arch="topk", d_in=s["n_embd"])
+    step = topk_sparse_step(torch, sae) if s.get("sae_peer") == "sparse" else sae_step(torch, sae)
+    forwards = math.ceil(s["batch"] / (s["contexts"] * s["ctx"]))
+
+    def pipeline():
+        with torch.no_grad():
+            acts = torch.cat([run().reshape(-1, s["n_embd"]) for _ in range(forwards)])
+            step.x.copy_(acts[torch.randperm(acts.shape[0])[: s["batch"]]])
+        step()
+
+    return pipeline
+
+
+MAKERS = {"sae": sae_step, "sae_topk_sparse": topk_sparse_step, "model": model_step, "e2e": e2e_step}
 
 
 if __name__ == "__main__":

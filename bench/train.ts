@@ -9,7 +9,8 @@ import { Sae, type ArchitectureName, type SaeParams } from "@sae/core";
 import { loadBundled } from "@sae/transformer";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { median, printTable, runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
+import { median, runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
+import { peerCheck } from "./peer_check.ts";
 
 const D_IN = 768;
 const D_SAE = 6144;
@@ -24,13 +25,15 @@ interface ArchCase {
   trainedSparsity?: boolean;
   /** TopK with every 4th latent dead: the aux-k term (k_aux = 384) joins the step, on both sides. */
   deadQuarter?: boolean;
+  /** A row of the short final run (`bun bench/run.ts --final`). */
+  final?: boolean;
 }
 
 const CASES: ArchCase[] = [
-  { arch: "topk", normalizeDecoder: true },
-  { arch: "topk", normalizeDecoder: true, deadQuarter: true },
+  { arch: "topk", normalizeDecoder: true, final: true },
+  { arch: "topk", normalizeDecoder: true, deadQuarter: true, final: true },
   { arch: "standard", normalizeDecoder: false },
-  { arch: "standard", normalizeDecoder: false, trainedSparsity: true },
+  { arch: "standard", normalizeDecoder: false, trainedSparsity: true, final: true },
   { arch: "jumprelu", normalizeDecoder: false },
   { arch: "jumprelu", normalizeDecoder: false, trainedSparsity: true },
 ];
@@ -56,6 +59,9 @@ async function sparsify(sae: Sae): Promise<void> {
 export interface TrainRow extends BenchRow {
   tokensPerS: number;
   torchTokensPerS?: number;
+  /** The strong TopK peer (bench/torch_topk_sparse.py: decoder and W_dec gradient through the k active latents). */
+  sparsePeerMs?: number;
+  sparsePeerNote?: string;
   /** Median CPU ms per step of this process (llvmpipe's workers included) and of the PyTorch peer: comparable when
    * the machine is shared, where wall times swing with the load. */
   cpuMs?: number;
@@ -192,6 +198,9 @@ async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): P
     warmup: 1,
     reps,
   }));
+  for (const c of cases.filter((c) => c.arch === "topk" && !c.deadQuarter)) {
+    specs.push({ name: `${caseName(c)} [sparse peer]`, kind: "sae_topk_sparse", d_in: D_IN, d_sae: D_SAE, batch: BATCH, k: K, normalize_decoder: true, warmup: 1, reps });
+  }
   const model = await loadBundled();
   specs.push({
     name: `model activations (${HOOK})`,
@@ -211,6 +220,9 @@ async function torchRows(rows: TrainRow[], cases: ArchCase[], quick: boolean): P
     return;
   }
   for (const row of rows) {
+    const sp = reply.results.find((p) => p.name === `${row.name} [sparse peer]`);
+    if (sp?.ms !== undefined) row.sparsePeerMs = sp.ms;
+    else if (sp) row.sparsePeerNote = `missing (${sp.error})`;
     const r = reply.results.find((p) => p.name === row.name);
     if (r?.ms !== undefined) {
       row.torchMs = r.ms;
@@ -224,22 +236,23 @@ function mib(b: number | undefined): string {
   return b === undefined ? "" : (b / 2 ** 20).toFixed(0);
 }
 
-/** The training table: tokens/s and ms/step, ours and PyTorch's, ratio, memory. */
+/** The training table: tokens/s and ms/step, ours and both PyTorch peers', ratios (none from an untrusted peer), memory. */
 export function printTrainTable(rows: TrainRow[]): string {
-  const head = ["name", "shape", "ms/step median (min)", "tokens/s", "cpu ms", "torch ms", "torch tokens/s", "torch cpu ms", "torch/ours wall", "torch/ours cpu", "peak MiB", "new buffers"];
+  const trusted = peerCheck().trusted;
+  const head = ["name", "shape", "ms/step median (min)", "tokens/s", "torch dense ms", "dense/ours", "torch sparse ms", "sparse/ours", "cpu ms", "torch cpu ms", "peak MiB", "new buffers"];
   const fix = (x: number | undefined) => (x === undefined ? "" : x.toFixed(0));
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "" : (a / b).toFixed(2));
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "" : trusted ? (a / b).toFixed(2) : "(peer degraded)");
   const body = rows.map((r) => [
     r.name,
     r.shape,
     `${r.ms.toFixed(0)} (${fix(r.minMs)})`,
     r.tokensPerS.toFixed(0),
-    fix(r.cpuMs),
     r.torchMs === undefined ? (r.torchNote ?? "") : r.torchMs.toFixed(0),
-    fix(r.torchTokensPerS),
-    fix(r.torchCpuMs),
     ratio(r.torchMs, r.ms),
-    ratio(r.torchCpuMs, r.cpuMs),
+    r.sparsePeerMs === undefined ? (r.sparsePeerNote ?? "") : r.sparsePeerMs.toFixed(0),
+    ratio(r.sparsePeerMs, r.ms),
+    fix(r.cpuMs),
+    fix(r.torchCpuMs),
     mib(r.peakBytes),
     r.createdGrowth === undefined ? "" : `${r.createdGrowth} in ${r.checkedSteps} steps`,
   ]);
@@ -250,8 +263,8 @@ export function printTrainTable(rows: TrainRow[]): string {
   return text;
 }
 
-async function runAll(device: Device, o: { quick: boolean; steps: number; archs?: string[] }): Promise<TrainRow[]> {
-  const cases = CASES.filter((c) => !o.archs || o.archs.includes(c.arch));
+async function runAll(device: Device, o: { quick: boolean; final?: boolean; steps: number; archs?: string[] }): Promise<TrainRow[]> {
+  const cases = CASES.filter((c) => (!o.archs || o.archs.includes(c.arch)) && (!o.final || c.final));
   const rows: TrainRow[] = [];
   for (const c of cases) {
     rows.push(await saeRow(device, c, o));
@@ -264,7 +277,8 @@ async function runAll(device: Device, o: { quick: boolean; steps: number; archs?
 
 export const group: BenchGroup = {
   name: "train",
-  run: ({ device, quick }) => runAll(device, { quick, steps: quick ? 4 : 16 }),
+  run: ({ device, quick, final }) => runAll(device, { quick, final, steps: quick || final ? 4 : 16 }),
+  print: printTrainTable,
 };
 
 if (import.meta.main) {
@@ -277,7 +291,7 @@ if (import.meta.main) {
   const steps = Number(flag("--steps") ?? (quick ? 4 : 16));
   const archs = flag("--arch")?.split(",");
   const device = await getDevice();
-  console.log(`device: ${device.describe()}`);
+  console.log(`device: ${device.describe()}\n${peerCheck().line}`);
   const rows = await runAll(device, { quick, steps, archs });
   const table = printTrainTable(rows);
   const dir = join(import.meta.dir, "out");

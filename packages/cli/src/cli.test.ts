@@ -26,9 +26,14 @@ const TINY = ["--context-size", "16", "--store-batch-size-prompts", "4", "--n-ba
 describe("sae CLI", () => {
   test("sae train writes the SAELens checkpoint, sparsity, metrics JSONL and an HTML report; sae eval reads it", async () => {
     const io = capture();
+    let bar = "";
+    io.progress = { isTTY: true, columns: 400, write: (t: string) => (bar += t) };
     const code = await main(["train", ...TINY], io);
     expect(io.stderr).not.toContain("error");
     expect(code).toBe(0);
+    // the progress line shows the model's activation rate and the SAE's training rate separately
+    expect(bar).toMatch(/ model=\d+(\.\d+)?k?\/s sae=\d+(\.\d+)?k?\/s loss=/);
+    expect(bar).not.toContain("model=0/s");
     const ckpt = join(dir, "cli", `final_640`);
     expect(io.stdout).toContain(`checkpoint: ${ckpt}`);
     expect(io.stdout).toMatch(/ce_loss_score\s+-?\d/);

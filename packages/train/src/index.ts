@@ -11,6 +11,7 @@ export { TextSource, JsonlSource, TokenFileSource, openDataset, type TokenSource
 export { PromptStream, type PromptOptions } from "./data/prompts.ts";
 export type { TextTokenizer } from "./data/tokenizer.ts";
 export { ActivationStore, type StoreOptions, type StoreState } from "./store/activation-store.ts";
+export { Throughput, type Rates } from "./store/throughput.ts";
 export { ModelProducer, CacheProducer, type HookActivations, type Block, type BlockProducer, type ModelProducerOptions } from "./store/producers.ts";
 export { ActivationCacheWriter, ActivationCacheReader, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
 export { Trainer, type StepMetrics, type TrainerOptions, type TrainerTensors } from "./trainer.ts";

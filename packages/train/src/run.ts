@@ -21,12 +21,13 @@ import { saveSae } from "./sae-io.ts";
 import { ActivationCacheReader, ActivationCacheWriter, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
 import { ActivationStore } from "./store/activation-store.ts";
 import { CacheProducer, ModelProducer, type BlockProducer } from "./store/producers.ts";
+import type { Rates } from "./store/throughput.ts";
 import { Trainer, type StepMetrics } from "./trainer.ts";
 
 export interface TrainRunOptions {
   device?: Device;
-  /** Called at every metrics readback (progress bars). */
-  onMetrics?: (m: StepMetrics, total: { steps: number; tokens: number }) => void;
+  /** Called at every metrics readback (progress bars); `rates`: model vs SAE tokens/s since the previous call. */
+  onMetrics?: (m: StepMetrics, total: { steps: number; tokens: number }, rates: Rates) => void;
   /** Extra trackers (wandb-like); the JSONL logger always runs. */
   loggers?: MetricsLogger[];
   /** Set `requested` to stop after the current step; a checkpoint is written and the run returns. */
@@ -170,7 +171,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
       if (m) {
         history.push(m);
         for (const l of loggers) await l.log({ type: "step", ...m }, m.step);
-        o.onMetrics?.(m, { steps, tokens: steps * cfg.train_batch_size_tokens });
+        o.onMetrics?.(m, { steps, tokens: steps * cfg.train_batch_size_tokens }, store.throughput.window(m.tokens));
         if (++logs % cfg.eval_every_n_wandb_logs === 0 && heldOut.length > 0) {
           const q = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold, reconstructionOnly: true });
           for (const l of loggers) await l.log({ type: "eval", quick: true, mse: q.mse, explained_variance: q.explained_variance, l0: q.l0 }, m.step);
@@ -187,6 +188,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
     }
     throw e;
   }
+  await store.drain(); // a prefetched block may still be writing the activation cache
   const interrupted = trainer.step < steps;
   await trainer.checkFinite();
   if (!interrupted) await trainer.finishWindow();

@@ -1,7 +1,8 @@
 // `sae train [--config f.json] [--<config-key> value ...]`: trains an SAE (no flags: a TopK SAE on the bundled
-// tiny-Shakespeare model) with a progress bar (tokens/s, loss, L0, dead, ETA), Ctrl-C saving a resumable
-// checkpoint, and at the end the evaluation table, the checkpoint path, metrics.jsonl and report.html.
-import { ProgressBar } from "@sae/tensor-core";
+// tiny-Shakespeare model) with a progress bar (tokens/s overall and, separately, for the model's activations and the
+// SAE step; loss, L0, dead, ETA), Ctrl-C saving a resumable checkpoint, and at the end the evaluation table, the
+// checkpoint path, metrics.jsonl and report.html.
+import { formatCount, ProgressBar } from "@sae/tensor-core";
 import { configFromArgs, flagHelp, formatEvalTable, parseFlags, trainSae, type StepMetrics } from "@sae/train";
 import type { Command } from "../command.ts";
 
@@ -38,9 +39,11 @@ export const trainCommand: Command = {
       const result = await trainSae(cfg, {
         stop,
         log: (l) => io.err(`${l}\n`),
-        onMetrics: (m: StepMetrics, total) => {
+        onMetrics: (m: StepMetrics, total, rates) => {
           bar ??= new ProgressBar({ total: total.tokens, unit: " tok", label: "train", stream: io.progress });
-          bar.update(m.tokens, { loss: m.loss, l0: m.l0, dead: m.dead_features });
+          const rate = (x: number) => `${formatCount(Math.round(x))}/s`;
+          // which side bounds the run: the model's activation rate or the SAE step's (bookkeeping: store/throughput.ts)
+          bar.update(m.tokens, { model: rate(rates.modelTokensPerS), sae: rate(rates.saeTokensPerS), loss: m.loss, l0: m.l0, dead: m.dead_features });
         },
       });
       (bar as ProgressBar | null)?.finish();

@@ -6,9 +6,11 @@
 //   blocks, until the end of the file, each:
 //     u32 rows, u32 raw byte length (rows * d_in * 2|4), u32 stored byte length, then the stored bytes:
 //     deflate-compressed (fflate) when stored < raw, else the raw rows (f32 or f16 bit patterns).
+// The writer stores rows raw: deflate saved ~9% on f32 activations, but fflate inflates at 10-30 MB/s here, so reading
+// a compressed cache ran ~100x slower than reading the file (bench/e2e.ts). Compressed blocks still read.
 // One block is one model batch's activations (after BOS/pad exclusion), in the order the model produced them.
 import { closeSync, existsSync, openSync, readSync, renameSync, statSync, writeSync } from "node:fs";
-import { deflateSync, inflateSync } from "fflate";
+import { inflateSync } from "fflate";
 import { f16BitsToNumber, FormatError, numberToF16Bits } from "@sae/tensor-core";
 
 function toF16(v: Float32Array): Uint16Array {
@@ -64,15 +66,13 @@ export class ActivationCacheWriter {
   append(rows: Float32Array, n: number): void {
     const vals = rows.subarray(0, n * this.header.d_in);
     const raw = this.header.dtype === "f16" ? new Uint8Array(toF16(vals).buffer) : new Uint8Array(vals.buffer, vals.byteOffset, vals.byteLength);
-    const packed = deflateSync(raw, { level: 1 });
-    const stored = packed.length < raw.length * 0.95 ? packed : raw;
     writeSync(this.fd, u32(n));
     writeSync(this.fd, u32(raw.length));
-    writeSync(this.fd, u32(stored.length));
-    writeSync(this.fd, stored);
+    writeSync(this.fd, u32(raw.length));
+    writeSync(this.fd, raw);
     this.rows += n;
     this.rawBytes += raw.length;
-    this.storedBytes += stored.length;
+    this.storedBytes += raw.length;
   }
 
   finish(): void {
@@ -118,6 +118,11 @@ export class ActivationCacheReader {
     return out;
   }
 
+  /** True after the last block (the next nextBlock() starts over). */
+  get atEnd(): boolean {
+    return this.pos >= this.size;
+  }
+
   /** The next block's rows [rows, d_in] as f32. */
   nextBlock(): { rows: number; data: Float32Array } {
     if (this.pos >= this.size) this.pos = this.dataStart;
@@ -130,7 +135,9 @@ export class ActivationCacheReader {
     this.blocksRead++;
     const raw = storedLen < rawLen ? inflateSync(stored) : stored;
     if (raw.length !== rawLen) throw new FormatError(`activation cache ${this.path}: block ${this.blocksRead} inflates to ${raw.length} bytes, header says ${rawLen}`);
-    const data = this.header.dtype === "f16" ? fromF16(new Uint16Array(raw.slice().buffer)) : new Float32Array(raw.slice().buffer);
+    // read() and inflateSync give arrays of their own: copy only when one is a view into a larger buffer
+    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw.buffer : raw.slice().buffer;
+    const data = this.header.dtype === "f16" ? fromF16(new Uint16Array(own)) : new Float32Array(own);
     return { rows, data };
   }
 
