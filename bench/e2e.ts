@@ -156,10 +156,11 @@ export function printE2eTable(rows: BenchRow[]): string {
 async function runAll(device: Device, quick: boolean): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "sae-bench-e2e-"));
   try {
-    const row = await ours(device, quick ? 40_960 : 204_800, dir);
+    const small = process.env.BENCH_SMALL === "1";
+    const row = await ours(device, small ? 81_920 : quick ? 40_960 : 204_800, dir);
     await torchSide(row, quick);
     const cache = join(dir, "acts.sae-acts");
-    writeCache(cache, quick ? 16 : 64);
+    writeCache(cache, small ? 4 : quick ? 16 : 64);
     return [row, ...cacheRows(cache, quick ? 3 : 5)];
   } finally {
     rmSync(dir, { recursive: true, force: true });

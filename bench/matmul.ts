@@ -27,7 +27,7 @@ function sae(batch: number, d_in: number, d_sae: number, reps: number): Case[] {
 }
 
 function cases(quick: boolean, final: boolean): Case[] {
-  if (final) return sae(4096, 768, 6144, 5).slice(0, 1);
+  if (final) return process.env.BENCH_SMALL === "1" ? sae(512, 128, 1024, 3).slice(0, 1) : sae(4096, 768, 6144, 5).slice(0, 1);
   const list: Case[] = [
     { name: "gpt2 qkv", M: 1024, K: 768, N: 2304, transA: false, transB: false, reps: 5 },
     { name: "gpt2 mlp up", M: 1024, K: 768, N: 3072, transA: false, transB: false, reps: 5 },

@@ -1,8 +1,8 @@
-// `bun run bench` / `bun bench/run.ts [group ...] [--quick] [--final]`: runs benchmark groups, prints a table per
+// `bun run bench` / `bun bench/run.ts [group ...] [--quick] [--final] [--small]`: runs benchmark groups, prints a table per
 // group and writes bench/out/results.json. The header names the CPU and the PyTorch peer's own GEMM rate and BLAS
 // (bench/peer_check.ts); no ratio is claimed from a peer that fails that check. `--final` runs only the rows
 // bench/RESULTS.md reports (peer GEMM both ways, x @ W_enc, TopK vs both peers, TopK with dead latents, standard
-// sparse, model activations, end to end): about 10 minutes on a quiet 2-core machine.
+// sparse, model activations, end to end, the TopK step's op-by-op profile): about 10 minutes on a quiet 2-core machine.
 // A group is a module exporting `group: BenchGroup` (see lib.ts); add one line below.
 import { getDevice } from "@sae/tensor-core";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,14 +17,16 @@ const GROUPS = {
   sae_kernels: () => import("./sae_kernels.ts"),
   train: () => import("./train.ts"),
   e2e: () => import("./e2e.ts"),
+  profile: () => import("./profile_topk.ts"),
 } satisfies Record<string, () => Promise<{ group: BenchGroup }>>;
 
 type GroupName = keyof typeof GROUPS;
-const FINAL: GroupName[] = ["matmul", "train", "e2e"];
+const FINAL: GroupName[] = ["matmul", "train", "e2e", "profile"];
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const final = args.includes("--final");
+if (args.includes("--small")) process.env.BENCH_SMALL = "1"; // small shapes (train, matmul --final, e2e): checks the bench
 const asked = args.filter((a) => !a.startsWith("--"));
 const unknown = asked.filter((a) => !(a in GROUPS));
 if (unknown.length > 0) {

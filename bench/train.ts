@@ -12,9 +12,11 @@ import { join } from "node:path";
 import { median, runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 import { peerCheck } from "./peer_check.ts";
 
-const D_IN = 768;
-const D_SAE = 6144;
-const BATCH = 4096;
+// BENCH_SMALL=1 (`bun bench/run.ts --small`): small shapes, to check the bench itself on a busy machine
+const SMALL = process.env.BENCH_SMALL === "1";
+const D_IN = SMALL ? 128 : 768;
+const D_SAE = SMALL ? 1024 : 6144;
+const BATCH = SMALL ? 512 : 4096;
 const K = 32;
 
 interface ArchCase {
