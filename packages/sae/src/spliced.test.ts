@@ -212,3 +212,107 @@ describe("a hook_z SAE spliced at blocks.L.attn.hook_z", () => {
     sae.dispose();
   });
 });
+
+/** Host decode of f [n, d_sae] with the SAE's W_dec, b_dec (float64). */
+function hostDecode(h: Record<string, Float32Array>, f: ArrayLike<number>, dSae: number): Float64Array {
+  const n = f.length / dSae;
+  const out = new Float64Array(n * D);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < D; c++) {
+      let s = h.b_dec[c];
+      for (let i = 0; i < dSae; i++) s += f[r * dSae + i] * h.W_dec[i * D + c];
+      out[r * D + c] = s;
+    }
+  }
+  return out;
+}
+
+describe("HookedSAETransformer parity: SAE-internal hook points, clean error term, run_with_saes", () => {
+  test("hook_sae_acts_pre is cached and editable; editing latents with the error term changes only the edit", async () => {
+    const { model, sae, x, ref } = await setup();
+    const host = await sae.toHost();
+    const s = sae.cfg.d_sae;
+    const spliced = new SplicedModel(model).attach(sae, { hookName: HOOK, errorTerm: true });
+    const { cache, output } = await spliced.runWithCacheWithSaes(TOKENS, { names: [`${HOOK}.hook_sae_acts_pre`] });
+    expect(cache.get(`${HOOK}.hook_sae_acts_pre`)?.shape).toEqual([2, 5, s]);
+    assertClose("hook_sae_acts_pre", await cache.get(`${HOOK}.hook_sae_acts_pre`)!.read(), ref.hiddenPre, 1e-5, 1e-5);
+    assertClose("error term, no edit: clean logits", await output.read(), model.logitsFrom(x), 1e-4, 1e-4);
+    // zero latent j wherever it fires: the output moves by exactly -f_j W_dec[j] (error term from the clean pass)
+    const j = ref.featureActs.findIndex((v) => v > 0) % s;
+    const edited = Float64Array.from(ref.featureActs, (v, i) => (i % s === j ? 0 : v));
+    const kill: SpliceHook = async (f) => {
+      const a = (await f.read()) as Float32Array;
+      for (let i = j; i < a.length; i += s) a[i] = 0;
+      return Tensor.from(f.device, f.shape, a);
+    };
+    const want = (fEdit: ArrayLike<number>) => {
+      const dec = hostDecode(host, fEdit, s);
+      return model.logitsFrom(Float64Array.from(x, (v, i) => v + dec[i] - ref.saeOut[i]));
+    };
+    assertClose("edit acts_post", await (await spliced.run(TOKENS, { [`${HOOK}.hook_sae_acts_post`]: kill })).read(), want(edited), 1e-4, 1e-4);
+    // +3 on every pre-activation of latent j: f_j = ReLU(pre_j + 3)
+    const bump: SpliceHook = async (pre) => {
+      const a = (await pre.read()) as Float32Array;
+      for (let i = j; i < a.length; i += s) a[i] += 3;
+      return Tensor.from(pre.device, pre.shape, a);
+    };
+    const bumped = Float64Array.from(ref.featureActs, (v, i) => (i % s === j ? Math.max(ref.hiddenPre[i] + 3, 0) : v));
+    assertClose("edit acts_pre", await (await spliced.run(TOKENS, { [`${HOOK}.hook_sae_acts_pre`]: bump })).read(), want(bumped), 1e-4, 1e-4);
+    // without the error term, the same edit goes straight through the reconstruction
+    spliced.attach(sae, { hookName: HOOK });
+    assertClose("edit, no error term", await (await spliced.run(TOKENS, { [`${HOOK}.hook_sae_acts_post`]: kill })).read(), model.logitsFrom(hostDecode(host, edited, s)), 1e-4, 1e-4);
+    await expect(spliced.run(TOKENS, { [`${HOOK}.hook_sae_latents`]: kill })).rejects.toThrow("'hook_sae_latents' is not an SAE hook point");
+    for (const t of cache.values()) t.dispose();
+    sae.dispose();
+  });
+
+  test("runWithSaes / withSaes attach only for the call and restore what was attached, also on error", async () => {
+    const { device, model, sae, x, ref } = await setup();
+    const spliced = new SplicedModel(model);
+    expect(x.length).toBe(10 * D);
+    assertClose("runWithSaes", await (await spliced.runWithSaes(TOKENS, [[sae, { hookName: HOOK }]])).read(), model.logitsFrom(ref.saeOut), 1e-4, 1e-4);
+    expect(spliced.attached).toEqual([]);
+    const other = Sae.create(device, { d_in: D, d_sae: 8, hook_name: "blocks.0.hook_resid_post" });
+    spliced.attach(other);
+    const got = await spliced.withSaes([[sae, { hookName: HOOK }]], async () => {
+      expect(spliced.attached.sort()).toEqual([HOOK, "blocks.0.hook_resid_post"].sort());
+      return (await spliced.run(TOKENS)).read();
+    });
+    expect(spliced.attached).toEqual(["blocks.0.hook_resid_post"]);
+    const both = await (await new SplicedModel(model).attach(sae, { hookName: HOOK }).attach(other).run(TOKENS)).read();
+    assertClose("withSaes = both attached", got, both, 0, 0);
+    const only = await (await spliced.run(TOKENS)).read();
+    expect(Math.max(...Array.from(only, (v, i) => Math.abs(v - model.logitsFrom(x)[i])))).toBeGreaterThan(1e-3); // other still spliced
+    spliced.detach();
+    await expect(spliced.withSaes([[sae, { hookName: HOOK }]], async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(spliced.attached).toEqual([]);
+    for (const s of [sae, other]) s.dispose();
+  });
+});
+
+describe("hook_z reshaping as an option, and hook_head_index", () => {
+  test("hookZ: false refuses a [.., n_heads, d_head] activation; headIndex reads and replaces one head", async () => {
+    const device = await getDevice();
+    const model = new FakeAttnModel(device);
+    const z = new Rng(3).normalArray(ZB * ZP * NH * DH);
+    const flatSae = Sae.create(device, { d_in: NH * DH, d_sae: 9, hook_name: Z_HOOK }, 4);
+    const spliced = new SplicedModel(model).attach(flatSae, { hookZ: false });
+    await expect(spliced.run(z)).rejects.toThrow(`SAE at '${Z_HOOK}' has d_in 12 but the activation there is 4 wide`);
+    flatSae.dispose();
+    // a d_head-wide SAE on head 1 only
+    const head = Sae.create(device, { d_in: DH, d_sae: 6, hook_name: Z_HOOK, hook_head_index: 1 }, 6);
+    spliced.attach(head);
+    const rows = Float32Array.from({ length: ZB * ZP * DH }, (_, i) => z[Math.floor(i / DH) * NH * DH + DH + (i % DH)]);
+    const xt = Tensor.from(device, [ZB * ZP, DH], rows);
+    const recon = (await head.decode(await head.encode(xt)).read()) as Float32Array; // [batch * pos, d_head]
+    const want = Float32Array.from(z, (v, i) => (Math.floor(i / DH) % NH === 1 ? recon[Math.floor(i / (NH * DH)) * DH + (i % DH)] : v));
+    const { output, cache } = await spliced.runWithCacheWithSaes(z, { names: [`${Z_HOOK}.hook_sae_input`, `${Z_HOOK}.hook_sae_output`] });
+    assertClose("only head 1 replaced", await output.read(), model.logitsFrom(want), 1e-4, 1e-4);
+    expect(cache.get(`${Z_HOOK}.hook_sae_input`)?.shape).toEqual([ZB, ZP, DH]);
+    assertClose("head 1 input", await cache.get(`${Z_HOOK}.hook_sae_input`)!.read(), rows, 0, 0);
+    spliced.attach(head, { headIndex: 5 });
+    await expect(spliced.run(z)).rejects.toThrow(`cannot read head 5 of [${ZB}, ${ZP}, ${NH}, ${DH}]`);
+    for (const t of [...cache.values(), xt]) t.dispose();
+    head.dispose();
+  });
+});
