@@ -1,10 +1,19 @@
 // Loads what `sae serve`/`inspect`/`analyze`/`steer` and the load benchmark run on: a model ("bundled" = the tiny
 // Shakespeare GPT-2 shipped with @sae/transformer, or a folder with config.json + model.safetensors) and an SAE
-// (a SAELens-format checkpoint folder, the newest one under ./checkpoints, or a random-init one on request),
+// (a SAELens-format checkpoint folder, a pretrained `<release>/<id>` (SAELens registry release or Hugging Face repo
+// of SAELens folders, downloaded through the hub cache), the newest one under ./checkpoints, or a random one),
 // wrapped as @sae/core's AnalysisModel / AnalysisSae.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { Sae, asAnalysisModel, asAnalysisSae, type AnalysisModel, type AnalysisSae } from "@sae/core";
+import {
+  Sae,
+  asAnalysisModel,
+  asAnalysisSae,
+  parsePretrainedRef,
+  type AnalysisModel,
+  type AnalysisSae,
+  type FromPretrainedOptions,
+} from "@sae/core";
 import { getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError } from "@sae/train";
 import { loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
@@ -15,8 +24,10 @@ export class NoSaeError extends ConfigError {}
 export interface PairOptions {
   /** "bundled" (default) or a model folder. */
   model?: string;
-  /** An SAE checkpoint folder (with cfg.json); default: the newest under `checkpointsDir`. */
+  /** An SAE checkpoint folder (with cfg.json) or `<release>/<id>`; default: the newest under `checkpointsDir`. */
   sae?: string;
+  /** Hub endpoint, cache and token for a pretrained `<release>/<id>` (default: HF_ENDPOINT, HF_HUB_CACHE, HF_TOKEN). */
+  hub?: FromPretrainedOptions;
   checkpointsDir?: string;
   /** Without a checkpoint: a random-init TopK SAE on this hook (benchmarks and tests only). */
   randomSae?: { hook_name: string; expansion: number; k: number; seed?: number };
@@ -27,7 +38,7 @@ export interface LoadedPair {
   model: AnalysisModel;
   sae: AnalysisSae;
   hooked: HookedTransformer;
-  /** The checkpoint folder, or null for a random SAE. */
+  /** The checkpoint folder, or null for a random or pretrained SAE. */
   saeDir: string | null;
   saeLabel: string;
 }
@@ -54,6 +65,12 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   const which = opts.model ?? "bundled";
   const hooked = which === "bundled" ? await loadBundled() : await loadGpt2(resolve(which));
   const model = asAnalysisModel(hooked, which === "bundled" ? "tiny-shakespeare" : basename(resolve(which)));
+  const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;
+  if (ref) {
+    const sae = await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, ...opts.hub });
+    const label = `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${opts.sae}`;
+    return { model, sae: asAnalysisSae(sae), hooked, saeDir: null, saeLabel: label };
+  }
   let saeDir = opts.sae ? resolve(opts.sae) : newestCheckpoint(resolve(opts.checkpointsDir ?? "checkpoints"));
   if (!saeDir && opts.randomSae) {
     const r = opts.randomSae;
@@ -64,7 +81,8 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   if (!saeDir) {
     throw new NoSaeError(
       `no SAE given and none found under ${resolve(opts.checkpointsDir ?? "checkpoints")}: train one with \`sae train\` ` +
-        `(it writes a SAELens-format checkpoint there), or pass --sae <dir> (a folder with cfg.json + sae_weights.safetensors)`,
+        `(it writes a SAELens-format checkpoint there), or pass --sae <dir> (a folder with cfg.json + sae_weights.safetensors) ` +
+        `or --sae <release>/<id> (a pretrained SAE)`,
     );
   }
   if (!existsSync(join(saeDir, "cfg.json"))) throw new NoSaeError(`${saeDir} has no cfg.json: pass a SAELens-format SAE folder (\`sae train\` writes one)`);

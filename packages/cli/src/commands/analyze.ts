@@ -22,7 +22,7 @@ export const ANALYZE_FLAGS = {
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = "sae analyze <checkpoint> [--tokens 32768] [--context 64] [--corpus file] [--out dir]";
+const USAGE = "sae analyze <checkpoint or release/id> [--tokens 32768] [--context 64] [--corpus file] [--out dir]";
 
 /** --out is a new folder, an empty one or earlier feature data (replaced); never a file or a folder of other files. */
 function checkOut(out: string): void {
@@ -37,7 +37,7 @@ function checkOut(out: string): void {
 export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   const { flags, positional } = parseCommandFlags("analyze", args, ANALYZE_FLAGS);
   if (flags.help) return (io.out(commandHelp(USAGE, ANALYZE_FLAGS)), 0);
-  if (positional.length !== 1) throw new UsageError(`sae analyze: expected one checkpoint folder (train one with \`sae train\`), got ${positional.length}\nusage: ${USAGE}`);
+  if (positional.length !== 1) throw new UsageError(`sae analyze: expected one checkpoint folder (train one with \`sae train\`) or pretrained <release>/<id>, got ${positional.length}\nusage: ${USAGE}`);
   const tokens = flags.tokens as number;
   const context = flags.context as number;
   const batchSize = flags.batch as number;

@@ -7,7 +7,7 @@ import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./ana
 import { modelMismatch } from "./model_check.ts";
 
 export const INSPECT_FLAGS = {
-  sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors); default: newest under --checkpoints" },
+  sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors) or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder (config.json + model.safetensors)" },
   top: { kind: "count", default: 5, help: "features shown per token" },

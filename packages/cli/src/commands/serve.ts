@@ -10,7 +10,7 @@ import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./ana
 
 export const SERVE_FLAGS = {
   model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
-  sae: { kind: "string", help: "SAE checkpoint folder; default: newest under --checkpoints" },
+  sae: { kind: "string", help: "SAE checkpoint folder or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   features: { kind: "string", help: "feature-data folder from `sae analyze` (default: <sae>/feature-data if present)" },
   port: { kind: "int", default: 8080, help: "TCP port (0: any free port)" },

@@ -12,7 +12,7 @@ export const STEER_FLAGS = {
   temperature: { kind: "number", default: 0.8, help: "sampling temperature (0 = greedy)" },
   "top-k": { kind: "int", default: 0, help: "sample among the k most likely tokens (0 = all)" },
   seed: { kind: "int", default: 0, help: "sampling seed (the same for both completions)" },
-  sae: { kind: "string", help: "SAE checkpoint folder; default: newest under --checkpoints" },
+  sae: { kind: "string", help: "SAE checkpoint folder or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
   json: { kind: "bool", default: false, help: "print JSON" },

@@ -1,0 +1,70 @@
+// `--sae <release>/<id>` through the real CLI entry: `sae inspect` with a pretrained SAE from a loopback hub
+// (HF_ENDPOINT / HF_HUB_CACHE pointed at the test's Bun.serve and a temp cache) prints the same features as
+// `sae inspect --sae <dir>` on the folder the hub serves.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Sae } from "@sae/core";
+import { getDevice, sha256Hex } from "@sae/tensor-core";
+import { loadBundled } from "@sae/transformer";
+import type { CliIO } from "../command.ts";
+import { main } from "../main.ts";
+
+const HOOK = "blocks.0.hook_resid_post";
+const dir = mkdtempSync(join(tmpdir(), "sae-cli-pre-"));
+const files = new Map<string, Uint8Array>();
+const saved: Record<string, string | undefined> = {};
+let server: ReturnType<typeof Bun.serve>;
+let D = 0;
+
+function io(): CliIO & { text: () => string } {
+  let out = "";
+  const progress = { write: () => true };
+  return { out: (t) => void (out += t), err: () => {}, progress, onInterrupt: () => () => {}, text: () => out };
+}
+
+beforeAll(async () => {
+  D = (await loadBundled()).cfg.dModel;
+  const sae = Sae.create(await getDevice(), { d_in: D, d_sae: 3 * D, architecture: "standard", hook_name: HOOK }, 5);
+  await sae.save(dir);
+  sae.dispose();
+  for (const n of readdirSync(dir)) {
+    files.set(`/someone/tiny-saes/resolve/main/${HOOK}/${n}`, new Uint8Array(readFileSync(join(dir, n))));
+  }
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const body = files.get(decodeURIComponent(new URL(req.url).pathname));
+      if (!body) return new Response("not found", { status: 404 });
+      const [etag, commit] = [`"${sha256Hex(body)}"`, "1".repeat(40)];
+      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
+      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
+    },
+  });
+  for (const k of ["HF_ENDPOINT", "HF_HUB_CACHE"]) saved[k] = process.env[k];
+  process.env.HF_ENDPOINT = `http://127.0.0.1:${server.port}`;
+  process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-hub-"));
+});
+
+afterAll(() => {
+  server.stop(true);
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+describe("sae inspect --sae <release>/<id>", () => {
+  test("downloads the SAE through the hub and shows the same features as the folder itself", async () => {
+    const a = io();
+    expect(await main(["inspect", "To be, or not to be", "--sae", `someone/tiny-saes/${HOOK}`, "--json"], a)).toBe(0);
+    const b = io();
+    expect(await main(["inspect", "To be, or not to be", "--sae", dir, "--json"], b)).toBe(0);
+    const [pa, pb] = [JSON.parse(a.text()), JSON.parse(b.text())];
+    expect(pa.sae).toBe(`standard SAE (d_sae ${3 * D}) at ${HOOK} from someone/tiny-saes/${HOOK}`);
+    expect(pa.features).toEqual(pb.features);
+    expect(pa.features.flat().length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,74 @@
+// loadAnalysisPair with a pretrained `--sae <release>/<id>`: a loopback hub (the test's own Bun.serve) serves one
+// SAELens-format SAE folder sized for the bundled model, as a folder of a Hugging Face repo the registry does not
+// list and as gpt2-small-res-jb's blocks.1.hook_resid_pre; the pair's SAE must equal the folder loaded from disk.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PretrainedNotFoundError, Sae } from "@sae/core";
+import { assertClose, getDevice, sha256Hex, Tensor } from "@sae/tensor-core";
+import { loadBundled } from "@sae/transformer";
+import { loadAnalysisPair } from "./load_pair.ts";
+
+const HOOK = "blocks.1.hook_resid_pre";
+const COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
+const device = await getDevice();
+const D = (await loadBundled()).cfg.dModel;
+const dir = mkdtempSync(join(tmpdir(), "sae-pair-"));
+const files = new Map<string, Uint8Array>();
+let server: ReturnType<typeof Bun.serve>;
+let endpoint = "";
+
+beforeAll(async () => {
+  const sae = Sae.create(device, { d_in: D, d_sae: 2 * D, architecture: "topk", k: 4, hook_name: HOOK }, 3);
+  await sae.save(dir);
+  sae.dispose();
+  for (const n of readdirSync(dir)) {
+    const body = new Uint8Array(readFileSync(join(dir, n)));
+    files.set(`/someone/tiny-saes/resolve/main/${HOOK}/${n}`, body);
+    files.set(`/jbloom/GPT2-Small-SAEs-Reformatted/resolve/main/${HOOK}/${n}`, body);
+  }
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const body = files.get(decodeURIComponent(new URL(req.url).pathname));
+      if (!body) return new Response("not found", { status: 404 });
+      const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": String(body.length) };
+      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
+    },
+  });
+  endpoint = `http://127.0.0.1:${server.port}`;
+});
+
+afterAll(() => server.stop(true));
+
+async function features(sae: { encode(x: Tensor): Tensor | Promise<Tensor> }): Promise<Float32Array> {
+  const x = Tensor.from(device, [3, D], Float32Array.from({ length: 3 * D }, (_, i) => Math.sin(i * 0.37)));
+  const f = await sae.encode(x);
+  const out = (await f.read()) as Float32Array;
+  for (const t of [x, f]) t.dispose();
+  return out;
+}
+
+describe("loadAnalysisPair --sae <release>/<id>", () => {
+  test("a Hugging Face repo of SAELens folders and a registry release both load the served SAE", async () => {
+    const want = Sae.load(dir, device);
+    const wantF = await features(want);
+    for (const ref of [`someone/tiny-saes/${HOOK}`, `gpt2-small-res-jb/${HOOK}`]) {
+      const hub = { endpoint, cacheDir: mkdtempSync(join(tmpdir(), "sae-hub-")), quiet: true };
+      const pair = await loadAnalysisPair({ sae: ref, hub, device });
+      expect(pair.saeDir).toBeNull();
+      expect(pair.saeLabel).toBe(`topk SAE (d_sae ${2 * D}) at ${HOOK} from ${ref}`);
+      expect(pair.sae.cfg.hook_name).toBe(HOOK);
+      assertClose(`${ref} features`, await features(pair.sae), wantF, 0, 0);
+    }
+    want.dispose();
+  });
+
+  test("an unknown SAE id of a registry release lists the valid ids", async () => {
+    const hub = { endpoint, cacheDir: mkdtempSync(join(tmpdir(), "sae-hub-")), quiet: true };
+    const p = loadAnalysisPair({ sae: "gpt2-small-res-jb/blocks.99.hook_resid_pre", hub, device });
+    await expect(p).rejects.toThrow(PretrainedNotFoundError);
+  });
+});
