@@ -50,6 +50,10 @@ export { featureStats } from "./ops/feature_stats.ts";
 export { featureStatsSparse } from "./ops/fused_feature_stats.ts";
 export { fusedActCols, type FusedActCols, type FusedActColsOptions, type FusedActColsResult } from "./ops/fused_act_cols.ts";
 export { embedWithPositions, splitQkv, attnPattern, attnZ, kvAppend, type AttnPatternOptions } from "./ops/attention.ts";
+export { normScale, type NormScaleOptions } from "./ops/norm_scale.ts";
+export { rotary } from "./ops/rotary.ts";
+export { attnScores, attnZGrouped, type AttnScoresOptions } from "./ops/attn_grouped.ts";
+export { activate, ACTIVATION_KINDS, type ActivationKind } from "./ops/activation.ts";
 export {
   saeAxpby,
   saeDot,

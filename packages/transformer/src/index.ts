@@ -2,11 +2,32 @@
 export { Gpt2Tokenizer, type Gpt2TokenizerOptions, type EncodeOptions } from "./tokenizer/gpt2.ts";
 export { gpt2PreTokenize, GPT2_PRETOKEN_PATTERN, splitOnSpecial, parseMerges, bpeMerge, pairKey } from "./tokenizer/bpe.ts";
 export { BYTE_TO_CHAR, textToByteChars, byteCharsToBytes, decodeUtf8 } from "./tokenizer/bytes.ts";
-export { HookedTransformer, type KvCache, type RunOptions, type RunResult, type RunWithCacheOptions } from "./model/gpt2.ts";
-export { loadGpt2, loadGpt2FromHub, loadBundled, bundledModelDir, type LoadOptions, type Gpt2Checkpoint } from "./model/load.ts";
+export {
+  HookedTransformer,
+  type KvCache,
+  type RunOptions,
+  type RunResult,
+  type RunWithCacheOptions,
+  type Unembedding,
+} from "./model/hooked_transformer.ts";
+export { loadGpt2, loadGpt2FromHub, loadBundled, bundledModelDir, type Gpt2Checkpoint } from "./model/load.ts";
+export { loadModel, folderSource, type LoadOptions, type ModelSource, type Checkpoint } from "./model/load_model.ts";
 export { parseGpt2Config, type Gpt2Config } from "./model/config.ts";
+export { type ModelConfig, type Llama3RopeScaling } from "./model/arch.ts";
+export { FAMILIES, parseModelConfig, type ModelType } from "./families/registry.ts";
+export { type Family } from "./families/family.ts";
 export { paramsFromHf, type Gpt2Params, type Gpt2Block, type HostParam, type TensorSource } from "./model/weights.ts";
-export { processWeights, TRANSFORMER_LENS_DEFAULTS, NO_PROCESSING, type ProcessOptions } from "./model/process.ts";
-export { BLOCK_HOOKS, hookNamesFor, hookLayer, UnknownHookError, type BlockHook, type HookContext, type HookFn } from "./model/hooks.ts";
+export { type ModelParams, type BlockParams } from "./model/params.ts";
+export { processWeights, processParams, TRANSFORMER_LENS_DEFAULTS, NO_PROCESSING, type ProcessOptions } from "./model/process.ts";
+export {
+  BLOCK_HOOKS,
+  blockHooksFor,
+  hookNamesFor,
+  hookLayer,
+  UnknownHookError,
+  type BlockHook,
+  type HookContext,
+  type HookFn,
+} from "./model/hooks.ts";
 export { generate, sampleToken, GENERATE_DEFAULTS, type GenerateOptions, type GenerateResult } from "./model/generate.ts";
 export { padBatch, toBatch, type TokenBatch, type ModelInput, type TextTokenizer, type ToTokensOptions } from "./model/tokens.ts";

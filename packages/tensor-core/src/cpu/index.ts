@@ -19,3 +19,7 @@ export { l1Backward } from "./l1_backward.ts";
 export { scatterTopk } from "./scatter_topk.ts";
 export { batchTopk } from "./batch_topk.ts";
 export { saeAxpby, saeDot, saeActivation, saeActBackward, saeScatter, saeRowNorm, saeRowScale } from "./sae_train.ts";
+export { normScale } from "./norm_scale.ts";
+export { rotary } from "./rotary.ts";
+export { attnScores, attnZGrouped } from "./attn_grouped.ts";
+export { activate, erf } from "./activation.ts";

@@ -2,7 +2,7 @@
 // costs one single-position pass that attends over the cached keys/values; `useCache: false` recomputes the whole
 // sequence every step (the reference the cache is tested against). Hooks apply to every pass.
 import { LimitError, Rng, ShapeError, Tensor } from "@sae/tensor-core";
-import type { HookedTransformer, KvCache } from "./gpt2.ts";
+import type { HookedTransformer, KvCache } from "./hooked_transformer.ts";
 import type { HookFn } from "./hooks.ts";
 import { encodeTexts } from "./tokens.ts";
 
@@ -56,7 +56,7 @@ async function lastRow(logits: Tensor): Promise<Float32Array> {
 
 export async function generate(model: HookedTransformer, prompt: string | readonly number[], options: GenerateOptions = {}): Promise<GenerateResult> {
   const o = { ...GENERATE_DEFAULTS, ...options };
-  const { nCtx, nLayers, nHeads, dHead, bosTokenId } = model.cfg;
+  const { nCtx, nLayers, nKvHeads, dHead, bosTokenId } = model.cfg;
   if (typeof prompt === "string" && !model.tokenizer) throw new ShapeError("generate: a text prompt needs a tokenizer");
   const tokens = typeof prompt === "string" ? encodeTexts(model.tokenizer!, prompt, bosTokenId, o)[0] : [...prompt];
   if (tokens.length === 0) throw new ShapeError("generate: the prompt has no tokens");
@@ -66,8 +66,8 @@ export async function generate(model: HookedTransformer, prompt: string | readon
   const device = model.device;
   const kv: KvCache | undefined = o.useCache
     ? {
-        k: Array.from({ length: nLayers }, () => Tensor.zeros(device, [1, total, nHeads, dHead], "f32", "k cache")),
-        v: Array.from({ length: nLayers }, () => Tensor.zeros(device, [1, total, nHeads, dHead], "f32", "v cache")),
+        k: Array.from({ length: nLayers }, () => Tensor.zeros(device, [1, total, nKvHeads, dHead], "f32", "k cache")),
+        v: Array.from({ length: nLayers }, () => Tensor.zeros(device, [1, total, nKvHeads, dHead], "f32", "v cache")),
         mask: Tensor.from<"i32">(device, [1, total], new Int32Array(total).fill(1), "kv mask"),
       }
     : undefined;

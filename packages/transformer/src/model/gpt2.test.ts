@@ -22,11 +22,13 @@ describe("gpt2 golden fixture", () => {
   test("logits and every hook activation match PyTorch (padded batch of 2)", async () => {
     const model = await raw();
     const names = model.hookNames();
-    expect(names.length).toBe(2 + 2 * 14 + 1);
+    expect(names.length).toBe(2 + 2 * 17 + 2);
     const { logits, cache, blocksRun } = await model.runWithCache(golden.batch, { names });
+    // hook_scale and hook_attn_scores are newer than this golden file; the shared family suite checks them (families.test.ts)
+    const newer = (n: string) => n.endsWith(".hook_scale") || n.endsWith(".hook_attn_scores");
     expect(blocksRun).toBe(2);
     assertClose("logits (runWithCache)", await logits!.read(), golden.get("logits"), RTOL, ATOL);
-    for (const name of names) {
+    for (const name of names.filter((n) => !newer(n))) {
       expect(cache[name].shape).toEqual(golden.shape(name));
       assertClose(name, await cache[name].read(), golden.get(name), RTOL, ATOL);
     }

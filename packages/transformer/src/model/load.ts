@@ -1,22 +1,18 @@
 // Loading GPT-2: from a Hugging Face-format folder (config.json + model.safetensors [+ vocab.json, merges.txt]),
 // from in-memory {config, tensors}, from the Hugging Face hub, or the bundled tiny Shakespeare model (no download).
+// These go through the same path as loadModel (load_model.ts) but insist on a GPT-2 config.
 // Weight processing defaults to TransformerLens's from_pretrained defaults (see process.ts and the README).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, getDevice, hubDownload, loadSafetensorsFile, type Device, type HubDownloadOptions } from "@sae/tensor-core";
+import { FormatError, hubDownload, loadSafetensorsFile, type HubDownloadOptions } from "@sae/tensor-core";
 import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
-import { parseGpt2Config, type Gpt2Config } from "./config.ts";
-import { HookedTransformer } from "./gpt2.ts";
-import { processWeights, TRANSFORMER_LENS_DEFAULTS, type ProcessOptions } from "./process.ts";
-import type { TextTokenizer } from "./tokens.ts";
-import { paramsFromHf, type TensorSource } from "./weights.ts";
+import { parseGpt2Config } from "./config.ts";
+import type { HookedTransformer } from "./hooked_transformer.ts";
+import { buildModel, folderSource, loadModel, type LoadOptions } from "./load_model.ts";
+import type { TensorSource } from "./weights.ts";
 
-export interface LoadOptions extends Partial<ProcessOptions> {
-  device?: Device;
-  /** Overrides the tokenizer found beside the weights. */
-  tokenizer?: TextTokenizer | null;
-}
+export type { LoadOptions };
 
 /** An in-memory checkpoint: the config.json object and HF-named tensors. */
 export interface Gpt2Checkpoint {
@@ -24,52 +20,42 @@ export interface Gpt2Checkpoint {
   tensors: TensorSource;
 }
 
-function readConfig(file: string): Gpt2Config {
-  let json: unknown;
+function readJson(file: string): unknown {
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    return JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
     throw new FormatError(`${file}: cannot read GPT-2 config (${(e as Error).message})`);
   }
-  return parseGpt2Config(json, file);
 }
 
-async function build(cfg: Gpt2Config, tensors: TensorSource, file: string, tokenizer: TextTokenizer | null, o: LoadOptions): Promise<HookedTransformer> {
-  const processing: ProcessOptions = {
-    foldLn: o.foldLn ?? TRANSFORMER_LENS_DEFAULTS.foldLn,
-    centerWritingWeights: o.centerWritingWeights ?? TRANSFORMER_LENS_DEFAULTS.centerWritingWeights,
-    centerUnembed: o.centerUnembed ?? TRANSFORMER_LENS_DEFAULTS.centerUnembed,
-    foldValueBiases: o.foldValueBiases ?? TRANSFORMER_LENS_DEFAULTS.foldValueBiases,
-  };
-  const params = processWeights(paramsFromHf(cfg, tensors, file), processing);
-  return new HookedTransformer(o.device ?? (await getDevice()), cfg, params, tokenizer);
+/** A config object checked as GPT-2 (model_type absent or "gpt2"). */
+function gpt2Only(config: unknown, file: string): unknown {
+  parseGpt2Config(config, file);
+  return config;
 }
 
 /** A folder in Hugging Face GPT-2 format, or an in-memory checkpoint. */
 export async function loadGpt2(source: string | Gpt2Checkpoint, options: LoadOptions = {}): Promise<HookedTransformer> {
   if (typeof source !== "string") {
-    return build(parseGpt2Config(source.config), source.tensors, "<tensors>", options.tokenizer ?? null, options);
+    return buildModel(gpt2Only(source.config, "<config>"), "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
   }
-  const cfg = readConfig(join(source, "config.json"));
-  const weights = join(source, "model.safetensors");
-  if (!existsSync(weights)) throw new FormatError(`${weights}: not found (a GPT-2 folder holds config.json and model.safetensors)`);
-  const { tensors } = loadSafetensorsFile(weights);
-  const tokenizer = options.tokenizer !== undefined ? options.tokenizer : existsSync(join(source, "vocab.json")) ? Gpt2Tokenizer.fromDir(source) : null;
-  return build(cfg, tensors, weights, tokenizer, options);
+  const configFile = join(source, "config.json");
+  gpt2Only(readJson(configFile), configFile);
+  return loadModel(folderSource(source), options);
 }
 
 /** Downloads (or reuses from the HF cache) config.json, model.safetensors and the tokenizer files of a hub repo. */
 export async function loadGpt2FromHub(repoId: string, options: LoadOptions & { hub?: HubDownloadOptions } = {}): Promise<HookedTransformer> {
   const configFile = await hubDownload(repoId, "config.json", options.hub);
   const weights = await hubDownload(repoId, "model.safetensors", options.hub);
-  const cfg = readConfig(configFile);
+  const config = gpt2Only(readJson(configFile), configFile);
   let tokenizer = options.tokenizer ?? null;
   if (options.tokenizer === undefined) {
     const vocab = await hubDownload(repoId, "vocab.json", options.hub);
     const merges = await hubDownload(repoId, "merges.txt", options.hub);
     tokenizer = Gpt2Tokenizer.fromFiles(readFileSync(vocab, "utf8"), readFileSync(merges, "utf8"), { vocabFile: vocab, mergesFile: merges });
   }
-  return build(cfg, loadSafetensorsFile(weights).tensors, weights, tokenizer, options);
+  return buildModel(config, configFile, loadSafetensorsFile(weights).tensors, weights, tokenizer, options);
 }
 
 /** The folder of the bundled tiny GPT-2 trained on Tiny Shakespeare (see its TRAINING.md). */

@@ -1,9 +1,13 @@
-// Weight processing as TransformerLens applies it in HookedTransformer.from_pretrained (its defaults are all on):
-// fold each LayerNorm's scale and bias into the weights that read its output (and centre those reading weights),
-// centre the weights that write to the residual stream, centre the unembedding, and fold the value bias into b_O.
-// None of these changes the model's log-probs; they change activations (the residual stream loses its mean over
-// d_model, hook_v/hook_z lose b_V) and logits (shifted by a per-position constant). Host-side, pure, returns copies.
-import type { Gpt2Block, Gpt2Params, HostParam } from "./weights.ts";
+// Weight processing as TransformerLens applies it in HookedTransformer.from_pretrained (its defaults are all on),
+// for every family: fold each norm's weight (and LayerNorm's bias) into the weights that read its output (centring
+// those for LayerNorm), centre the weights that write to the residual stream (LayerNorm models only), centre the
+// unembedding (not with a final logit soft cap), and fold the value bias into b_O. TransformerLens skips the same
+// steps where they would change the model. None changes the log-probs; activations change (see the README).
+// Host-side, pure, returns copies. Gemma 2's post norms are never folded (TransformerLens neither).
+import { blockToGpt2, paramsFromGpt2 } from "../families/gpt2/family.ts";
+import type { ModelConfig } from "./arch.ts";
+import { clone, type BlockParams, type ModelParams } from "./params.ts";
+import type { Gpt2Params, HostParam } from "./weights.ts";
 
 export interface ProcessOptions {
   foldLn: boolean;
@@ -15,15 +19,17 @@ export interface ProcessOptions {
 /** TransformerLens from_pretrained defaults; the pretrained GPT-2 SAEs (gpt2-small-res-jb) assume these. */
 export const TRANSFORMER_LENS_DEFAULTS: ProcessOptions = { foldLn: true, centerWritingWeights: true, centerUnembed: true, foldValueBiases: true };
 
-/** The checkpoint as Hugging Face computes it (activations match HF GPT2Model). */
+/** The checkpoint as Hugging Face computes it (activations match HF's modeling code). */
 export const NO_PROCESSING: ProcessOptions = { foldLn: false, centerWritingWeights: false, centerUnembed: false, foldValueBiases: false };
 
-const clone = (p: HostParam): HostParam => ({ shape: [...p.shape], data: p.data.slice() });
-const ones = (n: number): HostParam => ({ shape: [n], data: new Float32Array(n).fill(1) });
-const zeros = (n: number): HostParam => ({ shape: [n], data: new Float32Array(n) });
+/** What processing needs to know of the architecture. */
+export type ProcessArch = Pick<ModelConfig, "norm" | "nHeads" | "nKvHeads" | "finalSoftcap">;
 
-/** W [d_in, d_out] read from LN(x)*w + b: W' = diag(w) W, b' = b_W + b @ W, then each column centred over d_in. */
-function foldInto(w: HostParam, b: HostParam, W: HostParam, bias: HostParam): void {
+const ones = (n: number): HostParam => ({ shape: [n], data: new Float32Array(n).fill(1) });
+const zerosOf = (n: number): HostParam => ({ shape: [n], data: new Float32Array(n) });
+
+/** W [d_in, d_out] read from norm(x)*w + b: W' = diag(w) W, b' = b_W + b @ W; LayerNorm: columns centred over d_in. */
+function foldInto(w: HostParam, b: HostParam, W: HostParam, bias: HostParam, center: boolean): void {
   const [dIn, dOut] = W.shape;
   for (let i = 0; i < dIn; i++) {
     for (let j = 0; j < dOut; j++) {
@@ -31,7 +37,7 @@ function foldInto(w: HostParam, b: HostParam, W: HostParam, bias: HostParam): vo
       W.data[i * dOut + j] *= w.data[i];
     }
   }
-  centerColumns(W);
+  if (center) centerColumns(W);
 }
 
 /** Subtracts from each column of a row-major [rows, cols] matrix its mean over rows. */
@@ -53,46 +59,57 @@ function centerRows(W: HostParam): void {
   }
 }
 
-function processBlock(src: Gpt2Block, o: ProcessOptions, D: number): Gpt2Block {
-  const b: Gpt2Block = Object.fromEntries(Object.entries(src).map(([k, v]) => [k, clone(v)])) as unknown as Gpt2Block;
+function cloneBlock(src: BlockParams): BlockParams {
+  return Object.fromEntries(Object.entries(src).map(([k, v]) => [k, clone(v as HostParam)])) as unknown as BlockParams;
+}
+
+function processBlock(src: BlockParams, o: ProcessOptions, a: ProcessArch, D: number): BlockParams {
+  const b = cloneBlock(src);
+  const ln = a.norm === "layernorm";
   if (o.foldLn) {
-    foldInto(b.ln1W, b.ln1B, b.W_QKV, b.b_QKV);
-    foldInto(b.ln2W, b.ln2B, b.W_in, b.b_in);
+    for (const [W, bias] of [[b.W_Q, b.b_Q], [b.W_K, b.b_K], [b.W_V, b.b_V]]) foldInto(b.ln1W, b.ln1B, W, bias, ln);
+    foldInto(b.ln2W, b.ln2B, b.W_in, b.b_in, ln);
+    if (b.W_gate && b.b_gate) foldInto(b.ln2W, b.ln2B, b.W_gate, b.b_gate, ln);
     b.ln1W = ones(D);
-    b.ln1B = zeros(D);
+    b.ln1B = zerosOf(D);
     b.ln2W = ones(D);
-    b.ln2B = zeros(D);
+    b.ln2B = zerosOf(D);
   }
-  if (o.centerWritingWeights) {
+  if (o.centerWritingWeights && ln) {
     for (const p of [b.W_O, b.b_O, b.W_out, b.b_out]) centerRows(p);
   }
   if (o.foldValueBiases) {
-    // b_O += b_V @ W_O: the pattern's rows sum to one, so the value bias reaches the output unchanged.
+    // b_O += sum_h b_V[kv head of h] @ W_O[h]: each pattern row sums to one, so the value bias reaches the output as is.
+    const dHead = b.W_O.shape[0] / a.nHeads;
+    const group = a.nHeads / a.nKvHeads;
     for (let j = 0; j < D; j++) {
       let s = 0;
-      for (let i = 0; i < D; i++) s += b.b_QKV.data[2 * D + i] * b.W_O.data[i * D + j];
+      for (let h = 0; h < a.nHeads; h++) {
+        const kv = Math.floor(h / group);
+        for (let d = 0; d < dHead; d++) s += b.b_V.data[kv * dHead + d] * b.W_O.data[(h * dHead + d) * D + j];
+      }
       b.b_O.data[j] += s;
     }
-    b.b_QKV.data.fill(0, 2 * D, 3 * D);
+    b.b_V.data.fill(0);
   }
   return b;
 }
 
-/** Returns processed copies of the params; the input is not modified. */
-export function processWeights(p: Gpt2Params, o: ProcessOptions): Gpt2Params {
-  const D = p.W_E.shape[1];
-  const V = p.W_E.shape[0];
-  const out: Gpt2Params = {
+/** Processed copies of the params (the input is not modified), skipping what TransformerLens skips for the arch. */
+export function processParams(p: ModelParams, a: ProcessArch, o: ProcessOptions): ModelParams {
+  const [V, D] = p.W_E.shape;
+  const ln = a.norm === "layernorm";
+  const out: ModelParams = {
     W_E: clone(p.W_E),
-    W_pos: clone(p.W_pos),
-    blocks: p.blocks.map((b) => processBlock(b, o, D)),
+    ...(p.W_pos ? { W_pos: clone(p.W_pos) } : {}),
+    blocks: p.blocks.map((b) => processBlock(b, o, a, D)),
     lnFW: clone(p.lnFW),
     lnFB: clone(p.lnFB),
     W_U_T: clone(p.W_U_T),
     b_U: clone(p.b_U),
   };
   if (o.foldLn) {
-    // logits = (n * w + b) @ U^T + b_U: fold into U^T's rows, then centre each vocab row over d_model.
+    // logits = (n * w + b) @ U^T + b_U: fold into U^T's rows; LayerNorm: then centre each vocab row over d_model.
     for (let v = 0; v < V; v++) {
       let s = 0;
       for (let i = 0; i < D; i++) {
@@ -101,17 +118,24 @@ export function processWeights(p: Gpt2Params, o: ProcessOptions): Gpt2Params {
       }
       out.b_U.data[v] += s;
     }
-    centerRows(out.W_U_T);
+    if (ln) centerRows(out.W_U_T);
     out.lnFW = ones(D);
-    out.lnFB = zeros(D);
+    out.lnFB = zerosOf(D);
   }
-  if (o.centerWritingWeights) {
+  if (o.centerWritingWeights && ln) {
     centerRows(out.W_E);
-    centerRows(out.W_pos);
+    if (out.W_pos) centerRows(out.W_pos);
   }
-  if (o.centerUnembed) {
+  if (o.centerUnembed && a.finalSoftcap === 0) {
     centerColumns(out.W_U_T); // W_U [d_model, d_vocab] minus its mean over d_vocab
     centerRows(out.b_U);
   }
   return out;
+}
+
+/** GPT-2's params (fused QKV) processed the same way; the input is not modified. */
+export function processWeights(p: Gpt2Params, o: ProcessOptions): Gpt2Params {
+  const arch: ProcessArch = { norm: "layernorm", nHeads: 1, nKvHeads: 1, finalSoftcap: 0 };
+  const { W_pos, ...rest } = processParams(paramsFromGpt2(p), arch, o);
+  return { ...rest, W_pos: W_pos!, blocks: rest.blocks.map(blockToGpt2) };
 }

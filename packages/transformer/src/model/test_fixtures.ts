@@ -1,9 +1,12 @@
-// Test helpers for the GPT-2 tests: fixture paths, the golden file, host math for expected values. Tests only.
+// Test helpers for the model tests: fixture paths, the golden file, host math for expected values. Tests only.
 import { fileURLToPath } from "node:url";
 import { loadSafetensorsFile, type HostTensor } from "@sae/tensor-core";
 import type { TokenBatch } from "./tokens.ts";
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
+
+/** The Hugging Face fixture folder of a family (scripts/hf_fixtures.py). */
+export const hfFixture = (family: string) => fixture(`hf/${family}`);
 
 export interface Golden {
   batch: TokenBatch;

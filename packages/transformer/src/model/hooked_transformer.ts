@@ -1,17 +1,33 @@
-// HookedTransformer: GPT-2 on the tensor core with TransformerLens hook points. forward -> logits, runWithCache
-// (returns only the requested activations and stops after the last block it needs), runWithHooks (hooks read or
-// replace activations), and the low-level `run` that generate.ts drives with a KV cache. Loading is in load.ts.
-import { ShapeError, Tensor, add, fmt, gelu, layerNorm, matmul, type Device } from "@sae/tensor-core";
-import { attnPattern, attnZ, embed, kvAppend, splitQkv, type KeyValues } from "./attention.ts";
-import type { Gpt2Config } from "./config.ts";
+// HookedTransformer: any supported model family (GPT-2, GPT-Neo, GPT-NeoX, Llama, Qwen 2, Mistral, Gemma 2) on the
+// tensor core with TransformerLens hook points. forward -> logits, runWithCache (returns only the requested
+// activations and stops after the last block it needs), runWithHooks (hooks read or replace activations), and the
+// low-level `run` that generate.ts drives with a KV cache. What differs between families is data in ModelConfig
+// (arch.ts); the block itself is block.ts. Loading is in load.ts / load_model.ts.
+import { ShapeError, Tensor, add, embedding, fmt, matmul, type Device } from "@sae/tensor-core";
+import type { ModelConfig } from "./arch.ts";
+import { embed } from "./attention.ts";
+import { runBlock, runNorm, type Emit } from "./block.ts";
 import { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";
 import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
+import type { BlockParams, ModelParams } from "./params.ts";
+import { rotaryInvFreq, rotaryTables } from "./rope.ts";
 import { encodeTexts, toBatch, type ModelInput, type TextTokenizer, type ToTokensOptions, type TokenBatch } from "./tokens.ts";
-import type { Gpt2Params, HostParam } from "./weights.ts";
+import type { HostParam } from "./weights.ts";
+import { activate } from "@sae/tensor-core";
 
-type Weights<T> = { [K in keyof Omit<Gpt2Params, "blocks">]: T } & { blocks: { [K in keyof Gpt2Params["blocks"][number]]: T }[] };
+/** The params as device tensors. */
+export type DeviceBlock = { [K in keyof BlockParams]-?: undefined extends BlockParams[K] ? Tensor | undefined : Tensor };
+export interface DeviceWeights {
+  W_E: Tensor;
+  W_pos?: Tensor;
+  blocks: DeviceBlock[];
+  lnFW: Tensor;
+  lnFB: Tensor;
+  W_U_T: Tensor;
+  b_U: Tensor;
+}
 
-/** Per-layer key/value buffers for cached generation: [batch, stride, n_heads, d_head] each. */
+/** Per-layer key/value buffers for cached generation: [batch, stride, n_kv_heads, d_head] each. */
 export interface KvCache {
   k: Tensor[];
   v: Tensor[];
@@ -27,7 +43,7 @@ export interface RunOptions {
   /** Cached generation: keys/values go into kv at rows posOffset.. and attention reads all rows before. */
   kv?: KvCache;
   posOffset?: number;
-  /** With keep: also run to the logits (default: only when keep is empty or has ln_final.hook_normalized). */
+  /** With keep: also run to the logits (default: only when keep is empty or has an ln_final hook). */
   logits?: boolean;
 }
 
@@ -42,31 +58,54 @@ export interface RunResult {
 export interface RunWithCacheOptions {
   names: readonly string[];
   stopAtLayer?: number;
-  /** Also compute logits (runs every block). Implied when names include ln_final.hook_normalized. */
+  /** Also compute logits (runs every block). Implied when names include an ln_final hook. */
   logits?: boolean;
 }
 
+/** The unembedding as the model holds it (device tensors owned by the model: do not dispose). */
+export interface Unembedding {
+  W_U_T: Tensor; // [d_vocab, d_model]  logits = x @ W_U_T^T + b_U
+  b_U: Tensor; // [d_vocab]
+  /** Final logit soft cap (cap * tanh(logits / cap)); 0 = none. */
+  softcap: number;
+}
+
 export class HookedTransformer {
-  readonly cfg: Gpt2Config;
+  readonly cfg: ModelConfig;
   readonly device: Device;
   readonly tokenizer: TextTokenizer | null;
-  private readonly w: Weights<Tensor>;
+  private readonly w: DeviceWeights;
+  private readonly invFreq: Float32Array;
 
-  constructor(device: Device, cfg: Gpt2Config, params: Gpt2Params, tokenizer: TextTokenizer | null = null) {
+  constructor(device: Device, cfg: ModelConfig, params: ModelParams, tokenizer: TextTokenizer | null = null) {
     this.cfg = cfg;
     this.device = device;
     this.tokenizer = tokenizer;
     const up = (p: HostParam, label: string) => Tensor.from(device, p.shape, p.data, label);
-    const top = Object.fromEntries(Object.entries(params).filter(([k]) => k !== "blocks").map(([k, v]) => [k, up(v as HostParam, k)]));
-    const blocks = params.blocks.map((b, l) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, up(v, `blocks.${l}.${k}`)])));
-    this.w = { ...top, blocks } as Weights<Tensor>;
+    const upAll = <T extends object>(o: T, prefix: string) =>
+      Object.fromEntries(Object.entries(o).filter(([k, v]) => k !== "blocks" && v !== undefined).map(([k, v]) => [k, up(v as HostParam, prefix + k)]));
+    const blocks = params.blocks.map((b, l) => upAll(b, `blocks.${l}.`) as DeviceBlock);
+    // a tied unembedding is uploaded once
+    const top = upAll({ ...params, W_U_T: params.W_U_T === params.W_E ? undefined : params.W_U_T }, "");
+    this.w = { ...top, W_U_T: top.W_U_T ?? top.W_E, blocks } as DeviceWeights;
+    this.invFreq = cfg.positions === "rotary" ? rotaryInvFreq(cfg) : new Float32Array(0);
   }
 
   hookNames(): string[] {
-    return hookNamesFor(this.cfg.nLayers);
+    return hookNamesFor(this.cfg.nLayers, this.cfg);
   }
 
-  /** Text -> ids, BOS (<|endoftext|>) first unless prependBos is false; many texts are right-padded. */
+  /** The layer a hook name fires in; UnknownHookError for names this model does not have. */
+  hookLayer(name: string): number {
+    return hookLayer(name, this.cfg.nLayers, this.cfg);
+  }
+
+  /** W_U (transposed) and b_U as the model holds them, without running a forward pass. */
+  unembedding(): Unembedding {
+    return { W_U_T: this.w.W_U_T, b_U: this.w.b_U, softcap: this.cfg.finalSoftcap };
+  }
+
+  /** Text -> ids, BOS first unless prependBos is false; many texts are right-padded. */
   toTokens(text: string | readonly string[], opts: ToTokensOptions = {}): TokenBatch {
     return toBatch(typeof text === "string" ? text : [...text], this.tok(), this.cfg.bosTokenId, opts);
   }
@@ -117,10 +156,10 @@ export class HookedTransformer {
     }
     let blocks = keep.length === 0 || wantLogits ? L : 0;
     for (const name of keep) {
-      const layer = hookLayer(name, L);
+      const layer = this.hookLayer(name);
       blocks = Math.max(blocks, name === `blocks.${layer}.hook_resid_pre` ? layer : Math.min(layer + 1, L));
     }
-    const logits = keep.length === 0 || wantLogits || keep.includes("ln_final.hook_normalized");
+    const logits = keep.length === 0 || wantLogits || keep.some((n) => n.startsWith("ln_final."));
     if (stopAtLayer !== undefined) return { blocks: Math.min(stopAtLayer, blocks), logits: logits && stopAtLayer === L };
     return { blocks, logits };
   }
@@ -128,17 +167,17 @@ export class HookedTransformer {
   /** The forward pass. Every intermediate tensor it made is disposed except the kept ones and the logits. */
   async run(batch: TokenBatch, opts: RunOptions = {}): Promise<RunResult> {
     const { hooks = {}, keep = [], kv, posOffset = 0 } = opts;
-    for (const name of Object.keys(hooks)) hookLayer(name, this.cfg.nLayers);
+    for (const name of Object.keys(hooks)) this.hookLayer(name);
     const plan = this.blocksNeeded(keep, opts.stopAtLayer, opts.logits ?? false);
-    const { nHeads, dModel, eps } = this.cfg;
+    const cfg = this.cfg;
     const { batch: B, pos: P } = batch;
     for (const id of batch.ids) {
-      if (!(id >= 0 && id < this.cfg.dVocab)) throw new ShapeError(`token id ${id} is outside the vocabulary [0, ${this.cfg.dVocab})`);
+      if (!(id >= 0 && id < cfg.dVocab)) throw new ShapeError(`token id ${id} is outside the vocabulary [0, ${cfg.dVocab})`);
     }
     const made: Tensor[] = [];
     const cache: Record<string, Tensor> = {};
     const track = <T extends Tensor>(t: T): T => (made.push(t), t);
-    const emit = async (name: string, layer: number, t: Tensor): Promise<Tensor> => {
+    const emit: Emit = async (name, layer, t) => {
       track(t);
       const fn = hooks[name];
       const r = fn ? await fn(t, { name, layer, posOffset }) : undefined;
@@ -155,43 +194,38 @@ export class HookedTransformer {
     const tokens = track(Tensor.from<"i32">(device, [B, P], batch.ids, "tokens"));
     const mask = kv ? kv.mask : track(Tensor.from<"i32">(device, [B, P], batch.mask, "mask"));
     const w = this.w;
-    const e = embed(tokens, w.W_E, w.W_pos, posOffset);
-    const hEmbed = await emit("hook_embed", -1, e.embed);
-    const hPos = await emit("hook_pos_embed", -1, e.posEmbed);
-    let x = track(add(hEmbed, hPos)); // [batch, pos, d_model]
+    let x: Tensor; // [batch, pos, d_model]
+    if (w.W_pos) {
+      const e = embed(tokens, w.W_E, w.W_pos, posOffset);
+      const hEmbed = await emit("hook_embed", -1, e.embed);
+      const hPos = await emit("hook_pos_embed", -1, e.posEmbed);
+      x = track(add(hEmbed, hPos));
+    } else {
+      const out = Tensor.empty(device, [B, P, cfg.dModel], "f32", "hook_embed");
+      embedding(w.W_E, tokens.reshape([B * P]), { out: out.reshape([B * P, cfg.dModel]) });
+      x = await emit("hook_embed", -1, out);
+    }
+    let rot: { cos: Tensor; sin: Tensor } | null = null;
+    if (cfg.positions === "rotary") {
+      const t = rotaryTables(this.invFreq, posOffset, P);
+      const shape = [P, cfg.rotaryDim / 2];
+      rot = { cos: track(Tensor.from(device, shape, t.cos, "rotary cos")), sin: track(Tensor.from(device, shape, t.sin, "rotary sin")) };
+    }
     let blocksRun = 0;
-    for (let l = 0; l < this.cfg.nLayers; l++) {
-      const p = `blocks.${l}.`;
-      const b = w.blocks[l];
-      x = await emit(p + "hook_resid_pre", l, x);
+    for (let l = 0; l < cfg.nLayers; l++) {
+      x = await emit(`blocks.${l}.hook_resid_pre`, l, x);
       if (l >= plan.blocks) break;
-      const h1 = await emit(p + "ln1.hook_normalized", l, layerNorm(x, b.ln1W, b.ln1B, { eps }));
-      const qkv = track(matmul(h1, b.W_QKV, { bias: b.b_QKV })); // [batch, pos, 3 * d_model]
-      const split = splitQkv(qkv, nHeads);
-      const q = await emit(p + "attn.hook_q", l, split.q);
-      const k = await emit(p + "attn.hook_k", l, split.k);
-      const v = await emit(p + "attn.hook_v", l, split.v);
-      let kvl: KeyValues = { k, v, mask, keys: P };
-      if (kv) {
-        kvAppend(k, kv.k[l], posOffset);
-        kvAppend(v, kv.v[l], posOffset);
-        kvl = { k: kv.k[l], v: kv.v[l], mask, keys: posOffset + P };
-      }
-      const pattern = await emit(p + "attn.hook_pattern", l, attnPattern(q, kvl, posOffset));
-      const z = await emit(p + "attn.hook_z", l, attnZ(pattern, kvl));
-      const attnOut = await emit(p + "hook_attn_out", l, matmul(z.reshape([B, P, dModel]), b.W_O, { bias: b.b_O }));
-      x = await emit(p + "hook_resid_mid", l, add(x, attnOut));
-      const h2 = await emit(p + "ln2.hook_normalized", l, layerNorm(x, b.ln2W, b.ln2B, { eps }));
-      const pre = await emit(p + "mlp.hook_pre", l, matmul(h2, b.W_in, { bias: b.b_in }));
-      const post = await emit(p + "mlp.hook_post", l, gelu(pre));
-      const mlpOut = await emit(p + "hook_mlp_out", l, matmul(post, b.W_out, { bias: b.b_out }));
-      x = await emit(p + "hook_resid_post", l, add(x, mlpOut));
+      x = await runBlock({ cfg, layer: l, w: w.blocks[l], x, mask, kv, posOffset, rot, emit, track });
       blocksRun++;
     }
     let logits: Tensor | null = null;
-    if (plan.logits && blocksRun === this.cfg.nLayers) {
-      const xf = await emit("ln_final.hook_normalized", this.cfg.nLayers, layerNorm(x, w.lnFW, w.lnFB, { eps }));
+    if (plan.logits && blocksRun === cfg.nLayers) {
+      const xf = await runNorm(cfg, "ln_final", cfg.nLayers, x, w.lnFW, w.lnFB, emit);
       logits = matmul(xf, w.W_U_T, { transB: true, bias: w.b_U }); // [batch, pos, d_vocab]
+      if (cfg.finalSoftcap > 0) {
+        const raw = track(logits);
+        logits = activate(raw, "softcap", { cap: cfg.finalSoftcap });
+      }
     }
     const kept = new Set(Object.values(cache));
     for (const t of made) if (!kept.has(t)) t.dispose();
@@ -200,7 +234,7 @@ export class HookedTransformer {
 
   dispose(): void {
     const { blocks, ...top } = this.w;
-    for (const t of Object.values(top)) t.dispose();
-    for (const b of blocks) for (const t of Object.values(b)) t.dispose();
+    for (const t of Object.values(top)) t?.dispose();
+    for (const b of blocks) for (const t of Object.values(b)) t?.dispose();
   }
 }

@@ -1,0 +1,37 @@
+// rotary: rotary position embedding (rotate-half layout, as GPT-NeoX, Llama, Qwen 2, Mistral and Gemma apply it) on
+// q or k heads, full (rotaryDim = d_head) or partial (the first rotaryDim dims of each head; GPT-NeoX rotary_pct).
+// The angles come as cos/sin tables [pos, rotaryDim / 2] that the caller builds for its positions (so rope scaling
+// and KV-cache offsets are the caller's business). Not the interleaved GPT-J layout.
+import { params } from "../device.ts";
+import { ShapeError } from "../errors.ts";
+import { checkShape, fmt } from "../shape.ts";
+import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { checkNoAlias } from "./alias.ts";
+import source from "./rotary.wgsl" with { type: "text" };
+
+const kernel = { name: "rotary", source };
+
+/** x [batch, pos, n_heads, d_head], cos/sin [pos, rotaryDim / 2] -> [batch, pos, n_heads, d_head]. */
+export function rotary(x: Tensor, cos: Tensor, sin: Tensor, opts: { rotaryDim: number; out?: Tensor }): Tensor {
+  const op = "rotary";
+  const dev = deviceOf(op, x, cos, sin);
+  for (const [name, t] of [["x", x], ["cos", cos], ["sin", sin]] as const) checkDType(op, name, t, "f32");
+  if (x.shape.length !== 4) throw new ShapeError(`${op}: x must be [batch, pos, n_heads, d_head], got ${fmt(x.shape)}`);
+  const [, pos, nHeads, dHead] = x.shape;
+  const rot = opts.rotaryDim;
+  if (!Number.isInteger(rot) || rot <= 0 || rot % 2 !== 0 || rot > dHead) {
+    throw new ShapeError(`${op}: rotaryDim ${rot} must be even and in [2, d_head ${dHead}]`);
+  }
+  checkShape(op, "cos", cos.shape, [pos, rot / 2]);
+  checkShape(op, "sin", sin.shape, [pos, rot / 2]);
+  const out = output(op, dev, x.shape, "f32", opts.out);
+  checkNoAlias(op, out, { x, cos, sin });
+  if (out.size > 0) {
+    dev.run(kernel, {
+      buffers: [x.buffer, cos.buffer, sin.buffer, out.buffer],
+      params: params(out.size, pos, nHeads, dHead, rot),
+      workgroups: dev.grid(Math.ceil(out.size / 64)),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+// loadModel: any supported family from a Hugging Face-format checkpoint: config.json (model_type picks the family,
+// families/registry.ts) and model.safetensors or a sharded model.safetensors.index.json, F32/F16/BF16. The files
+// come from a ModelSource (a local folder here; a hub source only has to implement the same two calls). Weight
+// processing defaults to TransformerLens's from_pretrained defaults; NO_PROCESSING gives Hugging Face's activations.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FormatError, getDevice, loadSafetensorsFile, type Device } from "@sae/tensor-core";
+import { familyOf } from "../families/registry.ts";
+import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
+import type { ModelConfig } from "./arch.ts";
+import { HookedTransformer } from "./hooked_transformer.ts";
+import { HfTensors } from "./params.ts";
+import { processParams, TRANSFORMER_LENS_DEFAULTS, type ProcessOptions } from "./process.ts";
+import type { TextTokenizer } from "./tokens.ts";
+import type { TensorSource } from "./weights.ts";
+
+export interface LoadOptions extends Partial<ProcessOptions> {
+  device?: Device;
+  /** Overrides the tokenizer found beside the weights (null: none). */
+  tokenizer?: TextTokenizer | null;
+  /** Weight processing; wins over the flat flags above. Missing keys take TRANSFORMER_LENS_DEFAULTS. */
+  processing?: Partial<ProcessOptions>;
+}
+
+/** Where a checkpoint's files come from. A folder is one; a hub repo (download + cache) plugs in the same way. */
+export interface ModelSource {
+  /** For messages: the folder or repo id. */
+  label: string;
+  has(file: string): Promise<boolean>;
+  /** The local path of the file (fetched first if the source is remote). */
+  path(file: string): Promise<string>;
+}
+
+/** An in-memory checkpoint: the config.json object and HF-named tensors. */
+export interface Checkpoint {
+  config: unknown;
+  tensors: TensorSource;
+}
+
+const GPT2_BPE_FAMILIES = ["gpt2", "gpt_neo"];
+
+export function folderSource(dir: string): ModelSource {
+  return { label: dir, has: async (f) => existsSync(join(dir, f)), path: async (f) => join(dir, f) };
+}
+
+function readJson(file: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new FormatError(`${file}: cannot read ${what} (${(e as Error).message})`);
+  }
+}
+
+/** The processing options from LoadOptions (processing, then flat flags, then TransformerLens defaults). */
+export function processingOf(o: LoadOptions): ProcessOptions {
+  const pick = (k: keyof ProcessOptions) => o.processing?.[k] ?? o[k] ?? TRANSFORMER_LENS_DEFAULTS[k];
+  return { foldLn: pick("foldLn"), centerWritingWeights: pick("centerWritingWeights"), centerUnembed: pick("centerUnembed"), foldValueBiases: pick("foldValueBiases") };
+}
+
+/** model.safetensors, or every shard named by model.safetensors.index.json, as one name -> tensor map. */
+async function readWeights(src: ModelSource): Promise<{ tensors: TensorSource; file: string }> {
+  if (await src.has("model.safetensors")) {
+    const file = await src.path("model.safetensors");
+    return { tensors: loadSafetensorsFile(file).tensors, file };
+  }
+  if (!(await src.has("model.safetensors.index.json"))) {
+    throw new FormatError(`${src.label}: no model.safetensors or model.safetensors.index.json (a model folder holds config.json and one of them)`);
+  }
+  const indexFile = await src.path("model.safetensors.index.json");
+  const index = readJson(indexFile, "the shard index") as { weight_map?: Record<string, string> };
+  if (!index || typeof index.weight_map !== "object") throw new FormatError(`${indexFile}: no "weight_map" object`);
+  const tensors = new Map<string, { shape: readonly number[]; data: ArrayLike<number> }>();
+  for (const shard of new Set(Object.values(index.weight_map))) {
+    const file = await src.path(shard);
+    for (const [name, t] of loadSafetensorsFile(file).tensors) tensors.set(name, t);
+  }
+  for (const name of Object.keys(index.weight_map)) {
+    if (!tensors.has(name)) throw new FormatError(`${indexFile}: tensor "${name}" is not in its shard ${index.weight_map[name]}`);
+  }
+  return { tensors, file: indexFile };
+}
+
+/** config + tensors -> the model, processed as asked. */
+export async function buildModel(config: unknown, configFile: string, tensors: TensorSource, file: string, tokenizer: TextTokenizer | null, o: LoadOptions): Promise<HookedTransformer> {
+  const { family, fields } = familyOf(config, configFile);
+  const cfg: ModelConfig = family.config(fields);
+  const raw = family.params(cfg, new HfTensors(tensors, file, describe(cfg)));
+  const params = processParams(raw, cfg, processingOf(o));
+  return new HookedTransformer(o.device ?? (await getDevice()), cfg, params, tokenizer);
+}
+
+export function describe(cfg: ModelConfig): string {
+  return `{${cfg.family}: layers ${cfg.nLayers}, d_model ${cfg.dModel}, heads ${cfg.nHeads}/${cfg.nKvHeads} x ${cfg.dHead}, d_mlp ${cfg.dMlp}, vocab ${cfg.dVocab}}`;
+}
+
+/** Any supported family from a folder, a ModelSource, or an in-memory checkpoint. */
+export async function loadModel(source: string | ModelSource | Checkpoint, options: LoadOptions = {}): Promise<HookedTransformer> {
+  if (typeof source === "object" && "tensors" in source) {
+    return buildModel(source.config, "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
+  }
+  const src = typeof source === "string" ? folderSource(source) : source;
+  if (!(await src.has("config.json"))) throw new FormatError(`${src.label}: no config.json (not a Hugging Face model folder)`);
+  const configFile = await src.path("config.json");
+  const config = readJson(configFile, "the model config");
+  familyOf(config, configFile); // an unsupported model_type fails before any weights are read
+  const { tensors, file } = await readWeights(src);
+  let tokenizer = options.tokenizer ?? null;
+  // vocab.json + merges.txt are GPT-2's byte-level BPE only for the families that use GPT-2's tokenizer
+  const gpt2Bpe = GPT2_BPE_FAMILIES.includes(String((config as { model_type?: unknown }).model_type ?? "gpt2"));
+  if (options.tokenizer === undefined && gpt2Bpe && (await src.has("vocab.json")) && (await src.has("merges.txt"))) {
+    const [vocab, merges] = [await src.path("vocab.json"), await src.path("merges.txt")];
+    tokenizer = Gpt2Tokenizer.fromFiles(readFileSync(vocab, "utf8"), readFileSync(merges, "utf8"), { vocabFile: vocab, mergesFile: merges });
+  }
+  return buildModel(config, configFile, tensors, file, tokenizer, options);
+}
