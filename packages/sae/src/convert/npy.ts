@@ -42,6 +42,9 @@ export function readNpy(bytes: Uint8Array, file: string): HostTensor {
     throw new FormatError(
       `${file}: truncated: shape [${h.shape.join(", ")}] needs ${n * size} bytes, has ${bytes.length - start}`,
     );
+  if (size === 4 && little && !h.fortran) {
+    return { shape: h.shape, data: new Float32Array(bytes.slice(start, start + n * 4).buffer) }; // little-endian host
+  }
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const o = start + i * size;
