@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
+import { ConfigError, evaluateSae, type EvalHook, type EvalSae } from "@sae/train";
 
 const MAIN = join(import.meta.dir, "..", "packages", "cli", "src", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "sae-rel-edge-"));
@@ -70,6 +71,16 @@ describe("count and size flags (#6, #17, #23)", () => {
     const runs = await Promise.all(cases.map(([flags]) => sae(["eval", SAE, ...flags], 30_000)));
     runs.forEach((r, i) => expectClean(r, 2, cases[i][1]));
   }, 60_000);
+
+  test("evaluateSae itself refuses a batch size below 1 or a fraction, and no prompts (its loop steps by the batch size)", async () => {
+    const hook = {} as EvalHook; // never reached: the checks come first
+    const evalSae = { cfg: { d_in: 4, d_sae: 8 } } as EvalSae;
+    const prompts = [new Int32Array(4)];
+    for (const batchPrompts of [0, -1, 0.5, Number.NaN]) {
+      await expect(evaluateSae(hook, evalSae, { prompts, batchPrompts, excludeIds: [], deadThreshold: 1e-8 })).rejects.toThrow(ConfigError);
+    }
+    await expect(evaluateSae(hook, evalSae, { prompts: [], batchPrompts: 1, excludeIds: [], deadThreshold: 1e-8 })).rejects.toThrow("no held-out prompts");
+  });
 
   test("sae eval --context-size past the model's n_ctx names n_ctx, not the dataset", async () => {
     expectClean(await sae(["eval", SAE, "--context-size", "100000"]), 2, "--context-size 100000 exceeds the model's n_ctx 256");
