@@ -64,6 +64,7 @@ export { loadSparsifyDir } from "./convert/sparsify.ts";
 export { hookZConfig, hookZConfigPath, hookZWeights, loadHookZ } from "./convert_hook_z.ts";
 export { readTorchStateDict, readZip, type TorchTensor } from "./torch_pt.ts";
 export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";
-export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SaeHookPoint, type SpliceableSae, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
+export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SaeHookPoint, type SpliceableSae, type SpliceableTranscoder, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
 export { foldDecoderNorms } from "./fold.ts";
+export { Transcoder, TRANSCODER_ARCHITECTURES, transcoderConfig, transcoderShapes, isTranscoderConfig, type TranscoderConfig, type TranscoderArchitecture } from "./transcoder.ts";
 export { cpuTrainStep, type HostParams, type CpuTrainContext, type CpuTrainResult } from "./cpu/reference.ts";

@@ -2,7 +2,7 @@
 // decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
 // (normalize_activations = "expected_average_only_in"; the per-token "layer_norm" / "constant_norm_rescale" at
 // inference through runtime_norm.ts), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
-import { copy, saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
+import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
@@ -14,6 +14,7 @@ import { pretrainedHost, type FromPretrainedOptions } from "./pretrained.ts";
 import { RuntimeNorm } from "./runtime_norm.ts";
 import { activate, hiddenPre } from "./encode_split.ts";
 import { foldDecoderNorms } from "./fold.ts";
+import { asRows, withLead } from "./rows.ts";
 
 export class Sae implements SaeModel {
   readonly cfg: SaeConfig;
@@ -233,13 +234,9 @@ export class Sae implements SaeModel {
     disposeAll(Object.values(this.params));
   }
 
-  /** [..., width] as a [rows, width] view (the tensor itself when already 2-D). */
+  /** [..., width] as a [rows, width] view. */
   private rows(t: Tensor, width: number, what: string): Tensor {
-    const last = t.shape[t.shape.length - 1];
-    if (t.shape.length < 1 || last !== width) {
-      throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: ${what} ${fmt(t.shape)} must be [..., ${width}]`);
-    }
-    return t.shape.length === 2 ? t : t.reshape([t.size / width, width]);
+    return asRows(t, width, `${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}`, what);
   }
 
   private checkInput(x: Tensor): void {
@@ -247,16 +244,6 @@ export class Sae implements SaeModel {
       throw new ShapeError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: input ${fmt(x.shape)} must be [batch, d_in = ${this.cfg.d_in}]`);
     }
   }
-}
-
-/** t [rows, w] given the leading shape of `like` [..., w'] back: t itself when `like` is 2-D, else an owning copy. */
-function withLead(t: Tensor, like: Shape): Tensor {
-  if (like.length === 2) return t;
-  const shape = [...like.slice(0, -1), t.shape[t.shape.length - 1]];
-  const out = Tensor.empty(t.device, shape, "f32", t.label);
-  copy(t, out.reshape(t.shape));
-  t.dispose();
-  return out;
 }
 
 function same(a: Shape, b: Shape): boolean {

@@ -39,6 +39,12 @@ export interface SpliceableSae {
   encodeWithPre?(x: Tensor, onPre?: (pre: Tensor) => Tensor | void | Promise<Tensor | void>): Promise<{ f: Tensor; pre: Tensor }>;
 }
 
+/** The part of a transcoder that splicing needs (Transcoder has it): reads hook_name, writes hook_name_out. */
+export interface SpliceableTranscoder {
+  readonly cfg: { d_in: number; d_out: number; hook_name: string; hook_name_out: string };
+  forward(x: Tensor): Promise<Tensor>; // [n, d_in] -> [n, d_out]
+}
+
 export interface SpliceOptions {
   /** Hook point; defaults to the SAE's cfg.hook_name. */
   hookName?: string;
@@ -88,6 +94,8 @@ function copyAs(t: Tensor, shape: readonly number[]): Tensor {
 export class SplicedModel<I> {
   readonly model: HookableModel<I>;
   private saes = new Map<string, Attached>();
+  /** Transcoders by input hook, with their output hook. */
+  private transcoders = new Map<string, { tc: SpliceableTranscoder; out: string }>();
 
   constructor(model: HookableModel<I>) {
     this.model = model;
@@ -125,11 +133,36 @@ export class SplicedModel<I> {
     }
   }
 
-  /** Removes the SAE at `hookName`, or every SAE. */
-  detach(hookName?: string): this {
-    if (hookName === undefined) this.saes.clear();
-    else this.saes.delete(hookName);
+  /**
+   * Attaches a transcoder: its input hook's activation [..., d_in] is read (and passed on unchanged), and the
+   * activation at its output hook is replaced by forward(input) [..., d_out]. The output hook must run later.
+   */
+  attachTranscoder(tc: SpliceableTranscoder, opts: { inputHook?: string; outputHook?: string } = {}): this {
+    const input = opts.inputHook ?? tc.cfg.hook_name;
+    const out = opts.outputHook ?? tc.cfg.hook_name_out;
+    const names = this.model.hookNames();
+    for (const h of [input, out]) {
+      if (!names.includes(h)) throw new HookMismatchError(`cannot attach a transcoder at '${h}': the model has no such hook point; valid: ${names.join(", ")}`);
+    }
+    if (input === out) throw new HookMismatchError(`a transcoder needs different input and output hooks, got '${input}' twice`);
+    this.transcoders.set(input, { tc, out });
     return this;
+  }
+
+  /** Removes the SAE or transcoder (by input hook) at `hookName`, or every SAE and transcoder. */
+  detach(hookName?: string): this {
+    if (hookName === undefined) {
+      this.saes.clear();
+      this.transcoders.clear();
+    } else {
+      this.saes.delete(hookName);
+      this.transcoders.delete(hookName);
+    }
+    return this;
+  }
+
+  get attachedTranscoders(): { input: string; output: string }[] {
+    return [...this.transcoders].map(([input, { out }]) => ({ input, output: out }));
   }
 
   get attached(): string[] {
@@ -185,7 +218,40 @@ export class SplicedModel<I> {
         return result;
       };
     }
+    this.transcoderHooks(out);
     return out;
+  }
+
+  /** Wraps the hooks at each transcoder's input (read, then the hook already there) and output (replace). */
+  private transcoderHooks(out: Record<string, SpliceHook>): void {
+    for (const [input, { tc, out: output }] of this.transcoders) {
+      let pending: Tensor | null = null;
+      const before = out[input];
+      out[input] = async (act, ctx) => {
+        const { d_in, d_out } = tc.cfg;
+        if (act.shape[act.shape.length - 1] !== d_in) {
+          throw new HookMismatchError(`transcoder at '${input}' has d_in ${d_in} but the activation there is [${act.shape.join(", ")}]`);
+        }
+        pending?.dispose();
+        const y = await tc.forward(act.reshape([act.size / d_in, d_in])); // [n, d_out]
+        pending = copyAs(y, [...act.shape.slice(0, -1), d_out]);
+        y.dispose();
+        return before?.(act, ctx);
+      };
+      const after = out[output];
+      out[output] = async (act0, ctx) => {
+        const act = ((await after?.(act0, ctx)) as Tensor | undefined) ?? act0;
+        if (!pending) throw new HookMismatchError(`transcoder '${input}' -> '${output}': the output hook ran before the input hook`);
+        if (pending.size !== act.size) {
+          throw new HookMismatchError(`transcoder '${input}' -> '${output}': its output [${pending.shape.join(", ")}] does not fit the activation [${act.shape.join(", ")}] there`);
+        }
+        const y = copyAs(pending, act.shape);
+        pending.dispose();
+        pending = null;
+        if (act !== act0) act.dispose();
+        return y;
+      };
+    }
   }
 
   /** One SAE at one activation: the SAE's internal points in SAELens's order, with user hooks and caching. */
