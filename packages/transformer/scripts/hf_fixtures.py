@@ -24,7 +24,7 @@ SEQ = 12
 NEW = 8
 COMMON = dict(vocab_size=VOCAB, initializer_range=0.2, bos_token_id=SPECIAL, eos_token_id=SPECIAL)
 
-# (config class, model class, seed, kwargs): each family's features at d_model 32, 2 layers.
+# fixture folder -> (config class, model class, seed, kwargs): each family's features at d_model 32, 2 layers.
 FAMILIES = {
     "gpt2": ("GPT2Config", "GPT2LMHeadModel", 4101, dict(n_positions=64, n_embd=32, n_layer=2, n_head=4)),
     "gpt_neo": ("GPTNeoConfig", "GPTNeoForCausalLM", 4102, dict(
@@ -33,6 +33,10 @@ FAMILIES = {
     "gpt_neox": ("GPTNeoXConfig", "GPTNeoXForCausalLM", 4103, dict(
         hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, rotary_pct=0.5,
         rotary_emb_base=10000, max_position_embeddings=64, use_parallel_residual=True, tie_word_embeddings=False)),
+    # the other GPT-NeoX layout: sequential residual, full rotary
+    "gpt_neox_sequential": ("GPTNeoXConfig", "GPTNeoXForCausalLM", 4113, dict(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, rotary_pct=1.0,
+        rotary_emb_base=10000, max_position_embeddings=64, use_parallel_residual=False, tie_word_embeddings=False)),
     "llama": ("LlamaConfig", "LlamaForCausalLM", 4104, dict(
         hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         max_position_embeddings=64, rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False,

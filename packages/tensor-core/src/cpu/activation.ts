@@ -23,7 +23,9 @@ export function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
-export function activate(x: HostTensor, kind: "silu" | "gelu_erf" | "softcap", opts: { cap?: number } = {}): HostTensor<"f32"> {
+type Kind = "silu" | "gelu_erf" | "softcap";
+
+export function activate(x: HostTensor, kind: Kind, opts: { cap?: number } = {}): HostTensor<"f32"> {
   const cap = opts.cap ?? 0;
   const f = {
     silu: (v: number) => v / (1 + Math.exp(-v)),

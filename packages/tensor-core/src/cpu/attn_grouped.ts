@@ -4,7 +4,15 @@ import { host, type HostTensor } from "../tensor.ts";
 
 const MASKED = -3.4028234663852886e38;
 
-export function attnScores(q: HostTensor, k: HostTensor, mask: HostTensor, opts: { keys: number; posOffset: number; scale: number; softcap?: number; window?: number }): HostTensor<"f32"> {
+export interface ScoreOptions {
+  keys: number;
+  posOffset: number;
+  scale: number;
+  softcap?: number;
+  window?: number;
+}
+
+export function attnScores(q: HostTensor, k: HostTensor, mask: HostTensor, opts: ScoreOptions): HostTensor<"f32"> {
   const [batch, pos, nHeads, dHead] = q.shape;
   const [, stride, kvHeads] = k.shape;
   const group = nHeads / kvHeads;
@@ -46,7 +54,8 @@ export function attnZGrouped(pattern: HostTensor, v: HostTensor): HostTensor<"f3
         for (let d = 0; d < dHead; d++) {
           let s = 0;
           for (let j = 0; j < keys; j++) {
-            s += pattern.data[((b * nHeads + h) * pos + i) * keys + j] * v.data[((b * stride + j) * kvHeads + Math.floor(h / group)) * dHead + d];
+            const vRow = (b * stride + j) * kvHeads + Math.floor(h / group);
+            s += pattern.data[((b * nHeads + h) * pos + i) * keys + j] * v.data[vRow * dHead + d];
           }
           out[((b * pos + i) * nHeads + h) * dHead + d] = s;
         }

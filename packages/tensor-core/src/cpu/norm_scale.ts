@@ -3,7 +3,12 @@
 import { host, type HostTensor } from "../tensor.ts";
 import { rowsCols } from "../shape.ts";
 
-export function normScale(x: HostTensor, w: HostTensor, b: HostTensor, opts: { rms?: boolean; eps?: number } = {}): { out: HostTensor<"f32">; scale: HostTensor<"f32"> } {
+export function normScale(
+  x: HostTensor,
+  w: HostTensor,
+  b: HostTensor,
+  opts: { rms?: boolean; eps?: number } = {},
+): Record<"out" | "scale", HostTensor<"f32">> {
   const eps = opts.eps ?? 1e-5;
   const { rows, cols } = rowsCols(x.shape);
   const out = new Float32Array(rows * cols);

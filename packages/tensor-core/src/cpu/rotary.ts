@@ -1,9 +1,9 @@
 // CPU reference for rotary (ops/rotary.ts): rotate-half rotary embedding of the first rotaryDim dims of each head.
 import { host, type HostTensor } from "../tensor.ts";
 
-export function rotary(x: HostTensor, cos: HostTensor, sin: HostTensor, opts: { rotaryDim: number }): HostTensor<"f32"> {
+export function rotary(x: HostTensor, cos: HostTensor, sin: HostTensor, o: { rotaryDim: number }): HostTensor<"f32"> {
   const [batch, pos, nHeads, dHead] = x.shape;
-  const half = opts.rotaryDim / 2;
+  const half = o.rotaryDim / 2;
   const out = Float32Array.from(x.data);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < pos; t++) {

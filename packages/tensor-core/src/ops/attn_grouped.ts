@@ -27,7 +27,9 @@ export interface AttnScoresOptions {
 }
 
 function groupOf(op: string, nHeads: number, kvHeads: number): number {
-  if (kvHeads <= 0 || nHeads % kvHeads !== 0) throw new ShapeError(`${op}: ${nHeads} query heads are not a multiple of ${kvHeads} key/value heads`);
+  if (kvHeads <= 0 || nHeads % kvHeads !== 0) {
+    throw new ShapeError(`${op}: ${nHeads} query heads are not a multiple of ${kvHeads} key/value heads`);
+  }
   return nHeads / kvHeads;
 }
 
@@ -41,42 +43,58 @@ export function attnScores(q: Tensor, k: Tensor, mask: Tensor, opts: AttnScoresO
   checkDType(op, "q", q, "f32");
   checkDType(op, "k", k, "f32");
   checkDType(op, "mask", mask, "i32");
-  if (q.shape.length !== 4 || k.shape.length !== 4) throw new ShapeError(`${op}: q ${fmt(q.shape)} and k ${fmt(k.shape)} must be 4-D`);
+  if (q.shape.length !== 4 || k.shape.length !== 4) {
+    throw new ShapeError(`${op}: q ${fmt(q.shape)} and k ${fmt(k.shape)} must be 4-D`);
+  }
   const [batch, pos, nHeads, dHead] = q.shape;
   const stride = k.shape[1];
   const { keys, posOffset } = opts;
   const group = groupOf(op, nHeads, k.shape[2]);
-  const badKeys = !Number.isInteger(keys) || !Number.isInteger(posOffset) || posOffset < 0 || keys > stride || posOffset + pos > keys;
+  const badKeys =
+    !Number.isInteger(keys) || !Number.isInteger(posOffset) || posOffset < 0 || keys > stride || posOffset + pos > keys;
   if (k.shape[0] !== batch || k.shape[3] !== dHead || badKeys) {
-    throw new ShapeError(`${op}: q ${fmt(q.shape)} with k ${fmt(k.shape)} (${keys} valid keys, posOffset ${posOffset})`);
+    const what = `q ${fmt(q.shape)} with k ${fmt(k.shape)}`;
+    throw new ShapeError(`${op}: ${what} (${keys} valid keys, posOffset ${posOffset})`);
   }
-  if (mask.shape.length !== 2 || mask.shape[0] !== batch || mask.shape[1] !== stride) throw new ShapeError(`${op}: mask ${fmt(mask.shape)}, expected [${batch}, ${stride}]`);
+  if (mask.shape.length !== 2 || mask.shape[0] !== batch || mask.shape[1] !== stride) {
+    throw new ShapeError(`${op}: mask ${fmt(mask.shape)}, expected [${batch}, ${stride}]`);
+  }
   const window = opts.window ?? 0;
-  if (!Number.isInteger(window) || window < 0) throw new ShapeError(`${op}: window must be a non-negative integer, got ${window}`);
+  if (!Number.isInteger(window) || window < 0) {
+    throw new ShapeError(`${op}: window must be a non-negative integer, got ${window}`);
+  }
+  const cap = opts.softcap ?? 0;
   const scores = output(op, dev, [batch, nHeads, pos, keys], "f32", opts.out);
   checkNoAlias(op, scores, { q, k, mask });
   const n = scores.size;
   if (n > 0) {
     dev.run(K.scores, {
       buffers: [q.buffer, k.buffer, mask.buffer, scores.buffer],
-      params: params(n, nHeads, pos, keys, stride, dHead, posOffset, group, { f32: opts.scale }, { f32: opts.softcap ?? 0 }, window),
+      params: params(n, nHeads, pos, keys, stride, dHead, posOffset, group, { f32: opts.scale }, { f32: cap }, window),
       workgroups: dev.grid(Math.ceil(n / 64)),
     });
   }
   return scores;
 }
 
-/** pattern [batch, n_heads, pos, keys] x v [batch, stride, n_kv_heads, d_head] (keys <= stride) -> z [batch, pos, n_heads, d_head]. */
+/**
+ * pattern [batch, n_heads, pos, keys] x v [batch, stride, n_kv_heads, d_head] (keys <= stride)
+ * -> z [batch, pos, n_heads, d_head].
+ */
 export function attnZGrouped(pattern: Tensor, v: Tensor, opts: { out?: Tensor } = {}): Tensor {
   const op = "attnZGrouped";
   const dev = deviceOf(op, pattern, v);
   checkDType(op, "pattern", pattern, "f32");
   checkDType(op, "v", v, "f32");
-  if (pattern.shape.length !== 4 || v.shape.length !== 4) throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} and v ${fmt(v.shape)} must be 4-D`);
+  if (pattern.shape.length !== 4 || v.shape.length !== 4) {
+    throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} and v ${fmt(v.shape)} must be 4-D`);
+  }
   const [batch, nHeads, pos, keys] = pattern.shape;
   const [, stride, kvHeads, dHead] = v.shape;
   const group = groupOf(op, nHeads, kvHeads);
-  if (v.shape[0] !== batch || keys > stride) throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} with v ${fmt(v.shape)}`);
+  if (v.shape[0] !== batch || keys > stride) {
+    throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} with v ${fmt(v.shape)}`);
+  }
   const z = output(op, dev, [batch, pos, nHeads, dHead], "f32", opts.out);
   checkNoAlias(op, z, { pattern, v });
   if (z.size > 0) {

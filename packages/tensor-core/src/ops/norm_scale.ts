@@ -20,7 +20,7 @@ export interface NormScaleOptions {
 }
 
 /** x [..., d], w [d], b [d] -> out [..., d] and scale [..., 1]. */
-export function normScale(x: Tensor, w: Tensor, b: Tensor, opts: NormScaleOptions = {}): { out: Tensor; scale: Tensor } {
+export function normScale(x: Tensor, w: Tensor, b: Tensor, opts: NormScaleOptions = {}): Record<"out" | "scale", Tensor> {
   const op = "normScale";
   const dev = deviceOf(op, x, w, b);
   for (const [name, t] of [["x", x], ["w", w], ["b", b]] as const) checkDType(op, name, t, "f32");

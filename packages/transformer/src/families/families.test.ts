@@ -4,17 +4,28 @@
 // hook_scale and hook_attn_scores against CPU math on those; greedy KV-cache generation equal to HF's tokens; and
 // TransformerLens-processed weights giving the same log-probs.
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { assertClose, loadSafetensorsFile } from "@sae/tensor-core";
 import type { HookedTransformer } from "../model/hooked_transformer.ts";
 import { loadModel } from "../model/load_model.ts";
 import { NO_PROCESSING, TRANSFORMER_LENS_DEFAULTS } from "../model/process.ts";
-import { hfFixture, logSoftmax } from "../model/test_fixtures.ts";
+import { fixture, hfFixture, logSoftmax } from "../model/test_fixtures.ts";
 import { FAMILIES } from "./registry.ts";
 
 // Tolerances: HF computes in f32 too, in another summation order; activations are O(1-10) over d_model 32, 2 layers.
 // Observed max differences ~1e-5; processing reassociates sums (folded weights), a few roundings more.
 const TOL = 1e-4;
 const PROCESSED_TOL = 3e-4;
+
+/** Fixture folders (a family's name, or a variant such as gpt_neox_sequential) and the model_type in each. */
+const CASES = readdirSync(fixture("hf")).map((name) => {
+  const config = JSON.parse(readFileSync(`${hfFixture(name)}/config.json`, "utf8")) as { model_type: string };
+  return { name, family: config.model_type };
+});
+
+test("every registered family has a Hugging Face fixture", () => {
+  expect(CASES.map((c) => c.name)).toEqual(expect.arrayContaining(Object.keys(FAMILIES)));
+});
 
 function golden(family: string) {
   const { tensors } = loadSafetensorsFile(`${hfFixture(family)}/golden.safetensors`);
@@ -27,7 +38,8 @@ function golden(family: string) {
   const [batch, pos] = tensors.get("input_ids")!.shape;
   const rows = Array.from({ length: batch }, (_, b) => ids.slice(b * pos, (b + 1) * pos));
   const gen = get("generated");
-  const newTokens = Array.from({ length: batch }, (_, b) => Array.from(gen.slice((b * gen.length) / batch, ((b + 1) * gen.length) / batch)));
+  const n = gen.length / batch;
+  const newTokens = Array.from({ length: batch }, (_, b) => Array.from(gen.slice(b * n, (b + 1) * n)));
   return { get, has: (n: string) => tensors.has(n), rows, newTokens, batch, pos };
 }
 
@@ -67,29 +79,36 @@ async function readAll(model: HookedTransformer, ids: number[][], names: string[
   return { logits: l, acts: out };
 }
 
-for (const family of Object.keys(FAMILIES)) {
+for (const { name: family, family: modelType } of CASES) {
   describe(`${family} vs Hugging Face`, () => {
     const g = golden(family);
 
     test("NO_PROCESSING: logits, hidden states, patterns, z, MLP activations, hook_scale and attn_scores", async () => {
       const model = await loadModel(hfFixture(family), { processing: NO_PROCESSING });
       const { nLayers: L, dModel: D, dVocab: V, nHeads: H } = model.cfg;
-      expect(model.cfg.family).toBe(family);
+      expect(model.cfg.family).toBe(modelType);
       const per = (h: string) => Array.from({ length: L }, (_, l) => `blocks.${l}.${h}`);
-      const compared = [...per("hook_resid_pre"), ...per("attn.hook_pattern"), ...per("attn.hook_z"), ...per("mlp.hook_pre"), ...per("mlp.hook_post")];
-      const names = [...compared, ...per("attn.hook_attn_scores"), "blocks.0.ln1.hook_scale", "ln_final.hook_normalized", "ln_final.hook_scale"];
+      const compared = ["hook_resid_pre", "attn.hook_pattern", "attn.hook_z", "mlp.hook_pre", "mlp.hook_post"].flatMap(per);
+      const finals = ["ln_final.hook_normalized", "ln_final.hook_scale"];
+      const names = [...compared, ...per("attn.hook_attn_scores"), "blocks.0.ln1.hook_scale", ...finals];
       const { logits, acts } = await readAll(model, g.rows, names);
       assertClose(`${family} logits`, logits, g.get("logits"), TOL, TOL);
-      for (let l = 0; l < L; l++) assertClose(`${family} resid_pre ${l} = hidden_states[${l}]`, acts[`blocks.${l}.hook_resid_pre`], g.get(`hidden.${l}`), TOL, TOL);
-      assertClose(`${family} ln_final.hook_normalized = hidden_states[${L}]`, acts["ln_final.hook_normalized"], g.get(`hidden.${L}`), TOL, TOL);
+      for (let l = 0; l < L; l++) {
+        const what = `${family} resid_pre ${l} = hidden_states[${l}]`;
+        assertClose(what, acts[`blocks.${l}.hook_resid_pre`], g.get(`hidden.${l}`), TOL, TOL);
+      }
+      const final = `${family} ln_final.hook_normalized = hidden_states[${L}]`;
+      assertClose(final, acts["ln_final.hook_normalized"], g.get(`hidden.${L}`), TOL, TOL);
       for (const n of compared.slice(L)) assertClose(`${family} ${n}`, acts[n], g.get(n), TOL, TOL);
       const rms = model.cfg.norm === "rmsnorm";
-      assertClose(`${family} ln1.hook_scale`, acts["blocks.0.ln1.hook_scale"], scales(g.get("hidden.0"), D, rms, model.cfg.eps), TOL, TOL);
+      const wantScale = scales(g.get("hidden.0"), D, rms, model.cfg.eps);
+      assertClose(`${family} ln1.hook_scale`, acts["blocks.0.ln1.hook_scale"], wantScale, TOL, TOL);
       const keys = g.pos;
       for (let l = 0; l < L; l++) {
         const s = acts[`blocks.${l}.attn.hook_attn_scores`];
         expect(s.length).toBe(g.batch * H * g.pos * keys);
-        assertClose(`${family} softmax(attn_scores ${l}) = HF pattern`, softmaxRows(s, keys), g.get(`blocks.${l}.attn.hook_pattern`), TOL, TOL);
+        const hfPattern = g.get(`blocks.${l}.attn.hook_pattern`);
+        assertClose(`${family} softmax(attn_scores ${l}) = HF pattern`, softmaxRows(s, keys), hfPattern, TOL, TOL);
       }
       expect(logits.length).toBe(g.batch * g.pos * V);
       model.dispose();
@@ -108,7 +127,8 @@ for (const family of Object.keys(FAMILIES)) {
       const model = await loadModel(hfFixture(family), { processing: TRANSFORMER_LENS_DEFAULTS });
       const { logits } = await readAll(model, g.rows, []);
       const V = model.cfg.dVocab;
-      assertClose(`${family} processed log-probs`, logSoftmax(logits, V), logSoftmax(g.get("logits"), V), PROCESSED_TOL, PROCESSED_TOL);
+      const want = logSoftmax(g.get("logits"), V);
+      assertClose(`${family} processed log-probs`, logSoftmax(logits, V), want, PROCESSED_TOL, PROCESSED_TOL);
       model.dispose();
     });
   });

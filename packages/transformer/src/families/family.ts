@@ -54,7 +54,9 @@ export class ConfigFields {
   /** One of the listed strings. */
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const v = this.str(key, fallback);
-    if (!(allowed as readonly string[]).includes(v)) this.fail(key, `one of ${allowed.join(", ")} (others are not supported)`);
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.fail(key, `one of ${allowed.join(", ")} (others are not supported)`);
+    }
     return v as T;
   }
 

@@ -24,11 +24,14 @@ export type ModelType = keyof typeof FAMILIES;
 
 /** The family of a config.json object (model_type; GPT-2 when absent, as older GPT-2 folders have no model_type). */
 export function familyOf(json: unknown, file: string): { family: Family; fields: ConfigFields } {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new FormatError(`${file}: expected a JSON object`);
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new FormatError(`${file}: expected a JSON object`);
+  }
   const j = json as Record<string, unknown>;
   const type = j.model_type ?? "gpt2";
   if (typeof type !== "string" || !Object.hasOwn(FAMILIES, type)) {
-    throw new FormatError(`${file}: model_type ${JSON.stringify(type)} is not supported (supported: ${Object.keys(FAMILIES).join(", ")})`);
+    const supported = Object.keys(FAMILIES).join(", ");
+    throw new FormatError(`${file}: model_type ${JSON.stringify(type)} is not supported (supported: ${supported})`);
   }
   return { family: FAMILIES[type as ModelType], fields: new ConfigFields(j, file) };
 }

@@ -2,7 +2,19 @@
 // points on the way: norm (LayerNorm / RMSNorm, with hook_scale), q/k/v projections with their biases, rotary,
 // grouped-query attention with scale, soft cap and sliding window, optional post norms (Gemma 2), sequential or
 // parallel residual (GPT-NeoX), plain or gated MLP.
-import { activate, add, attnScores, attnZGrouped, gelu, matmul, mul, normScale, rotary, softmax, Tensor } from "@sae/tensor-core";
+import {
+  activate,
+  add,
+  attnScores,
+  attnZGrouped,
+  gelu,
+  matmul,
+  mul,
+  normScale,
+  rotary,
+  softmax,
+  Tensor,
+} from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
 import { kvAppend } from "./attention.ts";
 import type { DeviceBlock, KvCache } from "./hooked_transformer.ts";
@@ -24,7 +36,15 @@ export interface BlockRun {
 }
 
 /** A norm with its hook_scale [batch, pos, 1] and hook_normalized. `name` is e.g. "blocks.0.ln1" or "ln_final". */
-export async function runNorm(cfg: ModelConfig, name: string, layer: number, x: Tensor, w: Tensor, b: Tensor, emit: Emit): Promise<Tensor> {
+export async function runNorm(
+  cfg: ModelConfig,
+  name: string,
+  layer: number,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor,
+  emit: Emit,
+): Promise<Tensor> {
   const { out, scale } = normScale(x, w, b, { rms: cfg.norm === "rmsnorm", eps: cfg.eps });
   await emit(`${name}.hook_scale`, layer, scale);
   return emit(`${name}.hook_normalized`, layer, out);

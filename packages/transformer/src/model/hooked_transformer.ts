@@ -11,12 +11,21 @@ import { generate, type GenerateOptions, type GenerateResult } from "./generate.
 import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
 import type { BlockParams, ModelParams } from "./params.ts";
 import { rotaryInvFreq, rotaryTables } from "./rope.ts";
-import { encodeTexts, toBatch, type ModelInput, type TextTokenizer, type ToTokensOptions, type TokenBatch } from "./tokens.ts";
+import {
+  encodeTexts,
+  toBatch,
+  type ModelInput,
+  type TextTokenizer,
+  type ToTokensOptions,
+  type TokenBatch,
+} from "./tokens.ts";
 import type { HostParam } from "./weights.ts";
 import { activate } from "@sae/tensor-core";
 
 /** The params as device tensors. */
-export type DeviceBlock = { [K in keyof BlockParams]-?: undefined extends BlockParams[K] ? Tensor | undefined : Tensor };
+export type DeviceBlock = {
+  [K in keyof BlockParams]-?: undefined extends BlockParams[K] ? Tensor | undefined : Tensor;
+};
 export interface DeviceWeights {
   W_E: Tensor;
   W_pos?: Tensor;
@@ -83,7 +92,11 @@ export class HookedTransformer {
     this.tokenizer = tokenizer;
     const up = (p: HostParam, label: string) => Tensor.from(device, p.shape, p.data, label);
     const upAll = <T extends object>(o: T, prefix: string) =>
-      Object.fromEntries(Object.entries(o).filter(([k, v]) => k !== "blocks" && v !== undefined).map(([k, v]) => [k, up(v as HostParam, prefix + k)]));
+      Object.fromEntries(
+        Object.entries(o)
+          .filter(([k, v]) => k !== "blocks" && v !== undefined)
+          .map(([k, v]) => [k, up(v as HostParam, prefix + k)]),
+      );
     const blocks = params.blocks.map((b, l) => upAll(b, `blocks.${l}.`) as DeviceBlock);
     // a tied unembedding is uploaded once
     const top = upAll({ ...params, W_U_T: params.W_U_T === params.W_E ? undefined : params.W_U_T }, "");
@@ -209,7 +222,10 @@ export class HookedTransformer {
     if (cfg.positions === "rotary") {
       const t = rotaryTables(this.invFreq, posOffset, P);
       const shape = [P, cfg.rotaryDim / 2];
-      rot = { cos: track(Tensor.from(device, shape, t.cos, "rotary cos")), sin: track(Tensor.from(device, shape, t.sin, "rotary sin")) };
+      rot = {
+        cos: track(Tensor.from(device, shape, t.cos, "rotary cos")),
+        sin: track(Tensor.from(device, shape, t.sin, "rotary sin")),
+      };
     }
     let blocksRun = 0;
     for (let l = 0; l < cfg.nLayers; l++) {

@@ -37,7 +37,8 @@ function gpt2Only(config: unknown, file: string): unknown {
 /** A folder in Hugging Face GPT-2 format, or an in-memory checkpoint. */
 export async function loadGpt2(source: string | Gpt2Checkpoint, options: LoadOptions = {}): Promise<HookedTransformer> {
   if (typeof source !== "string") {
-    return buildModel(gpt2Only(source.config, "<config>"), "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
+    const config = gpt2Only(source.config, "<config>");
+    return buildModel(config, "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
   }
   const configFile = join(source, "config.json");
   gpt2Only(readJson(configFile), configFile);

@@ -65,9 +65,15 @@ describe("loadModel", () => {
 
   test("hook names follow the architecture; names a family lacks throw UnknownHookError", async () => {
     const expectations: Record<string, { has: string[]; lacks: string[] }> = {
-      gpt2: { has: ["hook_pos_embed", "blocks.0.hook_resid_mid"], lacks: ["blocks.0.attn.hook_rot_q", "blocks.0.mlp.hook_pre_linear"] },
+      gpt2: {
+        has: ["hook_pos_embed", "blocks.0.hook_resid_mid"],
+        lacks: ["blocks.0.attn.hook_rot_q", "blocks.0.mlp.hook_pre_linear"],
+      },
       gpt_neox: { has: ["blocks.1.attn.hook_rot_k"], lacks: ["hook_pos_embed", "blocks.0.hook_resid_mid"] },
-      llama: { has: ["blocks.0.attn.hook_rot_q", "blocks.1.mlp.hook_pre_linear", "ln_final.hook_scale"], lacks: ["hook_pos_embed", "blocks.0.ln1_post.hook_scale"] },
+      llama: {
+        has: ["blocks.0.attn.hook_rot_q", "blocks.1.mlp.hook_pre_linear", "ln_final.hook_scale"],
+        lacks: ["hook_pos_embed", "blocks.0.ln1_post.hook_scale"],
+      },
       gemma2: { has: ["blocks.0.ln1_post.hook_normalized", "blocks.1.ln2_post.hook_scale"], lacks: ["hook_pos_embed"] },
     };
     for (const [family, e] of Object.entries(expectations)) {
@@ -101,21 +107,24 @@ describe("loadModel", () => {
     const gemma = await loadModel(hfFixture("gemma2"), { processing: NO_PROCESSING });
     const gt = loadSafetensorsFile(join(hfFixture("gemma2"), "model.safetensors")).tensors;
     expect(gemma.unembedding().softcap).toBe(3);
-    assertClose("gemma2 W_U_T = embed_tokens (unscaled)", await gemma.unembedding().W_U_T.read(), gt.get("model.embed_tokens.weight")!.data, 0, 0);
+    const embed = gt.get("model.embed_tokens.weight")!.data;
+    assertClose("gemma2 W_U_T = embed_tokens (unscaled)", await gemma.unembedding().W_U_T.read(), embed, 0, 0);
     gemma.dispose();
   });
 
   test("processing skips what TransformerLens skips: no centring for RMSNorm or under a final soft cap", async () => {
-    // Gemma 2: RMSNorm (nothing centred) and a final soft cap (no centred unembedding): processed logits equal raw ones.
+    // Gemma 2: RMSNorm (nothing centred) and a final soft cap (no centred unembedding): processed logits = raw ones.
     const raw = await loadModel(hfFixture("gemma2"), { processing: NO_PROCESSING });
     const processed = await loadModel(hfFixture("gemma2"), { processing: TRANSFORMER_LENS_DEFAULTS });
     const a = await (await raw.forward(IDS)).read();
     assertClose("gemma2 processed logits = raw logits", await (await processed.forward(IDS)).read(), a, 3e-4, 3e-4);
     // folded norms: ln1 weights became ones, so hook_normalized is the plain RMS normalisation
-    const { cache } = await processed.runWithCache(IDS, { names: ["blocks.0.hook_resid_pre", "blocks.0.ln1.hook_normalized", "blocks.0.ln1.hook_scale"] });
+    const names = ["blocks.0.hook_resid_pre", "blocks.0.ln1.hook_normalized", "blocks.0.ln1.hook_scale"];
+    const { cache } = await processed.runWithCache(IDS, { names });
     const x = await cache["blocks.0.hook_resid_pre"].read();
     const s = await cache["blocks.0.ln1.hook_scale"].read();
-    assertClose("RMSPre", await cache["blocks.0.ln1.hook_normalized"].read(), x.map((v, i) => v / s[Math.floor(i / 32)]), 1e-5, 1e-5);
+    const rmsPre = x.map((v, i) => v / s[Math.floor(i / 32)]);
+    assertClose("RMSPre", await cache["blocks.0.ln1.hook_normalized"].read(), rmsPre, 1e-5, 1e-5);
     for (const m of [raw, processed]) m.dispose();
   });
 
@@ -125,7 +134,8 @@ describe("loadModel", () => {
     await expect(loadModel(dir)).rejects.toThrow(/model_type "mamba" is not supported \(supported: gpt2, gpt_neo/);
     writeFileSync(join(dir, "config.json"), await Bun.file(join(hfFixture("qwen2"), "config.json")).text());
     await expect(loadModel(dir)).rejects.toThrow(/no model.safetensors or model.safetensors.index.json/);
-    writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { "model.norm.weight": "a.safetensors" } }));
+    const index = { weight_map: { "model.norm.weight": "a.safetensors" } };
+    writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify(index));
     saveSafetensorsFile(join(dir, "a.safetensors"), { other: { shape: [1], data: new Float32Array(1) } });
     await expect(loadModel(dir)).rejects.toThrow(/tensor "model.norm.weight" is not in its shard a.safetensors/);
     await expect(loadGpt2(hfFixture("llama"))).rejects.toBeInstanceOf(FormatError);

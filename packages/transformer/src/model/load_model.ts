@@ -54,7 +54,12 @@ function readJson(file: string, what: string): unknown {
 /** The processing options from LoadOptions (processing, then flat flags, then TransformerLens defaults). */
 export function processingOf(o: LoadOptions): ProcessOptions {
   const pick = (k: keyof ProcessOptions) => o.processing?.[k] ?? o[k] ?? TRANSFORMER_LENS_DEFAULTS[k];
-  return { foldLn: pick("foldLn"), centerWritingWeights: pick("centerWritingWeights"), centerUnembed: pick("centerUnembed"), foldValueBiases: pick("foldValueBiases") };
+  return {
+    foldLn: pick("foldLn"),
+    centerWritingWeights: pick("centerWritingWeights"),
+    centerUnembed: pick("centerUnembed"),
+    foldValueBiases: pick("foldValueBiases"),
+  };
 }
 
 /** model.safetensors, or every shard named by model.safetensors.index.json, as one name -> tensor map. */
@@ -64,7 +69,10 @@ async function readWeights(src: ModelSource): Promise<{ tensors: TensorSource; f
     return { tensors: loadSafetensorsFile(file).tensors, file };
   }
   if (!(await src.has("model.safetensors.index.json"))) {
-    throw new FormatError(`${src.label}: no model.safetensors or model.safetensors.index.json (a model folder holds config.json and one of them)`);
+    throw new FormatError(
+      `${src.label}: no model.safetensors or model.safetensors.index.json ` +
+        "(a model folder holds config.json and one of them)",
+    );
   }
   const indexFile = await src.path("model.safetensors.index.json");
   const index = readJson(indexFile, "the shard index") as { weight_map?: Record<string, string> };
@@ -75,13 +83,22 @@ async function readWeights(src: ModelSource): Promise<{ tensors: TensorSource; f
     for (const [name, t] of loadSafetensorsFile(file).tensors) tensors.set(name, t);
   }
   for (const name of Object.keys(index.weight_map)) {
-    if (!tensors.has(name)) throw new FormatError(`${indexFile}: tensor "${name}" is not in its shard ${index.weight_map[name]}`);
+    if (!tensors.has(name)) {
+      throw new FormatError(`${indexFile}: tensor "${name}" is not in its shard ${index.weight_map[name]}`);
+    }
   }
   return { tensors, file: indexFile };
 }
 
 /** config + tensors -> the model, processed as asked. */
-export async function buildModel(config: unknown, configFile: string, tensors: TensorSource, file: string, tokenizer: TextTokenizer | null, o: LoadOptions): Promise<HookedTransformer> {
+export async function buildModel(
+  config: unknown,
+  configFile: string,
+  tensors: TensorSource,
+  file: string,
+  tokenizer: TextTokenizer | null,
+  o: LoadOptions,
+): Promise<HookedTransformer> {
   const { family, fields } = familyOf(config, configFile);
   const cfg: ModelConfig = family.config(fields);
   const raw = family.params(cfg, new HfTensors(tensors, file, describe(cfg)));
@@ -90,16 +107,23 @@ export async function buildModel(config: unknown, configFile: string, tensors: T
 }
 
 export function describe(cfg: ModelConfig): string {
-  return `{${cfg.family}: layers ${cfg.nLayers}, d_model ${cfg.dModel}, heads ${cfg.nHeads}/${cfg.nKvHeads} x ${cfg.dHead}, d_mlp ${cfg.dMlp}, vocab ${cfg.dVocab}}`;
+  const heads = `heads ${cfg.nHeads}/${cfg.nKvHeads} x ${cfg.dHead}`;
+  const sizes = `d_model ${cfg.dModel}, ${heads}, d_mlp ${cfg.dMlp}, vocab ${cfg.dVocab}`;
+  return `{${cfg.family}: layers ${cfg.nLayers}, ${sizes}}`;
 }
 
 /** Any supported family from a folder, a ModelSource, or an in-memory checkpoint. */
-export async function loadModel(source: string | ModelSource | Checkpoint, options: LoadOptions = {}): Promise<HookedTransformer> {
+export async function loadModel(
+  source: string | ModelSource | Checkpoint,
+  options: LoadOptions = {},
+): Promise<HookedTransformer> {
   if (typeof source === "object" && "tensors" in source) {
     return buildModel(source.config, "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
   }
   const src = typeof source === "string" ? folderSource(source) : source;
-  if (!(await src.has("config.json"))) throw new FormatError(`${src.label}: no config.json (not a Hugging Face model folder)`);
+  if (!(await src.has("config.json"))) {
+    throw new FormatError(`${src.label}: no config.json (not a Hugging Face model folder)`);
+  }
   const configFile = await src.path("config.json");
   const config = readJson(configFile, "the model config");
   familyOf(config, configFile); // an unsupported model_type fails before any weights are read
@@ -109,7 +133,8 @@ export async function loadModel(source: string | ModelSource | Checkpoint, optio
   const gpt2Bpe = GPT2_BPE_FAMILIES.includes(String((config as { model_type?: unknown }).model_type ?? "gpt2"));
   if (options.tokenizer === undefined && gpt2Bpe && (await src.has("vocab.json")) && (await src.has("merges.txt"))) {
     const [vocab, merges] = [await src.path("vocab.json"), await src.path("merges.txt")];
-    tokenizer = Gpt2Tokenizer.fromFiles(readFileSync(vocab, "utf8"), readFileSync(merges, "utf8"), { vocabFile: vocab, mergesFile: merges });
+    const files = { vocabFile: vocab, mergesFile: merges };
+    tokenizer = Gpt2Tokenizer.fromFiles(readFileSync(vocab, "utf8"), readFileSync(merges, "utf8"), files);
   }
   return buildModel(config, configFile, tensors, file, tokenizer, options);
 }

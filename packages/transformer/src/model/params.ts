@@ -79,9 +79,14 @@ export class HfTensors {
   /** The tensor as stored, which must have this shape. */
   get(name: string, shape: Shape): HostParam {
     const t = this.src instanceof Map ? this.src.get(name) : this.src[name];
-    if (!t) throw new FormatError(`${this.file}: missing tensor "${name}" (expected shape ${fmt(shape)}); found ${this.names().slice(0, 6).join(", ")}...`);
+    if (!t) {
+      const found = this.names().slice(0, 6).join(", ");
+      throw new FormatError(`${this.file}: missing tensor "${name}" (expected shape ${fmt(shape)}); found ${found}...`);
+    }
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new ShapeError(`${this.file}: tensor "${name}" has shape ${fmt([...t.shape])}, expected ${fmt(shape)} for config ${this.describe}`);
+      const got = fmt([...t.shape]);
+      const want = `${fmt(shape)} for config ${this.describe}`;
+      throw new ShapeError(`${this.file}: tensor "${name}" has shape ${got}, expected ${want}`);
     }
     return { shape: [...shape], data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data) };
   }

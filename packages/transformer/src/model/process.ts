@@ -79,7 +79,7 @@ function processBlock(src: BlockParams, o: ProcessOptions, a: ProcessArch, D: nu
     for (const p of [b.W_O, b.b_O, b.W_out, b.b_out]) centerRows(p);
   }
   if (o.foldValueBiases) {
-    // b_O += sum_h b_V[kv head of h] @ W_O[h]: each pattern row sums to one, so the value bias reaches the output as is.
+    // b_O += sum_h b_V[kv head of h] @ W_O[h]: pattern rows sum to one, so the value bias reaches the output as is.
     const dHead = b.W_O.shape[0] / a.nHeads;
     const group = a.nHeads / a.nKvHeads;
     for (let j = 0; j < D; j++) {

@@ -29,7 +29,11 @@ export function rotaryInvFreq(cfg: Pick<ModelConfig, "rotaryDim" | "rotaryBase" 
 }
 
 /** cos and sin [pos, rotaryDim / 2] of (posOffset + t) * inv_freq, the product rounded to f32 as torch does. */
-export function rotaryTables(invFreq: Float32Array, posOffset: number, pos: number): { cos: Float32Array; sin: Float32Array } {
+export function rotaryTables(
+  invFreq: Float32Array,
+  posOffset: number,
+  pos: number,
+): Record<"cos" | "sin", Float32Array> {
   const half = invFreq.length;
   const cos = new Float32Array(pos * half);
   const sin = new Float32Array(pos * half);

@@ -15,7 +15,9 @@ const onePlus = (p: HostParam): HostParam => ({ shape: [...p.shape], data: p.dat
 export const gemma2: Family = {
   config(f): ModelConfig {
     const act = f.str("hidden_activation", f.str("hidden_act", "gelu_pytorch_tanh"));
-    if (act !== "gelu_pytorch_tanh") throw new FormatError(`${f.file}: hidden_activation "${act}" is not supported for gemma2`);
+    if (act !== "gelu_pytorch_tanh") {
+      throw new FormatError(`${f.file}: hidden_activation "${act}" is not supported for gemma2`);
+    }
     const base = llamaConfig(new ConfigFields({ ...f.json, hidden_act: "silu" }, f.file), "gemma2");
     const window = f.json.sliding_window === null || f.json.sliding_window === undefined ? 0 : f.int("sliding_window");
     const cap = (k: string) => (f.json[k] === null || f.json[k] === undefined ? 0 : f.num(k));
@@ -46,6 +48,7 @@ export const gemma2: Family = {
         ln2PostB: zero(),
       };
     });
-    return { ...p, W_E: { shape: [...p.W_E.shape], data: p.W_E.data.map((w) => w * scale) }, blocks, lnFW: onePlus(p.lnFW) };
+    const W_E = { shape: [...p.W_E.shape], data: p.W_E.data.map((w) => w * scale) };
+    return { ...p, W_E, blocks, lnFW: onePlus(p.lnFW) };
   },
 };

@@ -40,7 +40,8 @@ export function blockToGpt2(b: BlockParams): Gpt2Block {
   const b_QKV = new Float32Array(3 * D);
   [b.b_Q, b.b_K, b.b_V].forEach((v, part) => b_QKV.set(v.data, part * D));
   const { ln1W, ln1B, W_O, b_O, ln2W, ln2B, W_in, b_in, W_out, b_out } = b;
-  return { ln1W, ln1B, W_QKV: { shape: [D, 3 * D], data: W_QKV }, b_QKV: { shape: [3 * D], data: b_QKV }, W_O, b_O, ln2W, ln2B, W_in, b_in, W_out, b_out };
+  const fused = { W_QKV: { shape: [D, 3 * D], data: W_QKV }, b_QKV: { shape: [3 * D], data: b_QKV } };
+  return { ln1W, ln1B, ...fused, W_O, b_O, ln2W, ln2B, W_in, b_in, W_out, b_out };
 }
 
 export function paramsFromGpt2(p: Gpt2Params): ModelParams {

@@ -10,9 +10,12 @@ import type { ConfigFields, Family } from "../family.ts";
 function attentionLayers(f: ConfigFields, nLayers: number): string[] {
   const types = f.json.attention_types;
   const layers: string[] = [];
-  if (Array.isArray(types)) for (const [kinds, n] of types as [string[], number][]) for (let i = 0; i < n; i++) layers.push(...kinds);
+  if (Array.isArray(types)) {
+    for (const [kinds, n] of types as [string[], number][]) for (let i = 0; i < n; i++) layers.push(...kinds);
+  }
   if (layers.length !== nLayers || layers.some((k) => k !== "global" && k !== "local")) {
-    throw new FormatError(`${f.file}: attention_types ${JSON.stringify(types)} do not give ${nLayers} global/local layers`);
+    const got = JSON.stringify(types);
+    throw new FormatError(`${f.file}: attention_types ${got} do not give ${nLayers} global/local layers`);
   }
   return layers;
 }

@@ -11,12 +11,19 @@ function ropeScaling(f: ConfigFields): Llama3RopeScaling | null {
   if (!s) return null;
   const type = s.rope_type ?? s.type;
   if (type === "default") return null;
-  if (type !== "llama3") throw new FormatError(`${f.file}: rope_scaling type ${JSON.stringify(type)} is not supported (only llama3)`);
+  if (type !== "llama3") {
+    throw new FormatError(`${f.file}: rope_scaling type ${JSON.stringify(type)} is not supported (only llama3)`);
+  }
   const num = (k: string) => {
     if (typeof s[k] !== "number") throw new FormatError(`${f.file}: rope_scaling.${k} must be a number`);
     return s[k] as number;
   };
-  return { factor: num("factor"), lowFreqFactor: num("low_freq_factor"), highFreqFactor: num("high_freq_factor"), originalMaxPositions: num("original_max_position_embeddings") };
+  return {
+    factor: num("factor"),
+    lowFreqFactor: num("low_freq_factor"),
+    highFreqFactor: num("high_freq_factor"),
+    originalMaxPositions: num("original_max_position_embeddings"),
+  };
 }
 
 /** The Llama architecture; qwen2 and mistral start from it. */
@@ -33,7 +40,10 @@ export function llamaConfig(f: ConfigFields, family: string): ModelConfig {
     bosTokenId: f.bos(dVocab),
   });
   const nKvHeads = f.int("num_key_value_heads", nHeads);
-  if (nHeads % nKvHeads !== 0) throw new FormatError(`${f.file}: num_attention_heads ${nHeads} is not a multiple of num_key_value_heads ${nKvHeads}`);
+  if (nHeads % nKvHeads !== 0) {
+    const what = `num_attention_heads ${nHeads} is not a multiple of num_key_value_heads ${nKvHeads}`;
+    throw new FormatError(`${f.file}: ${what}`);
+  }
   f.oneOf("hidden_act", ["silu"] as const, "silu");
   return {
     ...base,

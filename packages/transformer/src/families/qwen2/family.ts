@@ -7,7 +7,9 @@ import { llamaConfig, llamaParams } from "../llama/family.ts";
 
 export const qwen2: Family = {
   config(f) {
-    if (f.bool("use_sliding_window", false)) throw new FormatError(`${f.file}: use_sliding_window true is not supported for qwen2`);
+    if (f.bool("use_sliding_window", false)) {
+      throw new FormatError(`${f.file}: use_sliding_window true is not supported for qwen2`);
+    }
     return llamaConfig(f, "qwen2");
   },
   params: llamaParams,
