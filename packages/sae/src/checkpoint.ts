@@ -1,13 +1,15 @@
 // SAELens on-disk format: a folder with cfg.json, sae_weights.safetensors (SAELens tensor names and shapes) and
 // optionally sparsity.safetensors (`sparsity` = log10 feature density [d_sae]). Load validates every tensor
 // (missing / wrong shape / NaN or Inf weights -> CheckpointError naming the file and tensor). Save writes what
-// SAELens reads: jumprelu as `threshold` (not log_threshold), batchtopk as a jumprelu SAE with its running
-// threshold (SAELens' convention), and an activation scale (expected_average_only_in) folded into the weights.
+// SAELens reads: jumprelu as `threshold` (not log_threshold), batchtopk and matryoshka_batchtopk as a jumprelu SAE
+// with their running threshold (SAELens' convention), the TopK family's rescale_acts_by_decoder_norm folded into the
+// weights (unit-norm W_dec rows, as SAELens exports it), and an activation scale (expected_average_only_in) folded in.
+// A threshold <= 0 in a file loads as log_threshold -1e30 (threshold 0: the same f = ReLU(pre) * (pre > t)).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type Device, type SafeTensor } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
-import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
+import { configFromSaeLens, configToSaeLens, isTopkFamily, type SaeConfig } from "./config.ts";
 import { CheckpointError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";
 import { Sae } from "./sae.ts";
@@ -80,7 +82,7 @@ export function readWeights(file: string, cfg: SaeConfig): Record<string, Float3
   for (const [name, shape] of Object.entries(fileTensorShapes(cfg))) {
     const data = tensor(file, tensors, name, shape, ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`);
     checkFinite(file, name, shape, data);
-    if (name === "threshold") host.log_threshold = data.map(Math.log);
+    if (name === "threshold") host.log_threshold = data.map((v) => (v > 0 ? Math.log(v) : -1e30));
     else host[name] = data;
   }
   return host;
@@ -104,6 +106,20 @@ export function loadSae(dir: string, device: Device): Sae {
   return sae;
 }
 
+/** SAELens _fold_norm_topk in place: W_dec rows to unit norm, W_enc columns and b_enc times the old norms. */
+function foldDecoderNorms(W_enc: Float32Array, b_enc: Float32Array, W_dec: Float32Array, d_in: number, d_sae: number): void {
+  for (let i = 0; i < d_sae; i++) {
+    let s = 0;
+    for (let c = 0; c < d_in; c++) s += W_dec[i * d_in + c] ** 2;
+    const n = Math.sqrt(s);
+    b_enc[i] *= n;
+    for (let c = 0; c < d_in; c++) {
+      W_dec[i * d_in + c] /= n;
+      W_enc[c * d_sae + i] *= n;
+    }
+  }
+}
+
 /** Writes an SAE folder that SAELens (and loadSae) reads. */
 export async function saveSae(sae: Sae, dir: string): Promise<void> {
   const host = await sae.toHost();
@@ -121,9 +137,13 @@ export async function saveSae(sae: Sae, dir: string): Promise<void> {
     if (name === "log_threshold") out.threshold = { shape: [d_sae], data: data.map(Math.exp) };
     else out[name] = { shape: name === "W_enc" ? [d_in, d_sae] : name === "W_dec" ? [d_sae, d_in] : [data.length], data };
   }
-  if (cfg.architecture === "batchtopk") {
+  if (isTopkFamily(cfg.architecture) && cfg.rescale_acts_by_decoder_norm) {
+    foldDecoderNorms(out.W_enc.data, out.b_enc.data, out.W_dec.data, d_in, d_sae);
+    if (cfg.architecture !== "topk") cfg = { ...cfg, rescale_acts_by_decoder_norm: false };
+  }
+  if (cfg.architecture === "batchtopk" || cfg.architecture === "matryoshka_batchtopk") {
     out.threshold = { shape: [d_sae], data: new Float32Array(d_sae).fill(sae.topkThreshold ?? 0) };
-    cfg = { ...cfg, architecture: "jumprelu" };
+    cfg = { ...cfg, architecture: "jumprelu", matryoshka_widths: null };
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, CFG_FILE), `${JSON.stringify(configToSaeLens(cfg, sae.extraConfig), null, 2)}\n`);

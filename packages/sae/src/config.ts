@@ -4,7 +4,7 @@
 // Not here: the architectures themselves (arch/*) and file I/O (checkpoint.ts).
 import { SaeConfigError } from "./errors.ts";
 
-export const ARCHITECTURE_NAMES = ["standard", "gated", "jumprelu", "topk", "batchtopk"] as const;
+export const ARCHITECTURE_NAMES = ["standard", "gated", "jumprelu", "topk", "batchtopk", "matryoshka_batchtopk"] as const;
 export type ArchitectureName = (typeof ARCHITECTURE_NAMES)[number];
 
 export const NORMALIZE_ACTIVATIONS = ["none", "expected_average_only_in", "constant_norm_rescale", "layer_norm"] as const;
@@ -19,7 +19,7 @@ export interface SaeConfig {
   apply_b_dec_to_input: boolean;
   normalize_activations: NormalizeActivations;
   finetuning_scaling_factor: boolean;
-  /** Active latents per token (topk) or on average per token (batchtopk). */
+  /** Active latents per token (topk) or on average per token (batchtopk, matryoshka_batchtopk). */
   k: number | null;
   model_name: string;
   hook_name: string;
@@ -32,17 +32,38 @@ export interface SaeConfig {
   sae_lens_training_version: string | null;
   // Training hyperparameters (travel with the config; SAELens training configs carry them too).
   l1_coefficient: number;
+  /** Standard SAE: the p of the decoder-norm-weighted sparsity norm (SAELens lp_norm). */
+  lp_norm: number;
   l0_coefficient: number;
   jumprelu_bandwidth: number;
   jumprelu_init_threshold: number;
-  /** TopK/BatchTopK aux-k loss coefficient (Gao et al.: 1/32). */
+  /** JumpReLU sparsity term: "step" (L0 through the straight-through step) or "tanh" (sum tanh(scale f ||W_dec||)). */
+  jumprelu_sparsity_loss_mode: JumpReluSparsityMode;
+  jumprelu_tanh_scale: number;
+  /** JumpReLU: coefficient of the pre-activation loss on dead latents (null: off). */
+  pre_act_loss_coefficient: number | null;
+  /** TopK/BatchTopK/Matryoshka aux-k loss coefficient (SAELens 6: 1). */
   aux_loss_coefficient: number;
+  /** TopK family: select on pre * ||W_dec[i]|| and decode f / ||W_dec[i]|| (SAELens; its training default). */
+  rescale_acts_by_decoder_norm: boolean;
+  /** Matryoshka BatchTopK: nested prefix widths, the last one d_sae. */
+  matryoshka_widths: number[] | null;
   /** Dead latents used by the aux-k loss; null means floor(d_in / 2). */
   k_aux: number | null;
   topk_threshold_lr: number;
   decoder_init_norm: number;
   /** Renormalise W_dec rows to unit norm after every optimiser step. */
   normalize_sae_decoder: boolean;
+  /** Initialise W_enc = W_dec^T (else an independent uniform draw). */
+  init_encoder_as_decoder_transpose: boolean;
+}
+
+export const JUMPRELU_SPARSITY_MODES = ["step", "tanh"] as const;
+export type JumpReluSparsityMode = (typeof JUMPRELU_SPARSITY_MODES)[number];
+
+/** The architectures that keep k latents (per row or per batch) and share the aux-k loss. */
+export function isTopkFamily(a: ArchitectureName): boolean {
+  return a === "topk" || a === "batchtopk" || a === "matryoshka_batchtopk";
 }
 
 export const SAE_CONFIG_DEFAULTS: Omit<SaeConfig, "d_in" | "d_sae"> = {
@@ -63,14 +84,21 @@ export const SAE_CONFIG_DEFAULTS: Omit<SaeConfig, "d_in" | "d_sae"> = {
   neuronpedia_id: null,
   sae_lens_training_version: null,
   l1_coefficient: 1,
+  lp_norm: 1,
   l0_coefficient: 1,
-  jumprelu_bandwidth: 0.001,
-  jumprelu_init_threshold: 0.001,
-  aux_loss_coefficient: 1 / 32,
+  jumprelu_bandwidth: 0.05,
+  jumprelu_init_threshold: 0.01,
+  jumprelu_sparsity_loss_mode: "step",
+  jumprelu_tanh_scale: 4,
+  pre_act_loss_coefficient: null,
+  aux_loss_coefficient: 1,
+  rescale_acts_by_decoder_norm: false,
+  matryoshka_widths: null,
   k_aux: null,
   topk_threshold_lr: 0.01,
   decoder_init_norm: 0.1,
   normalize_sae_decoder: false,
+  init_encoder_as_decoder_transpose: true,
 };
 
 const KEYS = new Set<string>([...Object.keys(SAE_CONFIG_DEFAULTS), "d_in", "d_sae"]);
@@ -133,11 +161,28 @@ export function validateConfig(cfg: SaeConfig, where = "config"): SaeConfig {
   if (!(NORMALIZE_ACTIVATIONS as readonly string[]).includes(cfg.normalize_activations)) {
     throw new SaeConfigError(`${where}: field 'normalize_activations' is ${JSON.stringify(cfg.normalize_activations)}; valid: ${NORMALIZE_ACTIVATIONS.join(", ")}`);
   }
-  if (cfg.architecture === "topk" || cfg.architecture === "batchtopk") {
+  if (isTopkFamily(cfg.architecture)) {
     positiveInt(cfg.k, "k", where);
     if ((cfg.k as number) > cfg.d_sae) throw new SaeConfigError(`${where}: field 'k' (${cfg.k}) exceeds d_sae (${cfg.d_sae})`);
   }
+  if (!(JUMPRELU_SPARSITY_MODES as readonly string[]).includes(cfg.jumprelu_sparsity_loss_mode)) {
+    throw new SaeConfigError(`${where}: field 'jumprelu_sparsity_loss_mode' is ${JSON.stringify(cfg.jumprelu_sparsity_loss_mode)}; valid: ${JUMPRELU_SPARSITY_MODES.join(", ")}`);
+  }
+  if (cfg.architecture === "matryoshka_batchtopk") checkWidths(cfg, where);
   return cfg;
+}
+
+/** Matryoshka widths: strictly increasing positive integers ending at d_sae (SAELens appends d_sae when missing). */
+function checkWidths(cfg: SaeConfig, where: string): void {
+  let w = cfg.matryoshka_widths;
+  if (!Array.isArray(w) || w.length === 0) throw new SaeConfigError(`${where}: matryoshka_batchtopk needs 'matryoshka_widths' (e.g. [${Math.floor(cfg.d_sae / 4)}, ${cfg.d_sae}])`);
+  if (w[w.length - 1] !== cfg.d_sae) cfg.matryoshka_widths = w = [...w, cfg.d_sae];
+  const ws = w;
+  ws.forEach((v, i) => {
+    positiveInt(v, `matryoshka_widths[${i}]`, where);
+    if (i > 0 && v <= ws[i - 1]) throw new SaeConfigError(`${where}: 'matryoshka_widths' must be strictly increasing, got [${ws.join(", ")}]`);
+  });
+  if (w[w.length - 1] > cfg.d_sae) throw new SaeConfigError(`${where}: 'matryoshka_widths' [${w.join(", ")}] exceed d_sae ${cfg.d_sae}`);
 }
 
 /** Builds a config from the defaults and the given fields; unknown keys are rejected. */

@@ -160,7 +160,7 @@ export class Sae implements SaeModel {
    */
   decode(f: Tensor): Tensor {
     const f2 = this.rows(f, this.cfg.d_sae, "feature activations");
-    const out = decodeDense(this, f2);
+    const out = this.arch.decode ? this.arch.decode(this, f2) : decodeDense(this, f2);
     if (this.runtimeNorm && this.cfg.normalize_activations === this.runtimeNorm.mode) {
       const back = this.runtimeNorm.normOut(out);
       out.dispose();

@@ -24,6 +24,7 @@ export {
 export { fill } from "./ops/fill.ts";
 export { add, sub, mul, div } from "./ops/binary.ts";
 export { scale, affine, copy, relu, reluBackward, gelu, geluBackward, type OutOption } from "./ops/unary.ts";
+export { exp, tanh } from "./ops/pointwise.ts";
 export { rowSum, rowMean, rowMax, rowL2, colSum } from "./ops/reduce.ts";
 export { layerNorm, type LayerNormOptions } from "./ops/layernorm.ts";
 export { softmax, type SoftmaxOptions } from "./ops/softmax.ts";

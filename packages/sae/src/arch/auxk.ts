@@ -1,9 +1,11 @@
-// The aux-k loss of TopK/BatchTopK SAEs (Gao et al. 2024; SAELens): the k_aux largest pre-activations among dead
-// latents (k_aux = d_in / 2 unless set, at most the number dead) reconstruct the detached residual x - x_hat
-// through W_dec without bias; loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec - (x - x_hat)||^2.
-import { fill, matmul, saeAxpby, saeDot, saeScatter, Tensor, topk } from "@sae/tensor-core";
+// The aux-k loss of the TopK family (Gao et al. 2024; SAELens 6.18 topk_sae.py calculate_topk_aux_loss): the k_aux
+// largest raw (not ReLU'd) pre-activations among dead latents (k_aux = d_in / 2 unless set, at most the number dead)
+// reconstruct the detached residual x - x_hat through decode (so b_dec is added, and with
+// rescale_acts_by_decoder_norm the selection is on pre * ||W_dec[i]|| and the decode divides that back out);
+// loss = aux_loss_coefficient * min(n_dead / k_aux, 1) * mean_b ||decode(A) - (x - x_hat)||^2.
+import { div, embedding, fill, matmul, saeAxpby, saeDot, saeScatter, Tensor, topk } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
-import { disposeAll } from "./common.ts";
+import { addColSum, disposeAll } from "./common.ts";
 
 const EXCLUDED = -3e38;
 const TOPK_MAX_K = 256; // the topk op's limit (OPS.md)
@@ -58,18 +60,37 @@ export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainCont
   return { kAux, coef, deadBias, masked };
 }
 
-export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxK | null {
+/** values [batch, r] taken at indices [batch, r] of a rescaled pre, divided by norms[indices] (norms [d_sae]). */
+export function unscaleAt(values: Tensor, indices: Tensor, norms: Tensor): Tensor {
+  const n = embedding(norms.reshape([norms.shape[0], 1]), indices); // [batch, r, 1]
+  const out = div(values, n.reshape(values.shape));
+  n.dispose();
+  return out;
+}
+
+/** e = x_hat - x + b_dec: decode(0) minus the residual; the aux terms add A W_dec to it. [batch, d_in] */
+export function auxBase(m: SaeModel, saeOut: Tensor, x: Tensor): Tensor {
+  return saeAxpby(saeOut, x, m.params.b_dec, 1, -1, 1);
+}
+
+/**
+ * pre: the selection scores [batch, d_sae] (pre * ||W_dec|| when rescaling); norms: ||W_dec[i]|| [d_sae] when
+ * rescaling, else null.
+ */
+export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext, norms: Tensor | null = null): AuxK | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;
-  // A [batch, d_sae]: the dead latents' top k_aux per row, zeros elsewhere
-  const A = fill(Tensor.empty(m.device, pre.shape, "f32", "auxk acts"), 0);
+  // A [batch, d_sae]: the dead latents' top k_aux per row, zeros elsewhere (divided by the norms when rescaling)
+  const Araw = fill(Tensor.empty(m.device, pre.shape, "f32", "auxk acts"), 0);
   for (const r of deadRounds(masked, kAux)) {
-    saeScatter(r.values, r.indices, A, false);
+    saeScatter(r.values, r.indices, Araw, false);
     disposeAll([r.values, r.indices]);
   }
-  const e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
-  matmul(A, m.params.W_dec, { accumulate: true, out: e }); // A W_dec - residual
+  const A = norms ? div(Araw, norms) : Araw;
+  if (A !== Araw) Araw.dispose();
+  const e = auxBase(m, saeOut, x); // decode(0) - residual
+  matmul(A, m.params.W_dec, { accumulate: true, out: e }); // decode(A) - residual
   const loss = saeDot(e, e, coef);
   return {
     loss,
@@ -77,6 +98,7 @@ export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: T
       const gE = saeAxpby(e, null, null, 2 * coef, 0, 0);
       const gA = matmul(gE, m.params.W_dec, { transB: true });
       matmul(A, gE, { transA: true, accumulate: true, out: grads.W_dec });
+      addColSum(gE, grads.b_dec);
       gE.dispose();
       return { gA, A };
     },

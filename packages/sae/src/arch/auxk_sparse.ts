@@ -2,11 +2,11 @@
 // latents per row stay (values, indices) pairs, taken in rounds of at most 256 (the topk op's limit), instead of a
 // dense A [batch, d_sae]. Then A W_dec is a sparse decode, and d aux / d A and the aux part of the W_dec gradient
 // come from the sparse decode backward; the encoder gradient adds each round's pairs (topk_sparse.ts).
-// Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec - (x - x_hat)||^2.
+// Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec + b_dec - (x - x_hat)||^2.
 import { saeAxpby, saeDot, sparseDecode, sparseDecodeBackward, type Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
-import { auxBudget, auxSetup, deadRounds } from "./auxk.ts";
-import { disposeAll } from "./common.ts";
+import { auxBase, auxBudget, auxSetup, deadRounds, unscaleAt } from "./auxk.ts";
+import { addColSum, disposeAll } from "./common.ts";
 
 /** One round of aux pairs: values [batch, r] (pre-activations, not ReLU'd) at indices [batch, r]. */
 export interface AuxRound {
@@ -16,7 +16,7 @@ export interface AuxRound {
 
 export interface AuxKSparse {
   loss: Tensor; // [1]
-  /** Adds the aux W_dec gradient into grads.W_dec (which must exist); returns d aux / d pre at each round's pairs,
+  /** Adds the aux W_dec and b_dec gradients into grads.W_dec, grads.b_dec (which must exist); returns d aux / d pre at each round's pairs,
    * same shapes as the rounds. A is not ReLU'd, so every pair passes its gradient (the dense path masks A != 0;
    * a pre-activation of exactly 0 among the selected is the only case where the two could differ). */
   backward(grads: SaeParams): Tensor[];
@@ -33,12 +33,18 @@ export function auxPairsPay(m: SaeModel, ctx: TrainContext): boolean {
   return auxBudget(m, ctx).kAux * 32 <= m.cfg.d_sae;
 }
 
-export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext): AuxKSparse | null {
+/** pre: selection scores (pre * ||W_dec|| when rescaling, with norms given); rounds hold the decoded values. */
+export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext, norms: Tensor | null = null): AuxKSparse | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;
-  const rounds: AuxRound[] = deadRounds(masked, kAux);
-  let e = saeAxpby(saeOut, x, null, 1, -1, 0); // x_hat - x = -(residual)
+  const rounds: AuxRound[] = deadRounds(masked, kAux).map((r) => {
+    if (!norms) return r;
+    const values = unscaleAt(r.values, r.indices, norms);
+    r.values.dispose();
+    return { values, indices: r.indices };
+  });
+  let e = auxBase(m, saeOut, x); // decode(0) - residual
   for (const r of rounds) {
     const part = sparseDecode(r.values, r.indices, m.params.W_dec); // A W_dec over this round's pairs
     const next = saeAxpby(e, part, null, 1, 1, 0); // (an op may not write a buffer it reads)
@@ -52,6 +58,7 @@ export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, 
     backward(grads) {
       const gE = saeAxpby(e, null, null, 2 * coef, 0, 0);
       const out = rounds.map((r) => sparseDecodeBackward(gE, r.values, r.indices, m.params.W_dec, { gradWdec: grads.W_dec }).gradValues);
+      addColSum(gE, grads.b_dec);
       gE.dispose();
       return out;
     },

@@ -1,55 +1,69 @@
-// BatchTopK SAE (Bussmann et al. 2024, SAELens "batchtopk"): in training, f keeps the k * batch largest
-// ReLU(pre) values of the whole batch; a running threshold t <- (1 - lr) t + lr * (smallest kept value) is kept
-// and used at inference, where f = ReLU(pre) * (pre > t) (saved as a JumpReLU SAE, as SAELens does).
-// The batch threshold comes from each row's top candidates (min(256, d_sae, k * batch) per row), read back to
-// the host: exact unless one row holds more than that many of the batch's top values.
-import { matmul, saeActivation, Tensor, topk } from "@sae/tensor-core";
+// BatchTopK SAE (Bussmann et al. 2024, SAELens 6.18 "batchtopk"): in training, f keeps the k * batch largest
+// ReLU(scores) of the whole batch (scores = pre, times ||W_dec[i]|| with rescale_acts_by_decoder_norm), through the
+// exact `batchTopk` kernel; the running threshold t <- (1 - lr) t + lr * (smallest positive kept value), skipped when
+// none is positive, is kept in float64 as SAELens does and used at inference, where f = ReLU(scores) * (scores > t)
+// (saved as a JumpReLU SAE, as SAELens does). Two 4-byte readbacks per step: the positive count (when fewer than
+// k * batch scores are positive all of them are kept, and the smallest positive one moves t) and the kept minimum.
+// Matryoshka BatchTopK (matryoshka.ts) is this plus nested prefix losses.
+import { batchTopk, fill, saeActivation, saeDot, Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, TrainContext, TrainStep } from "./contract.ts";
 import { center, disposeAll } from "./common.ts";
-import { masked } from "./topk.ts";
+import { familyDecode } from "./topk.ts";
+import { familyStep, preActs, scores, unscaled, type FamilyActs } from "./topk_family.ts";
 
-function preActs(m: SaeModel, saeIn: Tensor): Tensor {
-  return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
-}
-
-function thresholdActs(pre: Tensor, t: number): Tensor {
-  const d_sae = pre.shape[1];
-  const tv = Tensor.from(pre.device, [d_sae], new Float32Array(d_sae).fill(t), "threshold");
-  const f = saeActivation("threshold", pre, { v1: tv });
+export function thresholdActs(hp: Tensor, t: number): Tensor {
+  const d_sae = hp.shape[1];
+  const tv = Tensor.from(hp.device, [d_sae], new Float32Array(d_sae).fill(t), "threshold");
+  const f = saeActivation("threshold", hp, { v1: tv });
   tv.dispose();
   return f;
 }
 
-/** The batch-level top-(k * batch) selection: f and the smallest kept value. */
-async function batchSelect(pre: Tensor, k: number): Promise<{ f: Tensor; kept: number }> {
-  const [B, d_sae] = pre.shape;
-  const total = Math.floor(k * B);
-  const perRow = Math.min(256, d_sae, total);
-  const { values, indices } = topk(pre, perRow);
-  const cand = (await values.read()).sort().reverse();
-  disposeAll([values, indices]);
-  const kept = cand[Math.min(total, cand.length) - 1];
-  const below = total < cand.length ? cand[total] : -Infinity;
-  return { f: thresholdActs(pre, Math.max(below, 0)), kept };
+/**
+ * The batch-level selection on scores hp [batch, d_sae]: f (the floor(k * batch) largest positive values, zeros
+ * elsewhere) and the smallest kept positive value (null when none is positive).
+ */
+export async function batchSelect(hp: Tensor, k: number): Promise<{ f: Tensor; kept: number | null }> {
+  const [B, d_sae] = hp.shape;
+  const count = saeDot(hp, hp, 1, "count");
+  const positive = Math.round((await count.read())[0]);
+  count.dispose();
+  const kEff = Math.min(Math.floor(k * B), positive);
+  if (kEff === 0) return { f: fill(Tensor.empty(hp.device, [B, d_sae], "f32", "batchtopk acts"), 0), kept: null };
+  const { out, threshold } = batchTopk(hp, kEff);
+  const kept = (await threshold.read())[0];
+  threshold.dispose();
+  return { f: out, kept };
+}
+
+/** The family acts of a BatchTopK step, with the threshold update (m.topkThreshold). */
+export async function batchActs(m: SaeModel, saeIn: Tensor): Promise<FamilyActs> {
+  const pre = preActs(m, saeIn);
+  const { hp, norms } = scores(m, pre);
+  const { f, kept } = await batchSelect(hp, m.cfg.k as number);
+  if (kept !== null) {
+    const lr = m.cfg.topk_threshold_lr;
+    m.topkThreshold = (1 - lr) * (m.topkThreshold ?? 0) + lr * kept;
+  }
+  return { pre, hp, norms, f, f0: unscaled(f, norms) };
+}
+
+/** Inference: ReLU(scores) * (scores > t) with the running threshold (the batch selection before any training). */
+export async function batchEncode(m: SaeModel, saeIn: Tensor): Promise<Tensor> {
+  const pre = preActs(m, saeIn);
+  const { hp, norms } = scores(m, pre);
+  const f = m.topkThreshold === null ? (await batchSelect(hp, m.cfg.k as number)).f : thresholdActs(hp, m.topkThreshold);
+  disposeAll([pre, hp, norms]);
+  return f;
 }
 
 export const batchtopk: Architecture = {
   name: "batchtopk",
   paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], b_enc: [d_sae], W_dec: [d_sae, d_in], b_dec: [d_in] }),
-  async encode(m, saeIn) {
-    const pre = preActs(m, saeIn);
-    const f = m.topkThreshold === null ? (await batchSelect(pre, m.cfg.k as number)).f : thresholdActs(pre, m.topkThreshold);
-    pre.dispose();
-    return f;
-  },
+  encode: batchEncode,
+  decode: familyDecode,
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
-    const pre = preActs(m, saeIn);
-    const { f, kept } = await batchSelect(pre, m.cfg.k as number);
-    if (kept > 0) {
-      const lr = m.cfg.topk_threshold_lr;
-      m.topkThreshold = (1 - lr) * (m.topkThreshold ?? 0) + lr * kept;
-    }
-    return masked(m, x, saeIn, pre, f, ctx);
+    return familyStep(m, x, saeIn, await batchActs(m, saeIn), ctx);
   },
 };

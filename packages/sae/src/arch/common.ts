@@ -29,6 +29,11 @@ export function colSum(m: Tensor): Tensor {
   return out;
 }
 
+/** into += column sums of m [B, C] (into [C]): an extra term's b_dec gradient. */
+export function addColSum(m: Tensor, into: Tensor): void {
+  matmul(ones(m.device, m.shape[0]), m, { accumulate: true, out: into.reshape([1, into.size]) });
+}
+
 /** sae_in = x - b_dec when apply_b_dec_to_input, else a copy of x. [batch, d_in] */
 export function center(m: SaeModel, x: Tensor): Tensor {
   const b = m.params.b_dec;

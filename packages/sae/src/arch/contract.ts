@@ -1,6 +1,6 @@
 // The one contract every SAE architecture implements (standard, gated, jumprelu, topk, batchtopk): parameter
 // shapes, inference encode, and a training forward whose result knows its own explicit backward. Decode is shared
-// (f @ W_dec + b_dec) and lives in common.ts. Not here: checkpoints, activation scaling (sae.ts does those).
+// (f @ W_dec + b_dec, common.ts) unless the architecture has its own (the TopK family's decoder-norm rescaling). Not here: checkpoints, activation scaling (sae.ts does those).
 import type { Device, Shape, Tensor } from "@sae/tensor-core";
 import type { ArchitectureName, SaeConfig } from "../config.ts";
 
@@ -17,9 +17,10 @@ export interface SaeModel {
 }
 
 export interface TrainContext {
-  /** [d_sae], nonzero where a latent is dead (drives the topk/batchtopk aux-k loss). */
+  /** [d_sae], nonzero where a latent is dead (drives the TopK family's aux-k loss and JumpReLU's pre_act loss). */
   deadMask?: ArrayLike<number> | null;
-  /** Current sparsity coefficient (e.g. after warm-up); defaults to cfg.l1_coefficient / cfg.l0_coefficient. */
+  /** Current sparsity coefficient (after warm-up); defaults to cfg.l1_coefficient (standard, gated) / cfg.l0_coefficient
+   * (jumprelu). */
   l1Coefficient?: number;
   l0Coefficient?: number;
   /**
@@ -53,5 +54,7 @@ export interface Architecture {
   paramShapes(cfg: SaeConfig): Record<string, Shape>;
   /** Feature activations [batch, d_sae] of the centred input sae_in [batch, d_in] (inference). */
   encode(m: SaeModel, saeIn: Tensor): Promise<Tensor>;
+  /** Reconstruction [batch, d_in] of feature activations [batch, d_sae], when not f @ W_dec + b_dec. */
+  decode?(m: SaeModel, f: Tensor): Tensor;
   trainForward(m: SaeModel, x: Tensor, ctx: TrainContext): Promise<TrainStep>;
 }

@@ -1,10 +1,10 @@
 // Gated SAE (Rajamanoharan et al. 2024a, SAELens "gated"): shared W_enc, gate = sae_in W_enc + b_gate,
 // mag = sae_in (W_enc * exp(r_mag)) + b_mag, f = H(gate) * ReLU(mag). Loss = MSE
-// + l1 * mean_b sum_i ReLU(gate)_bi ||W_dec[i]|| + aux, aux = mean_b ||ReLU(gate) W_dec' + b_dec' - x||^2 with
-// W_dec', b_dec' detached (frozen) copies of the decoder. No b_enc.
+// + l1 * mean_b sum_i ReLU(gate)_bi ||W_dec[i]|| + aux, aux = mean_b ||ReLU(gate) W_dec + b_dec - x||^2, whose
+// gradient reaches W_dec and b_dec as in SAELens 6.18 (gated_sae.py). No b_enc.
 import { matmul, saeActBackward, saeActivation, saeAxpby, saeDot, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
+import { addColSum, center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
 
 function acts(m: SaeModel, saeIn: Tensor): { h: Tensor; mag: Tensor; gate: Tensor; f: Tensor } {
   const p = m.params;
@@ -43,7 +43,9 @@ export const gated: Architecture = {
         const grads: SaeParams = {};
         const r = m.params.r_mag;
         const gF = decoderBackward(m, f, gOut, grads);
-        const gViaF = matmul(gVia, m.params.W_dec, { transB: true }); // through the frozen decoder
+        const gViaF = matmul(gVia, m.params.W_dec, { transB: true }); // aux term: d / d relu(gate)
+        matmul(gate, gVia, { transA: true, accumulate: true, out: grads.W_dec });
+        addColSum(gVia, grads.b_dec);
         const gGateAct = saeAxpby(gViaF, null, norms, 1, 0, c); // + d l1 / d relu(gate)
         const gGate = saeActBackward("mask", gGateAct, gate);
         const gMag = saeActBackward("mask", gF, f);

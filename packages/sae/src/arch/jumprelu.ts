@@ -1,11 +1,13 @@
-// JumpReLU SAE (Rajamanoharan et al. 2024b, SAELens "jumprelu"): f = pre * H(pre - t), t = exp(log_threshold),
-// loss = MSE + l0 * mean_b sum_i H(pre_bi - t_i). H has zero gradient; t gets the straight-through
-// pseudo-derivative with a rectangle kernel of width `jumprelu_bandwidth`: dH/dt = -(1/bw) rect((pre - t)/bw),
-// and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw). Once f is sparse, the step after the encoder GEMM runs through
-// the candidate pairs (jumprelu_sparse.ts), as the standard SAE's does.
+// JumpReLU SAE (Rajamanoharan et al. 2024b, SAELens 6.18 "jumprelu"): f = pre * H(pre - t), t = exp(log_threshold),
+// loss = MSE + l0 term + optional pre_act_loss. "step" mode: l0 term = (l0 / batch) sum_b sum_i H(pre_bi - t_i),
+// H with zero gradient to pre and the straight-through pseudo-derivative to t (rectangle kernel of width
+// jumprelu_bandwidth: dH/dt = -(1/bw) rect((pre - t)/bw), and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw)).
+// "tanh" mode and pre_act_loss: jumprelu_terms.ts. In step mode without pre_act_loss, once f is sparse, the step
+// after the encoder GEMM runs through the candidate pairs (jumprelu_sparse.ts), as the standard SAE's does.
 import { fusedActCols, matmul, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { center, decode, decoderBackward, disposeAll, encoderBackward, mse, total } from "./common.ts";
+import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from "./common.ts";
+import { preActTerm, tanhTerm } from "./jumprelu_terms.ts";
 import { jumpPairs, sparseJumpStep } from "./jumprelu_sparse.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
@@ -24,29 +26,47 @@ export const jumprelu: Architecture = {
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const B = x.shape[0];
     const c0 = (ctx.l0Coefficient ?? m.cfg.l0_coefficient) / B;
+    const tanhMode = m.cfg.jumprelu_sparsity_loss_mode === "tanh";
+    const withPreAct = m.cfg.pre_act_loss_coefficient !== null;
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
-    const pairs = await jumpPairs(m, pre, ctx);
+    const pairs = tanhMode || withPreAct ? null : await jumpPairs(m, pre, ctx);
     if (pairs) return sparseJumpStep(m, x, saeIn, pre, pairs, c0);
     const f = saeActivation("jumprelu", pre, { v1: m.params.log_threshold });
     const saeOut = decode(m, f);
     const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
-    const l0 = saeDot(f, f, c0, "count");
-    const loss = total([mseLoss, l0]);
+    const norms = tanhMode || withPreAct ? decoderNorms(m) : null;
+    const th = tanhMode ? tanhTerm(m, f, norms as Tensor, c0) : null;
+    const pa = withPreAct ? preActTerm(m, pre, norms as Tensor, ctx, B) : null;
+    const l0 = th?.loss ?? saeDot(f, f, c0, "count");
+    const losses: Record<string, Tensor> = { mse_loss: mseLoss, l0_loss: l0 };
+    if (pa) losses.pre_act_loss = pa.loss;
+    const loss = total(Object.values(losses));
     return {
-      out: { loss, losses: { mse_loss: mseLoss, l0_loss: l0 }, featureActs: f, hiddenPre: pre, saeOut },
+      out: { loss, losses, featureActs: f, hiddenPre: pre, saeOut },
       backward(): SaeParams {
         const grads: SaeParams = {};
-        const gF = decoderBackward(m, f, gOut, grads);
+        let gF = decoderBackward(m, f, gOut, grads);
+        if (th) {
+          const next = th.backward(gF, grads);
+          gF.dispose();
+          gF = next;
+        }
         // d loss / d pre (gF where pre > t) with its column sums (b_enc) and the threshold's summed pseudo-gradient
-        const r = fusedActCols("jumpGrad", gF, { b: pre, v: m.params.log_threshold, c0, bandwidth: m.cfg.jumprelu_bandwidth });
+        const bandwidth = m.cfg.jumprelu_bandwidth;
+        const r = fusedActCols("jumpGrad", gF, { b: pre, v: m.params.log_threshold, c0: th ? 0 : c0, bandwidth });
         grads.b_enc = r.colA;
         grads.log_threshold = r.colB as Tensor;
-        encoderBackward(m, saeIn, r.out, grads.b_enc, grads);
-        disposeAll([gF, r.out]);
+        const gPre = pa ? pa.backward(r.out, grads) : r.out;
+        encoderBackward(m, saeIn, gPre, grads.b_enc, grads);
+        disposeAll([gF, r.out, gPre]);
         return grads;
       },
-      dispose: () => disposeAll([saeIn, gOut, loss, mseLoss, l0, f, pre, saeOut]),
+      dispose: () => {
+        th?.dispose();
+        pa?.dispose();
+        disposeAll([saeIn, gOut, loss, mseLoss, l0, f, pre, saeOut, norms]);
+      },
     };
   },
 };

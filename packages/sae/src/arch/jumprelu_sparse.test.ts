@@ -1,12 +1,12 @@
 // The JumpReLU SAE's sparse step (jumprelu_sparse.ts): with K = d_sae it is exact for any activations, so it must
-// match the PyTorch autograd goldens like the dense step; with K < d_sae on sparse activations (and a bandwidth wide
+// match SAELens 6.18's outputs (fixtures/saelens) like the dense step; with K < d_sae on sparse activations (and a bandwidth wide
 // enough that inactive pairs inside the window feed the threshold gradient) it must equal the dense step; and a
 // batch with a row of K or more candidates must fall back to the dense step.
 import { describe, expect, test } from "bun:test";
 import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { makeConfig } from "../config.ts";
 import { Sae } from "../sae.ts";
-import { loadGolden } from "../test_fixtures.ts";
+import { ATOL as GATOL, f32, RTOL as GRTOL, trainingCase } from "../saelens_fixtures.ts";
 import { sameReadings, stepReadings } from "./sparse_step_testing.ts";
 
 const RTOL = 2e-4;
@@ -28,17 +28,19 @@ function model(device: Device, t: number): { sae: Sae; x: Tensor } {
 }
 
 describe("JumpReLU SAE sparse step", () => {
-  test("K = d_sae (exact for any activations) matches the PyTorch goldens", async () => {
+  test("K = d_sae (exact for any activations) matches SAELens", async () => {
     const device = await getDevice();
-    const g = loadGolden("jumprelu");
-    const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
-    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
-    const r = await stepReadings(sae, x, { sparseMaxActive: g.cfg.d_sae });
+    const g = trainingCase("jumprelu_l0_3_bw_0.1");
+    const sae = Sae.fromHost(device, g.cfg, g.params);
+    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.x);
+    const r = await stepReadings(sae, x, { sparseMaxActive: g.cfg.d_sae, l0Coefficient: g.c.input.coefficients.l0 });
     expect(r.sparse).toBe(true);
-    assertClose("feature_acts", r.fwd.featureActs, g.get("feature_acts"), RTOL, ATOL);
-    assertClose("sae_out", r.fwd.saeOut, g.get("sae_out"), RTOL, ATOL);
-    for (const name of ["mse_loss", "l0_loss", "loss"]) assertClose(name, r.fwd[name], g.get(name), 1e-5, 1e-4);
-    for (const n of g.paramNames) assertClose(`grad.${n}`, r.grads[n], g.get(`grad.${n}`), RTOL, ATOL);
+    const o = g.c.output;
+    assertClose("feature_acts", r.fwd.featureActs, f32(o.feature_acts), GRTOL, GATOL);
+    assertClose("sae_out", r.fwd.saeOut, f32(o.sae_out), GRTOL, GATOL);
+    for (const name of ["mse_loss", "l0_loss"]) assertClose(name, r.fwd[name], [o.losses[name]], GRTOL, GATOL);
+    assertClose("loss", r.fwd.loss, [o.loss], GRTOL, GATOL);
+    for (const [n, t] of Object.entries(g.c.grads)) assertClose(`grad.${n}`, r.grads[n], f32(t!), GRTOL, GATOL);
     sae.dispose();
     x.dispose();
   });

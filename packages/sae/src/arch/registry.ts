@@ -5,6 +5,7 @@ import { batchtopk } from "./batchtopk.ts";
 import type { Architecture } from "./contract.ts";
 import { gated } from "./gated.ts";
 import { jumprelu } from "./jumprelu.ts";
+import { matryoshkaBatchtopk } from "./matryoshka.ts";
 import { standard } from "./standard.ts";
 import { topkArch } from "./topk.ts";
 
@@ -14,6 +15,7 @@ export const ARCHITECTURES = {
   jumprelu,
   topk: topkArch,
   batchtopk,
+  matryoshka_batchtopk: matryoshkaBatchtopk,
 } as const satisfies Record<ArchitectureName, Architecture>;
 
 export function architecture(name: string): Architecture {

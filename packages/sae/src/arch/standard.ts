@@ -1,9 +1,11 @@
-// Standard ReLU SAE: f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
-// loss = MSE + l1 * mean_b sum_i f_bi ||W_dec[i]||  (SAELens "standard" with the decoder-norm-weighted L1).
-// Once f is sparse enough the step after the encoder GEMM runs through the active latents (standard_sparse.ts).
+// Standard ReLU SAE (SAELens 6.18 "standard"): f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
+// loss = MSE + l1 * mean_b ||f_b * ||W_dec|| ||_p with p = lp_norm (1: the decoder-norm-weighted L1; 2 supported
+// too, through standard_lp.ts). With p = 1, once f is sparse enough the step after the encoder GEMM runs through the
+// active latents (standard_sparse.ts).
 import { fusedActCols, matmul, saeActivation, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
+import { lpPenalty } from "./standard_lp.ts";
 import { activePairs, sparseStandardStep } from "./standard_sparse.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
@@ -24,28 +26,38 @@ export const standard: Architecture = {
     const c = (ctx.l1Coefficient ?? m.cfg.l1_coefficient) / B;
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
-    const active = await activePairs(m, pre, ctx);
+    const lp = m.cfg.lp_norm !== 1;
+    const active = lp ? null : await activePairs(m, pre, ctx);
     if (active) return sparseStandardStep(m, x, saeIn, pre, active.values, active.indices, c);
     const { out: f, colA: fSum } = fusedActCols("reluSum", pre); // f = ReLU(pre) [batch, d_sae], fSum [d_sae]
     const saeOut = decode(m, f);
     const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
     const norms = decoderNorms(m);
-    const l1 = normPenalty(m, fSum, norms, c);
+    const pen = lp ? lpPenalty(m, f, norms, c) : null;
+    const l1 = pen?.loss ?? normPenalty(m, fSum, norms, c);
     const loss = total([mseLoss, l1]);
     return {
       out: { loss, losses: { mse_loss: mseLoss, l1_loss: l1 }, featureActs: f, hiddenPre: pre, saeOut },
       backward(): SaeParams {
         const grads: SaeParams = {};
-        const gF = decoderBackward(m, f, gOut, grads);
-        // d loss / d pre = (gF + c ||W_dec[i]||) where f > 0, and its column sums (the b_enc gradient) in one pass
-        const { out: gPre, colA: gBenc } = fusedActCols("reluGrad", gF, { b: f, v: norms, c0: c });
+        let gF = decoderBackward(m, f, gOut, grads);
+        if (pen) {
+          const next = pen.backward(gF, grads); // adds d l1 / d f, and the W_dec gradient through the norms
+          gF.dispose();
+          gF = next;
+        }
+        // d loss / d pre = (gF + c ||W_dec[i]||) where f > 0 (p = 1), and its column sums (the b_enc gradient)
+        const { out: gPre, colA: gBenc } = fusedActCols("reluGrad", gF, { b: f, v: norms, c0: pen ? 0 : c });
         grads.b_enc = gBenc;
-        normPenalty(m, fSum, norms, c, grads).dispose();
+        if (!pen) normPenalty(m, fSum, norms, c, grads).dispose();
         encoderBackward(m, saeIn, gPre, grads.b_enc, grads);
         disposeAll([gF, gPre]);
         return grads;
       },
-      dispose: () => disposeAll([saeIn, gOut, norms, fSum, loss, mseLoss, l1, f, pre, saeOut]),
+      dispose: () => {
+        pen?.dispose();
+        disposeAll([saeIn, gOut, norms, fSum, loss, mseLoss, l1, f, pre, saeOut]);
+      },
     };
   },
 };

@@ -1,11 +1,11 @@
 // The standard SAE's sparse step (standard_sparse.ts): with K = d_sae it is exact for any activations, so it must
-// match the PyTorch autograd goldens like the dense step; with K < d_sae on sparse activations it must equal the
+// match SAELens 6.18's outputs (fixtures/saelens) like the dense step; with K < d_sae on sparse activations it must equal the
 // dense step; and a batch with a row of K or more active latents must fall back to the dense step.
 import { describe, expect, test } from "bun:test";
 import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { makeConfig } from "../config.ts";
 import { Sae } from "../sae.ts";
-import { loadGolden } from "../test_fixtures.ts";
+import { ATOL as GATOL, f32, RTOL as GRTOL, trainingCase } from "../saelens_fixtures.ts";
 import { sameReadings, stepReadings } from "./sparse_step_testing.ts";
 
 const RTOL = 2e-4;
@@ -27,18 +27,20 @@ function model(device: Device, shift: number, applyBDec = true): { sae: Sae; x: 
 }
 
 describe("standard SAE sparse step", () => {
-  test("K = d_sae (exact for any activations) matches the PyTorch goldens", async () => {
+  test("K = d_sae (exact for any activations) matches SAELens", async () => {
     const device = await getDevice();
-    const g = loadGolden("standard");
-    const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
-    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
+    const g = trainingCase("standard");
+    const sae = Sae.fromHost(device, g.cfg, g.params);
+    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.x);
     const r = await stepReadings(sae, x, { sparseMaxActive: g.cfg.d_sae });
     expect(r.sparse).toBe(true);
-    assertClose("feature_acts", r.fwd.featureActs, g.get("feature_acts"), RTOL, ATOL);
-    assertClose("hidden_pre", r.fwd.hiddenPre, g.get("hidden_pre"), RTOL, ATOL);
-    assertClose("sae_out", r.fwd.saeOut, g.get("sae_out"), RTOL, ATOL);
-    for (const name of ["mse_loss", "l1_loss", "loss"]) assertClose(name, r.fwd[name], g.get(name), 1e-5, 1e-4);
-    for (const n of g.paramNames) assertClose(`grad.${n}`, r.grads[n], g.get(`grad.${n}`), RTOL, ATOL);
+    const o = g.c.output;
+    assertClose("feature_acts", r.fwd.featureActs, f32(o.feature_acts), GRTOL, GATOL);
+    assertClose("hidden_pre", r.fwd.hiddenPre, f32(o.hidden_pre), GRTOL, GATOL);
+    assertClose("sae_out", r.fwd.saeOut, f32(o.sae_out), GRTOL, GATOL);
+    for (const name of ["mse_loss", "l1_loss"]) assertClose(name, r.fwd[name], [o.losses[name]], GRTOL, GATOL);
+    assertClose("loss", r.fwd.loss, [o.loss], GRTOL, GATOL);
+    for (const [n, t] of Object.entries(g.c.grads)) assertClose(`grad.${n}`, r.grads[n], f32(t!), GRTOL, GATOL);
     sae.dispose();
     x.dispose();
   });

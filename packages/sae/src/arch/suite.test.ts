@@ -6,16 +6,22 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adam, assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
-import { ARCHITECTURE_NAMES, makeConfig, type ArchitectureName } from "../config.ts";
+import { ARCHITECTURE_NAMES, isTopkFamily, makeConfig, type ArchitectureName, type SaeConfig } from "../config.ts";
 import { Sae } from "../sae.ts";
 import { ARCHITECTURES } from "./registry.ts";
 
 const D_IN = 8;
 
+/** Fields an architecture needs besides d_in / d_sae: k for the TopK family, widths for Matryoshka. */
+function archFields(arch: ArchitectureName, d_sae: number, k: number): Partial<SaeConfig> {
+  if (!isTopkFamily(arch)) return {};
+  return arch === "matryoshka_batchtopk" ? { k, matryoshka_widths: [Math.floor(d_sae / 4), d_sae] } : { k };
+}
+
 /** W_dec rows +e_i and -e_i: every x is reconstructed exactly from its positive and negative parts. */
 function signedIdentity(device: Device, arch: ArchitectureName): Sae {
   const d_sae = 2 * D_IN;
-  const cfg = makeConfig({ architecture: arch, d_in: D_IN, d_sae, k: arch === "topk" || arch === "batchtopk" ? D_IN : null });
+  const cfg = makeConfig({ architecture: arch, d_in: D_IN, d_sae, ...archFields(arch, d_sae, D_IN) });
   const W_dec = new Float32Array(d_sae * D_IN);
   const W_enc = new Float32Array(D_IN * d_sae);
   for (let i = 0; i < D_IN; i++) {
@@ -28,7 +34,7 @@ function signedIdentity(device: Device, arch: ArchitectureName): Sae {
   if (arch === "gated") Object.assign(host, { b_gate: new Float32Array(d_sae), b_mag: new Float32Array(d_sae), r_mag: new Float32Array(d_sae) });
   if (arch === "jumprelu") host.log_threshold = new Float32Array(d_sae).fill(Math.log(1e-6));
   const sae = Sae.fromHost(device, cfg, host);
-  if (arch === "batchtopk") sae.topkThreshold = 1e-6;
+  if (arch.includes("batchtopk")) sae.topkThreshold = 1e-6;
   return sae;
 }
 
@@ -51,6 +57,7 @@ const TRAIN: Record<ArchitectureName, Record<string, number>> = {
   jumprelu: { l0_coefficient: 1e-3 },
   topk: { k: 4 },
   batchtopk: { k: 4 },
+  matryoshka_batchtopk: { k: 4 },
 };
 
 describe("shared architecture suite", () => {
@@ -58,7 +65,7 @@ describe("shared architecture suite", () => {
     describe(arch, () => {
       test("shapes of parameters, activations, outputs, losses and gradients", async () => {
         const device = await getDevice();
-        const sae = Sae.create(device, { architecture: arch, d_in: 13, d_sae: 21, k: arch.includes("topk") ? 3 : null }, 1);
+        const sae = Sae.create(device, { architecture: arch, d_in: 13, d_sae: 21, ...archFields(arch, 21, 3) }, 1);
         expect(sae.arch).toBe(ARCHITECTURES[arch]);
         const shapes = sae.arch.paramShapes(sae.cfg);
         for (const [n, s] of Object.entries(shapes)) expect([n, [...sae.params[n].shape]]).toEqual([n, [...s]]);
@@ -89,15 +96,15 @@ describe("shared architecture suite", () => {
 
       test("save -> load keeps every parameter and the encoder's output", async () => {
         const device = await getDevice();
-        const sae = Sae.create(device, { architecture: arch, d_in: 10, d_sae: 24, k: arch.includes("topk") ? 5 : null, hook_name: "blocks.2.hook_resid_pre" }, 4);
-        if (arch === "batchtopk") sae.topkThreshold = 0.01;
+        const sae = Sae.create(device, { architecture: arch, d_in: 10, d_sae: 24, ...archFields(arch, 24, 5), hook_name: "blocks.2.hook_resid_pre" }, 4);
+        if (arch.includes("batchtopk")) sae.topkThreshold = 0.01;
         const noisy = await sae.toHost();
         const rng = new Rng(9);
         for (const [n, v] of Object.entries(noisy)) sae.params[n].write(v.map((a) => a + (n === "log_threshold" ? 0 : 0.05 * rng.normal())));
         const dir = mkdtempSync(join(tmpdir(), "sae-suite-"));
         await sae.save(dir);
         const back = Sae.load(dir, device);
-        expect(back.cfg.architecture).toBe(arch === "batchtopk" ? "jumprelu" : arch); // SAELens saves BatchTopK as JumpReLU
+        expect(back.cfg.architecture).toBe(arch.includes("batchtopk") ? "jumprelu" : arch); // SAELens saves BatchTopK as JumpReLU
         expect(back.cfg.hook_name).toBe("blocks.2.hook_resid_pre");
         const a = await sae.toHost();
         const b = await back.toHost();
@@ -119,7 +126,7 @@ describe("shared architecture suite", () => {
           const s = Math.hypot(...row);
           row.forEach((v, c) => (row[c] = v / s));
         }
-        const sae = Sae.create(device, { architecture: arch, d_in, d_sae: 32, decoder_init_norm: 0.5, ...TRAIN[arch] }, 12);
+        const sae = Sae.create(device, { architecture: arch, d_in, d_sae: 32, decoder_init_norm: 0.5, ...archFields(arch, 32, 4), ...TRAIN[arch] }, 12);
         const state = Object.fromEntries(Object.entries(sae.params).map(([k, p]) => [k, { m: Tensor.zeros(device, p.shape), v: Tensor.zeros(device, p.shape) }]));
         const losses: number[] = [];
         for (let step = 1; step <= 50; step++) {

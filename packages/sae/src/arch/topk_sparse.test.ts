@@ -1,16 +1,17 @@
-// The sparse TopK step (no dead latents: topk_sparse.ts) against the float64 CPU reference on the golden fixture's
-// parameters and input, and against the dense masked() path it replaces: forward values, losses, every gradient,
-// the lazily made dense f, and the active pairs the trainer counts firing from; with dead latents, the sparse aux-k
-// term (auxk_sparse.ts) against the dense one (masked() in topk.ts) over two topk rounds.
+// The sparse TopK step (no dead latents: topk_sparse.ts) against SAELens 6.18's outputs and the float64 CPU
+// reference on a SAELens case's parameters and input: forward values, losses, every gradient, the lazily made dense
+// f, and the active pairs the trainer counts firing from; with dead latents, the sparse aux-k term (auxk_sparse.ts)
+// against the dense one (familyStep in topk_family.ts) over two topk rounds.
 import { describe, expect, test } from "bun:test";
 import { assertClose, getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
 import { makeConfig } from "../config.ts";
 import { center } from "./common.ts";
-import { masked, topkActs } from "./topk.ts";
+import { topkActs } from "./topk.ts";
+import { familyStep } from "./topk_family.ts";
 import { sparseTopkStep } from "./topk_sparse.ts";
 import { cpuTrainStep } from "../cpu/reference.ts";
 import { Sae } from "../sae.ts";
-import { loadGolden } from "../test_fixtures.ts";
+import { trainingCase } from "../saelens_fixtures.ts";
 
 const RTOL = 2e-4;
 const ATOL = 2e-4;
@@ -18,10 +19,11 @@ const ATOL = 2e-4;
 describe("sparse TopK training step", () => {
   test("no dead latents: forward, losses and gradients match the CPU reference", async () => {
     const device = await getDevice();
-    const g = loadGolden("topk");
-    const sae = Sae.fromHost(device, g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
-    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.get("x"));
-    const ref = cpuTrainStep(g.cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.f64(n)])), g.get("x"), g.batch, { deadMask: new Float32Array(g.cfg.d_sae) });
+    const g = trainingCase("topk_no_dead");
+    const paramNames = Object.keys(g.params);
+    const sae = Sae.fromHost(device, g.cfg, g.params);
+    const x = Tensor.from(device, [g.batch, g.cfg.d_in], g.x);
+    const ref = cpuTrainStep(g.cfg, Object.fromEntries(paramNames.map((n) => [n, Float64Array.from(g.params[n])])), g.x, g.batch, { deadMask: new Float32Array(g.cfg.d_sae) });
     const out = await sae.trainForward(x, { deadMask: new Float32Array(g.cfg.d_sae) });
     expect(out.active).toBeDefined();
     assertClose("hidden_pre", await out.hiddenPre.read(), ref.hiddenPre, RTOL, ATOL);
@@ -39,8 +41,8 @@ describe("sparse TopK training step", () => {
       expect(Math.abs(values[q] - ref.featureActs[b * g.cfg.d_sae + indices[q]])).toBeLessThan(ATOL + RTOL * Math.abs(values[q]));
     }
     const grads = sae.backward();
-    expect(Object.keys(grads).sort()).toEqual([...g.paramNames].sort());
-    for (const n of g.paramNames) assertClose(`grad.${n}`, await grads[n].read(), ref.grads[n], RTOL, ATOL);
+    expect(Object.keys(grads).sort()).toEqual([...paramNames].sort());
+    for (const n of paramNames) assertClose(`grad.${n}`, await grads[n].read(), ref.grads[n], RTOL, ATOL);
     for (const t of Object.values(grads)) t.dispose();
     sae.dispose();
     x.dispose();
@@ -48,14 +50,15 @@ describe("sparse TopK training step", () => {
 
   test("apply_b_dec_to_input off: b_dec gradient has no encoder term", async () => {
     const device = await getDevice();
-    const g = loadGolden("topk");
+    const g = trainingCase("topk_no_rescale");
+    const paramNames = Object.keys(g.params);
     const cfg = { ...g.cfg, apply_b_dec_to_input: false };
-    const sae = Sae.fromHost(device, cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.get(n)])));
-    const x = Tensor.from(device, [g.batch, cfg.d_in], g.get("x"));
-    const ref = cpuTrainStep(cfg, Object.fromEntries(g.paramNames.map((n) => [n, g.f64(n)])), g.get("x"), g.batch);
+    const sae = Sae.fromHost(device, cfg, g.params);
+    const x = Tensor.from(device, [g.batch, cfg.d_in], g.x);
+    const ref = cpuTrainStep(cfg, Object.fromEntries(paramNames.map((n) => [n, Float64Array.from(g.params[n])])), g.x, g.batch);
     await sae.trainForward(x);
     const grads = sae.backward();
-    for (const n of g.paramNames) assertClose(`grad.${n}`, await grads[n].read(), ref.grads[n], RTOL, ATOL);
+    for (const n of paramNames) assertClose(`grad.${n}`, await grads[n].read(), ref.grads[n], RTOL, ATOL);
     for (const t of Object.values(grads)) t.dispose();
     sae.dispose();
     x.dispose();
@@ -63,7 +66,7 @@ describe("sparse TopK training step", () => {
 });
 
 describe("sparse aux-k (dead latents)", () => {
-  test("k_aux over 256 (two topk rounds): the sparse step and the dense masked() path match the CPU reference", async () => {
+  test("k_aux over 256 (two topk rounds): the sparse step and the dense familyStep path match the CPU reference", async () => {
     const device = await getDevice();
     const [d_in, d_sae, batch, k] = [16, 700, 24, 8];
     const rng = new Rng(21);
@@ -78,7 +81,10 @@ describe("sparse aux-k (dead latents)", () => {
       const saeIn = center(sae, x);
       const pre = matmul(saeIn, sae.params.W_enc, { bias: sae.params.b_enc });
       const { f, values, indices } = topkActs(pre, k);
-      const step = dense ? masked(sae, x, saeIn, pre, f, { deadMask }, { values, indices }) : sparseTopkStep(sae, x, saeIn, pre, values, indices, { deadMask });
+      const ctx = { deadMask };
+      const step = dense
+        ? familyStep(sae, x, saeIn, { pre, hp: pre, norms: null, f, f0: f }, ctx, { sparse: { values, indices } })
+        : sparseTopkStep(sae, x, saeIn, { pre, hp: pre, norms: null }, { shown: values, values, indices }, ctx);
       const out = step.out;
       const grads = step.backward();
       const r: Record<string, Float32Array> = {};

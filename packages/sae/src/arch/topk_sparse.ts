@@ -43,25 +43,34 @@ export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, i
 }
 
 /**
- * values [batch, k] (ReLU'd top-k of pre), indices [batch, k] i32; pre [batch, d_sae] is kept as hiddenPre.
- * ctx.deadMask drives the aux-k term.
+ * Scores: pre [batch, d_sae], hp (pre * ||W_dec[i]|| when rescaling, with norms; else pre). Top-k: shown [batch, k]
+ * (ReLU'd top-k of hp, what SAELens reports), values [batch, k] (shown / norms: what is decoded), indices [batch, k]
+ * i32. ctx.deadMask drives the aux-k term.
  */
-export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tensor, values: Tensor, indices: Tensor, ctx: TrainContext = {}): TrainStep {
+export function sparseTopkStep(
+  m: SaeModel,
+  x: Tensor,
+  saeIn: Tensor,
+  s: { pre: Tensor; hp: Tensor; norms: Tensor | null },
+  top: { shown: Tensor; values: Tensor; indices: Tensor },
+  ctx: TrainContext = {},
+): TrainStep {
   const { d_in, d_sae } = m.cfg;
+  const { values, indices, shown } = top;
   const saeOut = sparseDecode(values, indices, m.params.W_dec, { bias: m.params.b_dec }); // [batch, d_in]
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
-  const aux = auxKSparse(m, pre, x, saeOut, ctx);
+  const aux = auxKSparse(m, s.hp, x, saeOut, ctx, s.norms);
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss]);
-  const { out, dense } = pairOutput(pre, saeOut, values, indices, loss, { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss });
+  const { out, dense } = pairOutput(s.hp, saeOut, shown, indices, loss, { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss });
   return {
     out,
     backward(): SaeParams {
       const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, values, indices);
       const gV = saeActBackward("mask", gradValues, values); // [batch, k]: zero where ReLU cut the value
       let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
-      const grads: SaeParams = { W_dec: gradWdec };
-      // aux-k: its W_dec gradient accumulates into gradWdec; its pre gradient adds each round's encoder gradient
+      const grads: SaeParams = { W_dec: gradWdec, b_dec: colSum(gOut) };
+      // aux-k: its W_dec and b_dec gradients accumulate into grads; its pre gradient adds each round's encoder gradient
       const auxGrads = aux?.backward(grads) ?? [];
       aux?.rounds.forEach((r, i) => {
         const part = sparseEncoderGrad(saeIn, auxGrads[i], r.indices, d_sae);
@@ -69,7 +78,7 @@ export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tenso
         disposeAll([gradWenc, gradBenc, part.gradWenc, part.gradBenc, auxGrads[i]]);
         [gradWenc, gradBenc] = [w, b];
       });
-      Object.assign(grads, { W_enc: gradWenc, b_enc: gradBenc, b_dec: colSum(gOut) });
+      Object.assign(grads, { W_enc: gradWenc, b_enc: gradBenc });
       if (m.cfg.apply_b_dec_to_input) {
         matmul(m.params.W_enc, gradBenc.reshape([d_sae, 1]), { accumulate: true, alpha: -1, out: grads.b_dec.reshape([d_in, 1]) });
       }
@@ -79,7 +88,7 @@ export function sparseTopkStep(m: SaeModel, x: Tensor, saeIn: Tensor, pre: Tenso
     },
     dispose: () => {
       aux?.dispose();
-      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), pre, saeOut, values, indices]);
+      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), s.pre, s.hp, s.norms, saeOut, shown, values, indices]);
     },
   };
 }

@@ -4,6 +4,7 @@ export { transpose } from "./transpose.ts";
 export { topk } from "./topk.ts";
 export { add, sub, mul, div } from "./binary.ts";
 export { scale, affine, copy, relu, reluBackward, gelu, geluBackward } from "./unary.ts";
+export { exp, tanh } from "./pointwise.ts";
 export { rowSum, rowMean, rowMax, rowL2, colSum } from "./reduce.ts";
 export { adam } from "./adam.ts";
 export { sumSquares, clipScale } from "./sum_squares.ts";
