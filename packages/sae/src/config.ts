@@ -116,8 +116,10 @@ function positiveInt(value: unknown, field: string, where: string): number {
 }
 
 /** Kinds of the fields whose default is null (the others take the kind of their default). */
-const NULLABLE_KIND: Partial<Record<keyof SaeConfig, "int" | "string">> = {
+const NULLABLE_KIND: Partial<Record<keyof SaeConfig, "int" | "string" | "number" | "ints">> = {
   k: "int",
+  pre_act_loss_coefficient: "number",
+  matryoshka_widths: "ints",
   k_aux: "int",
   hook_layer: "int",
   hook_head_index: "int",
@@ -137,9 +139,10 @@ function checkFieldTypes(cfg: SaeConfig, where: string): void {
       kind === "boolean" ? typeof v === "boolean"
       : kind === "number" ? typeof v === "number" && Number.isFinite(v)
       : kind === "int" ? typeof v === "number" && Number.isInteger(v)
+      : kind === "ints" ? Array.isArray(v) && v.every((x) => Number.isInteger(x))
       : typeof v === "string";
     if (!ok) {
-      const want = { boolean: "true or false", number: "a finite number", int: "an integer" }[kind as string] ?? "a string";
+      const want = { boolean: "true or false", number: "a finite number", int: "an integer", ints: "a list of integers" }[kind as string] ?? "a string";
       const orNull = nullable ? " or null" : "";
       throw new SaeConfigError(`${where}: field '${field}' must be ${want}${orNull}, got ${JSON.stringify(v)}`);
     }

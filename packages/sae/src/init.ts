@@ -1,5 +1,7 @@
-// Parameter initialisation on the host: W_enc uniform(+-1/sqrt(d_in)), W_dec = W_enc^T with rows scaled to
-// decoder_init_norm, then W_enc = W_dec^T (tied start); biases zero; jumprelu log_threshold = log(init threshold).
+// Parameter initialisation on the host (SAELens 6.18 TrainingSAE.initialize_weights): W_dec kaiming-uniform
+// (+-1/sqrt(d_in)) with rows scaled to decoder_init_norm, W_enc = W_dec^T (tied start; with
+// init_encoder_as_decoder_transpose false, SAELens 5's independent kaiming-uniform W_enc, +-1/sqrt(d_sae)); biases
+// zero; jumprelu log_threshold = log(jumprelu_init_threshold).
 // Also b_dec initialisers from data: the mean, or the geometric median by Weiszfeld iterations.
 import { Rng } from "@sae/tensor-core";
 import type { SaeConfig } from "./config.ts";
@@ -15,8 +17,12 @@ export function initHostParams(cfg: SaeConfig, seed = 0): Record<string, Float32
     const k = cfg.decoder_init_norm / Math.sqrt(s || 1);
     for (let c = 0; c < d_in; c++) W_dec[i * d_in + c] *= k;
   }
-  const W_enc = new Float32Array(d_in * d_sae); // [d_in, d_sae]
-  for (let i = 0; i < d_sae; i++) for (let c = 0; c < d_in; c++) W_enc[c * d_sae + i] = W_dec[i * d_in + c];
+  let W_enc = new Float32Array(d_in * d_sae); // [d_in, d_sae]
+  if (cfg.init_encoder_as_decoder_transpose) {
+    for (let i = 0; i < d_sae; i++) for (let c = 0; c < d_in; c++) W_enc[c * d_sae + i] = W_dec[i * d_in + c];
+  } else {
+    W_enc = Float32Array.from(rng.uniformArray(d_in * d_sae, -1 / Math.sqrt(d_sae), 1 / Math.sqrt(d_sae)));
+  }
   const p: Record<string, Float32Array> = { W_enc, W_dec, b_dec: new Float32Array(d_in) };
   const a = cfg.architecture;
   if (a === "gated") {

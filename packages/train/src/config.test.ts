@@ -22,7 +22,7 @@ describe("config", () => {
 
   test("unknown keys are rejected with a suggestion", () => {
     expect(() => resolveConfig({ l1_coeficient: 1 })).toThrow("unknown key 'l1_coeficient' (did you mean 'l1_coefficient'?)");
-    expect(() => resolveConfig({ architecture: "topK" })).toThrow(/one of standard\|gated\|jumprelu\|topk\|batchtopk \(did you mean 'topk'\?\)/);
+    expect(() => resolveConfig({ architecture: "topK" })).toThrow(/one of standard\|gated\|jumprelu\|topk\|batchtopk\|matryoshka_batchtopk \(did you mean 'topk'\?\)/);
     expect(() => resolveConfig({ context_size: 1.5 })).toThrow("'context_size' must be an integer, got 1.5");
     expect(() => resolveConfig({ lr: -1 })).toThrow(ConfigError);
     expect(() => completeDims(resolveConfig({ d_in: 10 }), 12)).toThrow("d_in 10 does not match the width 12");
@@ -120,7 +120,7 @@ describe("--config with SAELens runner configs", () => {
     expect(() => load({ ...base, logger: { wandb_log_frequncy: 2 } })).toThrow("unknown key 'logger.wandb_log_frequncy' (did you mean 'wandb_log_frequency'?)");
     expect(() => load({ ...base, wandb_projct: "x" })).toThrow("unknown key 'wandb_projct' (did you mean 'wandb_project'?)");
     expect(() => load({ ...base, dtype: "bfloat16" })).toThrow("'dtype' = \"bfloat16\" is not supported here");
-    expect(() => load({ ...base, sae: { ...base.sae, architecture: "matryoshka_batchtopk" } })).toThrow("'architecture' must be one of");
+    expect(() => load({ ...base, sae: { ...base.sae, architecture: "skip_transcoder" } })).toThrow("'architecture' must be one of");
   });
 
   test("SAELens 5 flat configs: activation_fn topk + activation_fn_kwargs.k, wandb keys inert, project defaults", () => {

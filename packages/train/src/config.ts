@@ -2,10 +2,11 @@
 // LanguageModelSAERunnerConfig, resolved into a checked TrainConfig. Unknown keys are rejected with a suggestion.
 // Derived values (d_sae from expansion_factor, hook_layer from hook_name, d_in from the model) are filled by
 // resolveConfig / completeConfig. The defaults train a TopK SAE on the bundled tiny-Shakespeare model in minutes.
+import { ARCHITECTURE_NAMES, isTopkFamily } from "@sae/core";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 
-type Kind = "int" | "float" | "string" | "bool" | readonly string[];
+type Kind = "int" | "float" | "string" | "bool" | "ints" | readonly string[];
 interface FieldSpec {
   default: unknown;
   kind: Kind;
@@ -13,7 +14,8 @@ interface FieldSpec {
   help: string;
 }
 
-const ARCHITECTURES = ["standard", "gated", "jumprelu", "topk", "batchtopk"] as const;
+const ARCHITECTURES = ARCHITECTURE_NAMES;
+const JUMPRELU_MODES = ["step", "tanh"] as const;
 const LR_SCHEDULERS = ["constant", "cosineannealing", "cosineannealingwarmrestarts", "linear"] as const;
 const B_DEC_INIT = ["zeros", "mean", "geometric_median"] as const;
 const NORMALIZE = ["none", "expected_average_only_in"] as const;
@@ -37,8 +39,14 @@ export const CONFIG_FIELDS = {
   decoder_heuristic_init: { default: true, kind: "bool", help: "init W_dec rows with norm decoder_heuristic_init_norm" },
   decoder_heuristic_init_norm: { default: 0.1, kind: "float", help: "row norm for the heuristic decoder init" },
   init_encoder_as_decoder_transpose: { default: true, kind: "bool", help: "W_enc = W_dec^T at init" },
-  jumprelu_init_threshold: { default: 0.001, kind: "float", help: "JumpReLU initial threshold" },
-  jumprelu_bandwidth: { default: 0.001, kind: "float", help: "JumpReLU straight-through bandwidth" },
+  jumprelu_init_threshold: { default: 0.01, kind: "float", help: "JumpReLU initial threshold" },
+  jumprelu_bandwidth: { default: 0.05, kind: "float", help: "JumpReLU straight-through bandwidth" },
+  jumprelu_sparsity_loss_mode: { default: "step", kind: JUMPRELU_MODES, help: "JumpReLU sparsity term: step (L0) or tanh" },
+  jumprelu_tanh_scale: { default: 4, kind: "float", help: "JumpReLU tanh sparsity scale" },
+  pre_act_loss_coefficient: { default: null, kind: "float", nullable: true, help: "JumpReLU pre-activation loss on dead latents (null: off)" },
+  rescale_acts_by_decoder_norm: { default: null, kind: "bool", nullable: true, help: "topk family: select on pre * ||W_dec|| (default true for topk, batchtopk, matryoshka_batchtopk, as SAELens trains them)" },
+  topk_threshold_lr: { default: 0.01, kind: "float", help: "batchtopk: learning rate of the running inference threshold" },
+  matryoshka_widths: { default: null, kind: "ints", nullable: true, help: "matryoshka_batchtopk: nested widths, e.g. 256,1024 (d_sae is appended)" },
   sparse_max_active: { default: null, kind: "int", nullable: true, help: "standard, jumprelu: most active latents per token for the sparse step (default d_sae/16 up to 256 when d_sae >= 1024; 0 = always dense)" },
   // data
   dataset_path: { default: "bundled:tiny-shakespeare", kind: "string", help: "text/.txt, .jsonl, tokens (.tokens/.bin) or bundled:tiny-shakespeare" },
@@ -67,10 +75,12 @@ export const CONFIG_FIELDS = {
   adam_beta2: { default: 0.999, kind: "float", help: "Adam beta2" },
   adam_eps: { default: 1e-8, kind: "float", help: "Adam epsilon" },
   max_grad_norm: { default: 1.0, kind: "float", help: "clip the global gradient norm (0 = off)" },
-  l1_coefficient: { default: 5, kind: "float", help: "sparsity penalty (standard, gated, jumprelu)" },
-  l1_warm_up_steps: { default: 0, kind: "int", help: "linear warm-up of the sparsity penalty" },
+  l1_coefficient: { default: 5, kind: "float", help: "sparsity penalty (standard, gated; jumprelu unless l0_coefficient is set)" },
+  l1_warm_up_steps: { default: 0, kind: "int", help: "linear warm-up of the sparsity penalty from 0" },
+  l0_coefficient: { default: null, kind: "float", nullable: true, help: "jumprelu sparsity coefficient (default l1_coefficient, as SAELens 5 read it)" },
+  l0_warm_up_steps: { default: null, kind: "int", nullable: true, help: "jumprelu coefficient warm-up (default l1_warm_up_steps)" },
   lp_norm: { default: 1, kind: "float", help: "norm of the sparsity penalty" },
-  aux_loss_coefficient: { default: 1 / 32, kind: "float", help: "TopK auxiliary (dead latent) loss weight" },
+  aux_loss_coefficient: { default: 1, kind: "float", help: "topk family auxiliary (dead latent) loss weight" },
   use_ghost_grads: { default: false, kind: "bool", help: "ghost gradients for dead latents (standard only)" },
   // feature statistics
   dead_feature_window: { default: 100, kind: "int", help: "steps without firing before a latent counts as dead" },
@@ -92,11 +102,13 @@ export const CONFIG_FIELDS = {
 type Spec = typeof CONFIG_FIELDS;
 type ValueOf<S> = S extends { kind: readonly (infer E)[] }
   ? E
-  : S extends { kind: "int" | "float" }
-    ? number
-    : S extends { kind: "string" }
-      ? string
-      : boolean;
+  : S extends { kind: "ints" }
+    ? number[]
+    : S extends { kind: "int" | "float" }
+      ? number
+      : S extends { kind: "string" }
+        ? string
+        : boolean;
 type FieldValue<S> = S extends { nullable: true } ? ValueOf<S> | null : ValueOf<S>;
 
 /** A resolved config (snake_case keys as in SAELens). */
@@ -124,7 +136,10 @@ export function checkValue(key: string, value: unknown, where = "config"): unkno
     if (typeof value !== "string" || !kind.includes(value)) throw bad(`one of ${kind.join("|")}${typeof value === "string" ? didYouMean(value, kind) : ""}`);
     return value;
   }
-  switch (kind as "int" | "float" | "string" | "bool") {
+  switch (kind as "int" | "float" | "string" | "bool" | "ints") {
+    case "ints":
+      if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v))) throw bad("a list of integers");
+      return value;
     case "int":
       if (typeof value !== "number" || !Number.isInteger(value)) throw bad("an integer");
       return value;
@@ -174,7 +189,7 @@ export function completeDims(c: TrainConfig, modelDIn: number, where = "config")
   if (c.d_in !== null && c.d_in !== modelDIn) throw new ConfigError(`${where}: d_in ${c.d_in} does not match the width ${modelDIn} of hook '${c.hook_name}' in ${c.model_name}`);
   c.d_in = modelDIn;
   if (c.d_sae === null) c.d_sae = modelDIn * c.expansion_factor;
-  if ((c.architecture === "topk" || c.architecture === "batchtopk") && c.k > c.d_sae) throw new ConfigError(`${where}: k ${c.k} exceeds d_sae ${c.d_sae}`);
+  if (isTopkFamily(c.architecture) && c.k > c.d_sae) throw new ConfigError(`${where}: k ${c.k} exceeds d_sae ${c.d_sae}`);
   return c;
 }
 

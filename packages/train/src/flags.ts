@@ -34,6 +34,11 @@ function parseScalar(key: string, raw: string, flag: string): unknown {
     if (kind === "int" && !Number.isSafeInteger(n)) throw new ConfigError(`${flag}: expected an integer, got '${raw}'`);
     return n;
   }
+  if (kind === "ints") {
+    const vs = raw.split(",").map((v) => Number(v.trim()));
+    if (raw.trim() === "" || !vs.every((v) => Number.isInteger(v))) throw new ConfigError(`${flag}: expected integers like 256,1024, got '${raw}'`);
+    return vs;
+  }
   if (kind === "bool") {
     if (raw === "true" || raw === "1") return true;
     if (raw === "false" || raw === "0") return false;

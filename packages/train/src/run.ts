@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
 import { bundledModelDir, loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
-import { geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
+import { geometricMedian, isTopkFamily, makeConfig, meanOf, Sae } from "@sae/core";
 import { latestCheckpoint, paramsOf, readState, restoreTrainer, writeCheckpoint } from "./checkpoint.ts";
 import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
 import { PromptStream } from "./data/prompts.ts";
@@ -115,7 +115,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
     architecture: cfg.architecture,
     d_in: cfg.d_in!,
     d_sae: cfg.d_sae!,
-    k: cfg.architecture === "topk" || cfg.architecture === "batchtopk" ? cfg.k : null,
+    k: isTopkFamily(cfg.architecture) ? cfg.k : null,
     apply_b_dec_to_input: cfg.apply_b_dec_to_input,
     normalize_activations: cfg.normalize_activations,
     model_name: cfg.model_name,
@@ -125,11 +125,20 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
     prepend_bos: cfg.prepend_bos,
     dataset_path: cfg.dataset_path,
     l1_coefficient: cfg.l1_coefficient,
+    lp_norm: cfg.lp_norm,
+    l0_coefficient: cfg.l0_coefficient ?? cfg.l1_coefficient,
     aux_loss_coefficient: cfg.aux_loss_coefficient,
     jumprelu_bandwidth: cfg.jumprelu_bandwidth,
     jumprelu_init_threshold: cfg.jumprelu_init_threshold,
+    jumprelu_sparsity_loss_mode: cfg.jumprelu_sparsity_loss_mode,
+    jumprelu_tanh_scale: cfg.jumprelu_tanh_scale,
+    pre_act_loss_coefficient: cfg.pre_act_loss_coefficient,
+    rescale_acts_by_decoder_norm: cfg.rescale_acts_by_decoder_norm ?? isTopkFamily(cfg.architecture),
+    topk_threshold_lr: cfg.topk_threshold_lr,
+    matryoshka_widths: cfg.architecture === "matryoshka_batchtopk" ? (cfg.matryoshka_widths ?? [Math.floor(cfg.d_sae! / 4), cfg.d_sae!]) : null,
     decoder_init_norm: cfg.decoder_heuristic_init ? cfg.decoder_heuristic_init_norm : 1,
     normalize_sae_decoder: cfg.normalize_sae_decoder,
+    init_encoder_as_decoder_transpose: cfg.init_encoder_as_decoder_transpose,
   };
   let sae: Sae;
   if (state) {

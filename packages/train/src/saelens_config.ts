@@ -13,8 +13,6 @@ import { didYouMean } from "./suggest.ts";
 /** SAELens names that mean a project key of another name (used only while the project lacks the SAELens name). */
 const RENAMED: Record<string, string> = {
   decoder_init_norm: "decoder_heuristic_init_norm",
-  l0_coefficient: "l1_coefficient",
-  l0_warm_up_steps: "l1_warm_up_steps",
 };
 
 /** SAELens keys with no effect on what is computed here. */
@@ -23,7 +21,7 @@ const INERT = new Set([
   "llm_compilation_mode", "compile_sae", "sae_compilation_mode", "verbose", "model_from_pretrained_kwargs",
   "sae_lens_version", "sae_lens_training_version", "log_to_wandb", "log_activations_store_to_wandb",
   "log_optimizer_state_to_wandb", "wandb_project", "wandb_id", "wandb_entity", "save_final_checkpoint", "output_path",
-  "metadata", "use_sparse_activations", "jumprelu_tanh_scale", "tokens_per_buffer",
+  "metadata", "use_sparse_activations", "tokens_per_buffer",
 ]);
 
 /** SAELens keys this project accepts only at these values (anything else would silently train differently). */
@@ -45,11 +43,6 @@ const ONLY: Record<string, readonly unknown[]> = {
   mse_loss_normalization: [null],
   scale_sparsity_penalty_by_decoder_norm: [true],
   finetuning_method: [null],
-  jumprelu_sparsity_loss_mode: ["step"],
-  pre_act_loss_coefficient: [null],
-  rescale_acts_by_decoder_norm: [false],
-  topk_threshold_lr: [0.01],
-  matryoshka_widths: [[]],
 };
 
 /** SAELens 6.18 defaults of the runner, logger and training SAE config classes, for the keys the project models. */
@@ -93,6 +86,7 @@ const SAE_CLASS_DEFAULTS: Record<string, Record<string, unknown>> = {
   jumprelu: { jumprelu_init_threshold: 0.01, jumprelu_bandwidth: 0.05, l0_coefficient: 1, l0_warm_up_steps: 0 },
   topk: { k: 100, aux_loss_coefficient: 1, rescale_acts_by_decoder_norm: true },
   batchtopk: { k: 100, aux_loss_coefficient: 1, rescale_acts_by_decoder_norm: true, topk_threshold_lr: 0.01 },
+  matryoshka_batchtopk: { k: 100, aux_loss_coefficient: 1, rescale_acts_by_decoder_norm: true, topk_threshold_lr: 0.01 },
 };
 
 const SPECIAL = ["sae", "logger", "activation_fn", "activation_fn_kwargs", "is_dataset_tokenized"];

@@ -1,8 +1,10 @@
 // Learning-rate and sparsity-coefficient schedules as closed-form functions of the step (0-based: the value used by
-// step s). They reproduce SAELens's optim.py composition: a linear warm-up from lr/warm_up to lr over
-// lr_warm_up_steps, the main schedule (constant | cosineannealing to lr_end | cosineannealingwarmrestarts with
-// n_restart_cycles | linear to lr_end), then lr_decay_steps of linear decay to lr_end. lr_end defaults to lr / 10.
-// The L1 coefficient warms up linearly: coeff * min(1, (step + 1) / l1_warm_up_steps).
+// step s). They reproduce SAELens 6.18's optim.py composition (SequentialLR): a linear warm-up from lr/warm_up to lr
+// over lr_warm_up_steps, the main schedule (constant | cosineannealing to lr_end | cosineannealingwarmrestarts with
+// n_restart_cycles; "linear" to lr_end is this project's addition), then lr_decay_steps of linear decay from lr_end
+// (from lr for constant, where SAELens sets lr_end = lr) towards 0. lr_end defaults to lr / 10.
+// A sparsity coefficient warms up from 0 as SAELens's CoefficientScheduler: coeff * min(1, step / warm_up_steps)
+// (0, 0.5, 1.0 over two warm-up steps).
 import type { LrSchedulerName } from "./config.ts";
 
 export interface LrSchedule {
@@ -38,13 +40,12 @@ export function lrAt(s: LrSchedule, step: number): number {
         throw new Error(`unknown lr scheduler ${s.scheduler satisfies never}`);
     }
   }
-  if (D === 0) return s.scheduler === "constant" ? s.lr : lrEnd;
   const start = s.scheduler === "constant" ? s.lr : lrEnd;
-  const u = Math.min(1, (t - M) / D);
-  return s.scheduler === "constant" ? s.lr + (lrEnd - s.lr) * u : start;
+  if (D === 0) return start;
+  return start * (1 - Math.min(1, (t - M) / D));
 }
 
-/** The sparsity coefficient at a step with linear warm-up. */
+/** A sparsity coefficient at a step, warmed up linearly from 0 (SAELens CoefficientScheduler). */
 export function l1CoefficientAt(coefficient: number, warmUpSteps: number, step: number): number {
-  return warmUpSteps > 0 ? coefficient * Math.min(1, (step + 1) / warmUpSteps) : coefficient;
+  return warmUpSteps > 0 ? coefficient * Math.min(1, step / warmUpSteps) : coefficient;
 }

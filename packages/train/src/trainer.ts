@@ -1,11 +1,13 @@
 // The training loop for every architecture: one step = upload the batch into a reused tensor, the architecture's
 // trainForward/backward (@sae/core contract), firing statistics on the GPU, global-norm gradient clipping fused
-// into Adam (no readback), optional decoder renormalisation. Metrics (loss terms, L0, dead latents) are read back
-// only every `logEvery` steps; that readback also refreshes the dead mask the TopK aux loss and ghost grads
-// (use_ghost_grads, standard SAE: added to the loss and gradients before clipping) use, and checks for NaN.
-// Feature density is read back once per feature_sampling_window. Not here: data, checkpoints files, CLI.
+// into Adam (no readback), optional decoder renormalisation, the lr schedule and the sparsity-coefficient warm-up as
+// SAELens 6.18's SAETrainer (checked against 3-step SAETrainer.fit() goldens). The dead-latent mask is read back
+// before every step that uses it (TopK family aux-k, JumpReLU pre_act_loss, ghost grads: use_ghost_grads, standard
+// SAE, added to the loss and gradients before clipping), as SAELens updates it every step. Metrics (loss terms, L0,
+// dead latents) are read back every `logEvery` steps, with a NaN check. Feature density is read back once per
+// feature_sampling_window. Not here: data, checkpoints files, CLI.
 import { adam, clipScale, featureStats, featureStatsSparse, saeAxpby, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
-import { ghostGrads, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
+import { ghostGrads, isTopkFamily, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError, DivergedError } from "./errors.ts";
 import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
@@ -52,7 +54,9 @@ export class Trainer {
   windowTokens = 0;
   /** log10 feature density of the last full sampling window (or the current one, after finishWindow). */
   logSparsity: Float32Array;
-  deadMask: Float32Array; // [d_sae] CPU copy used by the aux-k loss
+  deadMask: Float32Array; // [d_sae] CPU copy used by the aux-k loss, pre_act_loss and ghost grads
+  /** Whether this run's step reads the dead mask (then it is refreshed before every step). */
+  readonly usesDeadMask: boolean;
   private readonly x: Tensor; // [batch, d_in]
   private readonly norms: Tensor; // [n_params] squared gradient norms
   private readonly clip: Tensor; // [1] clip coefficient
@@ -80,6 +84,8 @@ export class Trainer {
     this.clip = Tensor.zeros(o.device, [1], "f32", "grad clip scale");
     this.logSparsity = new Float32Array(dSae).fill(-10);
     this.deadMask = new Float32Array(dSae);
+    const a = o.sae.cfg.architecture;
+    this.usesDeadMask = isTopkFamily(a) || o.cfg.use_ghost_grads || (a === "jumprelu" && o.sae.cfg.pre_act_loss_coefficient !== null);
     this.schedule = {
       lr: o.cfg.lr,
       scheduler: o.cfg.lr_scheduler_name,
@@ -108,8 +114,10 @@ export class Trainer {
     const s = this.step;
     const lr = this.lrAt(s);
     const l1 = l1CoefficientAt(c.l1_coefficient, c.l1_warm_up_steps, s);
+    const l0 = l1CoefficientAt(c.l0_coefficient ?? c.l1_coefficient, c.l0_warm_up_steps ?? c.l1_warm_up_steps, s);
+    if (this.usesDeadMask && s > 0) await this.refreshDeadMask();
     this.x.write(batch);
-    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, sparseMaxActive: c.sparse_max_active ?? undefined });
+    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive: c.sparse_max_active ?? undefined });
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
     if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
     else featureStats(out.featureActs, this.state.sinceFired, this.state.actFreq);
@@ -131,7 +139,8 @@ export class Trainer {
     if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) {
       const loss = ghost ? saeAxpby(out.loss, ghost.loss, null, 1, 1, 0) : out.loss;
       const losses = ghost ? { ...out.losses, ghost_grad_loss: ghost.loss } : out.losses;
-      metrics = await this.readMetrics(loss, losses, out.active?.values ?? out.featureActs, lr, l1);
+      const coefficient = this.sae.cfg.architecture === "jumprelu" ? l0 : l1;
+      metrics = await this.readMetrics(loss, losses, out.active?.values ?? out.featureActs, lr, coefficient);
       if (ghost) loss.dispose();
       else if (c.use_ghost_grads) metrics.losses.ghost_grad_loss = 0;
     }
@@ -196,11 +205,27 @@ export class Trainer {
     return this.logSparsity;
   }
 
-  /** Checks the parameters for NaN/Inf (one readback per parameter); throws DivergedError naming the tensor. */
+  /**
+   * Checks the parameters for NaN/Inf (one readback per parameter), and with rescale_acts_by_decoder_norm that the
+   * export's folded W_enc * ||W_dec|| and b_enc * ||W_dec|| stay finite in float32; throws DivergedError naming them.
+   */
   async checkFinite(): Promise<void> {
+    const host: Record<string, Float32Array> = {};
     for (const n of this.names) {
-      const v = await this.sae.params[n].read();
+      const v = (host[n] = (await this.sae.params[n].read()) as Float32Array);
       for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new DivergedError(this.step, `parameter ${n} holds ${v[i]} at step ${this.step}`);
+    }
+    const { d_in, d_sae, rescale_acts_by_decoder_norm: rescale } = this.sae.cfg;
+    if (!rescale || !host.b_enc) return;
+    for (let i = 0; i < d_sae; i++) {
+      let s = 0;
+      for (let c = 0; c < d_in; c++) s += host.W_dec[i * d_in + c] ** 2;
+      const n = Math.sqrt(s);
+      let big = Math.abs(host.b_enc[i]);
+      for (let c = 0; c < d_in; c++) big = Math.max(big, Math.abs(host.W_enc[c * d_sae + i]));
+      if (!Number.isFinite(Math.fround(big * n))) {
+        throw new DivergedError(this.step, `latent ${i}: W_enc / b_enc times ||W_dec[${i}]|| = ${n} overflows float32 (rescale_acts_by_decoder_norm export) at step ${this.step}`);
+      }
     }
   }
 

@@ -1,0 +1,17 @@
+// @sae/core/testing: test helpers other packages' tests may use (not part of the main surface): the goldens
+// SAELens 6.18 itself computed (fixtures/saelens, scripts/saelens_goldens.py) and their decoding.
+export {
+  ATOL,
+  configOf,
+  f32,
+  paramsOf,
+  RTOL,
+  saeLensGoldens,
+  scalarOf,
+  trainingCase,
+  type EncTensor,
+  type SaeLensGoldens,
+  type TrainerCase,
+  type TrainerStep,
+  type TrainingCase,
+} from "./saelens_fixtures.ts";
