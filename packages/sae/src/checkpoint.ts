@@ -90,39 +90,21 @@ export function readWeights(file: string, cfg: SaeConfig): Record<string, Float3
 
 /**
  * Loads an SAE folder in the SAELens layout onto a device. A TopK cfg.json with rescale_acts_by_decoder_norm true
- * (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before decoding) is loaded with the norms
- * folded into W_enc / b_enc and W_dec rows at unit norm: the same encode/decode, with the flag now a no-op.
+ * (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before decoding) keeps the flag: the TopK
+ * family's encode / decode apply it (arch/topk_family.ts).
  */
 export function loadSae(dir: string, device: Device): Sae {
   const { cfg, extra } = readConfigFile(join(dir, CFG_FILE));
-  let host = readWeights(join(dir, WEIGHTS_FILE), cfg);
-  if (extra.rescale_acts_by_decoder_norm === true && !("rescale_acts_by_decoder_norm" in cfg)) {
-    host = foldDecoderNorms(cfg, host, { rescaled: true });
-  }
-  const sae = Sae.fromHost(device, cfg, host);
+  const sae = Sae.fromHost(device, cfg, readWeights(join(dir, WEIGHTS_FILE), cfg));
   sae.extraConfig = extra;
   const sp = join(dir, SPARSITY_FILE);
   if (existsSync(sp)) sae.sparsity = tensor(sp, loadSafetensorsFile(sp).tensors, "sparsity", [cfg.d_sae]);
   return sae;
 }
 
-/** SAELens _fold_norm_topk in place: W_dec rows to unit norm, W_enc columns and b_enc times the old norms. */
-function foldDecoderNorms(W_enc: Float32Array, b_enc: Float32Array, W_dec: Float32Array, d_in: number, d_sae: number): void {
-  for (let i = 0; i < d_sae; i++) {
-    let s = 0;
-    for (let c = 0; c < d_in; c++) s += W_dec[i * d_in + c] ** 2;
-    const n = Math.sqrt(s);
-    b_enc[i] *= n;
-    for (let c = 0; c < d_in; c++) {
-      W_dec[i * d_in + c] /= n;
-      W_enc[c * d_sae + i] *= n;
-    }
-  }
-}
-
 /** Writes an SAE folder that SAELens (and loadSae) reads. */
 export async function saveSae(sae: Sae, dir: string): Promise<void> {
-  const host = await sae.toHost();
+  let host = await sae.toHost();
   let cfg: SaeConfig = { ...sae.cfg };
   const { d_in, d_sae } = cfg;
   const s = sae.activationScale;
@@ -132,14 +114,14 @@ export async function saveSae(sae: Sae, dir: string): Promise<void> {
     host.b_dec = host.b_dec.map((v) => v / s);
     cfg = { ...cfg, normalize_activations: "none" };
   }
+  if (isTopkFamily(cfg.architecture) && cfg.rescale_acts_by_decoder_norm) {
+    host = foldDecoderNorms(cfg, host, { rescaled: true }); // SAELens process_state_dict_for_saving_inference
+    if (cfg.architecture !== "topk") cfg = { ...cfg, rescale_acts_by_decoder_norm: false };
+  }
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name, data] of Object.entries(host)) {
     if (name === "log_threshold") out.threshold = { shape: [d_sae], data: data.map(Math.exp) };
     else out[name] = { shape: name === "W_enc" ? [d_in, d_sae] : name === "W_dec" ? [d_sae, d_in] : [data.length], data };
-  }
-  if (isTopkFamily(cfg.architecture) && cfg.rescale_acts_by_decoder_norm) {
-    foldDecoderNorms(out.W_enc.data, out.b_enc.data, out.W_dec.data, d_in, d_sae);
-    if (cfg.architecture !== "topk") cfg = { ...cfg, rescale_acts_by_decoder_norm: false };
   }
   if (cfg.architecture === "batchtopk" || cfg.architecture === "matryoshka_batchtopk") {
     out.threshold = { shape: [d_sae], data: new Float32Array(d_sae).fill(sae.topkThreshold ?? 0) };

@@ -1,13 +1,16 @@
 // Inference encode split at SAELens's `hook_sae_acts_pre`: the pre-activation (hidden_pre) of the centred input,
 // then the architecture's activation applied to a (possibly edited) pre-activation. Sae.encode keeps using each
 // architecture's fused encode; this path is for the spliced hook points and `encodeWithPre`.
-//   standard, topk, batchtopk, jumprelu: pre = sae_in W_enc + b_enc
+//   standard, topk, batchtopk, matryoshka_batchtopk, jumprelu: pre = sae_in W_enc + b_enc (the TopK family with
+//          rescale_acts_by_decoder_norm multiplies by ||W_dec[i]|| after the hook, as SAELens's TopKSAE.encode)
 //   gated: pre = sae_in (W_enc * exp(r_mag)) + b_mag (the magnitude path); the gate sae_in W_enc + b_gate is
 //          recomputed from sae_in, so editing pre changes magnitudes only (as in SAELens's GatedSAE.encode)
-import { matmul, saeActivation, Tensor } from "@sae/tensor-core";
+import { matmul, saeActivation, type Tensor } from "@sae/tensor-core";
 import type { SaeModel } from "./arch/contract.ts";
 import { disposeAll } from "./arch/common.ts";
 import { topkActs } from "./arch/topk.ts";
+import { thresholdActs } from "./arch/batchtopk.ts";
+import { scores } from "./arch/topk_family.ts";
 import { SaeConfigError } from "./errors.ts";
 
 /** hidden_pre [n, d_sae] of sae_in [n, d_in]. */
@@ -30,16 +33,17 @@ export function activate(m: SaeModel, pre: Tensor, saeIn: Tensor): Tensor {
     case "jumprelu":
       return saeActivation("jumprelu", pre, { v1: p.log_threshold });
     case "topk": {
-      const { f, values, indices } = topkActs(pre, m.cfg.k as number);
-      disposeAll([values, indices]);
+      const { hp, norms } = scores(m, pre);
+      const { f, values, indices } = topkActs(hp, m.cfg.k as number);
+      disposeAll([values, indices, norms, hp === pre ? null : hp]);
       return f;
     }
-    case "batchtopk": {
-      if (m.topkThreshold === null) throw new SaeConfigError("batchtopk SAE: the acts_pre hook point needs a trained topk_threshold (this SAE has none)");
-      const d_sae = pre.shape[1];
-      const t = Tensor.from(pre.device, [d_sae], new Float32Array(d_sae).fill(m.topkThreshold), "threshold");
-      const f = saeActivation("threshold", pre, { v1: t });
-      t.dispose();
+    case "batchtopk":
+    case "matryoshka_batchtopk": {
+      if (m.topkThreshold === null) throw new SaeConfigError(`${arch} SAE: the acts_pre hook point needs a trained topk_threshold (this SAE has none)`);
+      const { hp, norms } = scores(m, pre);
+      const f = thresholdActs(hp, m.topkThreshold);
+      disposeAll([norms, hp === pre ? null : hp]);
       return f;
     }
     case "gated": {

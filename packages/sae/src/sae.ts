@@ -149,8 +149,7 @@ export class Sae implements SaeModel {
    * rescale_acts_by_decoder_norm (the top k could change).
    */
   async foldWDecNorm(): Promise<void> {
-    const rescaled = this.extraConfig.rescale_acts_by_decoder_norm === true;
-    const host = foldDecoderNorms(this.cfg, await this.toHost(), { rescaled });
+    const host = foldDecoderNorms(this.cfg, await this.toHost());
     for (const [name, data] of Object.entries(host)) this.params[name].write(data);
   }
 

@@ -78,7 +78,7 @@ describe("shared architecture suite", () => {
         const grads = sae.backward();
         expect(Object.keys(grads).sort()).toEqual(Object.keys(shapes).sort());
         for (const [n, s] of Object.entries(shapes)) expect([n, [...grads[n].shape]]).toEqual([n, [...s]]);
-        await expect(sae.encode(Tensor.from(device, [2, 12], new Float32Array(24)))).rejects.toThrow(/input \[2, 12\] must be \[batch, d_in = 13\]/);
+        await expect(sae.encode(Tensor.from(device, [2, 12], new Float32Array(24)))).rejects.toThrow(/input \[2, 12\] must be \[\.\.\., 13\]/);
         sae.dispose();
       });
 
