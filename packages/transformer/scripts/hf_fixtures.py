@@ -9,7 +9,9 @@ small) saved as an HF folder (config.json + model.safetensors), then golden.safe
   input_ids [2, 12] (as f32), logits [2, 12, vocab], hidden.{i} [2, 12, d_model] (HF hidden_states[i]),
   blocks.{l}.attn.hook_pattern [2, n_heads, 12, 12] (output_attentions), blocks.{l}.attn.hook_z [2, 12, n_heads, d_head]
   (the input of the attention output projection), blocks.{l}.mlp.hook_pre / hook_post [2, 12, d_mlp] (the activation
-  function's input; the down projection's input), generated [2, 8] (model.generate greedy, KV cache; as f32).
+  function's input; the down projection's input), blocks.{l}.hook_attn_out / hook_mlp_out [2, 12, d_model] (what is
+  added to the residual stream), blocks.{l}.attn.hook_rot_q / hook_rot_k [2, 12, heads, d_head] (full-rotary families:
+  apply_rotary_pos_emb's outputs), generated [2, 8] (model.generate greedy, KV cache; as f32).
 """
 import argparse
 import json
@@ -113,13 +115,46 @@ def build_seed(torch, transformers, fam, spec, harness, ids, seed):
         def post_hook(mod, inp, p=p):
             acts[p + "mlp.hook_post"] = inp[0]
 
+        def out_hook(name, p=p):
+            def hook(mod, inp, out):
+                acts[p + name] = out
+
+            return hook
+
         handles.append(find(layer, Z_MODULES).register_forward_pre_hook(z_hook))
         handles.append(find(layer, ACT_MODULES).register_forward_hook(act_hook))
         handles.append(find(layer, POST_MODULES).register_forward_pre_hook(post_hook))
-    with torch.no_grad():
-        out = model(ids, output_hidden_states=True, output_attentions=True)
+        # what reaches the residual stream: after Gemma 2's post norms, else the output projections (with bias)
+        post_norms = fam.startswith("gemma2")
+        attn_out = ("post_attention_layernorm",) if post_norms else Z_MODULES
+        mlp_out = ("post_feedforward_layernorm",) if post_norms else POST_MODULES
+        handles.append(find(layer, attn_out).register_forward_hook(out_hook("hook_attn_out")))
+        handles.append(find(layer, mlp_out).register_forward_hook(out_hook("hook_mlp_out")))
+    # rotated q and k: wrap the modeling module's apply_rotary_pos_emb (looked up at call time); one call per layer.
+    # Only full rotary is recorded (GPT-NeoX with rotary_pct < 1 rotates a slice and concatenates the rest after).
+    modeling = sys.modules[type(model).__module__]
+    rope = getattr(modeling, "apply_rotary_pos_emb", None)
+    rotated = []
+    if rope is not None:
+        def recording(*a, **k):
+            q, k_ = rope(*a, **k)
+            rotated.append((q, k_))
+            return q, k_
+
+        modeling.apply_rotary_pos_emb = recording
+    try:
+        with torch.no_grad():
+            out = model(ids, output_hidden_states=True, output_attentions=True)
+    finally:
+        if rope is not None:
+            modeling.apply_rotary_pos_emb = rope
     for h in handles:
         h.remove()
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // n_heads
+    for l, (q, k_) in enumerate(rotated):
+        if q.shape[-1] == head_dim:  # [batch, heads, pos, d_head] -> [batch, pos, heads, d_head]
+            acts[f"blocks.{l}.attn.hook_rot_q"] = q.transpose(1, 2)
+            acts[f"blocks.{l}.attn.hook_rot_k"] = k_.transpose(1, 2)
     golden = {"input_ids": ids.float(), "logits": out.logits}
     for i, h in enumerate(out.hidden_states):
         golden[f"hidden.{i}"] = h

@@ -1,8 +1,8 @@
 // The shared suite every model family passes, against Hugging Face transformers 4.44.2's own modeling code
 // (fixtures/hf/<family>/, written by scripts/hf_fixtures.py): logits; every hook_resid_pre with NO_PROCESSING equal to
-// HF's hidden_states[i] (and ln_final.hook_normalized to the last one); attention patterns, z and MLP activations;
-// hook_scale and hook_attn_scores against CPU math on those; greedy KV-cache generation equal to HF's tokens; and
-// TransformerLens-processed weights giving the same log-probs.
+// HF's hidden_states[i] (and ln_final.hook_normalized to the last one); attention patterns, z, MLP activations,
+// attention and MLP outputs, rotated q and k; hook_scale and hook_attn_scores against CPU math on those; greedy
+// KV-cache generation equal to HF's tokens; and TransformerLens-processed weights giving the same log-probs.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { assertClose, loadSafetensorsFile } from "@sae/tensor-core";
@@ -88,7 +88,10 @@ for (const { name: family, family: modelType } of CASES) {
       const { nLayers: L, dModel: D, dVocab: V, nHeads: H } = model.cfg;
       expect(model.cfg.family).toBe(modelType);
       const per = (h: string) => Array.from({ length: L }, (_, l) => `blocks.${l}.${h}`);
-      const compared = ["hook_resid_pre", "attn.hook_pattern", "attn.hook_z", "mlp.hook_pre", "mlp.hook_post"].flatMap(per);
+      const hooks = ["hook_resid_pre", "attn.hook_pattern", "attn.hook_z", "mlp.hook_pre", "mlp.hook_post"];
+      hooks.push("hook_attn_out", "hook_mlp_out");
+      if (g.has("blocks.0.attn.hook_rot_q")) hooks.push("attn.hook_rot_q", "attn.hook_rot_k"); // full-rotary families
+      const compared = hooks.flatMap(per);
       const finals = ["ln_final.hook_normalized", "ln_final.hook_scale"];
       const names = [...compared, ...per("attn.hook_attn_scores"), "blocks.0.ln1.hook_scale", ...finals];
       const { logits, acts } = await readAll(model, g.rows, names);
