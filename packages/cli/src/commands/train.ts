@@ -43,7 +43,8 @@ export const trainCommand: Command = {
           bar ??= new ProgressBar({ total: total.tokens, unit: " tok", label: "train", stream: io.progress });
           const rate = (x: number) => `${formatCount(Math.round(x))}/s`;
           // which side bounds the run: the model's activation rate or the SAE step's (bookkeeping: store/throughput.ts)
-          bar.update(m.tokens, { model: rate(rates.modelTokensPerS), sae: rate(rates.saeTokensPerS), loss: m.loss, l0: m.l0, dead: m.dead_features });
+          const speeds = { model: rate(rates.modelTokensPerS), sae: rate(rates.saeTokensPerS) };
+          bar.update(m.tokens, { ...speeds, loss: m.loss, l0: m.l0, dead: m.dead_features });
         },
       });
       (bar as ProgressBar | null)?.finish();

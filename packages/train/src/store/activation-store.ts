@@ -167,12 +167,15 @@ export class ActivationStore {
   state(): StoreState {
     // prefetched blocks (staged or in flight) are not in the state: a restored store produces them again
     const blocks = this.blocksBase + this.blocksUsed;
-    return { rows: this.buf.slice(0, this.count * this.dIn), count: this.count, rng: this.rng.state, blocks, scaleFactor: this.scaleFactor, served: this.served };
+    const rows = this.buf.slice(0, this.count * this.dIn);
+    return { rows, count: this.count, rng: this.rng.state, blocks, scaleFactor: this.scaleFactor, served: this.served };
   }
 
   /** Puts the store back where state() was taken: skips the producer to the same block, restores the rows. */
   restore(s: StoreState): void {
-    if (this.inflight || this.staged.length || this.blocksUsed) throw new DatasetError(`activation store: restore() must come before the first batch`);
+    if (this.inflight || this.staged.length || this.blocksUsed) {
+      throw new DatasetError("activation store: restore() must come before the first batch");
+    }
     const already = this.producer.blocks;
     if (already > s.blocks) throw new DatasetError(`activation store: cannot restore to block ${s.blocks}, producer is at ${already}`);
     this.producer.skip(s.blocks - already);
