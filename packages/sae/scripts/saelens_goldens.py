@@ -6,7 +6,9 @@ and provenance; then records, at the project's own small sizes and seeds:
 
   training_cases  TrainingSAE.training_forward_pass(TrainStepInput) per architecture and variant: feature_acts,
                   hidden_pre, sae_out, every loss term, the total loss, buffers after (BatchTopK topk_threshold)
-                  and the gradient of every parameter after loss.backward();
+                  and the gradient of every parameter after loss.backward(); then the inference checkpoint SAELens
+                  exports from it (save_inference_model -> SAE.load_from_disk: BatchTopK / Matryoshka as JumpReLU,
+                  rescale_acts_by_decoder_norm folded) with its architecture, state_dict and encode / decode of sae_in;
   trainer_cases   N steps of the real SAETrainer.fit() (Adam, clip_grad_norm_, lr and coefficient schedulers,
                   dead-latent tracking): per step the lr, coefficients, dead mask, losses, the clip's total norm
                   and the parameters after the optimiser step.
@@ -85,7 +87,32 @@ def training_specs(sl: Any) -> list[tuple]:
     ]
 
 
-def training_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
+def export_case(rs: Any, sae: Any, x: Any, tmp: Path) -> dict[str, Any]:
+    """What SAELens exports from a training SAE, loaded back as its inference class."""
+    import torch
+    from safetensors.torch import load_file
+
+    from sae_lens.saes.sae import SAE
+
+    sae.save_inference_model(tmp)
+    with open(tmp / "cfg.json") as f:
+        cfg = json.load(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inf = SAE.load_from_disk(tmp)
+    with torch.no_grad():
+        acts = inf.encode(x)
+        out = inf.decode(acts)
+    return {
+        "architecture": cfg["architecture"],
+        "rescale_acts_by_decoder_norm": cfg.get("rescale_acts_by_decoder_norm"),
+        "state_dict": {k: rs.enc(v) for k, v in sorted(load_file(tmp / "sae_weights.safetensors").items())},
+        "encode": rs.enc(acts),
+        "decode": rs.enc(out),
+    }
+
+
+def training_cases(rs: Any, sl: Any, P: dict[str, Any], tmp: Path) -> list[dict[str, Any]]:
     import torch
 
     from sae_lens.saes.sae import TrainCoefficientConfig, TrainingSAE, TrainStepInput
@@ -115,6 +142,7 @@ def training_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
                                                            n_training_steps=0))
         sae.zero_grad()
         res.loss.backward()
+        export = export_case(rs, sae, x, tmp / name)
         out.append({
             "name": name,
             "architecture": cfg.architecture(),
@@ -132,6 +160,7 @@ def training_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
                 "buffers_after": {k: rs.enc(v) for k, v in sae.named_buffers()},
             },
             "grads": {n: rs.enc(p.grad) if p.grad is not None else None for n, p in sae.named_parameters()},
+            "export": export,
         })
         print(f"training {name:36s} loss={res.loss.item():.6f}", file=sys.stderr)
     return out
@@ -252,6 +281,10 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     P = rs.make_params()
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="saelens-goldens-") as td:
+        training = training_cases(rs, sl, P, Path(td))
     doc = {
         "meta": {
             "what": "SAELens 6.18 training_forward_pass and SAETrainer.fit() outputs; see scripts/saelens_goldens.py",
@@ -263,7 +296,7 @@ def main() -> None:
             "seed": SEED,
             "tensor_encoding": "{shape, dtype, data}: flat row-major; float32 as shortest round-trip decimals",
         },
-        "training_cases": training_cases(rs, sl, P),
+        "training_cases": training,
         "trainer_cases": trainer_cases(rs, sl, P),
     }
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)

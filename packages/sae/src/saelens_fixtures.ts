@@ -31,6 +31,14 @@ export interface TrainingCase {
     buffers_after: Record<string, EncTensor>;
   };
   grads: Record<string, EncTensor | null>;
+  /** SAELens's exported inference checkpoint (save_inference_model -> SAE.load_from_disk). */
+  export: {
+    architecture: string;
+    rescale_acts_by_decoder_norm: boolean | null;
+    state_dict: Record<string, EncTensor>;
+    encode: EncTensor;
+    decode: EncTensor;
+  };
 }
 
 export interface TrainerStep {
