@@ -2,7 +2,10 @@
 // refuses other sites and rebinding Host names, tokens are checked case-insensitively and cannot be empty, queued
 // work of a client that went away is dropped, and bad bodies are 400s naming the field (never a kernel).
 import { describe, expect, test } from "bun:test";
-import { FakeModel, FakeSae, type SampleOptions } from "@sae/core";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { collectFeatureData, FakeModel, FakeSae, openFeatureData, sequencesFromText, writeFeatureData, type SampleOptions } from "@sae/core";
 import { getDevice, LimitError } from "@sae/tensor-core";
 import { createApp } from "./app.ts";
 import { allowedHost } from "./site_guard.ts";
@@ -101,6 +104,29 @@ describe("body checks (#23)", () => {
     expect(enc.status).toBe(400);
     expect((await error(enc)).field).toBe("text");
     expect((await post(app, "/v1/steer", { ...ok, prompt: long, max_new_tokens: 1 })).status).toBe(200);
+  });
+});
+
+describe("stored feature data from two runs (#13)", () => {
+  test("a record that does not match its index is a 500 naming the record, with none of the file's content", async () => {
+    const [a, b, mixed] = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), "sae-srv-fd-")));
+    try {
+      const seqs = sequencesFromText(model, "the cat sat on the mat and the dog ran to a big red house . ".repeat(5), 10);
+      await writeFeatureData(a, await collectFeatureData(model, sae, seqs, { topN: 1, topLogits: 0 }));
+      await writeFeatureData(b, await collectFeatureData(model, sae, seqs, { topN: 4, topLogits: 3 }));
+      const index = JSON.parse(readFileSync(join(a, "feature-data.json"), "utf8"));
+      delete index.records.bytes; // as written before the size check: the mismatch shows per record
+      writeFileSync(join(mixed, "feature-data.json"), JSON.stringify(index));
+      copyFileSync(join(b, "features.jsonl"), join(mixed, "features.jsonl"));
+      const served = createApp({ model, sae, features: await openFeatureData(mixed) });
+      const res = await served.request("/v1/features/5");
+      expect(res.status).toBe(500);
+      const e = await error(res);
+      expect(e.message).toStartWith("features.jsonl: record 5");
+      expect(e.message).not.toMatch(/internal error|JSON Parse|"top"|tokens|promoted/);
+    } finally {
+      for (const d of [a, b, mixed]) rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 
