@@ -94,6 +94,9 @@ describe("count and size flags (#6, #17, #23)", () => {
       [["--eval-batch-size-prompts", "0"], "--eval-batch-size-prompts must be a positive integer, got 0"],
       [["--training-tokens", "2.5"], "--training-tokens: expected an integer, got '2.5'"],
     ];
+    const config = join(tmp, "lr.json");
+    writeFileSync(config, '{"lr": 1e400}');
+    cases.push([["--config", config], `${config}: 'lr' must be a finite number, got Infinity`]);
     const runs = await Promise.all(cases.map(([flags]) => sae(["train", ...flags, "--checkpoint-path", join(tmp, "never")], 30_000)));
     runs.forEach((r, i) => expectClean(r, 2, cases[i][1]));
   }, 60_000);

@@ -118,7 +118,11 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new ConfigError(`--config ${path}: expected a JSON object of config keys`);
   const cfg = fromSaeLensConfig(obj as Record<string, unknown>, path);
-  for (const [k, v] of Object.entries(cfg)) checkValue(k, v, path);
+  for (const [k, v] of Object.entries(cfg)) {
+    // JSON's 1e400 parses to Infinity, which checkValue's message would print as null
+    if (typeof v === "number" && !Number.isFinite(v)) throw new ConfigError(`${path}: '${k}' must be a finite number, got ${v}`);
+    checkValue(k, v, path);
+  }
   return cfg;
 }
 
