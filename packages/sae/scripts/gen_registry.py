@@ -4,7 +4,7 @@
 Usage: /usr/bin/python3 packages/sae/scripts/gen_registry.py [--src /work/ref/saelens] [--out packages/sae/src/pretrained.json]
 
 Reads the YAML the way SAELens 6.18's loading/pretrained_saes_directory.py does (releases in file order, per SAE only
-`id`, `path`, `neuronpedia`, `l0`, `variance_explained`, `norm_scaling_factor`; other keys on an SAE entry, such as
+`id`, `path` (as strings), `neuronpedia`, `l0`, `variance_explained`, `norm_scaling_factor`; other keys on an SAE entry, such as
 the stray nested release inside gpt2-small-res_scefr-ajt, are ignored as SAELens ignores them) and writes, per
 release: repo_id, model, conversion (SAELens's conversion_func; "sae_lens" when the YAML has none), config_overrides,
 links and the SAEs. `hook_name` is what can be known without downloading anything: derived from the repo id and path
@@ -56,8 +56,8 @@ def derived_hook(conversion: str, repo: str, sae_id: str, path: str) -> str | No
 
 def sae_entry(conversion: str, repo: str, info: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": info["id"],
-        "path": info["path"],
+        "id": str(info["id"]),
+        "path": str(info["path"]),  # mntss's paths are YAML ints; SAELens only ever formats them into strings
         "hook_name": derived_hook(conversion, repo, str(info["id"]), str(info["path"])),
         "neuronpedia": info.get("neuronpedia"),
         "l0": info.get("l0"),

@@ -10,7 +10,9 @@ this folder: hf_hub_download(repo_id, filename, subfolder=...) -> repo/<subfolde
 loader's HTTP range reads of a safetensors header, requests.head/get -> the local file's bytes. After the loader, the
 steps of SAE.from_pretrained_with_cfg_and_sparsity run as SAELens writes them: handle_config_defaulting, the SAE class
 for cfg.architecture, process_state_dict_for_loading, load_state_dict, and fold_activation_norm_scaling_factor when
-normalize_activations is expected_average_only_in. Gemma Scope and DeepSeek take d_in / d_sae from names (2304 x
+normalize_activations is expected_average_only_in; for cases that take a registry release's repo id and path, the whole
+of SAE.from_pretrained_with_cfg_and_sparsity(release, sae_id) runs instead (the YAML's overrides, Neuronpedia id and
+norm_scaling_factor included). Gemma Scope and DeepSeek take d_in / d_sae from names (2304 x
 16384 and up); their cases pass cfg_overrides {d_in, d_sae} (the loaders apply overrides last) to stay small.
 For bfloat16 SAEs, encode is computed by a float32 twin holding the same (bf16-exact) values.
 
@@ -34,10 +36,11 @@ BATCH = 5
 
 class Case:
     def __init__(self, name: str, conversion: str, repo_id: str, path: str, overrides: dict[str, Any] | None = None,
-                 norm_scaling_factor: float | None = None) -> None:
+                 norm_scaling_factor: float | None = None, release: tuple[str, str] | None = None) -> None:
         self.name, self.conversion, self.repo_id, self.path = name, conversion, repo_id, path
         self.overrides = overrides or {}
         self.nsf = norm_scaling_factor
+        self.release = release  # (release, sae_id) of SAELens's registry whose repo_id and path these files take
         self.dir = OUT / name
         self.repo = self.dir / "repo"
 
@@ -60,6 +63,7 @@ def main() -> None:
     from safetensors.torch import save_file
 
     import sae_lens.loading.pretrained_sae_loaders as L
+    from sae_lens.loading.pretrained_saes_directory import get_norm_scaling_factor
     from sae_lens.saes.sae import SAE
 
     torch.manual_seed(11)
@@ -111,21 +115,34 @@ def main() -> None:
         case.repo.mkdir(parents=True)
         write(case)
         current["case"] = case
-        loader = L.NAMED_PRETRAINED_SAE_LOADERS[case.conversion]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cfg_dict, state_dict, sparsity = loader(repo_id=case.repo_id, folder_name=case.path, device="cpu",
-                                                    force_download=False, cfg_overrides=dict(case.overrides))
-        cfg_dict = L.handle_config_defaulting(cfg_dict)
-        sae_cfg = SAE.get_sae_config_class_for_architecture(cfg_dict["architecture"]).from_dict(cfg_dict)
-        sae = SAE.get_sae_class_for_architecture(sae_cfg.architecture())(sae_cfg)
-        sae.process_state_dict_for_loading(state_dict)
-        sae.load_state_dict(state_dict)
-        folded = False
-        if cfg_dict.get("normalize_activations") == "expected_average_only_in" and case.nsf is not None:
-            sae.fold_activation_norm_scaling_factor(case.nsf)
-            cfg_dict["normalize_activations"] = "none"
-            folded = True
+        if case.release is not None:
+            # The whole of SAE.from_pretrained on a registry release: its repo, path, overrides, norm factor.
+            release, sae_id = case.release
+            repo_id, folder = L.get_repo_id_and_folder_name(release, sae_id)
+            assert (repo_id, str(folder)) == (case.repo_id, case.path), (repo_id, folder)
+            assert L.get_conversion_loader_name(release) == case.conversion
+            case.overrides = L.get_config_overrides(release, sae_id)
+            case.nsf = get_norm_scaling_factor(release, sae_id)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sae, cfg_dict, sparsity = SAE.from_pretrained_with_cfg_and_sparsity(release, sae_id, device="cpu")
+            folded = case.nsf is not None and cfg_dict["normalize_activations"] == "none"
+        else:
+            loader = L.NAMED_PRETRAINED_SAE_LOADERS[case.conversion]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cfg_dict, state_dict, sparsity = loader(repo_id=case.repo_id, folder_name=case.path, device="cpu",
+                                                        force_download=False, cfg_overrides=dict(case.overrides))
+            cfg_dict = L.handle_config_defaulting(cfg_dict)
+            sae_cfg = SAE.get_sae_config_class_for_architecture(cfg_dict["architecture"]).from_dict(cfg_dict)
+            sae = SAE.get_sae_class_for_architecture(sae_cfg.architecture())(sae_cfg)
+            sae.process_state_dict_for_loading(state_dict)
+            sae.load_state_dict(state_dict)
+            folded = False
+            if cfg_dict.get("normalize_activations") == "expected_average_only_in" and case.nsf is not None:
+                sae.fold_activation_norm_scaling_factor(case.nsf)
+                cfg_dict["normalize_activations"] = "none"
+                folded = True
         params = {k: v.detach().float().contiguous() for k, v in sae.state_dict().items()}
         twin = sae
         if sae.dtype != torch.float32:
@@ -161,6 +178,7 @@ def main() -> None:
         }
         doc = {
             "generated_by": "packages/sae/scripts/make_convert_fixtures.py (SAELens 6.18 loaders, unmodified)",
+            "release": case.release[0] if case.release else None, "sae_id": case.release[1] if case.release else None,
             "conversion": case.conversion, "repo_id": case.repo_id, "path": case.path,
             "overrides": case.overrides, "norm_scaling_factor": case.nsf, "folded": folded, "cfg": cfg,
         }
@@ -205,7 +223,7 @@ def main() -> None:
                   str(case.file(f"{case.path}/checkpoints/final.safetensors")))
 
     run(Case("llama_scope", "llama_scope", "fnlp/Llama3_1-8B-Base-LXR-8x", "Llama3_1-8B-Base-L7R-8x",
-             {"neuronpedia_id": "llama3.1-8b/7-llamascope-res-32k"}, norm_scaling_factor=math.sqrt(D_IN) / 3.5), llama)
+             release=("llama_scope_lxr_8x", "l7r_8x")), llama)
 
     # ---- llama_scope_r1_distill: config.json + sae_weights.safetensors with log_jumprelu_threshold -----------------
     def r1(case: Case) -> None:
@@ -217,7 +235,7 @@ def main() -> None:
                   str(case.file(f"{case.path}/sae_weights.safetensors")))
 
     run(Case("llama_scope_r1_distill", "llama_scope_r1_distill", "fnlp/Llama-Scope-R1-Distill",
-             "800M-Slimpajama-0-OpenR1-Math-220k/L5R", norm_scaling_factor=1.75), r1)
+             "800M-Slimpajama-0-OpenR1-Math-220k/L5R", release=("llama_scope_r1_distill", "l5r_800m_slimpajama")), r1)
 
     # ---- dictionary_learning_1: config.json + ae.pt (standard, gated, topk) ---------------------------------------
     def dl(kind: str) -> Any:
@@ -237,9 +255,10 @@ def main() -> None:
             torch.save(sd, case.file(f"{case.path}/ae.pt"))
         return write
 
-    for kind in ["standard", "gated", "topk"]:
+    for kind, date, trainer in [("standard", "0712", 10), ("gated", "0730", 0), ("topk", "0730", 0)]:
+        release = (f"sae_bench_pythia70m_sweep_{kind}_ctx128_{date}", f"blocks.3.hook_resid_post__trainer_{trainer}")
         run(Case(f"dictionary_learning_{kind}", "dictionary_learning_1", "canrager/lm_sae",
-                 f"pythia70m_sweep_{kind}_ctx128_0730/resid_post_layer_3/trainer_0"), dl(kind))
+                 f"pythia70m_sweep_{kind}_ctx128_{date}/resid_post_layer_3/trainer_{trainer}", release=release), dl(kind))
 
     # ---- deepseek_r1: one .pt --------------------------------------------------------------------------------------
     def deepseek(case: Case) -> None:
@@ -270,8 +289,8 @@ def main() -> None:
         save_file({"W_enc": randn(D_SAE, D_IN), "W_dec": randn(D_SAE, D_IN), "b_enc": randn(D_SAE, scale=0.1),
                    "b_dec": randn(D_IN, scale=0.1)}, str(case.file(case.path)))
 
-    run(Case("mwhanna_transcoder", "mwhanna_transcoder", "mwhanna/qwen3-0.6b-transcoders-lowl0", "layer_9.safetensors"),
-        mwhanna)
+    run(Case("mwhanna_transcoder", "mwhanna_transcoder", "mwhanna/qwen3-0.6b-transcoders-lowl0", "layer_9.safetensors",
+             release=("mwhanna-qwen3-0.6b-transcoders-lowl0", "layer_9")), mwhanna)
 
     # ---- mntss_clt_layer_transcoder: config.yaml + W_enc_N / W_dec_N safetensors ---------------------------------
     def mntss(case: Case) -> None:
@@ -282,7 +301,8 @@ def main() -> None:
                    f"b_dec_{n}": randn(D_IN, scale=0.1)}, str(case.file(f"W_enc_{n}.safetensors")))
         save_file({f"W_dec_{n}": randn(D_SAE, 3, D_IN)}, str(case.file(f"W_dec_{n}.safetensors")))
 
-    run(Case("mntss_clt_layer_transcoder", "mntss_clt_layer_transcoder", "mntss/clt-gemma-2-2b-2.5M", "2"), mntss)
+    run(Case("mntss_clt_layer_transcoder", "mntss_clt_layer_transcoder", "mntss/clt-gemma-2-2b-2.5M", "2",
+             release=("mntss-gemma-2-2b-2.5m-clt-as-per-layer", "layer_2")), mntss)
 
 
 if __name__ == "__main__":

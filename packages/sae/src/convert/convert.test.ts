@@ -111,7 +111,25 @@ describe("SAELens conversions (fixtures written in each format, expected values 
       const xs = exp.get("x") as { shape: number[]; data: Float32Array };
       const x = Tensor.from(device, xs.shape, xs.data);
       const f = await sae.encode(x);
-      assertClose(`${name} encode`, await f.read(), get("acts"), rtol === 2e-6 ? 1e-5 : 2e-2, 1e-5);
+      const got = (await f.read()) as Float32Array;
+      if (rtol === 2e-6) assertClose(`${name} encode`, got, get("acts"), 1e-5, 1e-5);
+      else {
+        // One bf16 ulp per folded weight: |pre-activation difference| <= 2^-7 * sum_j |x_j W_enc[j, i]| (+ b_enc).
+        const [B, d_in, d_sae] = [xs.shape[0], h.cfg.d_in, h.cfg.d_sae];
+        const want = get("acts");
+        for (let b = 0; b < B; b++) {
+          for (let i = 0; i < d_sae; i++) {
+            let bound = 1e-5 + 2 ** -8 * Math.abs(h.host.b_enc[i]);
+            for (let j = 0; j < d_in; j++)
+              bound += 2 ** -7 * Math.abs(xs.data[b * d_in + j] * h.host.W_enc[j * d_sae + i]);
+            if (got[b * d_sae + i] > 0 !== want[b * d_sae + i] > 0)
+              throw new Error(`${name}: active set differs at [${b}, ${i}]`);
+            const diff = Math.abs(got[b * d_sae + i] - want[b * d_sae + i]);
+            if (diff > bound)
+              throw new Error(`${name} encode [${b}, ${i}]: ${got[b * d_sae + i]} vs ${want[b * d_sae + i]}`);
+          }
+        }
+      }
       for (const t of [x, f]) t.dispose();
       sae.dispose();
     });
