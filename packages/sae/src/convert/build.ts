@@ -6,11 +6,10 @@
 // b_dec when normalize_activations is expected_average_only_in. Transcoders (transcoder, jumprelu_transcoder) are
 // held as standard / jumprelu SAEs with `hook_name_out`, `d_out` and `transcoder` in the extra config: their encode
 // is the same (no b_dec subtracted: apply_b_dec_to_input is false) and decode predicts the output hook; d_out must
-// equal d_in, as in every release. A TopK SAE with rescale_acts_by_decoder_norm is folded as loadSae folds it.
+// equal d_in, as in every release.
 import { checkFinite, fileTensorShapes } from "../checkpoint.ts";
 import { configFromSaeLens, type SaeConfig } from "../config.ts";
 import { CheckpointError, SaeConfigError } from "../errors.ts";
-import { foldDecoderNorms } from "../fold.ts";
 import { roundToDtype } from "./tensors.ts";
 import type { Converted } from "./types.ts";
 
@@ -90,7 +89,5 @@ export function buildHostSae(c: Converted, where: string, normScalingFactor?: nu
     host.log_threshold = host.threshold.map(Math.log);
     delete host.threshold;
   }
-  // As loadSae does: a TopK SAE that rescales by decoder norms is held with the norms folded (same encode/decode).
-  const folded = extra.rescale_acts_by_decoder_norm === true ? foldDecoderNorms(cfg, host, { rescaled: true }) : host;
-  return { cfg, host: folded, extra, sparsity: c.sparsity };
+  return { cfg, host, extra, sparsity: c.sparsity };
 }
