@@ -14,11 +14,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let h = (idx / p.d_head) % p.n_heads;
   let i = (idx / (p.d_head * p.n_heads)) % p.pos;
   let b = idx / (p.d_head * p.n_heads * p.pos);
-  let n_kv = p.n_heads / p.group;
+  let step = (p.n_heads / p.group) * p.d_head; // one key row of v
   let row = ((b * p.n_heads + h) * p.pos + i) * p.keys;
+  var at = b * p.stride * step + (h / p.group) * p.d_head + d;
   var s = 0.0;
   for (var j = 0u; j < p.keys; j++) {
-    s += pattern[row + j] * v[((b * p.stride + j) * n_kv + h / p.group) * p.d_head + d];
+    s += pattern[row + j] * v[at];
+    at += step;
   }
   z[idx] = s;
 }
