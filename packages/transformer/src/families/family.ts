@@ -74,4 +74,11 @@ export class ConfigFields {
     const v = this.json.bos_token_id;
     return typeof v === "number" ? v : dVocab - 1;
   }
+
+  /** eos_token_id (a number, or the first of a list as Llama 3 has), else the fallback. */
+  eos(fallback: number): number {
+    const v = this.json.eos_token_id;
+    const first = Array.isArray(v) ? v[0] : v;
+    return typeof first === "number" ? first : fallback;
+  }
 }

@@ -14,6 +14,8 @@ export interface Llama3RopeScaling {
 export interface ModelConfig extends Gpt2Config {
   /** config.json's model_type: the family that parsed it. */
   family: string;
+  /** The id generation stops at (stopAtEos): eos_token_id (its first entry when a list), else the BOS id. */
+  eosTokenId: number;
   /** Key/value heads (grouped-query attention when fewer than nHeads). */
   nKvHeads: number;
   norm: "layernorm" | "rmsnorm";
@@ -46,6 +48,7 @@ export function gpt2Arch(base: Gpt2Config): ModelConfig {
   return {
     ...base,
     family: "gpt2",
+    eosTokenId: base.bosTokenId,
     nKvHeads: base.nHeads,
     norm: "layernorm",
     positions: "learned",

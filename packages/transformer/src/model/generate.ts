@@ -14,7 +14,7 @@ export interface GenerateOptions {
   topK?: number;
   seed?: number;
   hooks?: Readonly<Record<string, HookFn>>;
-  /** Stop when <|endoftext|> is sampled. */
+  /** Stop when the model's EOS token (cfg.eosTokenId; <|endoftext|> for GPT-2) is sampled. */
   stopAtEos?: boolean;
   useCache?: boolean;
   /** Only for text prompts: BOS first (default true). */
@@ -56,7 +56,7 @@ async function lastRow(logits: Tensor): Promise<Float32Array> {
 
 export async function generate(model: HookedTransformer, prompt: string | readonly number[], options: GenerateOptions = {}): Promise<GenerateResult> {
   const o = { ...GENERATE_DEFAULTS, ...options };
-  const { nCtx, nLayers, nKvHeads, dHead, bosTokenId } = model.cfg;
+  const { nCtx, nLayers, nKvHeads, dHead, bosTokenId, eosTokenId } = model.cfg;
   if (typeof prompt === "string" && !model.tokenizer) throw new ShapeError("generate: a text prompt needs a tokenizer");
   const tokens = typeof prompt === "string" ? encodeTexts(model.tokenizer!, prompt, bosTokenId, o)[0] : [...prompt];
   if (tokens.length === 0) throw new ShapeError("generate: the prompt has no tokens");
@@ -85,11 +85,12 @@ export async function generate(model: HookedTransformer, prompt: string | readon
       const next = sampleToken(row, o.temperature, o.topK, rng);
       tokens.push(next);
       newTokens.push(next);
-      if (o.stopAtEos && next === bosTokenId) break;
+      if (o.stopAtEos && next === eosTokenId) break;
     }
   } finally {
     if (kv) for (const t of [...kv.k, ...kv.v, kv.mask]) t.dispose();
   }
-  const text = model.tokenizer ? model.tokenizer.decode(newTokens.filter((t) => t !== bosTokenId)) : "";
+  const shown = newTokens.filter((t) => t !== bosTokenId && t !== eosTokenId);
+  const text = model.tokenizer ? model.tokenizer.decode(shown) : "";
   return { tokens, newTokens, text };
 }

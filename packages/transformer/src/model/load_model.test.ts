@@ -128,6 +128,21 @@ describe("loadModel", () => {
     for (const m of [raw, processed]) m.dispose();
   });
 
+  test("eos_token_id (a list's first entry) ends generation with stopAtEos", async () => {
+    // the llama fixture greedily continues row 0 with 12, 62, 65, 61, ... (families.test.ts checks that against HF)
+    const dir = hfFixture("llama");
+    const config = { ...JSON.parse(await Bun.file(join(dir, "config.json")).text()), eos_token_id: [65, 3] };
+    const { tensors } = loadSafetensorsFile(join(dir, "model.safetensors"));
+    const model = await loadModel({ config, tensors }, { processing: NO_PROCESSING });
+    expect(model.cfg.eosTokenId).toBe(65);
+    const prompt = [61, 18, 42, 72, 78, 14, 3, 31, 35, 67, 81, 24]; // golden row 0
+    const full = await model.generate(prompt, { maxNewTokens: 5, temperature: 0 });
+    const stopped = await model.generate(prompt, { maxNewTokens: 5, temperature: 0, stopAtEos: true });
+    expect(stopped.newTokens).toEqual(full.newTokens.slice(0, full.newTokens.indexOf(65) + 1));
+    expect(stopped.newTokens.length).toBeLessThan(5);
+    model.dispose();
+  });
+
   test("typed errors: unsupported model_type, missing weights, loadGpt2 on another family", async () => {
     const dir = tmp();
     writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "mamba" }));

@@ -36,7 +36,7 @@ export const gptNeo: Family = {
     });
     const act = f.oneOf("activation_function", ["gelu_new", "gelu"] as const, "gelu_new");
     const windows = attentionLayers(f, nLayers).map((k) => (k === "local" ? window : 0));
-    return { ...base, family: "gpt_neo", act, attnScale: 1, windows };
+    return { ...base, family: "gpt_neo", eosTokenId: f.eos(base.bosTokenId), act, attnScale: 1, windows };
   },
   params(cfg: ModelConfig, t: HfTensors): ModelParams {
     const { dModel: D, dMlp: M, dVocab: V } = cfg;

@@ -38,6 +38,7 @@ export const gptNeox: Family = {
     return {
       ...base,
       family: "gpt_neox",
+      eosTokenId: f.eos(base.bosTokenId),
       positions: "rotary",
       rotaryDim,
       rotaryBase: f.num("rotary_emb_base", 10000),

@@ -48,6 +48,7 @@ export function llamaConfig(f: ConfigFields, family: string): ModelConfig {
   return {
     ...base,
     family,
+    eosTokenId: f.eos(base.bosTokenId),
     nKvHeads,
     norm: "rmsnorm",
     positions: "rotary",
