@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { collectFeatureData, FakeModel, FakeSae, openFeatureData, sequencesFromText, writeFeatureData, type SampleOptions } from "@sae/core";
 import { getDevice, LimitError } from "@sae/tensor-core";
 import { createApp } from "./app.ts";
+import { listen } from "./listen.ts";
 import { allowedHost } from "./site_guard.ts";
 
 const device = await getDevice();
@@ -160,5 +161,37 @@ describe("disconnected clients (#19)", () => {
     expect(res.map((r) => r.status)).toEqual([200, 200, 200]);
     await second;
     expect(seen).toEqual(["the cat", "the cat", "a cat", "a cat", "a dog", "a dog"]);
+  });
+
+  test("over real sockets (Bun.serve on loopback): clients that close their connection have their queued work dropped", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const slow = Object.create(model) as FakeModel;
+    slow.generate = async (prompt: string, o: SampleOptions) => {
+      seen.push(prompt);
+      if (seen.length === 1) await gate;
+      return model.generate(prompt, o);
+    };
+    const srv = listen(createApp({ model: slow, sae }), { port: 0 });
+    try {
+      const body = (prompt: string) => JSON.stringify({ prompt, features: [{ index: 0, strength: 1 }], max_new_tokens: 2 });
+      const first = fetch(`${srv.url}/v1/steer`, { method: "POST", body: body("the cat") });
+      const ctrls = ["the dog", "a cat", "a dog"].map((p) => {
+        const c = new AbortController();
+        return { c, done: fetch(`${srv.url}/v1/steer`, { method: "POST", body: body(p), signal: c.signal }).catch((e: unknown) => e) };
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      for (const { c } of ctrls) c.abort();
+      await Promise.all(ctrls.map((x) => x.done));
+      await new Promise((r) => setTimeout(r, 200));
+      const queue = ((await (await fetch(`${srv.url}/health`)).json()) as { queue: { waiting: number; dropped: number } }).queue;
+      expect(queue).toMatchObject({ waiting: 0, dropped: 3 });
+      release();
+      expect((await first).status).toBe(200);
+      expect(seen).toEqual(["the cat", "the cat"]);
+    } finally {
+      await srv.stop();
+    }
   });
 });
