@@ -79,7 +79,9 @@ def training_specs(sl: Any) -> list[tuple]:
         ("batchtopk", sl.BatchTopKTrainingSAEConfig, {"k": K}, "batchtopk", every4, {}, "k 3"),
         ("batchtopk_no_rescale_few_positive", sl.BatchTopKTrainingSAEConfig,
          {"k": K, "rescale_acts_by_decoder_norm": False, "topk_threshold_lr": 0.2}, "batchtopk", every4,
-         {"b_enc": -1.2}, "b_enc - 1.2: fewer than k * batch positive; threshold lr 0.2"),
+         {"b_enc": -1.6}, "b_enc - 1.6: fewer than k * batch positive; threshold lr 0.2"),
+        ("batchtopk_none_positive", sl.BatchTopKTrainingSAEConfig, {"k": K}, "batchtopk", every4, {"b_enc": -20.0},
+         "b_enc - 20: no positive score (threshold unchanged, f = 0)"),
         ("matryoshka_batchtopk", sl.MatryoshkaBatchTopKTrainingSAEConfig, dict(mk), "matryoshka_batchtopk", every4,
          {}, "widths 6, 12, 24"),
         ("matryoshka_batchtopk_no_rescale", sl.MatryoshkaBatchTopKTrainingSAEConfig,
@@ -167,7 +169,7 @@ def training_cases(rs: Any, sl: Any, P: dict[str, Any], tmp: Path) -> list[dict[
 
 
 def trainer_specs(sl: Any) -> list[tuple]:
-    """name, config class, overrides, param set, trainer overrides, notes."""
+    """name, config class, overrides, param set, trainer overrides, notes[, param shifts]."""
     mk = {"k": K, "matryoshka_widths": list(WIDTHS)}
     return [
         ("standard", sl.StandardTrainingSAEConfig, {"l1_warm_up_steps": 2}, "standard", {}, "l1 warm-up 2"),
@@ -179,7 +181,7 @@ def trainer_specs(sl: Any) -> list[tuple]:
          "jumprelu_training", {}, "l0 3 with warm-up 2"),
         ("jumprelu_tanh_preact", sl.JumpReLUTrainingSAEConfig,
          {"jumprelu_sparsity_loss_mode": "tanh", "pre_act_loss_coefficient": 0.5}, "jumprelu_training", {},
-         "tanh + pre_act (dead latents after step 1)"),
+         "tanh + pre_act; b_enc - 1.5 so latents die (dead_feature_window 1: at step 2)", {"b_enc": -1.5}),
         ("topk", sl.TopKTrainingSAEConfig, {"k": K}, "topk", {}, "k 3"),
         ("batchtopk", sl.BatchTopKTrainingSAEConfig, {"k": K}, "batchtopk", {"lr_warm_up_steps": 2}, "lr warm-up 2"),
         ("matryoshka_batchtopk", sl.MatryoshkaBatchTopKTrainingSAEConfig, dict(mk), "matryoshka_batchtopk", {},
@@ -198,7 +200,7 @@ def trainer_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
     defaults = {f.name: f.default for f in dataclasses.fields(LanguageModelSAERunnerConfig)
                 if f.default is not dataclasses.MISSING}
     out = []
-    for name, cfg_cls, overrides, pset, tover, notes in trainer_specs(sl):
+    for name, cfg_cls, overrides, pset, tover, notes, *shifts in trainer_specs(sl):
         lr = tover.get("lr", defaults["lr"])
         tk = dict(
             n_checkpoints=0, checkpoint_path=None, save_final_checkpoint=False,
@@ -213,7 +215,10 @@ def trainer_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
         torch.manual_seed(SEED)
         cfg = cfg_cls(d_in=D_IN, d_sae=D_SAE, **overrides)
         sae = TrainingSAE.get_sae_class_for_architecture(cfg.architecture())(cfg)
-        rs.load_params(sae, P, rs.PARAM_SETS[pset])
+        params = {k: P[k].clone() for k in rs.PARAM_SETS[pset]}
+        for k, shift in (shifts[0] if shifts else {}).items():
+            params[k] = params[k] + shift
+        rs.load_params(sae, params, rs.PARAM_SETS[pset])
         trainer = SAETrainer(cfg=SAETrainerConfig(**tk, logger=LoggingConfig(log_to_wandb=False)), sae=sae,
                              data_provider=iter([b.clone() for b in P["trainer_batches"]]), evaluator=None)
         steps: list[dict[str, Any]] = []
@@ -260,7 +265,7 @@ def trainer_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
             "config": rs.jsonable(cfg.to_dict()),
             "notes": notes,
             "trainer_config": rs.jsonable(tk),
-            "params": {k: rs.enc(P[k]) for k in rs.PARAM_SETS[pset]},
+            "params": {k: rs.enc(v) for k, v in params.items()},
             "batches": [rs.enc(b) for b in P["trainer_batches"]],
             "steps": steps,
         })

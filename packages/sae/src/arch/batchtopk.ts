@@ -2,8 +2,9 @@
 // ReLU(scores) of the whole batch (scores = pre, times ||W_dec[i]|| with rescale_acts_by_decoder_norm), through the
 // exact `batchTopk` kernel; the running threshold t <- (1 - lr) t + lr * (smallest positive kept value), skipped when
 // none is positive, is kept in float64 as SAELens does and used at inference, where f = ReLU(scores) * (scores > t)
-// (saved as a JumpReLU SAE, as SAELens does). Two 4-byte readbacks per step: the positive count (when fewer than
-// k * batch scores are positive all of them are kept, and the smallest positive one moves t) and the kept minimum.
+// (saved as a JumpReLU SAE, as SAELens does). One 4-byte readback per step (the kept minimum); only when it is not
+// positive (fewer than k * batch scores are positive: all of them are kept, and the smallest positive one moves t)
+// a positive count and a second selection follow.
 // Matryoshka BatchTopK (matryoshka.ts) is this plus nested prefix losses.
 import { batchTopk, fill, saeActivation, saeDot, Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, TrainContext, TrainStep } from "./contract.ts";
@@ -25,15 +26,20 @@ export function thresholdActs(hp: Tensor, t: number): Tensor {
  */
 export async function batchSelect(hp: Tensor, k: number): Promise<{ f: Tensor; kept: number | null }> {
   const [B, d_sae] = hp.shape;
+  const kTotal = Math.floor(k * B);
+  const first = batchTopk(hp, kTotal);
+  const kept = (await first.threshold.read())[0];
+  first.threshold.dispose();
+  if (kept > 0) return { f: first.out, kept };
+  first.out.dispose();
   const count = saeDot(hp, hp, 1, "count");
   const positive = Math.round((await count.read())[0]);
   count.dispose();
-  const kEff = Math.min(Math.floor(k * B), positive);
-  if (kEff === 0) return { f: fill(Tensor.empty(hp.device, [B, d_sae], "f32", "batchtopk acts"), 0), kept: null };
-  const { out, threshold } = batchTopk(hp, kEff);
-  const kept = (await threshold.read())[0];
+  if (positive === 0) return { f: fill(Tensor.empty(hp.device, [B, d_sae], "f32", "batchtopk acts"), 0), kept: null };
+  const { out, threshold } = batchTopk(hp, positive); // every positive score; its minimum is the smallest positive
+  const minPositive = (await threshold.read())[0];
   threshold.dispose();
-  return { f: out, kept };
+  return { f: out, kept: minPositive };
 }
 
 /** The family acts of a BatchTopK step, with the threshold update (m.topkThreshold). */

@@ -7,7 +7,8 @@ import { assertClose, getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
 import { makeConfig } from "../config.ts";
 import { center } from "./common.ts";
 import { topkActs } from "./topk.ts";
-import { familyStep } from "./topk_family.ts";
+import { unscaleAt } from "./auxk.ts";
+import { familyStep, scores, unscaled } from "./topk_family.ts";
 import { sparseTopkStep } from "./topk_sparse.ts";
 import { cpuTrainStep } from "../cpu/reference.ts";
 import { Sae } from "../sae.ts";
@@ -66,39 +67,43 @@ describe("sparse TopK training step", () => {
 });
 
 describe("sparse aux-k (dead latents)", () => {
-  test("k_aux over 256 (two topk rounds): the sparse step and the dense familyStep path match the CPU reference", async () => {
-    const device = await getDevice();
-    const [d_in, d_sae, batch, k] = [16, 700, 24, 8];
-    const rng = new Rng(21);
-    const cfg = makeConfig({ architecture: "topk", d_in, d_sae, k, k_aux: 300, aux_loss_coefficient: 0.5 });
-    const host = { W_enc: rng.normalArray(d_in * d_sae), W_dec: rng.normalArray(d_sae * d_in).map((v) => v * 0.3), b_enc: rng.normalArray(d_sae).map((v) => v * 0.1), b_dec: rng.normalArray(d_in).map((v) => v * 0.1) };
-    const deadMask = Float32Array.from({ length: d_sae }, (_, i) => (i % 7 === 0 ? 0 : 1)); // 600 dead
-    const xHost = rng.normalArray(batch * d_in);
-    const run = async (dense: boolean) => {
-      const sae = Sae.fromHost(device, cfg, host);
-      const x = Tensor.from(device, [batch, d_in], xHost);
-      // called directly: trainForward takes the pairs only when k_aux is at most d_sae / 32 (auxPairsPay)
-      const saeIn = center(sae, x);
-      const pre = matmul(saeIn, sae.params.W_enc, { bias: sae.params.b_enc });
-      const { f, values, indices } = topkActs(pre, k);
-      const ctx = { deadMask };
-      const step = dense
-        ? familyStep(sae, x, saeIn, { pre, hp: pre, norms: null, f, f0: f }, ctx, { sparse: { values, indices } })
-        : sparseTopkStep(sae, x, saeIn, { pre, hp: pre, norms: null }, { shown: values, values, indices }, ctx);
-      const out = step.out;
-      const grads = step.backward();
-      const r: Record<string, Float32Array> = {};
-      for (const [n, t] of Object.entries({ loss: out.loss, ...out.losses, saeOut: out.saeOut })) r[n] = (await t.read()) as Float32Array;
-      for (const [n, t] of Object.entries(grads)) r[`grad.${n}`] = (await t.read()) as Float32Array;
-      return r;
-    };
-    const ref = cpuTrainStep(cfg, Object.fromEntries(Object.entries(host).map(([n, v]) => [n, Float64Array.from(v)])), xHost, batch, { deadMask });
-    const want: Record<string, ArrayLike<number>> = { loss: [ref.loss], saeOut: ref.saeOut, ...Object.fromEntries(Object.entries(ref.losses).map(([n, v]) => [n, [v]])), ...Object.fromEntries(Object.entries(ref.grads).map(([n, v]) => [`grad.${n}`, v])) };
-    expect(ref.losses.auxiliary_reconstruction_loss).toBeGreaterThan(0);
-    for (const dense of [true, false]) {
-      const got = await run(dense);
-      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-      for (const n of Object.keys(want)) assertClose(`${dense ? "dense" : "sparse"} ${n}`, got[n], want[n], RTOL, ATOL);
-    }
-  });
+  for (const rescale of [false, true]) {
+    test(`k_aux over 256 (two topk rounds), rescale_acts_by_decoder_norm ${rescale}: the sparse step and the dense familyStep path match the CPU reference`, async () => {
+      const device = await getDevice();
+      const [d_in, d_sae, batch, k] = [16, 700, 24, 8];
+      const rng = new Rng(21);
+      const cfg = makeConfig({ architecture: "topk", d_in, d_sae, k, k_aux: 300, aux_loss_coefficient: 0.5, rescale_acts_by_decoder_norm: rescale });
+      const host = { W_enc: rng.normalArray(d_in * d_sae), W_dec: rng.normalArray(d_sae * d_in).map((v) => v * 0.3), b_enc: rng.normalArray(d_sae).map((v) => v * 0.1), b_dec: rng.normalArray(d_in).map((v) => v * 0.1) };
+      const deadMask = Float32Array.from({ length: d_sae }, (_, i) => (i % 7 === 0 ? 0 : 1)); // 600 dead
+      const xHost = rng.normalArray(batch * d_in);
+      const run = async (dense: boolean) => {
+        const sae = Sae.fromHost(device, cfg, host);
+        const x = Tensor.from(device, [batch, d_in], xHost);
+        // called directly: trainForward takes the pairs only when k_aux is at most d_sae / 32 (auxPairsPay)
+        const saeIn = center(sae, x);
+        const pre = matmul(saeIn, sae.params.W_enc, { bias: sae.params.b_enc });
+        const { hp, norms } = scores(sae, pre);
+        const { f, values: shown, indices } = topkActs(hp, k);
+        const values = norms ? unscaleAt(shown, indices, norms) : shown;
+        const ctx = { deadMask };
+        const step = dense
+          ? familyStep(sae, x, saeIn, { pre, hp, norms, f, f0: unscaled(f, norms) }, ctx, { sparse: { values, indices } })
+          : sparseTopkStep(sae, x, saeIn, { pre, hp, norms }, { shown, values, indices }, ctx);
+        const out = step.out;
+        const grads = step.backward();
+        const r: Record<string, Float32Array> = {};
+        for (const [n, t] of Object.entries({ loss: out.loss, ...out.losses, saeOut: out.saeOut })) r[n] = (await t.read()) as Float32Array;
+        for (const [n, t] of Object.entries(grads)) r[`grad.${n}`] = (await t.read()) as Float32Array;
+        return r;
+      };
+      const ref = cpuTrainStep(cfg, Object.fromEntries(Object.entries(host).map(([n, v]) => [n, Float64Array.from(v)])), xHost, batch, { deadMask });
+      const want: Record<string, ArrayLike<number>> = { loss: [ref.loss], saeOut: ref.saeOut, ...Object.fromEntries(Object.entries(ref.losses).map(([n, v]) => [n, [v]])), ...Object.fromEntries(Object.entries(ref.grads).map(([n, v]) => [`grad.${n}`, v])) };
+      expect(ref.losses.auxiliary_reconstruction_loss).toBeGreaterThan(0);
+      for (const dense of [true, false]) {
+        const got = await run(dense);
+        expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+        for (const n of Object.keys(want)) assertClose(`${dense ? "dense" : "sparse"} ${n}`, got[n], want[n], RTOL, ATOL);
+      }
+    });
+  }
 });
