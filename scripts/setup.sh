@@ -30,6 +30,9 @@ fi
 # 2. The workspace's packages.
 echo "setup: bun install"
 "$BUN" install --frozen-lockfile
+# The packages' JavaScript (dist/node, dist/browser) for the `sae` bin under Node (`bunx sae`, `npx sae`); Bun
+# itself runs the TypeScript sources. `bun scripts/build.ts` again after changing a package's source.
+"$BUN" scripts/build.ts --js-only
 
 # 3. System packages from Debian, each only when missing: a Vulkan driver Dawn accepts (Mesa >= 23 lavapipe from
 #    bookworm-backports) when no WebGPU adapter is found; Chromium for the dashboard's browser test;

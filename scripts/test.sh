@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README, .ci/run): layout check, typecheck, every bun test in the workspace,
-# and a smoke test of the tensor core under Node. Ends with one line: "N passed, N failed".
+# a smoke test of the tensor core under Node, and the packed packages in an outside app (scripts/pack-check.sh).
+# Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-$(id -u)}"
@@ -17,6 +18,7 @@ check() { # name, command...
 check "layout (dependency order, file length)" "$BUN" scripts/check-layout.ts
 check "typecheck" "$BUN" node_modules/typescript/bin/tsc -p tsconfig.json
 check "tensor core under Node" bash -c "'$BUN' build packages/tensor-core/src/index.ts --target node --format esm --external webgpu --outfile packages/tensor-core/.cache/index.mjs >/dev/null && node packages/tensor-core/scripts/node-smoke.mjs"
+check "packages: pack, npm install in an outside app, node + deno encode, npx sae, .d.ts" bash scripts/pack-check.sh
 
 log=.cache/bun-test.log
 "$BUN" test --timeout 600000 "$@" 2>&1 | tee "$log"

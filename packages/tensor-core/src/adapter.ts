@@ -30,6 +30,18 @@ const INSTALL_HINT = [
   "Elsewhere: install your GPU's Vulkan/Metal/D3D12 driver, or pass a GPUDevice you already have.",
 ].join("\n");
 
+// npm `webgpu` is an optional peer dependency of @sae/tensor-core: only Node and Bun need it.
+const NO_DAWN = [
+  "WebGPU under Node and Bun needs Dawn's Node bindings, npm package 'webgpu' (an optional peer dependency of",
+  "@sae/tensor-core), which is not installed. Install it beside @sae/*: npm install webgpu@0.6.2 (or bun add",
+  "webgpu@0.6.2). Deno and browsers need nothing: they use navigator.gpu.",
+].join("\n");
+
+function dawnMissing(e: unknown): boolean {
+  const { code, message } = e as { code?: string; message?: string };
+  return /MODULE_NOT_FOUND/.test(code ?? "") || /Cannot find (package|module) .?webgpu/.test(message ?? "");
+}
+
 type GpuLike = { requestAdapter(o?: GPURequestAdapterOptions): Promise<GPUAdapter | null> };
 
 async function dawnGpu(backend: string): Promise<GpuLike> {
@@ -59,6 +71,7 @@ export async function acquireAdapter(opts: AcquireOptions = {}): Promise<{ adapt
     try {
       gpu = await dawnGpu(backend);
     } catch (e) {
+      if (dawnMissing(e)) throw new NoAdapterError(NO_DAWN);
       throw new NoAdapterError(`${INSTALL_HINT}\n(loading Dawn's Node bindings from npm 'webgpu' failed: ${(e as Error).message})`);
     }
   }

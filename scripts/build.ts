@@ -1,0 +1,202 @@
+// Builds every package in packages/ to what npm consumers load: ESM JavaScript for Node/Deno (dist/node), the same
+// for browser bundlers with no `node:` import left (dist/browser: each node built-in is a stub that throws when
+// called), and `.d.ts` declarations (dist/types). WGSL (`with { type: "text" }`) and JSON imports are inlined by
+// Bun's bundler. The entry points are read from each package.json's `exports`: every subpath names its source under
+// the `bun` condition (Bun, and this workspace, run the TypeScript source) and the built files under `types`,
+// `browser`, `import` and `default`; this script checks that shape. A subpath with only a `bun` condition (test
+// helpers such as `@sae/core/testing`, which read the repository's fixtures) is for this workspace: not built, and
+// not exported to Node, Deno or browsers. Not a publisher: scripts/pack.ts packs.
+// Usage: bun scripts/build.ts [--js-only] [package-dir-name ...]
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, relative } from "node:path";
+import type { BunPlugin } from "bun";
+
+const ROOT = join(import.meta.dir, "..");
+const PACKAGES = join(ROOT, "packages");
+
+export interface ExportEntry {
+  bun: string;
+  types: string;
+  browser: string;
+  import: string;
+  default: string;
+}
+export interface PackageJson {
+  name: string;
+  version: string;
+  exports: Record<string, ExportEntry | { bun: string }>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  bin?: Record<string, string>;
+}
+
+/** The exports entry every subpath must have, derived from its source file (`./src/<path>.ts`). */
+export function exportEntry(src: string): ExportEntry {
+  const m = /^\.\/src\/(.+)\.ts$/.exec(src);
+  if (!m) throw new Error(`exports source ${src} must be ./src/<path>.ts`);
+  const p = m[1];
+  return {
+    bun: src,
+    types: `./dist/types/${p}.d.ts`,
+    browser: `./dist/browser/${p}.js`,
+    import: `./dist/node/${p}.js`,
+    default: `./dist/browser/${p}.js`,
+  };
+}
+
+export function readPackage(dir: string): PackageJson {
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
+  for (const [sub, e] of Object.entries(pkg.exports ?? {})) {
+    if (Object.keys(e).join() === "bun") continue; // workspace-only (Bun) subpath
+    const want = exportEntry((e as ExportEntry).bun ?? String(e));
+    if (JSON.stringify(e) !== JSON.stringify(want)) {
+      throw new Error(`${pkg.name} exports["${sub}"] must be ${JSON.stringify(want)} (got ${JSON.stringify(e)})`);
+    }
+  }
+  return pkg;
+}
+
+/** The subpaths that are built (every one but the workspace-only `{ "bun": ... }` ones). */
+export function builtEntries(pkg: PackageJson): ExportEntry[] {
+  return Object.values(pkg.exports).filter((e): e is ExportEntry => "types" in e);
+}
+
+export function packageDirs(): string[] {
+  return readdirSync(PACKAGES)
+    .map((d) => join(PACKAGES, d))
+    .filter((d) => existsSync(join(d, "package.json")));
+}
+
+/** Browser builds: `node:fs` etc. become modules whose every export throws "not available in a browser" when used;
+ * `webgpu` (Dawn's Node bindings, only imported when there is no navigator.gpu) likewise, so bundlers need no
+ * `--external webgpu`. */
+const nodeStubs: BunPlugin = {
+  name: "node-builtins-unavailable",
+  setup(build) {
+    const names = new Set(builtinModules);
+    build.onResolve({ filter: /^webgpu$/ }, () => ({ path: "webgpu", namespace: "no-dawn" }));
+    build.onLoad({ filter: /.*/, namespace: "no-dawn" }, () => ({
+      contents: `throw new Error("this JavaScript runtime has no navigator.gpu (WebGPU); use a browser with WebGPU");`,
+      loader: "js",
+    }));
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const bare = args.path.replace(/^node:/, "");
+      if (!args.path.startsWith("node:") && !names.has(bare)) return undefined;
+      return { path: bare, namespace: "node-stub" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "node-stub" }, async (args) => {
+      const real = (await import(`node:${args.path}`)) as Record<string, unknown>;
+      const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default");
+      const lines = [
+        `const fail = (n) => { throw new Error("node:${args.path} " + n + " is not available in this runtime ` +
+          `(a browser build of @sae/*); use the byte/URL loaders instead"); };`,
+        `const stub = (n) => new Proxy(function () {}, { apply: () => fail(n), construct: () => fail(n), ` +
+          `get: (_t, k) => (k === "then" ? undefined : stub(n + "." + String(k))) });`,
+        ...names.map((n) => `export const ${n} = stub(${JSON.stringify(n)});`),
+        `export default stub("default");`,
+      ];
+      return { contents: lines.join("\n"), loader: "js" };
+    });
+  },
+};
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+async function buildJs(dir: string, pkg: PackageJson): Promise<void> {
+  const entrypoints = builtEntries(pkg).map((e) => join(dir, e.bun));
+  for (const target of ["node", "browser"] as const) {
+    const outdir = join(dir, "dist", target);
+    const res = await Bun.build({
+      entrypoints,
+      outdir,
+      root: join(dir, "src"),
+      target,
+      format: "esm",
+      splitting: true,
+      packages: "external",
+      naming: { entry: "[dir]/[name].[ext]", chunk: "_chunks/[name]-[hash].[ext]" },
+      plugins: target === "browser" ? [nodeStubs] : [],
+    });
+    if (!res.success) throw new AggregateError(res.logs, `${pkg.name}: bun build --target ${target} failed`);
+    const nodeImport = /from\s*"node:|import\("node:/;
+    const leaks = walk(outdir).filter((f) => f.endsWith(".js") && nodeImport.test(readFileSync(f, "utf8")));
+    if (target === "browser" && leaks.length) throw new Error(`${pkg.name}: node: import left in ${leaks.join(", ")}`);
+  }
+  // Files read at run time beside the module (server's page.html until it is inlined).
+  for (const f of walk(join(dir, "src")).filter((f) => f.endsWith(".html"))) {
+    for (const target of ["node", "browser"]) {
+      const to = join(dir, "dist", target, relative(join(dir, "src"), f));
+      mkdirSync(dirname(to), { recursive: true });
+      cpSync(f, to);
+    }
+  }
+}
+
+/** One tsc run over every package (declarations only), then each package's share moves to its dist/types. */
+function buildTypes(dirs: string[]): void {
+  const out = join(ROOT, ".cache", "dts");
+  rmSync(out, { recursive: true, force: true });
+  const tsconfig = join(ROOT, ".cache", "tsconfig.dts.json");
+  mkdirSync(dirname(tsconfig), { recursive: true });
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: "../tsconfig.base.json",
+      compilerOptions: {
+        noEmit: false,
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: "./dts",
+        rootDir: "../packages",
+      },
+      include: dirs.map((d) => `../${relative(ROOT, d)}/src/**/*.ts`),
+      exclude: ["../packages/*/src/**/*.test.ts"],
+    }),
+  );
+  const tsc = Bun.spawnSync([process.execPath, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", tsconfig], {
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if (tsc.exitCode !== 0) throw new Error(`tsc (declarations) exited ${tsc.exitCode}`);
+  for (const dir of dirs) {
+    const from = join(out, relative(PACKAGES, dir), "src");
+    const to = join(dir, "dist", "types");
+    rmSync(to, { recursive: true, force: true });
+    for (const f of walk(from)) {
+      const text = readFileSync(f, "utf8").replace(
+        /((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']+?)\.ts\2/g,
+        (_m, pre: string, q: string, p: string) => `${pre}${q}${p}.js${q}`,
+      );
+      const dest = join(to, relative(from, f));
+      mkdirSync(dirname(dest), { recursive: true });
+      writeFileSync(dest, text);
+    }
+  }
+}
+
+export async function build(names: string[], jsOnly: boolean): Promise<string[]> {
+  const dirs = packageDirs().filter((d) => names.length === 0 || names.includes(d.split("/").pop()!));
+  for (const dir of dirs) {
+    const pkg = readPackage(dir);
+    rmSync(join(dir, "dist"), { recursive: true, force: true });
+    await buildJs(dir, pkg);
+  }
+  if (!jsOnly) buildTypes(dirs);
+  return dirs;
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const t0 = performance.now();
+  const dirs = await build(args.filter((a) => !a.startsWith("--")), args.includes("--js-only"));
+  const what = args.includes("--js-only") ? "JS" : "JS + .d.ts";
+  console.log(`build: ${dirs.length} packages (${what}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The published packages, checked as a new user gets them: packs every package (scripts/pack.ts: build + bun pm pack,
+# workspace:* rewritten), installs the tarballs with plain npm into an app outside the workspace (webgpu and the
+# other third-party packages from the npm registry or cache), then in that app:
+#   - under plain `node`: loads a SAELens checkpoint and encodes/decodes it against PyTorch's values (encode.mjs)
+#   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
+#   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu
+#   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off)
+# Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUN="$ROOT/.tools/node_modules/.bin/bun"
+DENO="$ROOT/node_modules/.bin/deno"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-$(id -u)}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sae-pack-check.XXXXXX")
+[ "${1:-}" = "--keep" ] && echo "pack-check: keeping $WORK" || trap 'rm -rf "$WORK"' EXIT
+
+"$BUN" scripts/pack.ts --out "$WORK/tarballs" >"$WORK/pack.log" 2>&1 || { cat "$WORK/pack.log"; exit 1; }
+echo "ok packed: $(cd "$WORK/tarballs" && ls | tr '\n' ' ')"
+
+APP="$WORK/app"
+mkdir -p "$APP"
+cp -r packages/sae/fixtures/ckpt_v5_standard "$APP/ckpt"
+cp scripts/pack-check/encode.mjs scripts/pack-check/consumer.ts scripts/pack-check/tsconfig.json "$APP/"
+node -e '
+  const fs = require("fs"), path = require("path");
+  const dir = process.argv[1], deps = {};
+  for (const f of fs.readdirSync(dir)) {
+    const pkg = JSON.parse(require("child_process").execSync(`tar xzf ${path.join(dir, f)} package/package.json -O`));
+    deps[pkg.name] = "file:" + path.join(dir, f);
+  }
+  const app = { name: "outside-app", private: true, type: "module",
+    dependencies: { ...deps, webgpu: "0.6.2" }, devDependencies: { "@webgpu/types": "0.1.74" }, overrides: deps };
+  fs.writeFileSync(process.argv[2], JSON.stringify(app, null, 2));
+' "$WORK/tarballs" "$APP/package.json"
+(cd "$APP" && npm install --no-audit --no-fund --prefer-offline --loglevel=error >"$WORK/npm.log" 2>&1) \
+  || { cat "$WORK/npm.log"; exit 1; }
+echo "ok npm install: $(cd "$APP" && ls node_modules/@sae | tr '\n' ' ')"
+
+(cd "$APP" && node encode.mjs)
+help=$(cd "$APP" && npx --no-install sae --help)
+grep -q "usage: sae <command>" <<<"$help" || { echo "npx sae --help printed: $help"; exit 1; }
+echo "ok npx sae --help (node $(node --version)): $(head -1 <<<"$help")"
+help=$("$ROOT/.tools/node_modules/.bin/bunx" sae --help)
+grep -q "usage: sae <command>" <<<"$help" || { echo "bunx sae --help in the workspace printed: $help"; exit 1; }
+echo "ok bunx sae --help in the workspace (root depends on @sae/cli)"
+(cd "$APP" && "$DENO" run -A encode.mjs)
+(cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json)
+echo "ok tsc: a TypeScript consumer typechecks against the published .d.ts (skipLibCheck false)"
