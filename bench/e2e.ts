@@ -43,7 +43,7 @@ async function ours(device: Device, tokens: number, dir: string): Promise<E2eRow
     ms: (ms * cfg.train_batch_size_tokens) / (last.tokens - first.tokens),
     reps: marks.length - 1,
     rate: ((last.tokens - first.tokens) * 1000) / ms,
-    unit: "GFLOP/s",
+    unit: "tokens/s",
     cores: (used.user + used.system) / 1000 / (performance.now() - t0),
     tokensPerS: ((last.tokens - first.tokens) * 1000) / ms,
     modelTokensPerS: median(steady.map((m) => m.rates.modelTokensPerS)),
@@ -139,7 +139,7 @@ export function printE2eTable(rows: BenchRow[]): string {
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "" : trusted ? (b / a).toFixed(2) : "(peer degraded)");
   const lines = ["### e2e", ""];
   for (const r of rows as E2eRow[]) {
-    if (r.unit === "GB/s") {
+    if (r.unit !== "tokens/s") {
       lines.push(`- ${r.name} (${r.shape}): ${r.rate.toFixed(2)} GB/s (${r.ms.toFixed(1)} ms, median of ${r.reps})`);
       continue;
     }

@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-/** One measured line of a table. Rates are GFLOP/s for compute-bound ops, GB/s for memory-bound ones. */
+/** One measured line of a table. Rates are GFLOP/s for compute-bound ops, GB/s for memory-bound ones, tokens/s for
+ * whole pipelines (bench/e2e.ts). */
 export interface BenchRow {
   group: string;
   name: string;
@@ -15,7 +16,7 @@ export interface BenchRow {
   ms: number;
   reps: number;
   rate: number;
-  unit: "GFLOP/s" | "GB/s";
+  unit: "GFLOP/s" | "GB/s" | "tokens/s";
   /** CPU seconds this process used per wall second while timing: ~2 means both cores were ours. */
   cores: number;
   /** The CPU reference's time for the same call (scaled from a slice when `refNote` says so). */
