@@ -1,7 +1,9 @@
 // `sae eval <checkpoint-folder>`: loads an SAE (SAELens layout), runs its model over held-out prompts of the
 // dataset it was trained on (or --dataset-path) and prints L0, MSE, explained variance, dead/dense fractions,
 // CE loss score and KL divergence with the SAE spliced in (--json for machine-readable output).
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
 import { bundledModelDir } from "@sae/transformer";
 import { ConfigError, evaluateSae, formatEvalTable, loadModel, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
@@ -18,7 +20,7 @@ export const EVAL_FLAGS = {
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = `sae eval <checkpoint-folder> [flags]
+const USAGE = `sae eval <checkpoint-folder or release/id> [flags]
 
 Evaluates a trained SAE on held-out prompts (the first --prompts prompts of the dataset, which training keeps out).`;
 
@@ -33,7 +35,8 @@ export const evalCommand: Command = {
     }
     const dir = positional[0];
     const device = await getDevice();
-    const sae = loadSae(device, dir);
+    const ref = existsSync(dir) ? null : parsePretrainedRef(dir); // <release>/<id>: a pretrained SAE via the hub
+    const sae = ref ? await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false }) : loadSae(device, dir);
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);

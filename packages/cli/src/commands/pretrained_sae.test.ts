@@ -1,6 +1,6 @@
-// `--sae <release>/<id>` through the real CLI entry: `sae inspect` with a pretrained SAE from a loopback hub
-// (HF_ENDPOINT / HF_HUB_CACHE pointed at the test's Bun.serve and a temp cache) prints the same features as
-// `sae inspect --sae <dir>` on the folder the hub serves.
+// `<release>/<id>` through the real CLI entry: `sae inspect --sae` and `sae eval` with a pretrained SAE from a
+// loopback hub (HF_ENDPOINT / HF_HUB_CACHE pointed at the test's Bun.serve and a temp cache) give the same features
+// and metrics as the same commands on the folder the hub serves.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +26,9 @@ function io(): CliIO & { text: () => string } {
 
 beforeAll(async () => {
   D = (await loadBundled()).cfg.dModel;
-  const sae = Sae.create(await getDevice(), { d_in: D, d_sae: 3 * D, architecture: "standard", hook_name: HOOK }, 5);
+  const fields = { d_in: D, d_sae: 3 * D, architecture: "standard", hook_name: HOOK } as const;
+  const model = { model_name: "tiny-shakespeare" };
+  const sae = Sae.create(await getDevice(), { ...fields, ...model }, 5);
   await sae.save(dir);
   sae.dispose();
   for (const n of readdirSync(dir)) {
@@ -56,7 +58,7 @@ afterAll(() => {
   }
 });
 
-describe("sae inspect --sae <release>/<id>", () => {
+describe("sae inspect --sae / sae eval with <release>/<id>", () => {
   test("downloads the SAE through the hub and shows the same features as the folder itself", async () => {
     const a = io();
     expect(await main(["inspect", "To be, or not to be", "--sae", `someone/tiny-saes/${HOOK}`, "--json"], a)).toBe(0);
@@ -66,5 +68,17 @@ describe("sae inspect --sae <release>/<id>", () => {
     expect(pa.sae).toBe(`standard SAE (d_sae ${3 * D}) at ${HOOK} from someone/tiny-saes/${HOOK}`);
     expect(pa.features).toEqual(pb.features);
     expect(pa.features.flat().length).toBeGreaterThan(0);
+  });
+
+  test("sae eval <release>/<id> evaluates the downloaded SAE like the folder itself", async () => {
+    const args = ["--prompts", "2", "--batch-prompts", "2", "--context-size", "16", "--json"];
+    const a = io();
+    expect(await main(["eval", `someone/tiny-saes/${HOOK}`, ...args], a)).toBe(0);
+    const b = io();
+    expect(await main(["eval", dir, ...args], b)).toBe(0);
+    const [ra, rb] = [JSON.parse(a.text()), JSON.parse(b.text())];
+    expect(ra.checkpoint).toBe(`someone/tiny-saes/${HOOK}`);
+    expect(ra.tokens).toBeGreaterThan(0);
+    expect({ ...ra, checkpoint: dir }).toEqual(rb);
   });
 });
