@@ -95,8 +95,12 @@ function processBlock(src: BlockParams, o: ProcessOptions, a: ProcessArch, D: nu
   return b;
 }
 
-/** Processed copies of the params (the input is not modified), skipping what TransformerLens skips for the arch. */
+/**
+ * Processed copies of the params (the input is not modified), skipping what TransformerLens skips for the arch.
+ * With every option off the input itself comes back (no copy of a large model's weights).
+ */
 export function processParams(p: ModelParams, a: ProcessArch, o: ProcessOptions): ModelParams {
+  if (!o.foldLn && !o.centerWritingWeights && !o.centerUnembed && !o.foldValueBiases) return p;
   const [V, D] = p.W_E.shape;
   const ln = a.norm === "layernorm";
   const out: ModelParams = {
