@@ -7,7 +7,7 @@ export interface CliIO {
   err: (text: string) => void;
   /** stderr as a progress-bar stream (TTY detection included). */
   progress: { isTTY?: boolean; columns?: number; write(text: string): unknown };
-  /** Registers a Ctrl-C handler for the command's lifetime; returns the unregister function. */
+  /** Registers a Ctrl-C (and SIGTERM) handler for the command's lifetime; returns the unregister function. */
   onInterrupt: (handler: () => void) => () => void;
 }
 

@@ -1,5 +1,6 @@
-// The `sae` entry point: picks the command from the registry, runs it with real stdout/stderr and SIGINT, and maps
-// errors to exit codes (errors.ts). `main(args, io)` is the testable core; running this file calls it on argv.
+// The `sae` entry point: picks the command from the registry, runs it with real stdout/stderr and SIGINT/SIGTERM,
+// and maps errors to exit codes (errors.ts). `main(args, io)` is the testable core; running this file calls it on
+// argv.
 import type { CliIO } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { reportError } from "./errors.ts";
@@ -22,8 +23,11 @@ export function processIO(): CliIO {
         if (++count > 1) process.exit(130);
         handler();
       };
-      process.on("SIGINT", h);
-      return () => process.off("SIGINT", h);
+      // SIGTERM (kill, a job scheduler, docker stop) stops the same way as Ctrl-C
+      for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, h);
+      return () => {
+        for (const s of ["SIGINT", "SIGTERM"] as const) process.off(s, h);
+      };
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   type FromPretrainedOptions,
 } from "@sae/core";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { ConfigError } from "@sae/train";
+import { ConfigError, isTempName } from "@sae/train";
 import { loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
@@ -43,13 +43,17 @@ export interface LoadedPair {
   saeLabel: string;
 }
 
-/** The newest folder holding a cfg.json under `dir` (searched two levels deep), or null. */
+/**
+ * The newest folder holding a cfg.json and sae_weights.safetensors under `dir` (searched two levels deep), or null.
+ * Temporary folders of a checkpoint being written (or of a killed run: "<name>.tmp-<pid>") are never chosen.
+ */
 export function newestCheckpoint(dir: string): string | null {
   if (!existsSync(dir)) return null;
   let best: { path: string; t: number } | null = null;
   const visit = (d: string, depth: number): void => {
+    if (isTempName(basename(d))) return;
     const cfg = join(d, "cfg.json");
-    if (existsSync(cfg)) {
+    if (existsSync(cfg) && existsSync(join(d, "sae_weights.safetensors"))) {
       const t = statSync(cfg).mtimeMs;
       if (!best || t > best.t) best = { path: d, t };
     }

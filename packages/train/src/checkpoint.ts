@@ -1,17 +1,25 @@
 // Checkpoints: one folder per checkpoint under the run directory, named by tokens seen (SAELens style; the last
-// is "final_<tokens>"), holding the SAELens files (cfg.json, sae_weights.safetensors via @sae/core's save,
-// sparsity.safetensors with "sparsity" = log10 feature density) and our trainer state:
-//   trainer_state.safetensors  param.<param> (training layout, unfolded), adam.m.<param>, adam.v.<param>, since_fired, act_freq, store_rows [count, d_in]
-//                              log_sparsity, dead_mask, with metadata "state" = JSON {step, window_tokens, topk_threshold, store: {count, rng, blocks,
-//                              scale_factor, served}, config (the TrainConfig), version}
-// A checkpoint is written into "<name>.tmp-<pid>" and renamed into place, so a crash or NaN never leaves a
-// half-written folder where resume would look; an existing folder of the same name is replaced only after the new
-// one is complete.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+// is "final_<tokens>", a stop "interrupted_<tokens>"), holding the SAELens files (cfg.json, sae_weights.safetensors
+// via @sae/core's save, sparsity.safetensors with "sparsity" = log10 feature density) and our trainer state:
+//   trainer_state.safetensors  param.<param> (training layout, unfolded), adam.m.<param>, adam.v.<param>, since_fired,
+//                              act_freq, store_rows [count, d_in], log_sparsity, dead_mask, with metadata "state" =
+//                              JSON {step, window_tokens, topk_threshold, store: {count, rng, blocks, scale_factor,
+//                              served}, config (the TrainConfig), version}
+// A checkpoint is written into "<name>.tmp-<pid>", every file and the folder fsynced, then renamed into place (and
+// the run folder fsynced), so a crash, a kill -9 or a full disk never leaves a half-written folder under a checkpoint
+// name. Temporary folders are never listed as checkpoints; those of dead processes are removed by cleanTemp.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadSafetensorsFile, saveSafetensorsFile, Tensor, type WritableTensor } from "@sae/tensor-core";
+import {
+  loadSafetensorsFile,
+  readSafetensorsHeaderFile,
+  saveSafetensorsFile,
+  Tensor,
+  type WritableTensor,
+} from "@sae/tensor-core";
 import type { Sae } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
+import { fsErrorCode, fsyncPath, fsyncTree, pidAlive, tempName, tempOwner } from "./durable.ts";
 import { CheckpointError } from "./errors.ts";
 import type { StoreState } from "./store/activation-store.ts";
 import type { Trainer } from "./trainer.ts";
@@ -27,13 +35,35 @@ export interface CheckpointInput {
   saveSae: (sae: Sae, dir: string) => Promise<void>;
 }
 
-/** Writes a checkpoint folder atomically; returns its path. */
+/**
+ * Writes a checkpoint folder atomically and durably; returns its path. A file-system failure (disk full, read-only,
+ * no permission, not a folder) removes the temporary folder and throws CheckpointError naming the folder and code.
+ */
 export async function writeCheckpoint(runDir: string, name: string, inp: CheckpointInput): Promise<string> {
-  const { trainer, store } = inp;
   const final = join(runDir, name);
-  const tmp = `${final}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const tmp = tempName(final);
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    await writeFiles(tmp, inp);
+    fsyncTree(tmp);
+    const old = tempName(`${final}.old`); // a folder of the same name is moved aside, removed once the new one is in
+    if (existsSync(final)) renameSync(final, old);
+    renameSync(tmp, final);
+    fsyncPath(runDir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const code = fsErrorCode(e);
+    if (!code) throw e;
+    const why = `${code} (${(e as Error).message})`;
+    throw new CheckpointError(`cannot write checkpoint ${final}: ${why}; no partial folder was left`);
+  }
+  return final;
+}
+
+async function writeFiles(tmp: string, inp: CheckpointInput): Promise<void> {
+  const { trainer, store } = inp;
   await inp.saveSae(trainer.sae, tmp);
   saveSafetensorsFile(join(tmp, "sparsity.safetensors"), { sparsity: { shape: [trainer.logSparsity.length], data: trainer.logSparsity } });
   const tensors: Record<string, WritableTensor> = {};
@@ -56,9 +86,72 @@ export async function writeCheckpoint(runDir: string, name: string, inp: Checkpo
     config: inp.cfg,
   };
   saveSafetensorsFile(join(tmp, TRAINER_STATE_FILE), tensors, { state: JSON.stringify(meta) });
-  if (existsSync(final)) rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  return final;
+}
+
+/** Whether a folder or file name is a temporary one ("<name>.tmp-<pid>"): never a checkpoint. */
+export function isTempName(name: string): boolean {
+  return tempOwner(name) !== null;
+}
+
+/**
+ * Removes the temporary checkpoint folders and files a killed or failed run left in `runDir` (those whose pid is not
+ * alive, or is ours: a previous process that had our pid). Returns the removed paths.
+ */
+export function cleanTemp(runDir: string): string[] {
+  if (!existsSync(runDir)) return [];
+  const removed: string[] = [];
+  for (const e of readdirSync(runDir)) {
+    const pid = tempOwner(e);
+    if (pid === null || (pid !== process.pid && pidAlive(pid))) continue;
+    rmSync(join(runDir, e), { recursive: true, force: true });
+    removed.push(join(runDir, e));
+  }
+  return removed;
+}
+
+/** Tokens seen by a checkpoint folder name ("<tokens>", "final_<tokens>", "interrupted_<tokens>"), else null. */
+function tokensOf(name: string): number | null {
+  const m = /^(?:final_|interrupted_)?(\d+)$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/** The checkpoint folders of a run (temporary folders excluded), newest (most tokens) first. */
+export function listCheckpoints(runDir: string): string[] {
+  if (!existsSync(runDir)) return [];
+  const found: { dir: string; tokens: number; rank: number }[] = [];
+  for (const e of readdirSync(runDir)) {
+    const tokens = tokensOf(e);
+    const dir = join(runDir, e);
+    if (tokens === null || !statSync(dir).isDirectory()) continue;
+    found.push({ dir, tokens, rank: e.startsWith("final_") ? 2 : e.startsWith("interrupted_") ? 1 : 0 });
+  }
+  return found.sort((a, b) => b.tokens - a.tokens || b.rank - a.rank).map((f) => f.dir);
+}
+
+/** Throws CheckpointError unless the checkpoint's files are all there, cfg.json parses and no safetensors is short. */
+export function checkComplete(dir: string): void {
+  for (const f of ["cfg.json", "sae_weights.safetensors", TRAINER_STATE_FILE]) {
+    const p = join(dir, f);
+    if (!existsSync(p)) throw new CheckpointError(`${dir}: no ${f}`);
+    try {
+      if (f === "cfg.json") JSON.parse(readFileSync(p, "utf8"));
+      else readSafetensorsHeaderFile(p); // checks the header and that the data is as long as it says
+    } catch (e) {
+      throw new CheckpointError(`${p}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** The newest complete checkpoint folder (checkComplete) in a run directory, by tokens; null when none. */
+export function latestCheckpoint(runDir: string): string | null {
+  return listCheckpoints(runDir).find((d) => {
+    try {
+      checkComplete(d);
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? null;
 }
 
 export interface LoadedState {
@@ -69,21 +162,6 @@ export interface LoadedState {
   store: StoreState;
   config: TrainConfig;
   tensors: Map<string, Float32Array>;
-}
-
-/** The newest complete checkpoint folder (with trainer state) in a run directory, by step; null when none. */
-export function latestCheckpoint(runDir: string): string | null {
-  if (!existsSync(runDir)) return null;
-  let best: { dir: string; step: number } | null = null;
-  for (const e of readdirSync(runDir)) {
-    if (e.includes(".tmp-")) continue;
-    const dir = join(runDir, e);
-    const f = join(dir, TRAINER_STATE_FILE);
-    if (!statSync(dir).isDirectory() || !existsSync(f)) continue;
-    const step = readState(dir).step;
-    if (!best || step > best.step) best = { dir, step };
-  }
-  return best?.dir ?? null;
 }
 
 /** Reads a checkpoint's trainer state, including the parameters in training layout (paramsOf). */

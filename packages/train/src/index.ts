@@ -15,7 +15,20 @@ export { Throughput, type Rates } from "./store/throughput.ts";
 export { ModelProducer, CacheProducer, type HookActivations, type Block, type BlockProducer, type ModelProducerOptions } from "./store/producers.ts";
 export { ActivationCacheWriter, ActivationCacheReader, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
 export { Trainer, type StepMetrics, type TrainerOptions, type TrainerTensors } from "./trainer.ts";
-export { writeCheckpoint, readState, restoreTrainer, latestCheckpoint, paramsOf, TRAINER_STATE_FILE, type CheckpointInput, type LoadedState } from "./checkpoint.ts";
+export {
+  writeCheckpoint,
+  readState,
+  restoreTrainer,
+  latestCheckpoint,
+  listCheckpoints,
+  checkComplete,
+  cleanTemp,
+  isTempName,
+  paramsOf,
+  TRAINER_STATE_FILE,
+  type CheckpointInput,
+  type LoadedState,
+} from "./checkpoint.ts";
 export { saveSae, loadSae } from "./sae-io.ts";
 export { ModelHook, checkHook } from "./model-hooks.ts";
 export {
@@ -36,5 +49,7 @@ export { evaluateSae, formatEvalTable, type EvalHook, type EvalSae, type EvalOpt
 export { weightMetrics, type WeightMetrics } from "./eval/weights.ts";
 export { renderReport, type ReportInput } from "./report/html.ts";
 export { lineChart, barChart, escapeHtml, type Series } from "./report/svg.ts";
-export { JsonlLogger, type MetricsLogger } from "./logger.ts";
+export { JsonlLogger, readRecords, readStepMetrics, type MetricsLogger } from "./logger.ts";
+export { DivergenceGuard, EXPLOSION } from "./divergence.ts";
+export { openRunDir, runPrefix, timeStamp, type RunDir } from "./run-dir.ts";
 export { trainSae, loadModel, runDirOf, type TrainRunOptions, type TrainRunResult } from "./run.ts";

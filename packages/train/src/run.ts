@@ -2,21 +2,28 @@
 // hook, builds the dataset -> prompts -> activation store (or the activation cache), creates or resumes the SAE,
 // runs the Trainer for the token budget with metrics JSONL, a progress callback, intermediate checkpoints and a
 // cooperative stop (SIGINT is wired by the CLI), then writes the final checkpoint, evaluates on held-out prompts
-// and renders report.html. A NaN loss throws DivergedError naming the last good checkpoint (none is written).
-import { existsSync, writeFileSync } from "node:fs";
+// and renders report.html. A NaN loss or a loss explosion (divergence.ts) throws DivergedError naming the last good
+// checkpoint (none is written). The run folder is new unless resuming (run-dir.ts); a resume skips unreadable
+// checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
 import { bundledModelDir, loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
 import { geometricMedian, isTopkFamily, makeConfig, meanOf, Sae } from "@sae/core";
-import { latestCheckpoint, paramsOf, readState, restoreTrainer, writeCheckpoint } from "./checkpoint.ts";
+import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
+import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
 import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
 import { PromptStream } from "./data/prompts.ts";
 import { openDataset } from "./data/sources.ts";
-import { ConfigError, DivergedError } from "./errors.ts";
+import { DivergenceGuard, divergedMessage } from "./divergence.ts";
+import { writeFileAtomic } from "./durable.ts";
+import { CheckpointError, ConfigError, DatasetError, DivergedError } from "./errors.ts";
 import { evaluateSae, type EvalResult } from "./eval/evaluate.ts";
-import { JsonlLogger, type MetricsLogger } from "./logger.ts";
+import { JsonlLogger, readStepMetrics, type MetricsLogger } from "./logger.ts";
+import { checkRunSizes } from "./memory-check.ts";
 import { ModelHook } from "./model-hooks.ts";
 import { renderReport } from "./report/html.ts";
+import { dropIfEmpty, openRunDir, runPrefix } from "./run-dir.ts";
 import { saveSae } from "./sae-io.ts";
 import { ActivationCacheReader, ActivationCacheWriter, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
 import { ActivationStore } from "./store/activation-store.ts";
@@ -53,22 +60,71 @@ export async function loadModel(name: string): Promise<HookedTransformer> {
   throw new ConfigError(`model_name '${name}': not 'tiny-shakespeare' and not a GPT-2 checkpoint folder`);
 }
 
+/** The run folder without its time: run_name, or "<architecture>-<hook>-<d_sae>-s<seed>" (run-dir.ts adds the time). */
 export function runDirOf(cfg: TrainConfig): string {
-  const name = cfg.run_name ?? `${cfg.architecture}-${cfg.hook_name}-${cfg.d_sae ?? "auto"}-s${cfg.seed}`;
-  return join(cfg.checkpoint_path, name);
+  return join(cfg.checkpoint_path, cfg.run_name ?? runPrefix(cfg));
 }
 
-/** Keys that may differ between the run that wrote a checkpoint and the resumed run. */
-const RESUME_FREE = new Set(["resume", "training_tokens", "n_checkpoints", "html_report", "n_eval_batches", "eval_batch_size_prompts", "wandb_log_frequency", "eval_every_n_wandb_logs"]);
+/**
+ * Keys that may differ between the run that wrote a checkpoint and the resumed run. Where the run lives
+ * (checkpoint_path, run_name) is free: the checkpoint was found there, so a run folder that was moved, or a path
+ * spelled differently ("ck" vs "ck/" vs a symlink), resumes.
+ */
+const RESUME_FREE = new Set([
+  "resume",
+  "training_tokens",
+  "n_checkpoints",
+  "html_report",
+  "n_eval_batches",
+  "eval_batch_size_prompts",
+  "wandb_log_frequency",
+  "eval_every_n_wandb_logs",
+  "checkpoint_path",
+  "run_name",
+]);
+
+/** The newest complete and readable checkpoint of the run; unreadable newer ones are skipped with a log line. */
+function resumePoint(runDir: string, log: (line: string) => void): LoadedState {
+  const skipped: string[] = [];
+  for (const dir of listCheckpoints(runDir)) {
+    try {
+      checkComplete(dir);
+      const st = readState(dir);
+      if (skipped.length) log(`--resume: resuming from ${dir} instead`);
+      return st;
+    } catch (e) {
+      skipped.push(dir);
+      log(`--resume: skipping ${dir}: ${(e as Error).message}`);
+    }
+  }
+  throw new ConfigError(`--resume: no ${skipped.length ? "readable " : ""}checkpoint with trainer state in ${runDir}`);
+}
 
 export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Promise<TrainRunResult> {
-  const t0 = performance.now();
-  const log = o.log ?? (() => {});
   const cfg: TrainConfig = { ...cfgIn };
   const device = o.device ?? (await getDevice());
   const model = await loadModel(cfg.model_name);
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
+  checkRunSizes(cfg, cfg.d_in!, cfg.d_sae!, device.limits);
+  const run = openRunDir(cfg);
+  try {
+    return await trainIn(run.dir, cfg, device, model, hook, o);
+  } finally {
+    dropIfEmpty(run);
+  }
+}
+
+async function trainIn(
+  runDir: string,
+  cfg: TrainConfig,
+  device: Device,
+  model: HookedTransformer,
+  hook: ModelHook,
+  o: TrainRunOptions,
+): Promise<TrainRunResult> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
   const bos = model.cfg.bosTokenId;
   const nCtx = model.cfg.nCtx;
@@ -87,10 +143,9 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
     separateDocs: cfg.dataset_path.toLowerCase().endsWith(".jsonl"),
     minTrainPrompts: Math.max(cfg.store_batch_size_prompts, Math.ceil(cfg.train_batch_size_tokens / cfg.context_size)),
   });
-  const runDir = runDirOf(cfg);
-  const resumeFrom = cfg.resume ? latestCheckpoint(runDir) : null;
-  if (cfg.resume && !resumeFrom) throw new ConfigError(`--resume: no checkpoint with trainer state under ${runDir}`);
-  const state = resumeFrom ? readState(resumeFrom) : null;
+  for (const t of cleanTemp(runDir)) log(`removed ${t}: the temporary checkpoint of a run that was killed or failed`);
+  const state = cfg.resume ? resumePoint(runDir, log) : null;
+  const resumeFrom = state?.dir ?? null;
   if (state) {
     const diff = Object.keys(cfg).filter((k) => !RESUME_FREE.has(k) && JSON.stringify((state.config as Record<string, unknown>)[k]) !== JSON.stringify((cfg as Record<string, unknown>)[k]));
     if (diff.length) throw new ConfigError(`--resume: ${resumeFrom} was trained with different ${diff.map((k) => `${k} (${JSON.stringify((state.config as Record<string, unknown>)[k])} there, ${JSON.stringify((cfg as Record<string, unknown>)[k])} now)`).join(", ")}`);
@@ -152,13 +207,20 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   if (state) await restoreTrainer(trainer, state);
 
   const metricsPath = join(runDir, "metrics.jsonl");
-  const loggers: MetricsLogger[] = [new JsonlLogger(metricsPath, !!state), ...(o.loggers ?? [])];
+  const loggers: MetricsLogger[] = [new JsonlLogger(metricsPath, state ? state.step : null), ...(o.loggers ?? [])];
   for (const l of loggers) await l.init?.(cfg as unknown as Record<string, unknown>);
+  const earlier = state ? readStepMetrics(metricsPath) : []; // the resumed run's first part, for the guard and report
   const history: StepMetrics[] = [];
   const heldOut = prompts.holdout();
   const evalBatch = cfg.eval_batch_size_prompts ?? cfg.store_batch_size_prompts;
-  const ckptEvery = cfg.n_checkpoints > 0 ? Math.floor(steps / (cfg.n_checkpoints + 1)) : 0;
-  let lastGood: string | null = resumeFrom;
+  let nCkpt = cfg.n_checkpoints;
+  if (nCkpt >= steps) {
+    nCkpt = steps - 1;
+    log(`n_checkpoints ${cfg.n_checkpoints} >= ${steps} steps: writing one after every step instead (${nCkpt})`);
+  }
+  const ckptEvery = nCkpt > 0 ? Math.floor(steps / (nCkpt + 1)) : 0;
+  const guard = new DivergenceGuard(resumeFrom, earlier);
+  let lastWritten: string | null = resumeFrom;
   let logs = 0;
   // The SAELens files fold the activation scale in (expected_average_only_in); training itself sees scaled rows.
   const saveScaled = async (s: Sae, d: string) => {
@@ -169,17 +231,37 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
       s.activationScale = null;
     }
   };
+  /** After a data error mid-run: the weights so far as an interrupted checkpoint (or the last one, if that fails). */
+  const saveAfter = async (): Promise<string> => {
+    const at = `Training stopped after ${trainer.step} steps (${trainer.tokensSeen} tokens)`;
+    try {
+      await trainer.checkFinite();
+      return `${at}; the weights so far are in ${await checkpoint(`interrupted_${trainer.tokensSeen}`)}`;
+    } catch (w) {
+      return `${at}; no checkpoint could be written (${(w as Error).message}); the last is ${lastWritten ?? "none"}`;
+    }
+  };
   const checkpoint = async (name: string) => {
-    const dir = await writeCheckpoint(runDir, name, { trainer, store: store.state(), cfg, saveSae: saveScaled });
-    lastGood = dir;
+    let dir: string;
+    try {
+      dir = await writeCheckpoint(runDir, name, { trainer, store: store.state(), cfg, saveSae: saveScaled });
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      const kept = lastWritten ? `The last good checkpoint is ${lastWritten}` : "No checkpoint was written before";
+      throw new CheckpointError(`${e.message}. ${kept}`);
+    }
+    lastWritten = dir;
     return dir;
   };
   try {
     while (trainer.step < steps && !o.stop?.requested) {
-      const m = await trainer.trainStep(await store.nextBatch());
+      const batch = await store.nextBatch();
+      guard.input(batch, cfg.d_in!);
+      const m = await trainer.trainStep(batch);
       if (m) {
         history.push(m);
         for (const l of loggers) await l.log({ type: "step", ...m }, m.step);
+        guard.check(m);
         o.onMetrics?.(m, { steps, tokens: steps * cfg.train_batch_size_tokens }, store.throughput.window(m.tokens));
         if (++logs % cfg.eval_every_n_wandb_logs === 0 && heldOut.length > 0) {
           const q = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold, reconstructionOnly: true });
@@ -188,18 +270,17 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
       }
       if (ckptEvery > 0 && trainer.step % ckptEvery === 0 && trainer.step < steps) {
         await trainer.checkFinite();
-        await checkpoint(String(trainer.tokensSeen));
+        guard.written(await checkpoint(String(trainer.tokensSeen)), trainer.step);
       }
     }
+    await trainer.checkFinite();
   } catch (e) {
-    if (e instanceof DivergedError) {
-      throw new DivergedError(e.step, `training diverged: ${e.message}. ${lastGood ? `The last good checkpoint is ${lastGood}` : "No checkpoint was written"}; nothing was saved for this step.`);
-    }
+    if (e instanceof DivergedError) throw new DivergedError(e.step, divergedMessage(e, guard));
+    if (e instanceof DatasetError) throw new DatasetError(`${e.message}. ${await saveAfter()}`);
     throw e;
   }
   await store.drain(); // a prefetched block may still be writing the activation cache
   const interrupted = trainer.step < steps;
-  await trainer.checkFinite();
   if (!interrupted) await trainer.finishWindow();
   const ckpt = await checkpoint(interrupted ? `interrupted_${trainer.tokensSeen}` : `final_${trainer.tokensSeen}`);
   if (writer) {
@@ -218,7 +299,12 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   let reportPath: string | null = null;
   if (cfg.html_report) {
     reportPath = join(runDir, "report.html");
-    writeFileSync(reportPath, renderReport({ title: `SAE training: ${cfg.architecture} on ${cfg.model_name} ${cfg.hook_name}`, config: cfg as unknown as Record<string, unknown>, steps: history, evaluation, checkpoint: ckpt, device: device.describe(), seconds }));
+    const all = [...earlier, ...history];
+    const title = `SAE training: ${cfg.architecture} on ${cfg.model_name} ${cfg.hook_name}`;
+    const config = cfg as unknown as Record<string, unknown>;
+    const on = device.describe();
+    const html = renderReport({ title, config, steps: all, evaluation, checkpoint: ckpt, device: on, seconds });
+    writeFileAtomic(reportPath, html);
   }
   const result = { runDir, checkpoint: ckpt, steps: trainer.step, tokens: trainer.tokensSeen, interrupted, evaluation, metricsPath, reportPath, seconds };
   trainer.dispose();

@@ -1,7 +1,8 @@
 // `sae train [--config f.json] [--<config-key> value ...]`: trains an SAE (no flags: a TopK SAE on the bundled
 // tiny-Shakespeare model) with a progress bar (tokens/s overall and, separately, for the model's activations and the
-// SAE step; loss, L0, dead, ETA), Ctrl-C saving a resumable checkpoint, and at the end the evaluation table, the
-// checkpoint path, metrics.jsonl and report.html.
+// SAE step; loss, L0, dead, ETA), Ctrl-C or SIGTERM saving a resumable checkpoint, and at the end the evaluation
+// table, the checkpoint path, metrics.jsonl and report.html.
+import { basename } from "node:path";
 import { formatCount, ProgressBar } from "@sae/tensor-core";
 import { configFromArgs, flagHelp, formatEvalTable, parseFlags, trainSae, type StepMetrics } from "@sae/train";
 import type { Command } from "../command.ts";
@@ -9,7 +10,8 @@ import type { Command } from "../command.ts";
 const USAGE = `usage: sae train [--config file.json] [flags]
 
 Trains a sparse autoencoder on language-model activations. Every config key is a flag (snake_case -> kebab-case);
---config loads a JSON object of the same keys first. Ctrl-C writes a checkpoint; continue with --resume.
+--config loads a JSON object of the same keys first. Ctrl-C (or SIGTERM) writes a checkpoint; continue with --resume.
+Each run gets a new folder under --checkpoint-path; an existing --run-name is refused without --resume.
 
 flags:
 ${flagHelp()}
@@ -49,7 +51,10 @@ export const trainCommand: Command = {
       });
       (bar as ProgressBar | null)?.finish();
       if (result.interrupted) {
-        io.out(`interrupted after ${result.steps} steps (${result.tokens} tokens)\ncheckpoint: ${result.checkpoint}\nresume with: sae train ${args.join(" ")} --resume\n`);
+        const named = cfg.run_name !== null ? [] : ["--run-name", basename(result.runDir)];
+        const again = [...args, ...named, ...(cfg.resume ? [] : ["--resume"])].join(" ");
+        io.out(`interrupted after ${result.steps} steps (${result.tokens} tokens)\ncheckpoint: ${result.checkpoint}\n`);
+        io.out(`resume with: sae train ${again}\n`);
         return 130;
       }
       io.out(`trained ${result.steps} steps (${result.tokens} tokens) in ${result.seconds.toFixed(1)} s\n`);
