@@ -21,7 +21,9 @@ export function timeStamp(d = new Date()): string {
 
 /** mkdir -p with the file-system failures (a file in the way, no permission, disk full) as typed errors. */
 function ensureDir(dir: string, what: string): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new CheckpointError(`${what} ${dir}: exists and is not a folder`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new CheckpointError(`${what} ${dir}: exists and is not a folder`);
+  }
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {

@@ -40,6 +40,8 @@ export interface TrainRunOptions {
   /** Set `requested` to stop after the current step; a checkpoint is written and the run returns. */
   stop?: { requested: boolean };
   log?: (line: string) => void;
+  /** Writes a checkpoint's SAELens files (default: sae-io's saveSae); the fault tests inject a failing disk here. */
+  saveSae?: (sae: Sae, dir: string) => Promise<void>;
 }
 
 export interface TrainRunResult {
@@ -226,7 +228,7 @@ async function trainIn(
   const saveScaled = async (s: Sae, d: string) => {
     if (store.scaleFactor !== 1) s.activationScale = store.scaleFactor;
     try {
-      await saveSae(s, d);
+      await (o.saveSae ?? saveSae)(s, d);
     } finally {
       s.activationScale = null;
     }
