@@ -16,7 +16,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const device = await getDevice();
 const SAE = join(tmp, "sae");
-const made = Sae.create(device, { d_in: 128, d_sae: 256, architecture: "topk", k: 8, hook_name: "blocks.1.hook_resid_pre", model_name: "tiny-shakespeare" }, 11);
+const hook_name = "blocks.1.hook_resid_pre";
+const made = Sae.create(device, { d_in: 128, d_sae: 256, architecture: "topk", k: 8, hook_name, model_name: "tiny-shakespeare" }, 11);
 await made.save(SAE);
 
 interface Ran {
@@ -76,10 +77,11 @@ describe("count and size flags (#6, #17, #23)", () => {
     const hook = {} as EvalHook; // never reached: the checks come first
     const evalSae = { cfg: { d_in: 4, d_sae: 8 } } as EvalSae;
     const prompts = [new Int32Array(4)];
+    const opts = { prompts, excludeIds: [], deadThreshold: 1e-8 };
     for (const batchPrompts of [0, -1, 0.5, Number.NaN]) {
-      await expect(evaluateSae(hook, evalSae, { prompts, batchPrompts, excludeIds: [], deadThreshold: 1e-8 })).rejects.toThrow(ConfigError);
+      await expect(evaluateSae(hook, evalSae, { ...opts, batchPrompts })).rejects.toThrow(ConfigError);
     }
-    await expect(evaluateSae(hook, evalSae, { prompts: [], batchPrompts: 1, excludeIds: [], deadThreshold: 1e-8 })).rejects.toThrow("no held-out prompts");
+    await expect(evaluateSae(hook, evalSae, { ...opts, prompts: [], batchPrompts: 1 })).rejects.toThrow("no held-out prompts");
   });
 
   test("sae eval --context-size past the model's n_ctx names n_ctx, not the dataset", async () => {
@@ -97,7 +99,8 @@ describe("count and size flags (#6, #17, #23)", () => {
     const config = join(tmp, "lr.json");
     writeFileSync(config, '{"lr": 1e400}');
     cases.push([["--config", config], `${config}: 'lr' must be a finite number, got Infinity`]);
-    const runs = await Promise.all(cases.map(([flags]) => sae(["train", ...flags, "--checkpoint-path", join(tmp, "never")], 30_000)));
+    const never = join(tmp, "never");
+    const runs = await Promise.all(cases.map(([flags]) => sae(["train", ...flags, "--checkpoint-path", never], 30_000)));
     runs.forEach((r, i) => expectClean(r, 2, cases[i][1]));
   }, 60_000);
 
@@ -119,7 +122,11 @@ describe("what a checkpoint holds (#7, #16, #9)", () => {
   test("NaN or Inf weights are refused at load naming the tensor (before: '(none active)', exit 0)", async () => {
     const nan = variant("nan", (d) => fill(join(d, "sae_weights.safetensors"), "W_enc", Number.NaN));
     const inf = variant("inf", (d) => fill(join(d, "sae_weights.safetensors"), "b_dec", Number.POSITIVE_INFINITY));
-    const [a, b, c] = await Promise.all([sae(["inspect", "ROMEO: But soft", "--sae", nan]), sae(["eval", nan, "--prompts", "8"]), sae(["inspect", "hi", "--sae", inf])]);
+    const [a, b, c] = await Promise.all([
+      sae(["inspect", "ROMEO: But soft", "--sae", nan]),
+      sae(["eval", nan, "--prompts", "8"]),
+      sae(["inspect", "hi", "--sae", inf]),
+    ]);
     expectClean(a, 2, "tensor 'W_enc' [128, 256] holds 32768 non-finite value(s)");
     expectClean(b, 2, "W_enc");
     expectClean(c, 2, "tensor 'b_dec' [128] holds 128 non-finite value(s) (first: Infinity at [0])");
@@ -130,7 +137,8 @@ describe("what a checkpoint holds (#7, #16, #9)", () => {
       const cfg = JSON.parse(readFileSync(join(d, "cfg.json"), "utf8"));
       writeFileSync(join(d, "cfg.json"), JSON.stringify({ ...cfg, apply_b_dec_to_input: "false" }));
     });
-    expectClean(await sae(["inspect", "hi", "--sae", bad]), 2, `${join(bad, "cfg.json")}: field 'apply_b_dec_to_input' must be true or false, got "false"`);
+    const want = `${join(bad, "cfg.json")}: field 'apply_b_dec_to_input' must be true or false, got "false"`;
+    expectClean(await sae(["inspect", "hi", "--sae", bad]), 2, want);
   }, 60_000);
 
   test("missing weights, a file as a folder, a missing corpus and a bad --out are one line each", async () => {
@@ -156,7 +164,8 @@ describe("what a checkpoint holds (#7, #16, #9)", () => {
     const ids = new Uint16Array(4096).map((_, i) => i % 1000);
     ids[3000] = 60000; // the bundled model's vocabulary is 2048
     writeFileSync(tokens, ids);
-    expectClean(await sae(["eval", SAE, "--dataset-path", tokens, "--prompts", "8"]), 2, `token file ${tokens} (u16): token 3000 is id 60000, outside the model's vocabulary [0, 2048)`);
+    const want = `token file ${tokens} (u16): token 3000 is id 60000, outside the model's vocabulary [0, 2048)`;
+    expectClean(await sae(["eval", SAE, "--dataset-path", tokens, "--prompts", "8"]), 2, want);
   }, 60_000);
 
   test("sae inspect warns when the SAE's cfg names another model, and still runs", async () => {
@@ -177,7 +186,10 @@ describe("sae serve at the edge (#9, #20, #21)", () => {
   test("a port in use and an empty --token exit 2 with one line", async () => {
     const busy = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });
     try {
-      const [inUse, empty] = await Promise.all([sae(["serve", "--sae", SAE, "--port", String(busy.port)]), sae(["serve", "--sae", SAE, "--token", ""])]);
+      const [inUse, empty] = await Promise.all([
+        sae(["serve", "--sae", SAE, "--port", String(busy.port)]),
+        sae(["serve", "--sae", SAE, "--token", ""]),
+      ]);
       expectClean(inUse, 2, `cannot listen on 127.0.0.1:${busy.port}: the port is in use`);
       expectClean(empty, 2, "--token is empty");
     } finally {
@@ -186,7 +198,8 @@ describe("sae serve at the edge (#9, #20, #21)", () => {
   }, 60_000);
 
   test("listening beyond loopback without a token warns on stderr; the token-less server refuses other sites and Hosts", async () => {
-    const p = Bun.spawn([process.execPath, MAIN, "serve", "--sae", SAE, "--port", "0", "--host", "0.0.0.0"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmp } });
+    const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmp };
+    const p = Bun.spawn([process.execPath, MAIN, "serve", "--sae", SAE, "--port", "0", "--host", "0.0.0.0"], { stdout: "pipe", stderr: "pipe", env });
     try {
       const reader = p.stdout.getReader();
       let text = "";
@@ -198,7 +211,8 @@ describe("sae serve at the edge (#9, #20, #21)", () => {
       const port = /listening on http:\/\/\S+:(\d+)/.exec(text)![1];
       const url = `http://127.0.0.1:${port}`;
       const body = JSON.stringify({ text: "hi" });
-      const evil = await fetch(`${url}/v1/encode`, { method: "POST", headers: { "Content-Type": "text/plain", Origin: "https://evil.example" }, body });
+      const headers = { "Content-Type": "text/plain", Origin: "https://evil.example" };
+      const evil = await fetch(`${url}/v1/encode`, { method: "POST", headers, body });
       expect(evil.status).toBe(403);
       const rebound = await fetch(`${url}/health`, { headers: { Host: `evil.example:${port}` } });
       expect(rebound.status).toBe(403);

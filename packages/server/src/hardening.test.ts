@@ -5,7 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectFeatureData, FakeModel, FakeSae, openFeatureData, sequencesFromText, writeFeatureData, type SampleOptions } from "@sae/core";
+import { collectFeatureData, FakeModel, FakeSae, openFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
+import type { SampleOptions } from "@sae/core";
 import { getDevice, LimitError } from "@sae/tensor-core";
 import { createApp } from "./app.ts";
 import { listen } from "./listen.ts";
@@ -17,8 +18,14 @@ const sae = new FakeSae(device, { seed: 32, d_sae: 24 });
 const app = createApp({ model, sae });
 const BODY = { text: "the cat" };
 
-const post = (a: { request: typeof app.request }, path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
-  a.request(path, { method: "POST", headers: { "Content-Type": "text/plain", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body), signal });
+type HeaderMap = Record<string, string>;
+const post = (a: { request: typeof app.request }, path: string, body: unknown, headers: HeaderMap = {}, signal?: AbortSignal) =>
+  a.request(path, {
+    method: "POST",
+    headers: { "Content-Type": "text/plain", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal,
+  });
 
 async function error(res: Response): Promise<{ status: number; message: string; field?: string }> {
   const body = (await res.json()) as { error: { status: number; message: string; field?: string } };
@@ -36,13 +43,19 @@ describe("token-less server: cross-site requests and DNS rebinding (#20)", () =>
     expect((await error(fetchSite)).field).toBe("Sec-Fetch-Site");
     expect((await post(app, "/v1/encode", BODY, { Origin: "null" })).status).toBe(403);
     expect((await app.request("/v1/features/3", { headers: { Origin: "http://evil.example" } })).status).toBe(403);
-    const passing: Record<string, string>[] = [{}, { Origin: "http://localhost:8080", "Sec-Fetch-Site": "same-origin" }, { Origin: "http://127.0.0.1:3000" }, { "Sec-Fetch-Site": "none" }];
+    const passing: HeaderMap[] = [
+      {},
+      { Origin: "http://localhost:8080", "Sec-Fetch-Site": "same-origin" },
+      { Origin: "http://127.0.0.1:3000" },
+      { "Sec-Fetch-Site": "none" },
+    ];
     for (const headers of passing) {
       expect((await post(app, "/v1/encode", BODY, headers)).status).toBe(200);
     }
     // an origin allowed with --cors passes
     const listed = createApp({ model, sae, cors: ["https://ui.example"] });
-    expect((await post(listed, "/v1/encode", BODY, { Origin: "https://ui.example", "Sec-Fetch-Site": "cross-site" })).status).toBe(200);
+    const ui = { Origin: "https://ui.example", "Sec-Fetch-Site": "cross-site" };
+    expect((await post(listed, "/v1/encode", BODY, ui)).status).toBe(200);
     expect((await post(listed, "/v1/encode", BODY, { Origin: "https://other.example" })).status).toBe(403);
   });
 
@@ -52,7 +65,9 @@ describe("token-less server: cross-site requests and DNS rebinding (#20)", () =>
       expect(res.status).toBe(403);
       expect((await error(res)).field).toBe("Host");
     }
-    for (const host of ["localhost:18081", "127.0.0.1:18081", "[::1]:18081", "LOCALHOST"]) expect((await app.request("/health", { headers: { Host: host } })).status).toBe(200);
+    for (const host of ["localhost:18081", "127.0.0.1:18081", "[::1]:18081", "LOCALHOST"]) {
+      expect((await app.request("/health", { headers: { Host: host } })).status).toBe(200);
+    }
     const named = createApp({ model, sae, host: "box.lan" });
     expect((await named.request("/health", { headers: { Host: "box.lan:8080" } })).status).toBe(200);
     expect((await named.request("/health", { headers: { Host: "10.0.0.7:8080" } })).status).toBe(403);
@@ -62,7 +77,8 @@ describe("token-less server: cross-site requests and DNS rebinding (#20)", () =>
     expect(allowedHost("127.0.0.1.evil.example", "127.0.0.1")).toBe(false);
     // with a token, the token is the guard: any Host and Origin with the right token pass
     const authed = createApp({ model, sae, token: "t0k" });
-    expect((await post(authed, "/v1/encode", BODY, { Host: "evil.example", Origin: "https://evil.example", Authorization: "Bearer t0k" })).status).toBe(200);
+    const anywhere = { Host: "evil.example", Origin: "https://evil.example", Authorization: "Bearer t0k" };
+    expect((await post(authed, "/v1/encode", BODY, anywhere)).status).toBe(200);
   });
 });
 
@@ -71,7 +87,9 @@ describe("bearer token (#21)", () => {
     expect(() => createApp({ model, sae, token: "" })).toThrow(LimitError);
     expect(() => createApp({ model, sae, token: "  " })).toThrow(/token is empty/);
     const a = createApp({ model, sae, token: "s3cret" });
-    for (const h of ["bearer s3cret", "BEARER s3cret", "Bearer  s3cret"]) expect((await post(a, "/v1/encode", BODY, { Authorization: h })).status).toBe(200);
+    for (const h of ["bearer s3cret", "BEARER s3cret", "Bearer  s3cret"]) {
+      expect((await post(a, "/v1/encode", BODY, { Authorization: h })).status).toBe(200);
+    }
     expect((await post(a, "/v1/encode", BODY, { Authorization: "bearer S3CRET" })).status).toBe(401);
     expect((await post(a, "/v1/encode", BODY, { Authorization: "Bearer " })).status).toBe(401);
   });
@@ -143,13 +161,15 @@ describe("disconnected clients (#19)", () => {
       return model.generate(prompt, o);
     };
     const a = createApp({ model: slow, sae, limits: { maxQueue: 2 } });
-    const steer = (prompt: string, signal?: AbortSignal) => post(a, "/v1/steer", { prompt, features: [{ index: 0, strength: 1 }], max_new_tokens: 2 }, {}, signal);
+    const features = [{ index: 0, strength: 1 }];
+    const steer = (prompt: string, signal?: AbortSignal) => post(a, "/v1/steer", { prompt, features, max_new_tokens: 2 }, {}, signal);
     const first = steer("the cat");
     const gone = new AbortController();
     const second = Promise.resolve(steer("the dog", gone.signal)).catch((e: unknown) => e);
     const third = steer("a cat");
     await new Promise((r) => setTimeout(r, 20));
-    const health = async () => ((await (await a.request("/health")).json()) as { queue: { waiting: number; dropped: number } }).queue;
+    type Health = { queue: { waiting: number; dropped: number } };
+    const health = async () => ((await (await a.request("/health")).json()) as Health).queue;
     expect((await health()).waiting).toBe(2);
     gone.abort();
     await new Promise((r) => setTimeout(r, 20));
@@ -179,7 +199,8 @@ describe("disconnected clients (#19)", () => {
       const first = fetch(`${srv.url}/v1/steer`, { method: "POST", body: body("the cat") });
       const ctrls = ["the dog", "a cat", "a dog"].map((p) => {
         const c = new AbortController();
-        return { c, done: fetch(`${srv.url}/v1/steer`, { method: "POST", body: body(p), signal: c.signal }).catch((e: unknown) => e) };
+        const done = fetch(`${srv.url}/v1/steer`, { method: "POST", body: body(p), signal: c.signal }).catch((e: unknown) => e);
+        return { c, done };
       });
       await new Promise((r) => setTimeout(r, 200));
       for (const { c } of ctrls) c.abort();
