@@ -39,11 +39,11 @@ export class ModelHook implements HookActivations {
   /** [batch * pos, d_in] on the device; the caller disposes it. */
   async tensor(tokens: Int32Array, batch: number, pos: number): Promise<Tensor> {
     const r = await this.model.runWithCache(batchOf(tokens, batch, pos), { names: [this.hookName] });
-    const act = r.cache[this.hookName]; // [batch, pos, d_in]
+    const act = r.cache[this.hookName]; // [batch, pos, d_in], or [batch, pos, n_heads, d_head] at hook_z/q/k/v
     r.logits?.dispose();
     if (act.shape.length === 2) return act;
-    const d = act.shape[act.shape.length - 1];
-    const flat = Tensor.empty(act.device, [act.size / d, d], "f32", `${this.hookName} rows`);
+    const d = act.size / (batch * pos); // heads flattened, as SAELens's evals do (flatten(-2, -1))
+    const flat = Tensor.empty(act.device, [batch * pos, d], "f32", `${this.hookName} rows`);
     copy(act.reshape(flat.shape), flat);
     act.dispose();
     return flat;

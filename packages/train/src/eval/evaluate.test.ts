@@ -19,15 +19,19 @@ const f32 = (t: Enc) => Float32Array.from(t.data, num);
 const fx = JSON.parse(readFileSync(join(import.meta.dir, "../../fixtures/saelens_evals.json"), "utf8"));
 const device = await getDevice();
 
-/** The harness's TinyLM: resid = E[tokens]; logits = tanh(resid) @ U (float32 like torch). */
+/**
+ * The harness's TinyLM: resid = E[tokens]; logits = tanh(resid) @ U (float32 like torch); with `mix`, the generator's
+ * MixLM: logits[t] = tanh(resid[t] + mix * resid[t - 1]) @ U, so excluded positions must stay clean when spliced.
+ */
 class StandInLm implements EvalHook {
   readonly model: { cfg: { dVocab: number } };
   readonly E: Float32Array; // [vocab, d_in]
   readonly U: Float32Array; // [d_in, vocab]
   readonly dIn: number;
   readonly vocab: number;
-  constructor(E: Float32Array, U: Float32Array, dIn: number, vocab: number) {
-    [this.E, this.U, this.dIn, this.vocab] = [E, U, dIn, vocab];
+  readonly mix: number;
+  constructor(E: Float32Array, U: Float32Array, dIn: number, vocab: number, mix = 0) {
+    [this.E, this.U, this.dIn, this.vocab, this.mix] = [E, U, dIn, vocab, mix];
     this.model = { cfg: { dVocab: vocab } };
   }
 
@@ -38,32 +42,36 @@ class StandInLm implements EvalHook {
     return Tensor.from(device, [tokens.length, d], x, "resid");
   }
 
-  private head(resid: ArrayLike<number>): Float32Array {
+  private head(resid: ArrayLike<number>, pos: number): Float32Array {
     const { dIn: d, vocab: v } = this;
     const rows = resid.length / d;
     const out = new Float32Array(rows * v);
     for (let r = 0; r < rows; r++) {
+      const prev = r % pos === 0 ? null : (r - 1) * d;
       for (let j = 0; j < v; j++) {
         let s = 0;
-        for (let c = 0; c < d; c++) s += Math.fround(Math.tanh(resid[r * d + c])) * this.U[c * v + j];
+        for (let c = 0; c < d; c++) {
+          const a = resid[r * d + c] + (prev === null ? 0 : Math.fround(this.mix * resid[prev + c]));
+          s += Math.fround(Math.tanh(Math.fround(a))) * this.U[c * v + j];
+        }
         out[r * v + j] = s;
       }
     }
     return out;
   }
 
-  async logits(tokens: Int32Array): Promise<Float32Array> {
+  async logits(tokens: Int32Array, _b: number, pos: number): Promise<Float32Array> {
     const x = await this.tensor(tokens);
-    const out = this.head(await x.read());
+    const out = this.head(await x.read(), pos);
     x.dispose();
     return out;
   }
 
-  async logitsWith(tokens: Int32Array, _b: number, _p: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
-    if (replace === "zero") return this.head(new Float32Array(tokens.length * this.dIn));
+  async logitsWith(tokens: Int32Array, _b: number, pos: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
+    if (replace === "zero") return this.head(new Float32Array(tokens.length * this.dIn), pos);
     const x = await this.tensor(tokens);
     const y = await replace(x);
-    const out = this.head(await y.read());
+    const out = this.head(await y.read(), pos);
     x.dispose();
     y.dispose();
     return out;
@@ -94,7 +102,7 @@ describe("evaluateSae vs SAELens 6.18 run_evals", () => {
       const cfg = makeConfig({ architecture: c.architecture as ArchitectureName, d_in: dIn, d_sae: dSae, k: c.k ?? null });
       const sae = Sae.fromHost(device, cfg, host);
       sae.activationScale = c.activation_scaling_factor;
-      const lm = new StandInLm(f32(c.E), f32(c.U), dIn, vocab);
+      const lm = new StandInLm(f32(c.E), f32(c.U), dIn, vocab, c.mixing ?? 0);
       const prompts: Int32Array[] = [];
       for (const b of c.token_batches as Enc[]) {
         const [B, pos] = b.shape;
@@ -113,7 +121,7 @@ describe("evaluateSae vs SAELens 6.18 run_evals", () => {
       close("feature_density", r.feature_metrics!.feature_density, c.feature_metrics.feature_density.map(num));
       close("consistent_activation_heuristic", r.feature_metrics!.consistent_activation_heuristic, c.feature_metrics.consistent_activation_heuristic.map(num));
       const wm = weightMetrics(host.W_enc, host.W_dec, host.b_enc ?? null, dIn, dSae);
-      for (const [k, v] of Object.entries(c.featurewise_weight_based_metrics as Record<string, number[]>)) {
+      for (const [k, v] of Object.entries((c.featurewise_weight_based_metrics ?? {}) as Record<string, number[]>)) {
         close(k, wm[k as keyof typeof wm]!, v);
       }
     });
