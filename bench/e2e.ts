@@ -25,12 +25,12 @@ export interface E2eRow extends BenchRow {
 }
 
 /** Our side: one `sae train` run; tokens/s between the first and last metrics readback (no load, compile, eval). */
-async function ours(device: Device, tokens: number, dir: string): Promise<E2eRow> {
-  const cfg = resolveConfig({ training_tokens: tokens, checkpoint_path: dir, run_name: "e2e", html_report: false, n_eval_batches: 1 });
+async function ours(device: Device, tokens: number, dir: string, prefetch: boolean): Promise<E2eRow> {
+  const cfg = resolveConfig({ training_tokens: tokens, checkpoint_path: dir, run_name: `e2e-${prefetch}`, html_report: false, n_eval_batches: 1 });
   const marks: { t: number; tokens: number; rates: Rates }[] = [];
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await trainSae(cfg, { device, onMetrics: (m, _total, rates) => marks.push({ t: performance.now(), tokens: m.tokens, rates }) });
+  await trainSae(cfg, { device, prefetch, onMetrics: (m, _total, rates) => marks.push({ t: performance.now(), tokens: m.tokens, rates }) });
   const used = process.cpuUsage(c0);
   const first = marks[0];
   const last = marks.at(-1)!;
@@ -38,7 +38,7 @@ async function ours(device: Device, tokens: number, dir: string): Promise<E2eRow
   const steady = marks.slice(1);
   const row: E2eRow = {
     group: "e2e",
-    name: "sae train (CLI defaults), model + SAE",
+    name: `sae train (CLI defaults), model + SAE${prefetch ? "" : ", store prefetch off"}`,
     shape: `bundled GPT-2 to ${cfg.hook_name}, d_sae ${cfg.d_sae ?? `${cfg.expansion_factor} x d_in`}, k ${cfg.k}, batch ${cfg.train_batch_size_tokens}, context ${cfg.context_size} x ${cfg.store_batch_size_prompts} prompts`,
     ms: (ms * cfg.train_batch_size_tokens) / (last.tokens - first.tokens),
     reps: marks.length - 1,
@@ -145,6 +145,9 @@ export function printE2eTable(rows: BenchRow[]): string {
     }
     lines.push(
       `- ${r.name} (${r.shape}): **${fix(r.tokensPerS)} tokens/s** over ${r.reps} metric windows; progress line median: model ${fix(r.modelTokensPerS)} tok/s, SAE ${fix(r.saeTokensPerS)} tok/s, waiting for activations ${((r.waitFraction ?? 0) * 100).toFixed(0)}% of the time; cores ${r.cores.toFixed(2)}`,
+    );
+    if (r.torchTokensPerS === undefined && r.torchSparseTokensPerS === undefined && !r.torchNote) continue;
+    lines.push(
       `- PyTorch pipeline, same run: dense SAELens-like step ${fix(r.torchTokensPerS)} tokens/s (ours / it: ${ratio(r.torchTokensPerS, r.tokensPerS)}), strong sparse step ${fix(r.torchSparseTokensPerS)} tokens/s (ours / it: ${ratio(r.torchSparseTokensPerS, r.tokensPerS)})${r.torchNote ? `; ${r.torchNote}` : ""}`,
     );
   }
@@ -157,11 +160,13 @@ async function runAll(device: Device, quick: boolean): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "sae-bench-e2e-"));
   try {
     const small = process.env.BENCH_SMALL === "1";
-    const row = await ours(device, small ? 81_920 : quick ? 40_960 : 204_800, dir);
+    const tokens = small ? 81_920 : quick ? 40_960 : 204_800;
+    const row = await ours(device, tokens, dir, true);
+    const off = await ours(device, tokens, dir, false);
     await torchSide(row, quick);
     const cache = join(dir, "acts.sae-acts");
     writeCache(cache, small ? 4 : quick ? 16 : 64);
-    return [row, ...cacheRows(cache, quick ? 3 : 5)];
+    return [row, off, ...cacheRows(cache, quick ? 3 : 5)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

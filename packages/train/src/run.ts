@@ -39,6 +39,8 @@ export interface TrainRunOptions {
   loggers?: MetricsLogger[];
   /** Set `requested` to stop after the current step; a checkpoint is written and the run returns. */
   stop?: { requested: boolean };
+  /** The activation store produces the next blocks while the SAE trains (default true; bench/e2e.ts compares). */
+  prefetch?: boolean;
   log?: (line: string) => void;
   /** Writes a checkpoint's SAELens files (default: sae-io's saveSae); the fault tests inject a failing disk here. */
   saveSae?: (sae: Sae, dir: string) => Promise<void>;
@@ -165,7 +167,7 @@ async function trainIn(
     if (cfg.use_cached_activations && !state) writer = new ActivationCacheWriter(cfg.cached_activations_path!, cacheHeader);
     producer = new ModelProducer(hook, prompts, { contextSize: cfg.context_size, storeBatchPrompts: cfg.store_batch_size_prompts, excludeIds, cacheWriter: writer });
   }
-  const store = new ActivationStore(producer, { trainBatchTokens: cfg.train_batch_size_tokens, capacity: cfg.n_batches_in_buffer * maxRows, seed: cfg.seed, normalize: cfg.normalize_activations });
+  const store = new ActivationStore(producer, { trainBatchTokens: cfg.train_batch_size_tokens, capacity: cfg.n_batches_in_buffer * maxRows, seed: cfg.seed, normalize: cfg.normalize_activations, prefetch: o.prefetch });
 
   // the SAE
   const saeFields = {
