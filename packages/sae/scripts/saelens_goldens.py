@@ -9,6 +9,8 @@ and provenance; then records, at the project's own small sizes and seeds:
                   and the gradient of every parameter after loss.backward(); then the inference checkpoint SAELens
                   exports from it (save_inference_model -> SAE.load_from_disk: BatchTopK / Matryoshka as JumpReLU,
                   rescale_acts_by_decoder_norm folded) with its architecture, state_dict and encode / decode of sae_in;
+  lr_schedules    sae_lens.training.optim.get_lr_scheduler's lr per step (each scheduler, with and without warm-up
+                  and decay) and CoefficientScheduler's value per step;
   trainer_cases   N steps of the real SAETrainer.fit() (Adam, clip_grad_norm_, lr and coefficient schedulers,
                   dead-latent tracking): per step the lr, coefficients, dead mask, losses, the clip's total norm
                   and the parameters after the optimiser step.
@@ -273,6 +275,42 @@ def trainer_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def lr_schedules() -> list[dict[str, Any]]:
+    """The lr SAELens's scheduler gives at each step (read before scheduler.step(), as SAETrainer uses it)."""
+    import torch
+
+    from sae_lens.training.optim import CoefficientScheduler, get_lr_scheduler
+
+    out = []
+    specs = [
+        ("constant", 20, 0, 0, 1), ("constant", 20, 5, 0, 1), ("constant", 20, 4, 6, 1), ("constant", 20, 1, 0, 1),
+        ("cosineannealing", 20, 0, 0, 1), ("cosineannealing", 24, 3, 5, 1),
+        ("cosineannealingwarmrestarts", 30, 0, 0, 3), ("cosineannealingwarmrestarts", 30, 4, 2, 2),
+    ]
+    for name, total, warm, decay, cycles in specs:
+        lr, lr_end = 3e-4, 3e-5
+        opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sched = get_lr_scheduler(name, opt, training_steps=total, lr=lr, warm_up_steps=warm, decay_steps=decay,
+                                     lr_end=lr_end, num_cycles=cycles)
+            lrs = []
+            for _ in range(total):
+                lrs.append(opt.param_groups[0]["lr"])
+                opt.step()
+                sched.step()
+        out.append({"scheduler": name, "total_steps": total, "warm_up_steps": warm, "decay_steps": decay,
+                    "n_restart_cycles": cycles, "lr": lr, "lr_end": lr_end, "lrs": lrs})
+    for warm in (0, 1, 3):
+        cs = CoefficientScheduler(warm_up_steps=warm, final_value=2.0)
+        vals = []
+        for _ in range(6):
+            vals.append(cs.value)
+            cs.step()
+        out.append({"coefficient_warm_up_steps": warm, "final_value": 2.0, "values": vals})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--src", default=os.environ.get("SAELENS_SRC", "/work/ref/saelens"))
@@ -302,6 +340,7 @@ def main() -> None:
             "tensor_encoding": "{shape, dtype, data}: flat row-major; float32 as shortest round-trip decimals",
         },
         "training_cases": training,
+        "lr_schedules": lr_schedules(),
         "trainer_cases": trainer_cases(rs, sl, P),
     }
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)

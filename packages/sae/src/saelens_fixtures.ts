@@ -63,9 +63,25 @@ export interface TrainerCase {
   steps: TrainerStep[];
 }
 
+/** An lr schedule (get_lr_scheduler: lr per step) or a coefficient warm-up (CoefficientScheduler: value per step). */
+export interface ScheduleCase {
+  scheduler?: "constant" | "cosineannealing" | "cosineannealingwarmrestarts";
+  total_steps?: number;
+  warm_up_steps?: number;
+  decay_steps?: number;
+  n_restart_cycles?: number;
+  lr?: number;
+  lr_end?: number;
+  lrs?: number[];
+  coefficient_warm_up_steps?: number;
+  final_value?: number;
+  values?: number[];
+}
+
 export interface SaeLensGoldens {
   meta: Record<string, unknown>;
   training_cases: TrainingCase[];
+  lr_schedules: ScheduleCase[];
   trainer_cases: TrainerCase[];
 }
 

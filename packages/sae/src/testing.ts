@@ -11,6 +11,7 @@ export {
   trainingCase,
   type EncTensor,
   type SaeLensGoldens,
+  type ScheduleCase,
   type TrainerCase,
   type TrainerStep,
   type TrainingCase,
