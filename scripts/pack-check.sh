@@ -5,6 +5,7 @@
 #   - under plain `node`: loads a SAELens checkpoint and encodes/decodes it against PyTorch's values (encode.mjs)
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu
+#   - the same app bundles for browsers (`browser` condition: no node: or webgpu import left)
 #   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off)
 # Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
 set -euo pipefail
@@ -46,5 +47,12 @@ help=$("$ROOT/.tools/node_modules/.bin/bunx" sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "bunx sae --help in the workspace printed: $help"; exit 1; }
 echo "ok bunx sae --help in the workspace (root depends on @sae/cli)"
 (cd "$APP" && "$DENO" run -A encode.mjs)
+(cd "$APP" && "$BUN" build encode.mjs --target browser --outfile "$WORK/browser.js" >/dev/null)
+if grep -qE 'from ?"(node:|webgpu)|import\("(node:|webgpu)' "$WORK/browser.js"; then
+  echo "the browser bundle imports node: or webgpu:"; grep -oE 'from ?"(node:[^"]*|webgpu)"' "$WORK/browser.js" | sort -u
+  exit 1
+fi
+echo "ok browser bundle (bun build --target browser, no --external): $(($(wc -c <"$WORK/browser.js") / 1024)) KB," \
+  "no node: or webgpu import"
 (cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json)
 echo "ok tsc: a TypeScript consumer typechecks against the published .d.ts (skipLibCheck false)"
