@@ -4,14 +4,16 @@
 // parameter as SAELens holds it, an input x and SAELens's encode(x)). Each case checks the files the converter
 // declares, the cfg fields, every parameter and the encode output on the GPU.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertClose, getDevice, loadSafetensorsFile, Tensor } from "@sae/tensor-core";
+import { assertClose, getDevice, loadSafetensorsFile, saveSafetensorsFile, Tensor } from "@sae/tensor-core";
 import { CheckpointError } from "../errors.ts";
 import { Sae } from "../sae.ts";
 import { FIXTURES } from "../test_fixtures.ts";
 import { buildHostSae } from "./build.ts";
 import { CONVERSIONS, type ConversionName } from "./registry.ts";
+import { loadSparsifyDir } from "./sparsify.ts";
 import type { ConvertContext } from "./types.ts";
 
 const DIR = join(FIXTURES, "convert");
@@ -134,4 +136,22 @@ describe("SAELens conversions (fixtures written in each format, expected values 
       sae.dispose();
     });
   }
+
+  test("sparsify: W_dec in sparsify's own layout [d_sae, d_in] is used as stored (SAELens 6.18 transposes it)", () => {
+    const src = join(DIR, "sparsify", "repo", "layers.3");
+    const dir = join(mkdtempSync(join(tmpdir(), "sae-sparsify-")), "layers.3");
+    mkdirSync(dir);
+    copyFileSync(join(src, "cfg.json"), join(dir, "cfg.json"));
+    const w = loadSafetensorsFile(join(src, "sae.safetensors")).tensors;
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [k, t] of w) out[k] = { shape: [...t.shape], data: t.data as Float32Array };
+    const [d_in, d_sae] = out.W_dec.shape;
+    const real = new Float32Array(d_in * d_sae);
+    for (let i = 0; i < d_in; i++) for (let j = 0; j < d_sae; j++) real[j * d_in + i] = out.W_dec.data[i * d_sae + j];
+    out.W_dec = { shape: [d_sae, d_in], data: real };
+    saveSafetensorsFile(join(dir, "sae.safetensors"), out);
+    const h = buildHostSae({ ...loadSparsifyDir(dir, {}), sparsity: null }, dir);
+    const exp = loadSafetensorsFile(join(DIR, "sparsify", "expected.safetensors")).tensors;
+    assertClose("W_dec", h.host.W_dec, exp.get("param.W_dec")?.data as Float32Array, 0, 0);
+  });
 });

@@ -1,9 +1,12 @@
 // EleutherAI sparsify SAEs (conversion "sparsify", SAELens's sparsify_huggingface_loader / sparsify_disk_loader;
 // no release in 6.18's registry uses it: reach it with `conversion: "sparsify"` on a Hugging Face repo):
 // `<path>/cfg.json` (d_in, num_latents or expansion_factor, k, normalize_decoder) and `<path>/sae.safetensors`
-// (encoder.weight or W_enc, W_dec, optional biases). A TopK SAE in bfloat16. As SAELens does, W_dec is transposed,
-// the model name comes from a config.json beside the SAE folder when one is in the local snapshot (else the
-// parent folder's name), and the hook is blocks.N.hook_resid_post from `layers.N` (or hook_embed for embed_tokens).
+// (encoder.weight or W_enc, W_dec, optional biases). A TopK SAE in bfloat16. As SAELens does, the model name comes
+// from a config.json beside the SAE folder when one is in the local snapshot (else the parent folder's name), and
+// the hook is blocks.N.hook_resid_post from `layers.N` (or hook_embed for embed_tokens). W_dec: sparsify stores it
+// [num_latents, d_in] (nn.Parameter(encoder.weight.clone())), which SAELens 6.18 transposes to [d_in, d_sae] and
+// so cannot load; here a [d_sae, d_in] W_dec is used as stored (also when square), and a [d_in, d_sae] one is
+// transposed as SAELens does.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { CFG_FILE } from "../checkpoint.ts";
@@ -56,6 +59,10 @@ export function sparsifyConfig(dir: string, overrides: Record<string, unknown>):
   };
 }
 
+function sparsifyDecoder(t: HostTensor, d_sae: number, file: string): HostTensor {
+  return t.shape.length === 2 && t.shape[0] === d_sae ? t : transpose(t, `${file}: W_dec`);
+}
+
 /** SAELens's sparsify_disk_loader: the SAE folder `dir` (cfg.json + sae.safetensors). */
 export function loadSparsifyDir(
   dir: string,
@@ -68,7 +75,7 @@ export function loadSparsifyDir(
   const tensors = {
     W_enc: w.get("W_enc") ?? transpose(need(w, "encoder.weight", file), `${file}: encoder.weight`),
     b_enc: w.get("b_enc") ?? w.get("encoder.bias") ?? zeros(cfg.d_sae as number),
-    W_dec: transpose(w.get("W_dec") ?? need(w, "decoder.weight", file), `${file}: W_dec`),
+    W_dec: sparsifyDecoder(w.get("W_dec") ?? need(w, "decoder.weight", file), cfg.d_sae as number, file),
     b_dec: w.get("b_dec") ?? w.get("decoder.bias") ?? zeros(cfg.d_in as number),
   };
   return { cfg, tensors };
