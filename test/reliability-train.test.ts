@@ -88,6 +88,11 @@ describe("training reliability faults", () => {
     expect(bytes(join(S, first, "final_640", "sae_weights.safetensors"))).toBe(firstWeights);
     const second = runs.find((r) => r !== first)!;
     expect(bytes(join(S, second, "final_640", "sae_weights.safetensors"))).not.toBe(firstWeights);
+    // --resume without --run-name continues the newest run of this architecture/hook/d_sae/seed
+    const c = await train("--training-tokens", "1280", "--checkpoint-path", S, "--lr", "1e-3", "--resume");
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain(`checkpoint: ${join(S, second, "final_1280")}`);
+    expect(readdirSync(S).sort()).toEqual(runs);
 
     expect((await train("--training-tokens", "640", "--checkpoint-path", S, "--run-name", "r")).code).toBe(0);
     const kept = ["final_640/sae_weights.safetensors", "metrics.jsonl", "report.html"].map((f) =>
