@@ -2,7 +2,7 @@
 // (fixtures/hf/<family>/, written by scripts/hf_fixtures.py): logits; every hook_resid_pre with NO_PROCESSING equal to
 // HF's hidden_states[i] (and ln_final.hook_normalized to the last one); attention patterns, z, MLP activations,
 // attention and MLP outputs, rotated q and k; hook_scale and hook_attn_scores against CPU math on those; greedy
-// KV-cache generation equal to HF's tokens; and TransformerLens-processed weights giving the same log-probs.
+// KV-cache generation equal to HF's tokens; a right-padded row; TransformerLens-processed weights, same log-probs.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { assertClose, loadSafetensorsFile } from "@sae/tensor-core";
@@ -114,6 +114,17 @@ for (const { name: family, family: modelType } of CASES) {
         assertClose(`${family} softmax(attn_scores ${l}) = HF pattern`, softmaxRows(s, keys), hfPattern, TOL, TOL);
       }
       expect(logits.length).toBe(g.batch * g.pos * V);
+      model.dispose();
+    });
+
+    test("a right-padded row: its real positions equal HF's logits of the full row (causal prefix)", async () => {
+      const model = await loadModel(hfFixture(family), { processing: NO_PROCESSING });
+      const V = model.cfg.dVocab;
+      const real = 7;
+      const logits = await (await model.forward([g.rows[0], g.rows[1].slice(0, real)])).read();
+      const got = logits.slice(g.pos * V, (g.pos + real) * V);
+      const want = g.get("logits").slice(g.pos * V, (g.pos + real) * V);
+      assertClose(`${family} padded row 1`, got, want, TOL, TOL);
       model.dispose();
     });
 
