@@ -3,9 +3,9 @@
 // into Adam (no readback), optional decoder renormalisation, the lr schedule and the sparsity-coefficient warm-up as
 // SAELens 6.18's SAETrainer (checked against 3-step SAETrainer.fit() goldens). The dead-latent mask is read back
 // before every step that uses it (TopK family aux-k, JumpReLU pre_act_loss, ghost grads: use_ghost_grads, standard
-// SAE, added to the loss and gradients before clipping), as SAELens updates it every step. Metrics (loss terms, L0,
-// dead latents) are read back every `logEvery` steps, with a NaN check. Feature density is read back once per
-// feature_sampling_window. Not here: data, checkpoints files, CLI.
+// SAE, added to the loss and gradients before clipping) once a latent can be dead (after dead_feature_window steps),
+// as SAELens updates it every step. Metrics (loss terms, L0, dead latents) are read back every `logEvery` steps, with
+// a NaN check. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints, CLI.
 import { adam, clipScale, featureStats, featureStatsSparse, saeAxpby, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
 import { ghostGrads, isTopkFamily, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
@@ -115,7 +115,8 @@ export class Trainer {
     const lr = this.lrAt(s);
     const l1 = l1CoefficientAt(c.l1_coefficient, c.l1_warm_up_steps, s);
     const l0 = l1CoefficientAt(c.l0_coefficient ?? c.l1_coefficient, c.l0_warm_up_steps ?? c.l1_warm_up_steps, s);
-    if (this.usesDeadMask && s > 0) await this.refreshDeadMask();
+    // a latent is dead once since_fired > dead_feature_window, which takes more steps than that: no readback before
+    if (this.usesDeadMask && s > c.dead_feature_window) await this.refreshDeadMask();
     this.x.write(batch);
     const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive: c.sparse_max_active ?? undefined });
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
