@@ -65,12 +65,17 @@ export function sumAxis1(t: HostTensor, what: string): HostTensor {
   return { shape: [a, c], data: out };
 }
 
-/** Values as SAELens holds them after `.to(dtype)`: bfloat16 / float16 round to nearest even, float32/64 unchanged. */
+/** In place: values as SAELens holds them after `.to(dtype)` (bf16 / f16 round to nearest even; f32/f64 as is). */
 export function roundToDtype(data: Float32Array, dtype: string): Float32Array {
   const d = dtype.replace(/^torch\./, "");
   if (d === "float32" || d === "float64" || d === "float") return data;
-  if (d === "bfloat16") return data.map((v) => bf16BitsToNumber(numberToBf16Bits(v)));
-  if (d === "float16" || d === "half") return data.map((v) => f16BitsToNumber(numberToF16Bits(v)));
+  const round = d === "bfloat16" ? (v: number) => bf16BitsToNumber(numberToBf16Bits(v)) : null;
+  const half = d === "float16" || d === "half" ? (v: number) => f16BitsToNumber(numberToF16Bits(v)) : null;
+  const f = round ?? half;
+  if (f) {
+    for (let i = 0; i < data.length; i++) data[i] = f(data[i]); // in place: large SAEs are not copied again
+    return data;
+  }
   throw new SaeConfigError(
     `config: dtype '${dtype}' is not a float dtype SAELens loads (float32, float64, float16, bfloat16)`,
   );
