@@ -4,7 +4,8 @@
 # other third-party packages from the npm registry or cache), then in that app:
 #   - under plain `node`: loads a SAELens checkpoint and encodes/decodes it against PyTorch's values (encode.mjs)
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
-#   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu
+#   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
+#     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
 #   - the same app bundles for browsers (`browser` condition: no node: or webgpu import left)
 #   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off)
 # Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
@@ -23,7 +24,7 @@ echo "ok packed: $(cd "$WORK/tarballs" && ls | tr '\n' ' ')"
 APP="$WORK/app"
 mkdir -p "$APP"
 cp -r packages/sae/fixtures/ckpt_v5_standard "$APP/ckpt"
-cp scripts/pack-check/encode.mjs scripts/pack-check/consumer.ts scripts/pack-check/tsconfig.json "$APP/"
+cp scripts/pack-check/encode.mjs scripts/pack-check/model.mjs scripts/pack-check/consumer.ts scripts/pack-check/tsconfig.json "$APP/"
 node -e '
   const fs = require("fs"), path = require("path");
   const dir = process.argv[1], deps = {};
@@ -39,17 +40,18 @@ node -e '
   || { cat "$WORK/npm.log"; exit 1; }
 echo "ok npm install: $(cd "$APP" && ls node_modules/@sae | tr '\n' ' ')"
 
-(cd "$APP" && node encode.mjs)
+(cd "$APP" && node encode.mjs && node model.mjs "$WORK/model-node.json")
 help=$(cd "$APP" && npx --no-install sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "npx sae --help printed: $help"; exit 1; }
 echo "ok npx sae --help (node $(node --version)): $(head -1 <<<"$help")"
 help=$("$ROOT/.tools/node_modules/.bin/bunx" sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "bunx sae --help in the workspace printed: $help"; exit 1; }
 echo "ok bunx sae --help in the workspace (root depends on @sae/cli)"
-(cd "$APP" && "$DENO" run -A encode.mjs)
+(cd "$APP" && "$DENO" run -A encode.mjs && "$DENO" run -A model.mjs "$WORK/model-node.json")
 (cd "$APP" && "$BUN" build encode.mjs --target browser --outfile "$WORK/browser.js" >/dev/null)
 if grep -qE 'from ?"(node:|webgpu)|import\("(node:|webgpu)' "$WORK/browser.js"; then
-  echo "the browser bundle imports node: or webgpu:"; grep -oE 'from ?"(node:[^"]*|webgpu)"' "$WORK/browser.js" | sort -u
+  echo "the browser bundle imports node: or webgpu:"
+  grep -oE 'from ?"(node:[^"]*|webgpu)"' "$WORK/browser.js" | sort -u
   exit 1
 fi
 echo "ok browser bundle (bun build --target browser, no --external): $(($(wc -c <"$WORK/browser.js") / 1024)) KB," \
