@@ -1,6 +1,8 @@
 // Adapters between @sae/transformer's HookedTransformer and training/evaluation: activations at one hook (the pass
 // stops after the hook's layer), logits with the SAE spliced in at the hook, and logits with the hook zero-ablated.
-// The SAE side is any function from [n, d_in] to [n, d_in] so this file does not depend on @sae/core.
+// The SAE side is any function from [n, d_in] to [n, d_in]. With a head index (SAELens hook_head_index) only that
+// head of a [batch, pos, n_heads, d_head] hook is read, replaced and zero-ablated.
+import { HookMismatchError } from "@sae/core";
 import { copy, fill, Tensor } from "@sae/tensor-core";
 import { hookLayer, type HookedTransformer, type TokenBatch } from "@sae/transformer";
 import type { HookActivations } from "./store/producers.ts";
@@ -14,22 +16,34 @@ export function checkHook(model: HookedTransformer, hookName: string): number {
   return hookLayer(hookName, model.cfg.nLayers);
 }
 
+/** Head h of [batch, pos, n_heads, d_head] host values as [batch * pos, d_head] rows. */
+function headRows(all: ArrayLike<number>, shape: readonly number[], h: number): Float32Array {
+  if (shape.length !== 4 || !(h >= 0 && h < shape[2])) throw new HookMismatchError(`hook_head_index ${h} needs a [batch, pos, n_heads, d_head] hook with n_heads > ${h}, got [${shape.join(", ")}]`);
+  const [B, P, H, dh] = shape;
+  const out = new Float32Array(B * P * dh);
+  for (let t = 0; t < B * P; t++) for (let c = 0; c < dh; c++) out[t * dh + c] = all[(t * H + h) * dh + c];
+  return out;
+}
+
 /** Activations at `hookName` as [batch * pos, d] tensors or host arrays. */
 export class ModelHook implements HookActivations {
   readonly model: HookedTransformer;
   readonly hookName: string;
   dIn: number;
+  /** SAELens hook_head_index: only this head of a [batch, pos, n_heads, d_head] hook is read, replaced, ablated. */
+  readonly headIndex: number | null;
 
-  constructor(model: HookedTransformer, hookName: string, dIn: number) {
+  constructor(model: HookedTransformer, hookName: string, dIn: number, headIndex: number | null = null) {
     checkHook(model, hookName);
     this.model = model;
     this.hookName = hookName;
     this.dIn = dIn;
+    this.headIndex = headIndex;
   }
 
   /** Builds the adapter and finds the hook's width by running two tokens through the model. */
-  static async create(model: HookedTransformer, hookName: string): Promise<ModelHook> {
-    const h = new ModelHook(model, hookName, 0);
+  static async create(model: HookedTransformer, hookName: string, headIndex: number | null = null): Promise<ModelHook> {
+    const h = new ModelHook(model, hookName, 0, headIndex);
     const t = await h.tensor(new Int32Array([model.cfg.bosTokenId, model.cfg.bosTokenId]), 1, 2);
     h.dIn = t.size / 2;
     t.dispose();
@@ -41,6 +55,11 @@ export class ModelHook implements HookActivations {
     const r = await this.model.runWithCache(batchOf(tokens, batch, pos), { names: [this.hookName] });
     const act = r.cache[this.hookName]; // [batch, pos, d_in], or [batch, pos, n_heads, d_head] at hook_z/q/k/v
     r.logits?.dispose();
+    if (this.headIndex !== null) {
+      const rows = Tensor.from(act.device, [batch * pos, act.shape[3]], headRows(await act.read(), act.shape, this.headIndex), `${this.hookName} head ${this.headIndex}`);
+      act.dispose();
+      return rows;
+    }
     if (act.shape.length === 2) return act;
     const d = act.size / (batch * pos); // heads flattened, as SAELens's evals do (flatten(-2, -1))
     const flat = Tensor.empty(act.device, [batch * pos, d], "f32", `${this.hookName} rows`);
@@ -68,6 +87,20 @@ export class ModelHook implements HookActivations {
   async logitsWith(tokens: Int32Array, batch: number, pos: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
     const made: Tensor[] = [];
     const hook = async (act: Tensor): Promise<Tensor> => {
+      if (this.headIndex !== null) {
+        const h = this.headIndex;
+        const all = (await act.read()) as Float32Array;
+        let rows: Float32Array = new Float32Array(batch * pos * act.shape[3]); // zero ablation of the head
+        if (replace !== "zero") {
+          const x = Tensor.from(act.device, [batch * pos, act.shape[3]], headRows(all, act.shape, h));
+          const y = await replace(x);
+          rows = (await y.read()) as Float32Array;
+          for (const t of [x, y]) t.dispose();
+        }
+        const [, , H, dh] = act.shape;
+        for (let t = 0; t < batch * pos; t++) all.set(rows.subarray(t * dh, (t + 1) * dh), (t * H + h) * dh);
+        return Tensor.from(act.device, act.shape, all, `${this.hookName} head ${h} replaced`);
+      }
       if (replace === "zero") {
         const z = Tensor.empty(act.device, act.shape, "f32", "zero ablation");
         fill(z, 0);

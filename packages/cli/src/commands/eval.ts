@@ -47,7 +47,7 @@ export const evalCommand: Command = {
       const from = flags["context-size"] === undefined ? `${dir}/cfg.json context_size` : "--context-size";
       throw new UsageError(`sae eval: ${from} ${contextSize} exceeds the model's n_ctx ${nCtx} (${modelName})`);
     }
-    const hook = await ModelHook.create(model, c.hook_name);
+    const hook = await ModelHook.create(model, c.hook_name, c.hook_head_index);
     if (hook.dIn !== c.d_in) throw new ConfigError(`SAE d_in ${c.d_in} does not match the width ${hook.dIn} of ${c.hook_name} in ${modelName}`);
     const dataset = (flags["dataset-path"] as string | undefined) ?? (c.dataset_path || "bundled:tiny-shakespeare");
     const bos = model.cfg.bosTokenId;
