@@ -17,7 +17,19 @@ import {
 } from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
 import { kvAppend } from "./attention.ts";
-import type { DeviceBlock, KvCache } from "./hooked_transformer.ts";
+import type { BlockParams } from "./params.ts";
+
+/** A block's params as device tensors. */
+export type DeviceBlock = {
+  [K in keyof BlockParams]-?: undefined extends BlockParams[K] ? Tensor | undefined : Tensor;
+};
+
+/** Per-layer key/value buffers for cached generation: [batch, stride, n_kv_heads, d_head] each. */
+export interface KvCache {
+  k: Tensor[];
+  v: Tensor[];
+  mask: Tensor<"i32">; // [batch, stride]
+}
 
 /** Passes an activation through its hook point: returns it (or the hook's replacement), kept if asked for. */
 export type Emit = (name: string, layer: number, t: Tensor) => Promise<Tensor>;

@@ -3,13 +3,13 @@
 // activations and stops after the last block it needs), runWithHooks (hooks read or replace activations), and the
 // low-level `run` that generate.ts drives with a KV cache. What differs between families is data in ModelConfig
 // (arch.ts); the block itself is block.ts. Loading is in load.ts / load_model.ts.
-import { ShapeError, Tensor, add, embedding, fmt, matmul, type Device } from "@sae/tensor-core";
+import { ShapeError, Tensor, activate, add, embedding, fmt, matmul, type Device } from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
 import { embed } from "./attention.ts";
-import { runBlock, runNorm, type Emit } from "./block.ts";
+import { runBlock, runNorm, type DeviceBlock, type Emit, type KvCache } from "./block.ts";
 import { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";
 import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
-import type { BlockParams, ModelParams } from "./params.ts";
+import type { ModelParams } from "./params.ts";
 import { rotaryInvFreq, rotaryTables } from "./rope.ts";
 import {
   encodeTexts,
@@ -20,12 +20,10 @@ import {
   type TokenBatch,
 } from "./tokens.ts";
 import type { HostParam } from "./weights.ts";
-import { activate } from "@sae/tensor-core";
+
+export type { DeviceBlock, KvCache };
 
 /** The params as device tensors. */
-export type DeviceBlock = {
-  [K in keyof BlockParams]-?: undefined extends BlockParams[K] ? Tensor | undefined : Tensor;
-};
 export interface DeviceWeights {
   W_E: Tensor;
   W_pos?: Tensor;
@@ -34,13 +32,6 @@ export interface DeviceWeights {
   lnFB: Tensor;
   W_U_T: Tensor;
   b_U: Tensor;
-}
-
-/** Per-layer key/value buffers for cached generation: [batch, stride, n_kv_heads, d_head] each. */
-export interface KvCache {
-  k: Tensor[];
-  v: Tensor[];
-  mask: Tensor<"i32">; // [batch, stride]
 }
 
 export interface RunOptions {

@@ -1,9 +1,9 @@
 // GPT-Neo (model_type "gpt_neo"; TinyStories models): GPT-2's block with separate q/k/v projections (no biases),
 // NO 1/sqrt(d_head) score scale, and layers alternating global and local attention (attention_types, window_size:
 // a local query sees window_size keys, itself included). nn.Linear weights; tied unembedding.
+import { FormatError } from "@sae/tensor-core";
 import { gpt2Arch, type ModelConfig } from "../../model/arch.ts";
 import type { HfTensors, ModelParams } from "../../model/params.ts";
-import { FormatError } from "@sae/tensor-core";
 import type { ConfigFields, Family } from "../family.ts";
 
 /** attention_types [[["global", "local"], 2]] -> ["global", "local", "global", "local"]. */
