@@ -167,6 +167,11 @@ function buildTypes(dirs: string[]): void {
   });
   if (tsc.exitCode !== 0) throw new Error(`tsc (declarations) exited ${tsc.exitCode}`);
   for (const dir of dirs) {
+    const pkg = readPackage(dir);
+    // Public types name GPUDevice, GPUBuffer...: a package that depends on @webgpu/types references it from each
+    // entry's .d.ts, so TypeScript consumers need no `types` setting of their own.
+    const gpuTypes = pkg.dependencies?.["@webgpu/types"] ? '/// <reference types="@webgpu/types" />\n' : "";
+    const entries = new Set(builtEntries(pkg).map((e) => e.types.replace("./dist/types/", "")));
     const from = join(out, relative(PACKAGES, dir), "src");
     const to = join(dir, "dist", "types");
     rmSync(to, { recursive: true, force: true });
@@ -177,7 +182,7 @@ function buildTypes(dirs: string[]): void {
       );
       const dest = join(to, relative(from, f));
       mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, text);
+      writeFileSync(dest, entries.has(relative(from, f)) ? gpuTypes + text : text);
     }
   }
 }

@@ -7,7 +7,7 @@
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
 #   - the same app bundles for browsers (`browser` condition: no node: or webgpu import left)
-#   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off)
+#   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off, no `types` setting)
 # Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ node -e '
     deps[pkg.name] = "file:" + path.join(dir, f);
   }
   const app = { name: "outside-app", private: true, type: "module",
-    dependencies: { ...deps, webgpu: "0.6.2" }, devDependencies: { "@webgpu/types": "0.1.74" }, overrides: deps };
+    dependencies: { ...deps, webgpu: "0.6.2" }, overrides: deps };
   fs.writeFileSync(process.argv[2], JSON.stringify(app, null, 2));
 ' "$WORK/tarballs" "$APP/package.json"
 (cd "$APP" && npm install --no-audit --no-fund --prefer-offline --loglevel=error >"$WORK/npm.log" 2>&1) \
@@ -57,4 +57,4 @@ fi
 echo "ok browser bundle (bun build --target browser, no --external): $(($(wc -c <"$WORK/browser.js") / 1024)) KB," \
   "no node: or webgpu import"
 (cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json)
-echo "ok tsc: a TypeScript consumer typechecks against the published .d.ts (skipLibCheck false)"
+echo "ok tsc: a TypeScript consumer typechecks against the published .d.ts (skipLibCheck false, types [])"
