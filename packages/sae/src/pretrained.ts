@@ -119,7 +119,7 @@ export function parsePretrainedRef(ref: string): { release: string; saeId: strin
   for (const name of Object.keys(PRETRAINED))
     if (ref.startsWith(`${name}/`) && (!best || name.length > best.length)) best = name;
   if (best) return { release: best, saeId: ref.slice(best.length + 1) };
-  const m = /^([\w.-]+\/[\w.-]+)\/(.+)$/.exec(ref);
+  const m = /^([A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*)\/(.+)$/.exec(ref); // not ./x, ../x or /x
   return m ? { release: m[1], saeId: m[2] } : null;
 }
 

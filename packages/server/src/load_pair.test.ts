@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PretrainedNotFoundError, Sae } from "@sae/core";
 import { assertClose, getDevice, sha256Hex, Tensor } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer";
-import { loadAnalysisPair } from "./load_pair.ts";
+import { loadAnalysisPair, NoSaeError } from "./load_pair.ts";
 
 const HOOK = "blocks.1.hook_resid_pre";
 const COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
@@ -66,9 +66,12 @@ describe("loadAnalysisPair --sae <release>/<id>", () => {
     want.dispose();
   });
 
-  test("an unknown SAE id of a registry release lists the valid ids", async () => {
+  test("an unknown id of a release lists the valid ids; a path on neither disk nor hub is a NoSaeError", async () => {
     const hub = { endpoint, cacheDir: mkdtempSync(join(tmpdir(), "sae-hub-")), quiet: true };
     const p = loadAnalysisPair({ sae: "gpt2-small-res-jb/blocks.99.hook_resid_pre", hub, device });
     await expect(p).rejects.toThrow(PretrainedNotFoundError);
+    const missing = loadAnalysisPair({ sae: "runs/typo/final", hub, device }); // neither a folder nor on the hub
+    await expect(missing).rejects.toThrow(NoSaeError);
+    await expect(loadAnalysisPair({ sae: "runs/typo/final", hub, device })).rejects.toThrow(/no such local folder/);
   });
 });

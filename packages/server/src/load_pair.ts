@@ -14,7 +14,7 @@ import {
   type AnalysisSae,
   type FromPretrainedOptions,
 } from "@sae/core";
-import { getDevice, type Device } from "@sae/tensor-core";
+import { DownloadError, getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError, isTempName } from "@sae/train";
 import { loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
 
@@ -71,7 +71,10 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   const model = asAnalysisModel(hooked, which === "bundled" ? "tiny-shakespeare" : basename(resolve(which)));
   const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;
   if (ref) {
-    const sae = await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, ...opts.hub });
+    const sae = await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {
+      if (!(e instanceof DownloadError) || !/HTTP 404/.test(e.message)) throw e;
+      throw new NoSaeError(`--sae ${opts.sae}: no such local folder, and not on the hub (${e.message})`);
+    });
     const label = `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${opts.sae}`;
     return { model, sae: asAnalysisSae(sae), hooked, saeDir: null, saeLabel: label };
   }

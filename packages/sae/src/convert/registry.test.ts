@@ -115,5 +115,6 @@ describe("generated pretrained registry", () => {
     });
     expect(parsePretrainedRef("someone/my-saes/layer0/x")).toEqual({ release: "someone/my-saes", saeId: "layer0/x" });
     expect(parsePretrainedRef("checkpoints")).toBeNull();
+    for (const local of ["./runs/a/b", "../runs/a/b", "/abs/runs/a"]) expect(parsePretrainedRef(local)).toBeNull();
   });
 });
