@@ -142,7 +142,8 @@ function checkFieldTypes(cfg: SaeConfig, where: string): void {
       : kind === "ints" ? Array.isArray(v) && v.every((x) => Number.isInteger(x))
       : typeof v === "string";
     if (!ok) {
-      const want = { boolean: "true or false", number: "a finite number", int: "an integer", ints: "a list of integers" }[kind as string] ?? "a string";
+      const kinds: Record<string, string> = { boolean: "true or false", number: "a finite number", int: "an integer", ints: "a list of integers" };
+      const want = kinds[kind as string] ?? "a string";
       const orNull = nullable ? " or null" : "";
       throw new SaeConfigError(`${where}: field '${field}' must be ${want}${orNull}, got ${JSON.stringify(v)}`);
     }
@@ -169,7 +170,8 @@ export function validateConfig(cfg: SaeConfig, where = "config"): SaeConfig {
     if ((cfg.k as number) > cfg.d_sae) throw new SaeConfigError(`${where}: field 'k' (${cfg.k}) exceeds d_sae (${cfg.d_sae})`);
   }
   if (!(JUMPRELU_SPARSITY_MODES as readonly string[]).includes(cfg.jumprelu_sparsity_loss_mode)) {
-    throw new SaeConfigError(`${where}: field 'jumprelu_sparsity_loss_mode' is ${JSON.stringify(cfg.jumprelu_sparsity_loss_mode)}; valid: ${JUMPRELU_SPARSITY_MODES.join(", ")}`);
+    const got = JSON.stringify(cfg.jumprelu_sparsity_loss_mode);
+    throw new SaeConfigError(`${where}: field 'jumprelu_sparsity_loss_mode' is ${got}; valid: ${JUMPRELU_SPARSITY_MODES.join(", ")}`);
   }
   if (cfg.architecture === "matryoshka_batchtopk") checkWidths(cfg, where);
   return cfg;
@@ -178,14 +180,20 @@ export function validateConfig(cfg: SaeConfig, where = "config"): SaeConfig {
 /** Matryoshka widths: strictly increasing positive integers ending at d_sae (SAELens appends d_sae when missing). */
 function checkWidths(cfg: SaeConfig, where: string): void {
   let w = cfg.matryoshka_widths;
-  if (!Array.isArray(w) || w.length === 0) throw new SaeConfigError(`${where}: matryoshka_batchtopk needs 'matryoshka_widths' (e.g. [${Math.floor(cfg.d_sae / 4)}, ${cfg.d_sae}])`);
+  if (!Array.isArray(w) || w.length === 0) {
+    throw new SaeConfigError(`${where}: matryoshka_batchtopk needs 'matryoshka_widths' (e.g. [${Math.floor(cfg.d_sae / 4)}, ${cfg.d_sae}])`);
+  }
   if (w[w.length - 1] !== cfg.d_sae) cfg.matryoshka_widths = w = [...w, cfg.d_sae];
   const ws = w;
   ws.forEach((v, i) => {
     positiveInt(v, `matryoshka_widths[${i}]`, where);
-    if (i > 0 && v <= ws[i - 1]) throw new SaeConfigError(`${where}: 'matryoshka_widths' must be strictly increasing, got [${ws.join(", ")}]`);
+    if (i > 0 && v <= ws[i - 1]) {
+      throw new SaeConfigError(`${where}: 'matryoshka_widths' must be strictly increasing, got [${ws.join(", ")}]`);
+    }
   });
-  if (w[w.length - 1] > cfg.d_sae) throw new SaeConfigError(`${where}: 'matryoshka_widths' [${w.join(", ")}] exceed d_sae ${cfg.d_sae}`);
+  if (w[w.length - 1] > cfg.d_sae) {
+    throw new SaeConfigError(`${where}: 'matryoshka_widths' [${w.join(", ")}] exceed d_sae ${cfg.d_sae}`);
+  }
 }
 
 /** Builds a config from the defaults and the given fields; unknown keys are rejected. */

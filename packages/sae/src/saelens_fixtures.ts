@@ -136,8 +136,19 @@ export function paramsOf(params: Record<string, EncTensor>): Record<string, Floa
 }
 
 /** One training case by name, decoded: config, host parameters, input, dead mask and coefficients. */
-export function trainingCase(name: string): { c: TrainingCase; cfg: SaeConfig; params: Record<string, Float32Array>; x: Float32Array; batch: number; deadMask: Float32Array } {
+export interface DecodedCase {
+  c: TrainingCase;
+  cfg: SaeConfig;
+  params: Record<string, Float32Array>;
+  x: Float32Array;
+  batch: number;
+  deadMask: Float32Array;
+}
+
+export function trainingCase(name: string): DecodedCase {
   const c = saeLensGoldens().training_cases.find((t) => t.name === name);
   if (!c) throw new Error(`fixtures/saelens/training.json: no training case '${name}'`);
-  return { c, cfg: configOf(c.architecture, c.config), params: paramsOf(c.params), x: f32(c.input.sae_in), batch: c.input.sae_in.shape[0], deadMask: f32(c.input.dead_neuron_mask) };
+  const cfg = configOf(c.architecture, c.config);
+  const batch = c.input.sae_in.shape[0];
+  return { c, cfg, params: paramsOf(c.params), x: f32(c.input.sae_in), batch, deadMask: f32(c.input.dead_neuron_mask) };
 }

@@ -85,7 +85,8 @@ export class Trainer {
     this.logSparsity = new Float32Array(dSae).fill(-10);
     this.deadMask = new Float32Array(dSae);
     const a = o.sae.cfg.architecture;
-    this.usesDeadMask = isTopkFamily(a) || o.cfg.use_ghost_grads || (a === "jumprelu" && o.sae.cfg.pre_act_loss_coefficient !== null);
+    const preAct = a === "jumprelu" && o.sae.cfg.pre_act_loss_coefficient !== null;
+    this.usesDeadMask = isTopkFamily(a) || o.cfg.use_ghost_grads || preAct;
     this.schedule = {
       lr: o.cfg.lr,
       scheduler: o.cfg.lr_scheduler_name,
@@ -118,7 +119,8 @@ export class Trainer {
     // a latent is dead once since_fired > dead_feature_window, which takes more steps than that: no readback before
     if (this.usesDeadMask && s > c.dead_feature_window) await this.refreshDeadMask();
     this.x.write(batch);
-    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive: c.sparse_max_active ?? undefined });
+    const sparseMaxActive = c.sparse_max_active ?? undefined;
+    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive });
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
     if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
     else featureStats(out.featureActs, this.state.sinceFired, this.state.actFreq);
@@ -214,7 +216,9 @@ export class Trainer {
     const host: Record<string, Float32Array> = {};
     for (const n of this.names) {
       const v = (host[n] = (await this.sae.params[n].read()) as Float32Array);
-      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new DivergedError(this.step, `parameter ${n} holds ${v[i]} at step ${this.step}`);
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i])) throw new DivergedError(this.step, `parameter ${n} holds ${v[i]} at step ${this.step}`);
+      }
     }
     const { d_in, d_sae, rescale_acts_by_decoder_norm: rescale } = this.sae.cfg;
     if (!rescale || !host.b_enc) return;
@@ -225,7 +229,8 @@ export class Trainer {
       let big = Math.abs(host.b_enc[i]);
       for (let c = 0; c < d_in; c++) big = Math.max(big, Math.abs(host.W_enc[c * d_sae + i]));
       if (!Number.isFinite(Math.fround(big * n))) {
-        throw new DivergedError(this.step, `latent ${i}: W_enc / b_enc times ||W_dec[${i}]|| = ${n} overflows float32 (rescale_acts_by_decoder_norm export) at step ${this.step}`);
+        const what = `latent ${i}: W_enc / b_enc times ||W_dec[${i}]|| = ${n} overflows float32`;
+        throw new DivergedError(this.step, `${what} (rescale_acts_by_decoder_norm export) at step ${this.step}`);
       }
     }
   }

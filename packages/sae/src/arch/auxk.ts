@@ -77,7 +77,8 @@ export function auxBase(m: SaeModel, saeOut: Tensor, x: Tensor): Tensor {
  * pre: the selection scores [batch, d_sae] (pre * ||W_dec|| when rescaling); norms: ||W_dec[i]|| [d_sae] when
  * rescaling, else null.
  */
-export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext, norms: Tensor | null = null): AuxK | null {
+export function auxK(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext,
+  norms: Tensor | null = null): AuxK | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;

@@ -16,7 +16,8 @@ export interface AuxRound {
 
 export interface AuxKSparse {
   loss: Tensor; // [1]
-  /** Adds the aux W_dec and b_dec gradients into grads.W_dec, grads.b_dec (which must exist); returns d aux / d pre at each round's pairs,
+  /** Adds the aux W_dec and b_dec gradients into grads.W_dec, grads.b_dec (which must exist); returns d aux / d pre
+   * at each round's pairs,
    * same shapes as the rounds. A is not ReLU'd, so every pair passes its gradient (the dense path masks A != 0;
    * a pre-activation of exactly 0 among the selected is the only case where the two could differ). */
   backward(grads: SaeParams): Tensor[];
@@ -34,7 +35,8 @@ export function auxPairsPay(m: SaeModel, ctx: TrainContext): boolean {
 }
 
 /** pre: selection scores (pre * ||W_dec|| when rescaling, with norms given); rounds hold the decoded values. */
-export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext, norms: Tensor | null = null): AuxKSparse | null {
+export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, ctx: TrainContext,
+  norms: Tensor | null = null): AuxKSparse | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;

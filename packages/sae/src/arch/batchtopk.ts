@@ -58,7 +58,8 @@ export async function batchActs(m: SaeModel, saeIn: Tensor): Promise<FamilyActs>
 export async function batchEncode(m: SaeModel, saeIn: Tensor): Promise<Tensor> {
   const pre = preActs(m, saeIn);
   const { hp, norms } = scores(m, pre);
-  const f = m.topkThreshold === null ? (await batchSelect(hp, m.cfg.k as number)).f : thresholdActs(hp, m.topkThreshold);
+  const t = m.topkThreshold;
+  const f = t === null ? (await batchSelect(hp, m.cfg.k as number)).f : thresholdActs(hp, t);
   disposeAll([pre, hp, norms]);
   return f;
 }

@@ -4,7 +4,8 @@
 //   through the norms. (The "step" mode is fused into the jumpGrad kernel.)
 // - pre_act_loss (pre_act_loss_coefficient q, Anthropic): (q / batch) sum_b sum_i ReLU(t_i - pre_bi) dead_i
 //   ||W_dec[i]||, straight into pre, the threshold and W_dec; 0 when no latent is dead.
-import { add, affine, exp, fill, mul, relu, saeActBackward, saeAxpby, saeDot, saeRowScale, sub, tanh, Tensor } from "@sae/tensor-core";
+import { add, affine, exp, fill, mul, relu, saeActBackward, saeAxpby, saeDot, saeRowScale, sub, tanh, Tensor } from
+  "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
 import { colSum, disposeAll } from "./common.ts";
 

@@ -1,4 +1,4 @@
-// The standard SAE's sparsity term for lp_norm = 2 (SAELens 6.18 standard_sae.py: (l1 * ||f_b * ||W_dec|| ||_p).mean()):
+// The standard SAE's sparsity term for lp_norm = 2 (SAELens 6.18 standard_sae.py: (l1 * ||f_b ||W_dec|| ||_p).mean):
 // loss = c sum_b r_b with w = f * ||W_dec|| [batch, d_sae] and r_b = ||w_b||_2 (c = l1 / batch). Gradients:
 // d/df_bi = c w_bi ||W_dec[i]|| / r_b and, through the norms, W_dec[i] += c (sum_b f_bi w_bi / r_b) W_dec[i] /
 // ||W_dec[i]|| (a row with r_b = 0 gives 0, as torch's norm backward does). Other p are refused.
@@ -15,7 +15,9 @@ export interface LpPenalty {
 }
 
 export function lpPenalty(m: SaeModel, f: Tensor, norms: Tensor, c: number): LpPenalty {
-  if (m.cfg.lp_norm !== 2) throw new SaeConfigError(`standard SAE: lp_norm ${m.cfg.lp_norm} is not implemented (1 and 2 are)`);
+  if (m.cfg.lp_norm !== 2) {
+    throw new SaeConfigError(`standard SAE: lp_norm ${m.cfg.lp_norm} is not implemented (1 and 2 are)`);
+  }
   const w = mul(f, norms); // [batch, d_sae]
   const r = rowL2(w); // [batch]
   const loss = saeDot(r, r, c, "sum");

@@ -49,7 +49,9 @@ export const topkArch: Architecture = {
     const shown = saeActivation("relu", top.values); // [batch, k] on the score scale
     top.values.dispose();
     const values = norms ? unscaleAt(shown, top.indices, norms) : shown; // [batch, k] decoded
-    if (auxPairsPay(m, ctx)) return sparseTopkStep(m, x, saeIn, { pre, hp, norms }, { shown, values, indices: top.indices }, ctx);
+    if (auxPairsPay(m, ctx)) {
+      return sparseTopkStep(m, x, saeIn, { pre, hp, norms }, { shown, values, indices: top.indices }, ctx);
+    }
     const f = denseActs(shown, top.indices, m.cfg.d_sae);
     const f0 = unscaled(f, norms);
     if (shown !== values) shown.dispose();

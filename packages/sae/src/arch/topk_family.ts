@@ -3,10 +3,22 @@
 // reconstruction, so gradients flow as if f were the selected ReLU(pre)), and the dense step: decode, MSE, aux-k,
 // Matryoshka's nested prefix reconstructions, and the masked backward (gradient only where f > 0). The per-row
 // sparse TopK step is topk_sparse.ts.
-import { div, fill, matmul, mul, saeActBackward, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, Tensor } from "@sae/tensor-core";
+import {
+  div,
+  fill,
+  matmul,
+  mul,
+  saeActBackward,
+  saeAxpby,
+  saeScatter,
+  sparseDecode,
+  sparseDecodeBackward,
+  Tensor,
+} from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
 import { auxK } from "./auxk.ts";
-import { addColSum, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from "./common.ts";
+import { addColSum, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from
+  "./common.ts";
 
 export function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -45,9 +57,16 @@ function prefixMask(m: SaeModel, width: number): Tensor {
  * and the masked backward. With `sparse` (per-row top-k: values0 [batch, k] decoded at indices [batch, k]),
  * decode and the decoder backward touch only the k active rows of W_dec.
  */
-export function familyStep(m: SaeModel, x: Tensor, saeIn: Tensor, a: FamilyActs, ctx: TrainContext, opts: { sparse?: { values: Tensor; indices: Tensor }; widths?: number[] } = {}): TrainStep {
+export interface FamilyOptions {
+  sparse?: { values: Tensor; indices: Tensor };
+  widths?: number[];
+}
+
+export function familyStep(m: SaeModel, x: Tensor, saeIn: Tensor, a: FamilyActs, ctx: TrainContext, opts: FamilyOptions = {}): TrainStep {
   const { sparse } = opts;
-  const saeOut = sparse ? sparseDecode(sparse.values, sparse.indices, m.params.W_dec, { bias: m.params.b_dec }) : decode(m, a.f0);
+  const saeOut = sparse
+    ? sparseDecode(sparse.values, sparse.indices, m.params.W_dec, { bias: m.params.b_dec })
+    : decode(m, a.f0);
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
   const aux = auxK(m, a.hp, x, saeOut, ctx, a.norms);
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
@@ -99,7 +118,8 @@ export function familyStep(m: SaeModel, x: Tensor, saeIn: Tensor, a: FamilyActs,
     dispose: () => {
       aux?.dispose();
       for (const l of levels) disposeAll([l.mask, l.fw, l.loss, l.grad]);
-      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, a.f, a.f0, a.pre, a.hp, a.norms, saeOut, sparse?.values, sparse?.indices]);
+      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, a.f, a.f0, a.pre, a.hp, a.norms, saeOut]);
+      disposeAll([sparse?.values, sparse?.indices]);
     },
   };
 }
