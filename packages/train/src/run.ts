@@ -16,7 +16,7 @@ import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
 import { PromptStream } from "./data/prompts.ts";
 import { openDataset } from "./data/sources.ts";
 import { DivergenceGuard, divergedMessage } from "./divergence.ts";
-import { writeFileAtomic } from "./durable.ts";
+import { fsErrorCode, writeFileAtomic } from "./durable.ts";
 import { CheckpointError, ConfigError, DatasetError, DivergedError } from "./errors.ts";
 import { evaluateSae, type EvalResult } from "./eval/evaluate.ts";
 import { JsonlLogger, readStepMetrics, type MetricsLogger } from "./logger.ts";
@@ -211,7 +211,13 @@ async function trainIn(
   if (state) await restoreTrainer(trainer, state);
 
   const metricsPath = join(runDir, "metrics.jsonl");
-  const loggers: MetricsLogger[] = [new JsonlLogger(metricsPath, state ? state.step : null), ...(o.loggers ?? [])];
+  let jsonl: JsonlLogger;
+  try {
+    jsonl = new JsonlLogger(metricsPath, state ? state.step : null);
+  } catch (e) {
+    fsFailure(e, metricsPath, resumeFrom ? `The last good checkpoint is ${resumeFrom}` : "Nothing was trained");
+  }
+  const loggers: MetricsLogger[] = [jsonl, ...(o.loggers ?? [])];
   for (const l of loggers) await l.init?.(cfg as unknown as Record<string, unknown>);
   const earlier = state ? readStepMetrics(metricsPath) : []; // the resumed run's first part, for the guard and report
   const history: StepMetrics[] = [];
@@ -245,14 +251,21 @@ async function trainIn(
       return `${at}; no checkpoint could be written (${(w as Error).message}); the last is ${lastWritten ?? "none"}`;
     }
   };
+  const kept = () => (lastWritten ? `The last good checkpoint is ${lastWritten}` : "No checkpoint was written before");
+  const record = async (r: Record<string, unknown>, step: number) => {
+    try {
+      for (const l of loggers) await l.log(r, step);
+    } catch (e) {
+      fsFailure(e, metricsPath, kept());
+    }
+  };
   const checkpoint = async (name: string) => {
     let dir: string;
     try {
       dir = await writeCheckpoint(runDir, name, { trainer, store: store.state(), cfg, saveSae: saveScaled });
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
-      const kept = lastWritten ? `The last good checkpoint is ${lastWritten}` : "No checkpoint was written before";
-      throw new CheckpointError(`${e.message}. ${kept}`);
+      throw new CheckpointError(`${e.message}. ${kept()}`);
     }
     lastWritten = dir;
     return dir;
@@ -264,12 +277,13 @@ async function trainIn(
       const m = await trainer.trainStep(batch);
       if (m) {
         history.push(m);
-        for (const l of loggers) await l.log({ type: "step", ...m }, m.step);
+        await record({ type: "step", ...m }, m.step);
         guard.check(m);
         o.onMetrics?.(m, { steps, tokens: steps * cfg.train_batch_size_tokens }, store.throughput.window(m.tokens));
         if (++logs % cfg.eval_every_n_wandb_logs === 0 && heldOut.length > 0) {
           const q = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold, reconstructionOnly: true });
-          for (const l of loggers) await l.log({ type: "eval", quick: true, mse: q.mse, explained_variance: q.explained_variance, l0: q.l0 }, m.step);
+          const quick = { type: "eval", quick: true, mse: q.mse, explained_variance: q.explained_variance, l0: q.l0 };
+          await record(quick, m.step);
         }
       }
       if (ckptEvery > 0 && trainer.step % ckptEvery === 0 && trainer.step < steps) {
@@ -296,7 +310,7 @@ async function trainIn(
   if (!interrupted && heldOut.length > 0) {
     evaluation = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, cfg.n_eval_batches * evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold });
     const { density_histogram, ...scalars } = evaluation;
-    for (const l of loggers) await l.log({ type: "eval", ...scalars, density_histogram }, trainer.step);
+    await record({ type: "eval", ...scalars, density_histogram }, trainer.step);
   }
   for (const l of loggers) await l.finish?.();
   const seconds = (performance.now() - t0) / 1000;
@@ -308,12 +322,23 @@ async function trainIn(
     const config = cfg as unknown as Record<string, unknown>;
     const on = device.describe();
     const html = renderReport({ title, config, steps: all, evaluation, checkpoint: ckpt, device: on, seconds });
-    writeFileAtomic(reportPath, html);
+    try {
+      writeFileAtomic(reportPath, html);
+    } catch (e) {
+      fsFailure(e, reportPath, `The final checkpoint is ${ckpt}`);
+    }
   }
   const result = { runDir, checkpoint: ckpt, steps: trainer.step, tokens: trainer.tokensSeen, interrupted, evaluation, metricsPath, reportPath, seconds };
   trainer.dispose();
   store.close();
   return result;
+}
+
+/** A file-system failure outside a checkpoint (metrics, report): a CheckpointError naming the file and what is kept. */
+function fsFailure(e: unknown, file: string, kept: string): never {
+  const code = fsErrorCode(e);
+  if (!code) throw e;
+  throw new CheckpointError(`cannot write ${file}: ${code} (${(e as Error).message}). ${kept}`);
 }
 
 /** Host init from @sae/core (seeded) with b_dec from the first buffer (mean or geometric median) when asked. */
