@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { assertClose, getDevice, matmul, saveSafetensorsFile, Tensor, type Device } from "@sae/tensor-core";
 import { HookMismatchError } from "./errors.ts";
 import { SplicedModel, type HookableModel, type SpliceHook } from "./spliced.ts";
+import { Sae } from "./sae.ts";
 import { Transcoder } from "./transcoder.ts";
 
 interface Enc {
@@ -85,6 +86,19 @@ describe("SAELens 6.18 transcoders load and run here", () => {
       tc.dispose();
     });
   }
+
+  test("a transcoder release held as a jumprelu Sae (extraConfig) becomes a Transcoder with the same outputs", async () => {
+    const sae = Sae.create(device, { architecture: "jumprelu", d_in: 8, d_sae: 24, apply_b_dec_to_input: false, hook_name: IN }, 9);
+    sae.extraConfig = { transcoder: "jumprelu_transcoder", hook_name_out: OUT, d_out: 8 };
+    const tc = await Transcoder.fromSae(sae);
+    expect([tc.cfg.architecture, tc.cfg.hook_name_out]).toEqual(["jumprelu_transcoder", OUT]);
+    const x = Tensor.from(device, [6, 8], Float32Array.from({ length: 48 }, (_, i) => Math.sin(i * 1.3)));
+    const want = await sae.decode(await sae.encode(x)).read();
+    close("fromSae forward", await (await tc.forward(x)).read(), want);
+    sae.extraConfig = {};
+    await expect(Transcoder.fromSae(sae)).rejects.toThrow("is not a transcoder release");
+    for (const m of [sae, tc]) m.dispose();
+  });
 
   test("config and shape errors name the field, file and widths", async () => {
     const c = fx.transcoders[0];

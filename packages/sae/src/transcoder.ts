@@ -11,6 +11,7 @@ import { loadSafetensorsFile, matmul, saeActivation, saeAxpby, Tensor, type Devi
 import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { asRows, withLead } from "./rows.ts";
+import type { Sae } from "./sae.ts";
 
 export const TRANSCODER_ARCHITECTURES = ["transcoder", "skip_transcoder", "jumprelu_transcoder"] as const;
 export type TranscoderArchitecture = (typeof TRANSCODER_ARCHITECTURES)[number];
@@ -90,6 +91,36 @@ export class Transcoder {
       params[name] = Tensor.from(device, shape, host[name], name);
     }
     return new Transcoder(device, cfg, params);
+  }
+
+  /**
+   * A pretrained transcoder release that Sae.fromPretrained loaded as a standard / jumprelu Sae (extraConfig
+   * `transcoder`, `hook_name_out`, `d_out`), as a Transcoder that SplicedModel.attachTranscoder can splice.
+   */
+  static async fromSae(sae: Sae): Promise<Transcoder> {
+    const x = sae.extraConfig;
+    const kind = x.transcoder;
+    if (kind !== "transcoder" && kind !== "jumprelu_transcoder") {
+      throw new SaeConfigError(`${sae.cfg.architecture} SAE at '${sae.cfg.hook_name}' is not a transcoder release (extraConfig.transcoder is ${JSON.stringify(kind)})`);
+    }
+    if (sae.cfg.apply_b_dec_to_input || sae.activationScale !== null || sae.cfg.normalize_activations !== "none") {
+      throw new SaeConfigError(`transcoder at '${sae.cfg.hook_name}': apply_b_dec_to_input, activation scaling and normalisation are not supported`);
+    }
+    const host = await sae.toHost();
+    if (host.log_threshold) {
+      host.threshold = host.log_threshold.map(Math.exp);
+      delete host.log_threshold;
+    }
+    const cfg: TranscoderConfig = {
+      architecture: kind,
+      d_in: sae.cfg.d_in,
+      d_sae: sae.cfg.d_sae,
+      d_out: Number(x.d_out ?? sae.cfg.d_in),
+      hook_name: sae.cfg.hook_name,
+      hook_name_out: String(x.hook_name_out ?? ""),
+      model_name: sae.cfg.model_name,
+    };
+    return Transcoder.fromHost(sae.device, cfg, host);
   }
 
   /** Loads a SAELens transcoder folder (cfg.json + sae_weights.safetensors). */
