@@ -16,7 +16,7 @@ import {
   Tensor,
 } from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
-import { kvAppend } from "./attention.ts";
+import { attnPattern, kvAppend } from "./attention.ts";
 import type { BlockParams } from "./params.ts";
 
 /** A block's params as device tensors. */
@@ -45,6 +45,8 @@ export interface BlockRun {
   rot: { cos: Tensor; sin: Tensor } | null; // [pos, rotary_dim / 2]
   emit: Emit;
   track: <T extends Tensor>(t: T) => T;
+  /** Whether a hook point is hooked or kept (an unobserved hook_attn_scores lets plain attention fuse its softmax). */
+  observed: (name: string) => boolean;
 }
 
 /** A norm with its hook_scale [batch, pos, 1] and hook_normalized. `name` is e.g. "blocks.0.ln1" or "ln_final". */
@@ -70,6 +72,13 @@ function projectHeads(x: Tensor, W: Tensor, b: Tensor, heads: number, dHead: num
   return out;
 }
 
+/** Attention that tensor-core's fused GPT-2 pattern kernel computes: one key head per query head, scale
+ * 1 / sqrt(d_head), no soft cap, no window. */
+function plainAttention(cfg: ModelConfig, layer: number): boolean {
+  const scale = 1 / Math.sqrt(cfg.dHead);
+  return cfg.nKvHeads === cfg.nHeads && cfg.attnSoftcap === 0 && cfg.windows[layer] === 0 && cfg.attnScale === scale;
+}
+
 async function attention(r: BlockRun, h: Tensor, p: string): Promise<Tensor> {
   const { cfg, layer: l, w, emit, track, kv, posOffset, mask } = r;
   const [B, P] = h.shape;
@@ -88,9 +97,15 @@ async function attention(r: BlockRun, h: Tensor, p: string): Promise<Tensor> {
     kvAppend(v, kv.v[l], posOffset);
     [keysK, keysV, keys] = [kv.k[l], kv.v[l], posOffset + P];
   }
-  const scoreOpts = { keys, posOffset, scale: cfg.attnScale, softcap: cfg.attnSoftcap, window: cfg.windows[l] };
-  const scores = await emit(p + "attn.hook_attn_scores", l, attnScores(q, keysK, mask, scoreOpts));
-  const pattern = await emit(p + "attn.hook_pattern", l, softmax(scores));
+  let pattern: Tensor;
+  if (plainAttention(cfg, l) && !r.observed(p + "attn.hook_attn_scores")) {
+    // GPT-2's fused kernel: the same masked softmax(q.k / sqrt(d_head)) without the scores pass
+    pattern = await emit(p + "attn.hook_pattern", l, attnPattern(q, { k: keysK, v: keysV, mask, keys }, posOffset));
+  } else {
+    const scoreOpts = { keys, posOffset, scale: cfg.attnScale, softcap: cfg.attnSoftcap, window: cfg.windows[l] };
+    const scores = await emit(p + "attn.hook_attn_scores", l, attnScores(q, keysK, mask, scoreOpts));
+    pattern = await emit(p + "attn.hook_pattern", l, softmax(scores));
+  }
   const z = await emit(p + "attn.hook_z", l, attnZGrouped(pattern, keysV));
   let out: Tensor = matmul(z.reshape([B, P, cfg.nHeads * cfg.dHead]), w.W_O, { bias: w.b_O });
   if (w.ln1PostW && w.ln1PostB) out = await runNorm(cfg, p + "ln1_post", l, track(out), w.ln1PostW, w.ln1PostB, emit);

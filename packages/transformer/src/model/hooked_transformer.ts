@@ -222,7 +222,8 @@ export class HookedTransformer {
     for (let l = 0; l < cfg.nLayers; l++) {
       x = await emit(`blocks.${l}.hook_resid_pre`, l, x);
       if (l >= plan.blocks) break;
-      x = await runBlock({ cfg, layer: l, w: w.blocks[l], x, mask, kv, posOffset, rot, emit, track });
+      const observed = (name: string) => name in hooks || keep.includes(name);
+      x = await runBlock({ cfg, layer: l, w: w.blocks[l], x, mask, kv, posOffset, rot, emit, track, observed });
       blocksRun++;
     }
     let logits: Tensor | null = null;
