@@ -158,7 +158,8 @@ function buildTypes(dirs: string[]): void {
         rootDir: "../packages",
       },
       include: ["../packages/*/src/**/*.ts"], // every package: their sources import each other's (and wgsl.d.ts)
-      exclude: ["../packages/*/src/**/*.test.ts"],
+      // tests and the test helpers that only tests import (package.json `files` leaves their sources out too)
+      exclude: ["*.test.ts", "*test_fixtures.ts", "*_testing.ts"].map((p) => `../packages/*/src/**/${p}`),
     }),
   );
   const tsc = Bun.spawnSync([process.execPath, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", tsconfig], {

@@ -3,6 +3,7 @@
 # workspace:* rewritten), installs the tarballs with plain npm into an app outside the workspace (webgpu and the
 # other third-party packages from the npm registry or cache), then in that app:
 #   - under plain `node`: loads a SAELens checkpoint and encodes/decodes it against PyTorch's values (encode.mjs)
+#   - under `bun`: the same encode from the shipped TypeScript sources (the `bun` export condition)
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
@@ -41,6 +42,7 @@ node -e '
 echo "ok npm install: $(cd "$APP" && ls node_modules/@sae | tr '\n' ' ')"
 
 (cd "$APP" && node encode.mjs && node model.mjs "$WORK/model-node.json")
+(cd "$APP" && "$BUN" encode.mjs) # Bun: the `bun` condition, the shipped TypeScript sources
 help=$(cd "$APP" && npx --no-install sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "npx sae --help printed: $help"; exit 1; }
 echo "ok npx sae --help (node $(node --version)): $(head -1 <<<"$help")"
