@@ -45,8 +45,26 @@ export function exportEntry(src: string): ExportEntry {
   };
 }
 
+/** What every published package.json must say (checked before building, so pack-check fails on a dropped field). */
+function checkManifest(dir: string, pkg: PackageJson & Record<string, unknown>): void {
+  const repo = pkg.repository as { directory?: string } | undefined;
+  const problems = [
+    !/^\d+\.\d+\.\d+/.test(pkg.version ?? "") && "a version",
+    pkg.license !== "MIT" && 'license "MIT"',
+    !existsSync(join(dir, "LICENSE")) && "a LICENSE file",
+    repo?.directory !== relative(ROOT, dir) && `repository.directory "${relative(ROOT, dir)}"`,
+    pkg.sideEffects !== false && "sideEffects: false",
+    !(pkg.files as string[] | undefined)?.includes("dist") && 'files with "dist"',
+    pkg.type !== "module" && 'type "module"',
+    pkg.dependencies?.webgpu && "webgpu as an optional peer dependency, not a dependency",
+    !pkg.exports?.["."] && 'an exports["."]',
+  ].filter(Boolean);
+  if (problems.length) throw new Error(`${relative(ROOT, dir)}/package.json needs ${problems.join(", ")}`);
+}
+
 export function readPackage(dir: string): PackageJson {
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
+  checkManifest(dir, pkg as PackageJson & Record<string, unknown>);
   for (const [sub, e] of Object.entries(pkg.exports ?? {})) {
     if (Object.keys(e).join() === "bun") continue; // workspace-only (Bun) subpath
     const want = exportEntry((e as ExportEntry).bun ?? String(e));
