@@ -159,16 +159,35 @@ export class Sae implements SaeModel {
    */
   decode(f: Tensor): Tensor {
     const f2 = this.rows(f, this.cfg.d_sae, "feature activations");
-    const out = this.arch.decode ? this.arch.decode(this, f2) : decodeDense(this, f2);
+    return withLead(this.denormalize(this.arch.decode ? this.arch.decode(this, f2) : decodeDense(this, f2)), f.shape);
+  }
+
+  /**
+   * decode() split at SAELens's hook_sae_recons: `onRecons` sees f W_dec + b_dec [n, d_in] before the runtime
+   * normalisation / activation scale is undone, and may return a replacement (which stays the caller's).
+   */
+  async decodeWithRecons(f: Tensor, onRecons?: (recons: Tensor) => Tensor | void | Promise<Tensor | void>): Promise<Tensor> {
+    const f2 = this.rows(f, this.cfg.d_sae, "feature activations");
+    let raw = this.arch.decode ? this.arch.decode(this, f2) : decodeDense(this, f2); // [n, d_in]
+    const edited = await onRecons?.(raw);
+    if (edited && edited !== raw) {
+      raw.dispose();
+      raw = saeAxpby(edited.reshape(raw.shape), null, null, 1, 0, 0); // an own copy
+    }
+    return withLead(this.denormalize(raw), f.shape);
+  }
+
+  /** The reconstruction back in the input space (layer_norm / constant_norm_rescale statistics, activation scale). */
+  private denormalize(out: Tensor): Tensor {
     if (this.runtimeNorm && this.cfg.normalize_activations === this.runtimeNorm.mode) {
       const back = this.runtimeNorm.normOut(out);
       out.dispose();
-      return withLead(back, f.shape);
+      return back;
     }
-    if (this.activationScale === null) return withLead(out, f.shape);
+    if (this.activationScale === null) return out;
     const back = saeAxpby(out, null, null, 1 / this.activationScale, 0, 0);
     out.dispose();
-    return withLead(back, f.shape);
+    return back;
   }
 
   /** decode(encode(x)); with `errorTerm`, adds x - x_hat so the output equals x exactly. */

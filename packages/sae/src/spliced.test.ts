@@ -290,6 +290,28 @@ describe("HookedSAETransformer parity: SAE-internal hook points, clean error ter
   });
 });
 
+test("hook_sae_recons is f W_dec + b_dec before a layer_norm SAE maps it back (SAELens's order); output after", async () => {
+  const { device, model, x } = await setup();
+  const sae = Sae.create(device, { d_in: D, d_sae: 40, normalize_activations: "layer_norm", hook_name: HOOK }, 2);
+  const host = await sae.toHost();
+  const spliced = new SplicedModel(model).attach(sae);
+  const names = ["hook_sae_acts_post", "hook_sae_recons", "hook_sae_output"].map((n) => `${HOOK}.${n}`);
+  const { cache } = await spliced.runWithCacheWithSaes(TOKENS, { names });
+  const f = await cache.get(names[0])!.read();
+  const raw = hostDecode(host, f, 40);
+  assertClose("recons = f W_dec + b_dec", await cache.get(names[1])!.read(), raw, 1e-5, 1e-5);
+  // output = raw * (std + eps) + mean of each token of x (unbiased std, as torch.std)
+  const out = Float64Array.from(raw, (v, i) => {
+    const row = x.subarray(Math.floor(i / D) * D, Math.floor(i / D) * D + D);
+    const mean = row.reduce((a, b) => a + b, 0) / D;
+    const std = Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / (D - 1));
+    return v * (std + 1e-5) + mean;
+  });
+  assertClose("output = recons mapped back", await cache.get(names[2])!.read(), out, 1e-4, 1e-4);
+  for (const t of cache.values()) t.dispose();
+  sae.dispose();
+});
+
 describe("hook_z reshaping as an option, and hook_head_index", () => {
   test("hookZ: false refuses a [.., n_heads, d_head] activation; headIndex reads and replaces one head", async () => {
     const device = await getDevice();

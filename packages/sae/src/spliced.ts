@@ -35,6 +35,8 @@ export interface SpliceableSae {
   readonly cfg: { d_in: number; d_sae: number; hook_name: string; hook_head_index?: number | null };
   encode(x: Tensor): Promise<Tensor>; // [n, d_in] -> [n, d_sae]
   decode(f: Tensor): Tensor; // [n, d_sae] -> [n, d_in]
+  /** decode split at hook_sae_recons (before the runtime normalisation is undone); without it recons is decode's. */
+  decodeWithRecons?(f: Tensor, onRecons?: (recons: Tensor) => Tensor | void | Promise<Tensor | void>): Promise<Tensor>;
   /** encode split at hook_sae_acts_pre (needed only for hooks or caching there). */
   encodeWithPre?(x: Tensor, onPre?: (pre: Tensor) => Tensor | void | Promise<Tensor | void>): Promise<{ f: Tensor; pre: Tensor }>;
 }
@@ -295,14 +297,22 @@ export class SplicedModel<I> {
     }
     made.push(f);
     f = await point("hook_sae_acts_post", f, [...lead, d_sae]);
-    const recons0 = sae.decode(f); // [n, d_in]
-    made.push(recons0);
-    const recons = await point("hook_sae_recons", recons0, [...lead, d_in]);
+    let recons: Tensor; // [n, d_in]
+    if (sae.decodeWithRecons) {
+      recons = await sae.decodeWithRecons(f, async (raw) => {
+        const q = await point("hook_sae_recons", raw, [...lead, d_in]);
+        return q === raw ? undefined : q;
+      });
+      made.push(recons);
+    } else {
+      made.push((recons = sae.decode(f)));
+      recons = await point("hook_sae_recons", recons, [...lead, d_in]);
+    }
     let err: Tensor | null = null;
     if (errorTerm) {
       // SAELens use_error_term: x - decode(encode(x)) with the SAE's hooks off, so edits are not cancelled
       const edited = SAE_HOOKS.some((p) => p !== "hook_sae_error" && p !== "hook_sae_output" && extra[`${hook}.${p}`]);
-      let clean = recons0;
+      let clean = recons;
       if (edited) {
         const fc = await sae.encode(x0);
         clean = sae.decode(fc);
