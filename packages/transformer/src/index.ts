@@ -11,7 +11,17 @@ export {
   type Unembedding,
 } from "./model/hooked_transformer.ts";
 export { loadGpt2, loadGpt2FromHub, loadBundled, bundledModelDir, type Gpt2Checkpoint } from "./model/load.ts";
-export { loadModel, folderSource, type LoadOptions, type ModelSource, type Checkpoint } from "./model/load_model.ts";
+export {
+  loadModel,
+  folderSource,
+  resolveModelSource,
+  type LoadOptions,
+  type ModelSource,
+  type Checkpoint,
+} from "./model/load_model.ts";
+export { hubSource } from "./model/hub_source.ts";
+export { MODEL_ALIASES, resolveModelName } from "./model/aliases.ts";
+export { HfTokenizer } from "./tokenizer/hf_tokenizer.ts";
 export { parseGpt2Config, type Gpt2Config } from "./model/config.ts";
 export { type ModelConfig, type Llama3RopeScaling } from "./model/arch.ts";
 export { FAMILIES, parseModelConfig, type ModelType } from "./families/registry.ts";
@@ -30,4 +40,12 @@ export {
   type HookFn,
 } from "./model/hooks.ts";
 export { generate, sampleToken, GENERATE_DEFAULTS, type GenerateOptions, type GenerateResult } from "./model/generate.ts";
-export { padBatch, toBatch, type TokenBatch, type ModelInput, type TextTokenizer, type ToTokensOptions } from "./model/tokens.ts";
+export {
+  padBatch,
+  toBatch,
+  defaultPrependBos,
+  type TokenBatch,
+  type ModelInput,
+  type TextTokenizer,
+  type ToTokensOptions,
+} from "./model/tokens.ts";

@@ -12,6 +12,7 @@ import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
 import type { ModelParams } from "./params.ts";
 import { rotaryInvFreq, rotaryTables } from "./rope.ts";
 import {
+  defaultPrependBos,
   encodeTexts,
   toBatch,
   type ModelInput,
@@ -109,16 +110,20 @@ export class HookedTransformer {
     return { W_U_T: this.w.W_U_T, b_U: this.w.b_U, softcap: this.cfg.finalSoftcap };
   }
 
-  /** Text -> ids, BOS first unless prependBos is false; many texts are right-padded. */
+  /** Text -> ids, BOS first unless prependBos is false (default per family: defaultPrependBos); right-padded. */
   toTokens(text: string | readonly string[], opts: ToTokensOptions = {}): TokenBatch {
-    return toBatch(typeof text === "string" ? text : [...text], this.tok(), this.cfg.bosTokenId, opts);
+    return toBatch(typeof text === "string" ? text : [...text], this.tok(), this.cfg.bosTokenId, this.bosOpts(opts));
   }
 
   /** One string per token (BOS included by default), or the pieces of the given ids. */
   toStrTokens(input: string | readonly number[], opts: ToTokensOptions = {}): string[] {
     const tok = this.tok();
-    const ids = typeof input === "string" ? encodeTexts(tok, input, this.cfg.bosTokenId, opts)[0] : input;
-    return ids.map((id) => (id === this.cfg.bosTokenId ? "<|endoftext|>" : tok.decode([id])));
+    const ids = typeof input === "string" ? encodeTexts(tok, input, this.cfg.bosTokenId, this.bosOpts(opts))[0] : input;
+    return ids.map((id) => tok.decode([id]));
+  }
+
+  private bosOpts(opts: ToTokensOptions): ToTokensOptions {
+    return { prependBos: opts.prependBos ?? defaultPrependBos(this.cfg.family) };
   }
 
   toString(ids: readonly number[]): string {
@@ -149,7 +154,7 @@ export class HookedTransformer {
   }
 
   batchOf(input: ModelInput): TokenBatch {
-    return toBatch(input, this.tokenizer, this.cfg.bosTokenId);
+    return toBatch(input, this.tokenizer, this.cfg.bosTokenId, this.bosOpts({}));
   }
 
   /** Blocks needed for the kept names: resid_pre of block L needs only blocks < L. */

@@ -4,15 +4,15 @@
 // Weight processing defaults to TransformerLens's from_pretrained defaults (see process.ts and the README).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { FormatError, hubDownload, loadSafetensorsFile, type HubDownloadOptions } from "@sae/tensor-core";
-import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
+import { FormatError } from "@sae/tensor-core";
 import { parseGpt2Config } from "./config.ts";
 import type { HookedTransformer } from "./hooked_transformer.ts";
-import { buildModel, folderSource, loadModel, type LoadOptions } from "./load_model.ts";
+import { hubSource } from "./hub_source.ts";
+import { buildModel, bundledModelDir, folderSource, loadModel, type LoadOptions } from "./load_model.ts";
 import type { TensorSource } from "./weights.ts";
 
 export type { LoadOptions };
+export { bundledModelDir };
 
 /** An in-memory checkpoint: the config.json object and HF-named tensors. */
 export interface Gpt2Checkpoint {
@@ -45,23 +45,12 @@ export async function loadGpt2(source: string | Gpt2Checkpoint, options: LoadOpt
   return loadModel(folderSource(source), options);
 }
 
-/** Downloads (or reuses from the HF cache) config.json, model.safetensors and the tokenizer files of a hub repo. */
-export async function loadGpt2FromHub(repoId: string, options: LoadOptions & { hub?: HubDownloadOptions } = {}): Promise<HookedTransformer> {
-  const configFile = await hubDownload(repoId, "config.json", options.hub);
-  const weights = await hubDownload(repoId, "model.safetensors", options.hub);
-  const config = gpt2Only(readJson(configFile), configFile);
-  let tokenizer = options.tokenizer ?? null;
-  if (options.tokenizer === undefined) {
-    const vocab = await hubDownload(repoId, "vocab.json", options.hub);
-    const merges = await hubDownload(repoId, "merges.txt", options.hub);
-    tokenizer = Gpt2Tokenizer.fromFiles(readFileSync(vocab, "utf8"), readFileSync(merges, "utf8"), { vocabFile: vocab, mergesFile: merges });
-  }
-  return buildModel(config, configFile, loadSafetensorsFile(weights).tensors, weights, tokenizer, options);
-}
-
-/** The folder of the bundled tiny GPT-2 trained on Tiny Shakespeare (see its TRAINING.md). */
-export function bundledModelDir(): string {
-  return fileURLToPath(new URL("../../assets/tiny-shakespeare/", import.meta.url));
+/** A GPT-2 hub repo through loadModel's hub source (the HF cache; vocab.json + merges.txt as the tokenizer). */
+export async function loadGpt2FromHub(repoId: string, options: LoadOptions = {}): Promise<HookedTransformer> {
+  const src = hubSource(repoId, options.hub);
+  const configFile = await src.path("config.json");
+  gpt2Only(readJson(configFile), configFile);
+  return loadModel(src, options);
 }
 
 /** The bundled tiny Shakespeare model and its 2048-token BPE tokenizer; works offline. */

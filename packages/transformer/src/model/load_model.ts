@@ -1,14 +1,18 @@
 // loadModel: any supported family from a Hugging Face-format checkpoint: config.json (model_type picks the family,
 // families/registry.ts) and model.safetensors or a sharded model.safetensors.index.json, F32/F16/BF16. The files
-// come from a ModelSource (a local folder here; a hub source only has to implement the same two calls). Weight
-// processing defaults to TransformerLens's from_pretrained defaults; NO_PROCESSING gives Hugging Face's activations.
+// come from a ModelSource: a local folder, or a hub repo (hub_source.ts) when the name is not a folder (a
+// TransformerLens alias resolves to its repo id, aliases.ts). Weight processing defaults to TransformerLens's
+// from_pretrained defaults; NO_PROCESSING gives Hugging Face's activations. The tokenizer: load_tokenizer.ts.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, getDevice, loadSafetensorsFile, type Device } from "@sae/tensor-core";
+import { fileURLToPath } from "node:url";
+import { FormatError, getDevice, loadSafetensorsFile, type Device, type HubDownloadOptions } from "@sae/tensor-core";
 import { familyOf } from "../families/registry.ts";
-import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
+import { resolveModelName } from "./aliases.ts";
 import type { ModelConfig } from "./arch.ts";
 import { HookedTransformer } from "./hooked_transformer.ts";
+import { hubSource } from "./hub_source.ts";
+import { tokenizerFrom } from "./load_tokenizer.ts";
 import { HfTensors } from "./params.ts";
 import { processParams, TRANSFORMER_LENS_DEFAULTS, type ProcessOptions } from "./process.ts";
 import type { TextTokenizer } from "./tokens.ts";
@@ -20,6 +24,8 @@ export interface LoadOptions extends Partial<ProcessOptions> {
   tokenizer?: TextTokenizer | null;
   /** Weight processing; wins over the flat flags above. Missing keys take TRANSFORMER_LENS_DEFAULTS. */
   processing?: Partial<ProcessOptions>;
+  /** Hub client options when the source is a repo id or alias (cache, endpoint, token, revision, offline). */
+  hub?: HubDownloadOptions;
 }
 
 /** Where a checkpoint's files come from. A folder is one; a hub repo (download + cache) plugs in the same way. */
@@ -36,8 +42,6 @@ export interface Checkpoint {
   config: unknown;
   tensors: TensorSource;
 }
-
-const GPT2_BPE_FAMILIES = ["gpt2", "gpt_neo"];
 
 export function folderSource(dir: string): ModelSource {
   return { label: dir, has: async (f) => existsSync(join(dir, f)), path: async (f) => join(dir, f) };
@@ -112,7 +116,23 @@ export function describe(cfg: ModelConfig): string {
   return `{${cfg.family}: layers ${cfg.nLayers}, ${sizes}}`;
 }
 
-/** Any supported family from a folder, a ModelSource, or an in-memory checkpoint. */
+/** The folder of the bundled tiny GPT-2 trained on Tiny Shakespeare (see its TRAINING.md). */
+export function bundledModelDir(): string {
+  return fileURLToPath(new URL("../../assets/tiny-shakespeare/", import.meta.url));
+}
+
+/**
+ * A folder when one exists at `name` ("tiny-shakespeare": the bundled model), else a hub repo: a TransformerLens
+ * alias (gpt2-small, ...) or a repo id.
+ */
+export function resolveModelSource(name: string, hub: HubDownloadOptions = {}): ModelSource {
+  if (name === "tiny-shakespeare") return folderSource(bundledModelDir());
+  if (existsSync(name)) return folderSource(name);
+  if (/^[./~]|\\/.test(name)) throw new FormatError(`${name}: no such model folder`);
+  return hubSource(resolveModelName(name), hub);
+}
+
+/** Any supported family from a folder, a hub repo id or alias, a ModelSource, or an in-memory checkpoint. */
 export async function loadModel(
   source: string | ModelSource | Checkpoint,
   options: LoadOptions = {},
@@ -120,7 +140,7 @@ export async function loadModel(
   if (typeof source === "object" && "tensors" in source) {
     return buildModel(source.config, "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
   }
-  const src = typeof source === "string" ? folderSource(source) : source;
+  const src = typeof source === "string" ? resolveModelSource(source, options.hub) : source;
   if (!(await src.has("config.json"))) {
     throw new FormatError(`${src.label}: no config.json (not a Hugging Face model folder)`);
   }
@@ -128,13 +148,7 @@ export async function loadModel(
   const config = readJson(configFile, "the model config");
   familyOf(config, configFile); // an unsupported model_type fails before any weights are read
   const { tensors, file } = await readWeights(src);
-  let tokenizer = options.tokenizer ?? null;
-  // vocab.json + merges.txt are GPT-2's byte-level BPE only for the families that use GPT-2's tokenizer
-  const gpt2Bpe = GPT2_BPE_FAMILIES.includes(String((config as { model_type?: unknown }).model_type ?? "gpt2"));
-  if (options.tokenizer === undefined && gpt2Bpe && (await src.has("vocab.json")) && (await src.has("merges.txt"))) {
-    const [vocab, merges] = [await src.path("vocab.json"), await src.path("merges.txt")];
-    const files = { vocabFile: vocab, mergesFile: merges };
-    tokenizer = Gpt2Tokenizer.fromFiles(readFileSync(vocab, "utf8"), readFileSync(merges, "utf8"), files);
-  }
+  const modelType = String((config as { model_type?: unknown }).model_type ?? "gpt2");
+  const tokenizer = options.tokenizer === undefined ? await tokenizerFrom(src, modelType) : options.tokenizer;
   return buildModel(config, configFile, tensors, file, tokenizer, options);
 }

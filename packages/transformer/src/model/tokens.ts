@@ -22,6 +22,14 @@ export interface ToTokensOptions {
   prependBos?: boolean;
 }
 
+/**
+ * Whether text gets BOS first when prependBos is not given: TransformerLens's default_prepend_bos per model_type
+ * (true everywhere except Qwen 2, whose tokenizers have no BOS; TransformerLens's Qwen2 adapter sets it false).
+ */
+export function defaultPrependBos(family: string): boolean {
+  return family !== "qwen2";
+}
+
 export function isTokenBatch(x: unknown): x is TokenBatch {
   return typeof x === "object" && x !== null && "ids" in x && "mask" in x;
 }
