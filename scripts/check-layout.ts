@@ -1,9 +1,10 @@
 // Fails when a package imports upward or sideways in the dependency order, when a source file passes
 // 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), or when
 // a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
-// shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted).
+// shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted), or when a package's source files
+// import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are erased).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 const LEVEL = { "tensor-core": 0, transformer: 1, sae: 1, train: 2, server: 2, cli: 3 } as const;
 type Pkg = keyof typeof LEVEL;
@@ -82,8 +83,48 @@ for (const pkg of Object.keys(LEVEL) as Pkg[]) {
     if (pkg !== "cli" && !isTest && /process\.argv/.test(text)) problems.push(`${rel}: only cli reads process.argv`);
   }
 }
+/** Relative runtime imports of a source file (type-only import / export lists are erased, so they do not count). */
+function runtimeImports(f: string, text: string): string[] {
+  const out: string[] = [];
+  const code = text.replace(/^\s*\/\/.*$/gm, "");
+  for (const m of code.matchAll(/^\s*(?:import|export)\s+(?!type\b)([^;]*?)\s*from\s*["'](\.[^"']+)["']/gms)) {
+    const list = /^\{([^}]*)\}$/s.exec(m[1].trim());
+    const names = list ? list[1].split(",").map((n) => n.trim()).filter(Boolean) : null;
+    if (names && names.length > 0 && names.every((n) => n.startsWith("type "))) continue;
+    out.push(resolve(dirname(f), m[2]));
+  }
+  for (const m of code.matchAll(/^\s*import\s*["'](\.[^"']+)["']/gm)) out.push(resolve(dirname(f), m[1]));
+  return out;
+}
+
+/** Import cycles among a package's non-test source files, each as the list of files around it. */
+function importCycles(srcFiles: string[]): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const f of srcFiles) if (f.endsWith(".ts") && !f.endsWith(".test.ts")) graph.set(f, []);
+  for (const f of graph.keys()) graph.set(f, runtimeImports(f, readFileSync(f, "utf8")).filter((d) => graph.has(d)));
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (n: string): void => {
+    state.set(n, "open");
+    stack.push(n);
+    for (const d of graph.get(n) ?? []) {
+      if (state.get(d) === "open") cycles.push([...stack.slice(stack.indexOf(d)), d]);
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(n, "done");
+  };
+  for (const n of graph.keys()) if (!state.has(n)) visit(n);
+  return cycles;
+}
+for (const pkg of Object.keys(LEVEL) as Pkg[]) {
+  for (const c of importCycles(files(join(root, "packages", pkg, "src")))) {
+    problems.push(`runtime import cycle: ${c.map((f) => relative(root, f)).join(" -> ")} (break it, or use import type)`);
+  }
+}
 if (problems.length) {
   console.error(`layout check failed:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log("layout check: dependency order, file lengths and kernel placement ok");
+console.log("layout check: dependency order, file lengths, kernel placement and import cycles ok");

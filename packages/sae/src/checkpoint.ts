@@ -7,12 +7,12 @@
 // A threshold <= 0 in a file loads as log_threshold -1e30 (threshold 0: the same f = ReLU(pre) * (pre > t)).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type Device, type SafeTensor } from "@sae/tensor-core";
+import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type SafeTensor } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
 import { configFromSaeLens, configToSaeLens, isTopkFamily, type SaeConfig } from "./config.ts";
 import { CheckpointError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";
-import { Sae } from "./sae.ts";
+import type { Sae } from "./sae.ts";
 
 export const CFG_FILE = "cfg.json";
 export const WEIGHTS_FILE = "sae_weights.safetensors";
@@ -88,18 +88,25 @@ export function readWeights(file: string, cfg: SaeConfig): Record<string, Float3
   return host;
 }
 
+/** An SAE folder read to the host: config, cfg.json keys we do not model, parameters, log10 feature density. */
+export interface SaeFolder {
+  cfg: SaeConfig;
+  extra: Record<string, unknown>;
+  host: Record<string, Float32Array>;
+  sparsity: Float32Array | null;
+}
+
 /**
- * Loads an SAE folder in the SAELens layout onto a device. A TopK cfg.json with rescale_acts_by_decoder_norm true
- * (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before decoding) keeps the flag: the TopK
- * family's encode / decode apply it (arch/topk_family.ts).
+ * Reads an SAE folder in the SAELens layout to host parameters (Sae.load uploads them). A TopK cfg.json with
+ * rescale_acts_by_decoder_norm true (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before
+ * decoding) keeps the flag: the TopK family's encode / decode apply it (arch/topk_family.ts).
  */
-export function loadSae(dir: string, device: Device): Sae {
+export function readSaeFolder(dir: string): SaeFolder {
   const { cfg, extra } = readConfigFile(join(dir, CFG_FILE));
-  const sae = Sae.fromHost(device, cfg, readWeights(join(dir, WEIGHTS_FILE), cfg));
-  sae.extraConfig = extra;
+  const host = readWeights(join(dir, WEIGHTS_FILE), cfg);
   const sp = join(dir, SPARSITY_FILE);
-  if (existsSync(sp)) sae.sparsity = tensor(sp, loadSafetensorsFile(sp).tensors, "sparsity", [cfg.d_sae]);
-  return sae;
+  const sparsity = existsSync(sp) ? tensor(sp, loadSafetensorsFile(sp).tensors, "sparsity", [cfg.d_sae]) : null;
+  return { cfg, extra, host, sparsity };
 }
 
 /** Writes an SAE folder that SAELens (and loadSae) reads. */

@@ -5,10 +5,9 @@
 // blocks.L.attn.hook_z [batch, pos, n_heads, d_head] flattened to [batch * pos, n_heads * d_head] (heads major,
 // d_head minor), which SplicedModel does for hook_z SAEs. Not here: reading the .pt itself (torch_pt.ts).
 import { existsSync, readFileSync } from "node:fs";
-import { FormatError, type Device } from "@sae/tensor-core";
+import { FormatError } from "@sae/tensor-core";
 import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
-import { Sae } from "./sae.ts";
 import { readTorchStateDict } from "./torch_pt.ts";
 
 /** The config file beside a run's weights: `<run>.pt` -> `<run>_cfg.json` (what SAELens downloads). */
@@ -65,8 +64,8 @@ export function hookZWeights(bytes: Uint8Array, cfg: SaeConfig, file: string): R
   return host;
 }
 
-/** Loads a run from its two original files onto a device. */
-export function loadHookZ(weightsPath: string, cfgPath: string, device: Device): Sae {
+/** A run's two original files read to the host (config and parameters); loadHookZ (load.ts) uploads them. */
+export function readHookZ(weightsPath: string, cfgPath: string): { cfg: SaeConfig; host: Record<string, Float32Array> } {
   for (const p of [weightsPath, cfgPath]) if (!existsSync(p)) throw new CheckpointError(`${p}: file not found (a hook_z run needs <run>.pt and <run>_cfg.json)`);
   let raw: unknown;
   try {
@@ -75,5 +74,5 @@ export function loadHookZ(weightsPath: string, cfgPath: string, device: Device):
     throw new FormatError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
   }
   const cfg = hookZConfig(raw, cfgPath);
-  return Sae.fromHost(device, cfg, hookZWeights(new Uint8Array(readFileSync(weightsPath)), cfg, weightsPath));
+  return { cfg, host: hookZWeights(new Uint8Array(readFileSync(weightsPath)), cfg, weightsPath) };
 }

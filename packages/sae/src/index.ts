@@ -43,7 +43,7 @@ export { ghostGrads, type GhostGrads } from "./arch/ghost_grads.ts";
 export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./init.ts";
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
-export { loadSae, saveSae, readConfigFile, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
+export { readSaeFolder, saveSae, readConfigFile, type SaeFolder, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
 export {
   PRETRAINED,
   PRETRAINED_SOURCE,
@@ -61,7 +61,8 @@ export { buildHostSae, type HostSae } from "./convert/build.ts";
 export type { Converted, Converter, ConvertContext, ConversionFiles, HostTensor } from "./convert/types.ts";
 export { readNpy, readNpz } from "./convert/npy.ts";
 export { loadSparsifyDir } from "./convert/sparsify.ts";
-export { hookZConfig, hookZConfigPath, hookZWeights, loadHookZ } from "./convert_hook_z.ts";
+export { hookZConfig, hookZConfigPath, hookZWeights, readHookZ } from "./convert_hook_z.ts";
+export { loadSae, loadHookZ } from "./load.ts";
 export { readTorchStateDict, readZip, type TorchTensor } from "./torch_pt.ts";
 export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";
 export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SaeHookPoint, type SpliceableSae, type SpliceableTranscoder, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";

@@ -9,7 +9,7 @@ import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
 import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
-import { loadSae, saveSae } from "./checkpoint.ts";
+import { readSaeFolder, saveSae } from "./checkpoint.ts";
 import { pretrainedHost, type FromPretrainedOptions } from "./pretrained.ts";
 import { RuntimeNorm } from "./runtime_norm.ts";
 import { activate, hiddenPre } from "./encode_split.ts";
@@ -65,7 +65,11 @@ export class Sae implements SaeModel {
 
   /** Loads a folder in the SAELens layout (cfg.json, sae_weights.safetensors, sparsity.safetensors). */
   static load(dir: string, device: Device): Sae {
-    return loadSae(dir, device);
+    const folder = readSaeFolder(dir);
+    const sae = Sae.fromHost(device, folder.cfg, folder.host);
+    sae.extraConfig = folder.extra;
+    sae.sparsity = folder.sparsity;
+    return sae;
   }
 
   /**

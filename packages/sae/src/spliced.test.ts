@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { assertClose, getDevice, loadSafetensorsFile, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
-import { loadHookZ } from "./convert_hook_z.ts";
+import { loadHookZ } from "./load.ts";
 import { cpuTrainStep } from "./cpu/reference.ts";
 import { HookMismatchError } from "./errors.ts";
 import { Sae } from "./sae.ts";
