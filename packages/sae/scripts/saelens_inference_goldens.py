@@ -4,7 +4,8 @@
     jumprelu, topk with rescale_acts_by_decoder_norm false / true): their cfg (to_dict, what cfg.json holds),
     parameters, encode / decode of x, and fold_W_dec_norm (state after, encode / decode, or the error it raises);
   * transcoders (Transcoder, SkipTranscoder, JumpReLUTranscoder; d_out 6): SAE.from_dict, random parameters,
-    save_model -> the cfg.json and weights SAELens writes -> SAE.load_from_disk -> encode / decode / forward of x;
+    save_model -> the cfg.json and weights SAELens writes -> SAE.load_from_disk -> encode / decode / forward of x,
+    and again after fold_W_dec_norm;
   * every training architecture's inference export (TrainingSAE.save_inference_model -> cfg.json +
     sae_weights.safetensors -> SAE.load_from_disk): BatchTopK and Matryoshka BatchTopK export as JumpReLU.
 
@@ -72,6 +73,10 @@ def transcoder_cases(rs, P, seed: int) -> list:
                 "decode": rs.enc(loaded.decode(acts)),
                 "forward": rs.enc(loaded(x)),
             })
+            loaded.fold_W_dec_norm()
+            fa = loaded.encode(x)
+            out[-1]["fold_W_dec_norm"] = {"state_dict_after": rs.state(loaded), "encode": rs.enc(fa),
+                                          "forward": rs.enc(loaded(x))}
     return out
 
 

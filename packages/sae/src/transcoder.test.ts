@@ -83,6 +83,13 @@ describe("SAELens 6.18 transcoders load and run here", () => {
         return s;
       });
       close("spliced logits", got, want);
+      // fold_W_dec_norm: SAELens's state after folding, and the same outputs from it
+      await tc.foldWDecNorm();
+      for (const [k, v] of Object.entries(c.fold_W_dec_norm.state_dict_after as Record<string, Enc>)) {
+        close(`folded ${k}`, await tc.params[k].read(), v);
+      }
+      close("folded encode", await (await tc.encode(x)).read(), c.fold_W_dec_norm.encode);
+      close("folded forward", await (await tc.forward(x)).read(), c.fold_W_dec_norm.forward);
       tc.dispose();
     });
   }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { loadSafetensorsFile, matmul, saeActivation, saeAxpby, Tensor, type Device } from "@sae/tensor-core";
 import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
+import { foldDecoderNorms } from "./fold.ts";
 import { asRows, withLead } from "./rows.ts";
 import type { Sae } from "./sae.ts";
 
@@ -171,6 +172,13 @@ export class Transcoder {
     const sum = saeAxpby(rows, skip, null, 1, 1, 0);
     for (const t of [out, skip]) t.dispose();
     return withLead(sum, x.shape.length === 2 ? sum.shape : [...x.shape.slice(0, -1), this.cfg.d_out]);
+  }
+
+  /** SAELens fold_W_dec_norm (JumpReLUTranscoder scales its threshold too): W_dec rows to unit norm. */
+  async foldWDecNorm(): Promise<void> {
+    const host: Record<string, Float32Array> = {};
+    for (const [k, t] of Object.entries(this.params)) host[k] = (await t.read()) as Float32Array;
+    for (const [k, v] of Object.entries(foldDecoderNorms(this.cfg, host))) this.params[k].write(v);
   }
 
   dispose(): void {
