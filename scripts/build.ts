@@ -1,13 +1,13 @@
 // Builds every package in packages/ to what npm consumers load: ESM JavaScript for Node/Deno (dist/node), the same
 // for browser bundlers with no `node:` import left (dist/browser: each node built-in is a stub that throws when
-// called), and `.d.ts` declarations (dist/types). WGSL (`with { type: "text" }`) and JSON imports are inlined by
-// Bun's bundler. The entry points are read from each package.json's `exports`: every subpath names its source under
+// called), and `.d.ts` declarations (dist/types). WGSL and HTML (`with { type: "text" }`) and JSON imports are inlined
+// by Bun's bundler. The entry points are read from each package.json's `exports`: every subpath names its source under
 // the `bun` condition (Bun, and this workspace, run the TypeScript source) and the built files under `types`,
 // `browser`, `import` and `default`; this script checks that shape. A subpath with only a `bun` condition (test
 // helpers such as `@sae/core/testing`, which read the repository's fixtures) is for this workspace: not built, and
 // not exported to Node, Deno or browsers. Not a publisher: scripts/pack.ts packs.
 // Usage: bun scripts/build.ts [--js-only] [package-dir-name ...]
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, relative } from "node:path";
 import type { BunPlugin } from "bun";
@@ -147,14 +147,6 @@ async function buildJs(dir: string, pkg: PackageJson): Promise<void> {
     const nodeImport = /from\s*"node:|import\("node:/;
     const leaks = walk(outdir).filter((f) => f.endsWith(".js") && nodeImport.test(readFileSync(f, "utf8")));
     if (target === "browser" && leaks.length) throw new Error(`${pkg.name}: node: import left in ${leaks.join(", ")}`);
-  }
-  // Files read at run time beside the module (server's page.html until it is inlined).
-  for (const f of walk(join(dir, "src")).filter((f) => f.endsWith(".html"))) {
-    for (const target of ["node", "browser"]) {
-      const to = join(dir, "dist", target, relative(join(dir, "src"), f));
-      mkdirSync(dirname(to), { recursive: true });
-      cpSync(f, to);
-    }
   }
 }
 

@@ -7,7 +7,8 @@
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
-#   - the same app bundles for browsers (`browser` condition: no node: or webgpu import left)
+#   - a browser bundle of all six packages (`browser` condition: no node: or webgpu import left), run under Deno
+#     as a stand-in for a browser (browser.mjs: matmul, a TopK SAE encode, file loaders fail as documented)
 #   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off, no `types` setting)
 # Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
 set -euo pipefail
@@ -25,7 +26,7 @@ echo "ok packed: $(cd "$WORK/tarballs" && ls | tr '\n' ' ')"
 APP="$WORK/app"
 mkdir -p "$APP"
 cp -r packages/sae/fixtures/ckpt_v5_standard "$APP/ckpt"
-cp scripts/pack-check/encode.mjs scripts/pack-check/model.mjs scripts/pack-check/consumer.ts scripts/pack-check/tsconfig.json "$APP/"
+cp scripts/pack-check/*.mjs scripts/pack-check/consumer.ts scripts/pack-check/tsconfig.json "$APP/"
 node -e '
   const fs = require("fs"), path = require("path");
   const dir = process.argv[1], deps = {};
@@ -50,7 +51,7 @@ help=$("$ROOT/.tools/node_modules/.bin/bunx" sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "bunx sae --help in the workspace printed: $help"; exit 1; }
 echo "ok bunx sae --help in the workspace (root depends on @sae/cli)"
 (cd "$APP" && "$DENO" run -A encode.mjs && "$DENO" run -A model.mjs "$WORK/model-node.json")
-(cd "$APP" && "$BUN" build encode.mjs --target browser --outfile "$WORK/browser.js" >/dev/null)
+(cd "$APP" && "$BUN" build browser.mjs --target browser --outfile "$WORK/browser.js" >/dev/null)
 if grep -qE 'from ?"(node:|webgpu)|import\("(node:|webgpu)' "$WORK/browser.js"; then
   echo "the browser bundle imports node: or webgpu:"
   grep -oE 'from ?"(node:[^"]*|webgpu)"' "$WORK/browser.js" | sort -u
@@ -58,5 +59,6 @@ if grep -qE 'from ?"(node:|webgpu)|import\("(node:|webgpu)' "$WORK/browser.js"; 
 fi
 echo "ok browser bundle (bun build --target browser, no --external): $(($(wc -c <"$WORK/browser.js") / 1024)) KB," \
   "no node: or webgpu import"
+(cd "$WORK" && "$DENO" run -A browser.js 2>&1 | grep -v "^Warning")
 (cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json)
 echo "ok tsc: a TypeScript consumer typechecks against the published .d.ts (skipLibCheck false, types [])"

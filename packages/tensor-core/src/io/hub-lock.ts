@@ -17,7 +17,6 @@ export interface LockOptions {
   onWait?: (holder: string) => void;
 }
 
-const HOST = hostname();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function code(e: unknown): string | undefined {
@@ -45,7 +44,7 @@ async function readLock(path: string): Promise<{ text: string; ageMs: number } |
 
 function isStale(lock: { text: string; ageMs: number }, staleMs: number): boolean {
   const [pid, host] = lock.text.split(" ");
-  if (host === HOST && /^\d+$/.test(pid) && processGone(Number(pid))) return true;
+  if (host === hostname() && /^\d+$/.test(pid) && processGone(Number(pid))) return true;
   return lock.ageMs > staleMs;
 }
 
@@ -69,7 +68,7 @@ async function breakLock(path: string, seen: string): Promise<void> {
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const staleMs = options.staleMs ?? 60_000;
   const pollMs = options.pollMs ?? 100;
-  const token = `${process.pid} ${HOST} ${randomUUID()}`;
+  const token = `${process.pid} ${hostname()} ${randomUUID()}`;
   await mkdir(dirname(path), { recursive: true });
   for (let waiting = false; ; ) {
     try {

@@ -1,0 +1,36 @@
+// Run by scripts/pack-check.sh: bundled with `bun build --target browser` from the installed packages (their
+// `browser` condition: dist/browser) and run under Deno as a stand-in for a browser: the bundle imports no `node:`
+// module and no `webgpu`, every package's entry loads, WebGPU comes from navigator.gpu. Checks a matmul and a TopK
+// SAE encode against values computed here, and that a file-system loader fails with the "not available" error.
+import * as tensorCore from "@sae/tensor-core";
+import * as transformer from "@sae/transformer";
+import * as core from "@sae/core";
+import * as train from "@sae/train";
+import * as server from "@sae/server";
+import * as cli from "@sae/cli";
+
+const { getDevice, matmul, Tensor } = tensorCore;
+const device = await getDevice();
+const a = Tensor.from(device, [2, 3], new Float32Array([1, 2, 3, 4, 5, 6])); // [2, 3]
+const b = Tensor.from(device, [3, 2], new Float32Array([1, 0, 0, 1, -1, 2])); // [3, 2]
+const ab = Array.from(await matmul(a, b).read()); // [2, 2]
+const want = [1 * 1 + 3 * -1, 2 * 1 + 3 * 2, 4 * 1 + 6 * -1, 5 * 1 + 6 * 2];
+const k = 3;
+const cfg = { architecture: "topk", d_in: 8, d_sae: 32, k, hook_name: "blocks.0.hook_resid_pre" };
+const sae = core.Sae.create(device, cfg, 1);
+const x = Tensor.from(device, [4, 8], Float32Array.from({ length: 32 }, (_, i) => Math.sin(i + 1))); // [batch, d_in]
+const acts = await (await sae.encode(x)).read(); // [batch, d_sae]
+const l0 = [0, 1, 2, 3].map((r) => acts.subarray(r * 32, (r + 1) * 32).filter((v) => v !== 0).length);
+let loadError = "";
+try {
+  core.Sae.load("no-such-dir", device);
+} catch (e) {
+  loadError = e.message;
+}
+const surface = [tensorCore, transformer, core, train, server, cli].map((m) => Object.keys(m).length);
+const ok = ab.every((v, i) => Math.abs(v - want[i]) < 1e-5) && l0.every((n) => n <= k && n > 0) &&
+  /not available in this runtime/.test(loadError);
+console.log(`${ok ? "ok" : "MISMATCH"} browser bundle under deno (navigator.gpu): 6 entries loaded ` +
+  `(${surface.join(" ")} exports), matmul ${JSON.stringify(ab)}, TopK L0 per row ${l0.join(" ")} (k ${k}), ` +
+  `Sae.load: ${loadError.slice(0, 60)}`);
+globalThis.Deno.exit(ok ? 0 : 1);
