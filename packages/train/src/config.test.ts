@@ -17,7 +17,15 @@ describe("config", () => {
     completeDims(c, 96);
     expect(c.d_in).toBe(96);
     expect(c.d_sae).toBe(96 * DEFAULT_CONFIG.expansion_factor);
-    expect(totalSteps(c)).toBe(Math.ceil(c.training_tokens / c.train_batch_size_tokens));
+    expect(totalSteps(c)).toBe(Math.floor(c.training_tokens / c.train_batch_size_tokens));
+  });
+
+  test("steps as SAELens 6.18's total_training_steps (floor), and a budget under one batch is an error", () => {
+    expect(totalSteps(resolveConfig({ training_tokens: 10_000, train_batch_size_tokens: 4096 }))).toBe(2);
+    expect(totalSteps(resolveConfig({ training_tokens: 8192, train_batch_size_tokens: 4096 }))).toBe(2);
+    expect(() => totalSteps(resolveConfig({ training_tokens: 100, train_batch_size_tokens: 4096 }))).toThrow(
+      "training_tokens 100 is less than one batch (train_batch_size_tokens 4096)",
+    );
   });
 
   test("unknown keys are rejected with a suggestion", () => {

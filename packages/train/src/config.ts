@@ -193,7 +193,13 @@ export function completeDims(c: TrainConfig, modelDIn: number, where = "config")
   return c;
 }
 
-/** Steps the budget buys: ceil(training_tokens / train_batch_size_tokens). */
+/** Steps the budget buys, as SAELens 6.18's total_training_steps: floor(training_tokens / train_batch_size_tokens). */
 export function totalSteps(c: TrainConfig): number {
-  return Math.ceil(c.training_tokens / c.train_batch_size_tokens);
+  const steps = Math.floor(c.training_tokens / c.train_batch_size_tokens);
+  if (steps < 1) {
+    throw new ConfigError(
+      `training_tokens ${c.training_tokens} is less than one batch (train_batch_size_tokens ${c.train_batch_size_tokens})`,
+    );
+  }
+  return steps;
 }
