@@ -1,5 +1,6 @@
-// Loads what `sae serve`/`inspect`/`analyze`/`steer` and the load benchmark run on: a model ("bundled" = the tiny
-// Shakespeare GPT-2 shipped with @sae/transformer, or a folder with config.json + model.safetensors) and an SAE
+// Loads what `sae serve`/`inspect`/`analyze`/`steer` and the load benchmark run on: a model through
+// @sae/transformer's loadModel ("bundled" = the tiny Shakespeare GPT-2 shipped with it, a folder with config.json +
+// model.safetensors, or a Hugging Face repo id / TransformerLens alias through the hub cache) and an SAE
 // (a SAELens-format checkpoint folder, a pretrained `<release>/<id>` (SAELens registry release or Hugging Face repo
 // of SAELens folders, downloaded through the hub cache), the newest one under ./checkpoints, or a random one),
 // wrapped as @sae/core's AnalysisModel / AnalysisSae.
@@ -16,17 +17,20 @@ import {
 } from "@sae/core";
 import { DownloadError, getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError, isTempName } from "@sae/train";
-import { loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
+import { loadModel, type HookedTransformer } from "@sae/transformer";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
 export class NoSaeError extends ConfigError {}
 
 export interface PairOptions {
-  /** "bundled" (default) or a model folder. */
+  /** "bundled" (default), a model folder, a Hugging Face repo id or a TransformerLens alias. */
   model?: string;
   /** An SAE checkpoint folder (with cfg.json) or `<release>/<id>`; default: the newest under `checkpointsDir`. */
   sae?: string;
-  /** Hub endpoint, cache and token for a pretrained `<release>/<id>` (default: HF_ENDPOINT, HF_HUB_CACHE, HF_TOKEN). */
+  /**
+   * Hub endpoint, cache and token for a pretrained `<release>/<id>` and a model named by repo id (default:
+   * HF_ENDPOINT, HF_HUB_CACHE, HF_TOKEN); `revision` and `conversion` apply to the SAE only.
+   */
   hub?: FromPretrainedOptions;
   checkpointsDir?: string;
   /** Without a checkpoint: a random-init TopK SAE on this hook (benchmarks and tests only). */
@@ -67,8 +71,12 @@ export function newestCheckpoint(dir: string): string | null {
 export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPair> {
   const device = opts.device ?? (await getDevice());
   const which = opts.model ?? "bundled";
-  const hooked = which === "bundled" ? await loadBundled() : await loadGpt2(resolve(which));
-  const model = asAnalysisModel(hooked, which === "bundled" ? "tiny-shakespeare" : basename(resolve(which)));
+  const isFolder = which !== "bundled" && existsSync(which);
+  const { cacheDir, endpoint, token, offline, quiet = false } = opts.hub ?? {};
+  const hub = { cacheDir, endpoint, token, offline, quiet };
+  const hooked = await loadModel(which === "bundled" ? "tiny-shakespeare" : which, { device, hub });
+  const name = which === "bundled" ? "tiny-shakespeare" : isFolder ? basename(resolve(which)) : which;
+  const model = asAnalysisModel(hooked, name);
   const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;
   if (ref) {
     const sae = await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {

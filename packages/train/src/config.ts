@@ -24,7 +24,7 @@ const CACHE_DTYPES = ["f32", "f16"] as const;
 /** Every config field with its default: the one place defaults live. CLI flags are derived from these names. */
 export const CONFIG_FIELDS = {
   // model and hook
-  model_name: { default: "tiny-shakespeare", kind: "string", help: "model: 'tiny-shakespeare' (bundled) or a loadable model id" },
+  model_name: { default: "tiny-shakespeare", kind: "string", help: "model: 'tiny-shakespeare' (bundled), a folder, a HF repo id or alias" },
   hook_name: { default: "blocks.1.hook_resid_pre", kind: "string", help: "hook point the SAE reads" },
   hook_layer: { default: null, kind: "int", nullable: true, help: "layer of the hook (default: parsed from hook_name)" },
   d_in: { default: null, kind: "int", nullable: true, help: "activation width (default: the model's d_model)" },

@@ -52,4 +52,4 @@ export { lineChart, barChart, escapeHtml, type Series } from "./report/svg.ts";
 export { JsonlLogger, readRecords, readStepMetrics, type MetricsLogger } from "./logger.ts";
 export { DivergenceGuard, EXPLOSION } from "./divergence.ts";
 export { openRunDir, runPrefix, timeStamp, type RunDir } from "./run-dir.ts";
-export { trainSae, loadModel, runDirOf, type TrainRunOptions, type TrainRunResult } from "./run.ts";
+export { trainSae, runDirOf, type TrainRunOptions, type TrainRunResult } from "./run.ts";

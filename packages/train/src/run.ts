@@ -1,14 +1,14 @@
-// trainSae: one training run end to end. Loads the model (bundled tiny-Shakespeare or a GPT-2 folder), checks the
+// trainSae: one training run end to end. Loads the model (@sae/transformer's loadModel: bundled tiny-shakespeare,
+// a folder, a Hugging Face repo id or TransformerLens alias), checks the
 // hook, builds the dataset -> prompts -> activation store (or the activation cache), creates or resumes the SAE,
 // runs the Trainer for the token budget with metrics JSONL, a progress callback, intermediate checkpoints and a
 // cooperative stop (SIGINT is wired by the CLI), then writes the final checkpoint, evaluates on held-out prompts
 // and renders report.html. A NaN loss or a loss explosion (divergence.ts) throws DivergedError naming the last good
 // checkpoint (none is written). The run folder is new unless resuming (run-dir.ts); a resume skips unreadable
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { bundledModelDir, loadBundled, loadGpt2, type HookedTransformer } from "@sae/transformer";
+import { bundledModelDir, loadModel, type HookedTransformer } from "@sae/transformer";
 import { geometricMedian, isTopkFamily, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
@@ -58,12 +58,6 @@ export interface TrainRunResult {
   seconds: number;
 }
 
-export async function loadModel(name: string): Promise<HookedTransformer> {
-  if (name === "tiny-shakespeare") return loadBundled();
-  if (existsSync(name)) return loadGpt2(name);
-  throw new ConfigError(`model_name '${name}': not 'tiny-shakespeare' and not a GPT-2 checkpoint folder`);
-}
-
 /** The run folder without its time: run_name, or "<architecture>-<hook>-<d_sae>-s<seed>" (run-dir.ts adds the time). */
 export function runDirOf(cfg: TrainConfig): string {
   return join(cfg.checkpoint_path, cfg.run_name ?? runPrefix(cfg));
@@ -107,7 +101,7 @@ function resumePoint(runDir: string, log: (line: string) => void): LoadedState {
 export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Promise<TrainRunResult> {
   const cfg: TrainConfig = { ...cfgIn };
   const device = o.device ?? (await getDevice());
-  const model = await loadModel(cfg.model_name);
+  const model = await loadModel(cfg.model_name, { device });
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
   checkRunSizes(cfg, cfg.d_in!, cfg.d_sae!, device.limits);

@@ -49,6 +49,20 @@ export function parseCommandFlags(cmd: string, args: readonly string[], spec: Re
   return { flags, positional };
 }
 
+/** The model flags of inspect, analyze, steer and serve: --model-name (as `sae train` and `sae eval`), --model. */
+export const MODEL_FLAGS = {
+  "model-name": {
+    kind: "string",
+    help: "model: 'bundled', a folder (config.json + weights), a Hugging Face repo id or a TransformerLens alias",
+  },
+  model: { kind: "string", default: "bundled", help: "the same as --model-name (--model-name wins)" },
+} satisfies Record<string, FlagSpec>;
+
+/** The model a command runs on: --model-name, else --model. */
+export function modelOf(flags: FlagValues): string {
+  return (flags["model-name"] ?? flags.model) as string;
+}
+
 const WANT = { number: "a finite number", count: "a positive integer", int: "an integer >= 0" } as const;
 
 /** A number flag's value, checked for its kind ("1e400", "2.5" for a count, "-1" for an int are errors). */

@@ -7,7 +7,7 @@ import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/co
 import { loadAnalysisPair } from "@sae/server";
 import { bundledModelDir } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
 
 export const ANALYZE_FLAGS = {
@@ -18,7 +18,7 @@ export const ANALYZE_FLAGS = {
   out: { kind: "string", help: "output folder (default: <checkpoint>/feature-data)" },
   "top-n": { kind: "count", default: 20, help: "max-activating examples kept per feature" },
   "top-logits": { kind: "int", default: 10, help: "promoted/suppressed tokens per feature (0: skip)" },
-  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
+  ...MODEL_FLAGS,
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
@@ -45,7 +45,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   if (!existsSync(corpusFile) || !statSync(corpusFile).isFile()) {
     throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
   }
-  const pair = await loadAnalysisPair({ model: flags.model as string, sae: positional[0] });
+  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: positional[0] });
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);
   const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));

@@ -5,14 +5,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { bundledModelDir } from "@sae/transformer";
-import { ConfigError, evaluateSae, formatEvalTable, loadModel, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
+import { bundledModelDir, loadModel } from "@sae/transformer";
+import { ConfigError, evaluateSae, formatEvalTable, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
 export const EVAL_FLAGS = {
   "dataset-path": { kind: "string", help: "dataset (default: the one in cfg.json)" },
-  "model-name": { kind: "string", help: "model (default: the one in cfg.json)" },
+  "model-name": { kind: "string", help: "model: folder, HF repo id or TransformerLens alias (default: cfg.json's)" },
   prompts: { kind: "count", default: 32, help: "held-out prompts to evaluate" },
   "batch-prompts": { kind: "count", default: 8, help: "prompts per model batch" },
   "context-size": { kind: "count", help: "tokens per prompt, at most the model's n_ctx (default: cfg.json's context_size or 64)" },
@@ -40,7 +40,7 @@ export const evalCommand: Command = {
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);
-    const model = await loadModel(modelName);
+    const model = await loadModel(modelName, { device });
     const contextSize = (flags["context-size"] as number | undefined) ?? c.context_size ?? 64;
     const nCtx = model.cfg.nCtx;
     if (contextSize > nCtx) {

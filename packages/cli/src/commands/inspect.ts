@@ -3,26 +3,26 @@
 import { topFeaturesPerToken } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
 
 export const INSPECT_FLAGS = {
   sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors) or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
-  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder (config.json + model.safetensors)" },
+  ...MODEL_FLAGS,
   top: { kind: "count", default: 5, help: "features shown per token" },
   json: { kind: "bool", default: false, help: "print JSON instead of a table" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = 'sae inspect "<text>" [--sae dir] [--top 5] [--model bundled] [--json]';
+const USAGE = 'sae inspect "<text>" [--sae dir] [--top 5] [--model-name bundled] [--json]';
 
 export async function runInspect(args: string[], io: CliIO): Promise<number> {
   const { flags, positional } = parseCommandFlags("inspect", args, INSPECT_FLAGS);
   if (flags.help) return (io.out(commandHelp(USAGE, INSPECT_FLAGS)), 0);
   if (positional.length !== 1) throw new UsageError(`sae inspect: expected one text argument, got ${positional.length}\nusage: ${USAGE}`);
   const top = flags.top as number;
-  const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);
   const r = await topFeaturesPerToken(pair.model, pair.sae, positional[0], { top });

@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { openFeatureData, type FeatureSource } from "@sae/core";
 import { createApp, listen, loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
 export const SERVE_FLAGS = {
-  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
+  ...MODEL_FLAGS,
   sae: { kind: "string", help: "SAE checkpoint folder or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
   features: { kind: "string", help: "feature-data folder from `sae analyze` (default: <sae>/feature-data if present)" },
@@ -22,7 +22,7 @@ export const SERVE_FLAGS = {
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = "sae serve [--model bundled] [--sae dir] [--port 8080] [--token T] [--cors origin] [--features dir]";
+const USAGE = "sae serve [--model-name bundled] [--sae dir] [--port 8080] [--token T] [--cors origin] [--features dir]";
 
 const isLoopback = (host: string): boolean => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
 
@@ -38,7 +38,7 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
   if (token === undefined && !isLoopback(host)) {
     io.err(`warning: sae serve: listening on ${host} without --token: anyone who can reach this machine can use the API\n`);
   }
-  const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
   const featureDir = (flags.features as string | undefined) ?? (pair.saeDir && existsSync(join(pair.saeDir, "feature-data")) ? join(pair.saeDir, "feature-data") : null);
   const features: FeatureSource | undefined = featureDir ? await openFeatureData(featureDir) : undefined;
   const cors = flags.cors as string[];

@@ -3,7 +3,7 @@
 import { steerGenerate, type SteerFeature } from "@sae/core";
 import { loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
 
 export const STEER_FLAGS = {
@@ -14,7 +14,7 @@ export const STEER_FLAGS = {
   seed: { kind: "int", default: 0, help: "sampling seed (the same for both completions)" },
   sae: { kind: "string", help: "SAE checkpoint folder or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
   checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
-  model: { kind: "string", default: "bundled", help: "'bundled' or a GPT-2 folder" },
+  ...MODEL_FLAGS,
   json: { kind: "bool", default: false, help: "print JSON" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
@@ -41,7 +41,7 @@ export async function runSteer(args: string[], io: CliIO): Promise<number> {
   if (features.length === 0) throw new UsageError(`sae steer: give at least one --feature <index>:<strength>\nusage: ${USAGE}`);
   const temperature = flags.temperature as number;
   if (temperature < 0) throw new UsageError(`sae steer: --temperature must be >= 0, got ${temperature}`);
-  const pair = await loadAnalysisPair({ model: flags.model as string, sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);
   const r = await steerGenerate(pair.model, pair.sae, positional[0], features, {

@@ -1,0 +1,125 @@
+// `--model-name <repo id | alias | folder>` through the real CLI entry, with the bundled tiny Shakespeare model
+// served as a Hugging Face repo by a loopback hub (HF_ENDPOINT / HF_HUB_CACHE pointed at the test's Bun.serve and a
+// temp cache): `sae inspect`, `sae eval` and `sae train` on the repo id give what they give on the bundled model, and
+// all of them load it through @sae/transformer's one loadModel.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Sae } from "@sae/core";
+import { getDevice, loadSafetensorsFile, sha256Hex } from "@sae/tensor-core";
+import { bundledModelDir, loadBundled } from "@sae/transformer";
+import type { CliIO } from "../command.ts";
+import { main } from "../main.ts";
+
+const REPO = "someone/tiny-shakespeare";
+const HOOK = "blocks.1.hook_resid_post";
+const dir = mkdtempSync(join(tmpdir(), "sae-cli-model-"));
+const saeDir = join(dir, "sae");
+const files = new Map<string, Uint8Array>();
+const requests: string[] = [];
+const saved: Record<string, string | undefined> = {};
+let server: ReturnType<typeof Bun.serve>;
+
+function io(): CliIO & { text: () => string; errText: () => string } {
+  let [out, err] = ["", ""];
+  const progress = { write: () => true };
+  return {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    progress,
+    onInterrupt: () => () => {},
+    text: () => out,
+    errText: () => err,
+  };
+}
+
+beforeAll(async () => {
+  const D = (await loadBundled()).cfg.dModel;
+  const names = { hook_name: HOOK, model_name: "tiny-shakespeare" };
+  const fields = { d_in: D, d_sae: 2 * D, architecture: "standard", ...names } as const;
+  const sae = Sae.create(await getDevice(), fields, 7);
+  await sae.save(saeDir);
+  sae.dispose();
+  for (const n of ["config.json", "model.safetensors", "vocab.json", "merges.txt"]) {
+    files.set(`/${REPO}/resolve/main/${n}`, new Uint8Array(readFileSync(join(bundledModelDir(), n))));
+  }
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      requests.push(`${req.method} ${path}`);
+      const body = files.get(path);
+      if (!body) return new Response("not found", { status: 404 });
+      const [etag, commit] = [`"${sha256Hex(body)}"`, "2".repeat(40)];
+      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
+      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
+    },
+  });
+  for (const k of ["HF_ENDPOINT", "HF_HUB_CACHE"]) saved[k] = process.env[k];
+  process.env.HF_ENDPOINT = `http://127.0.0.1:${server.port}`;
+  process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-model-hub-"));
+});
+
+afterAll(() => {
+  server.stop(true);
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+describe("--model-name <Hugging Face repo id>", () => {
+  test("sae inspect: the bundled model's tokens and features; warns that the model differs", async () => {
+    const text = "To be, or not to be";
+    const a = io();
+    expect(await main(["inspect", text, "--model-name", REPO, "--sae", saeDir, "--json"], a)).toBe(0);
+    const b = io();
+    expect(await main(["inspect", text, "--model", "bundled", "--sae", saeDir, "--json"], b)).toBe(0);
+    const [pa, pb] = [JSON.parse(a.text()), JSON.parse(b.text())];
+    expect(pa.tokens).toEqual(pb.tokens);
+    expect(pa.features).toEqual(pb.features);
+    expect(pa.features.flat().length).toBeGreaterThan(0);
+    expect(requests).toContain(`GET /${REPO}/resolve/main/model.safetensors`);
+    expect(a.errText()).toContain(`runs on '${REPO}'`); // the SAE's cfg names tiny-shakespeare
+    expect(b.errText()).toBe("");
+  });
+
+  test("sae eval --model-name gives the bundled model's metrics", async () => {
+    const args = ["--prompts", "2", "--batch-prompts", "2", "--context-size", "16", "--json"];
+    const a = io();
+    expect(await main(["eval", saeDir, "--model-name", REPO, ...args], a)).toBe(0);
+    const b = io();
+    expect(await main(["eval", saeDir, ...args], b)).toBe(0);
+    const [ra, rb] = [JSON.parse(a.text()), JSON.parse(b.text())];
+    expect(ra.tokens).toBeGreaterThan(0);
+    expect({ ...ra, checkpoint: "" }).toEqual({ ...rb, checkpoint: "" });
+  });
+
+  test("sae train --model-name trains on the hub model as on the bundled one (same seed, same weights)", async () => {
+    const tiny = (name: string) => [
+      "train",
+      "--model-name",
+      name,
+      "--hook-name",
+      "blocks.0.hook_resid_post",
+      ...["--context-size", "16", "--store-batch-size-prompts", "4", "--n-batches-in-buffer", "4"],
+      ...["--train-batch-size-tokens", "64", "--training-tokens", "256", "--expansion-factor", "2", "--k", "8"],
+      ...["--eval-holdout-prompts", "4", "--n-eval-batches", "1", "--seed", "3"],
+      ...["--checkpoint-path", join(dir, "runs"), "--run-name", name.replace("/", "_")],
+    ];
+    const a = io();
+    expect(await main(tiny(REPO), a)).toBe(0);
+    const b = io();
+    expect(await main(tiny("tiny-shakespeare"), b)).toBe(0);
+    const weights = (run: string) =>
+      loadSafetensorsFile(join(dir, "runs", run, "final_256", "sae_weights.safetensors")).tensors.get("W_enc")!.data;
+    const [wa, wb] = [weights("someone_tiny-shakespeare"), weights("tiny-shakespeare")];
+    expect(wa.length).toBeGreaterThan(0);
+    expect(Array.from(wa)).toEqual(Array.from(wb));
+    const cfgFile = join(dir, "runs", "someone_tiny-shakespeare", "final_256", "cfg.json");
+    const cfg = JSON.parse(readFileSync(cfgFile, "utf8"));
+    expect(cfg.model_name).toBe(REPO);
+  });
+});
