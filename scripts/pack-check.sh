@@ -4,6 +4,7 @@
 # other third-party packages from the npm registry or cache), then in that app:
 #   - under plain `node`: loads a SAELens checkpoint and encodes/decodes it against PyTorch's values (encode.mjs)
 #   - under `bun`: the same encode from the shipped TypeScript sources (the `bun` export condition)
+#   - without `webgpu` installed, Node and Bun stop with an error that names it
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
@@ -44,6 +45,14 @@ echo "ok npm install: $(cd "$APP" && ls node_modules/@sae | tr '\n' ' ')"
 
 (cd "$APP" && node encode.mjs && node model.mjs "$WORK/model-node.json")
 (cd "$APP" && "$BUN" encode.mjs) # Bun: the `bun` condition, the shipped TypeScript sources
+# webgpu is an optional peer: without it, Node and Bun name what to install
+mv "$APP/node_modules/webgpu" "$WORK/webgpu.away"
+for rt in node "$BUN"; do
+  msg=$(cd "$APP" && "$rt" encode.mjs 2>&1) && { echo "encode ran without webgpu under $rt"; exit 1; }
+  grep -q "npm install webgpu@0.6.2" <<<"$msg" || { echo "no install hint without webgpu under $rt: $msg"; exit 1; }
+done
+mv "$WORK/webgpu.away" "$APP/node_modules/webgpu"
+echo "ok without webgpu, node and bun stop with: $(grep -m1 -o "Install it beside.*" <<<"$msg")"
 help=$(cd "$APP" && npx --no-install sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "npx sae --help printed: $help"; exit 1; }
 echo "ok npx sae --help (node $(node --version)): $(head -1 <<<"$help")"
