@@ -49,7 +49,7 @@ export const CONFIG_FIELDS = {
   matryoshka_widths: { default: null, kind: "ints", nullable: true, help: "matryoshka_batchtopk: nested widths, e.g. 256,1024 (d_sae is appended)" },
   sparse_max_active: { default: null, kind: "int", nullable: true, help: "standard, jumprelu: most active latents per token for the sparse step (default d_sae/16 up to 256 when d_sae >= 1024; 0 = always dense)" },
   // data
-  dataset_path: { default: "bundled:tiny-shakespeare", kind: "string", help: "text/.txt, .jsonl, tokens (.tokens/.bin) or bundled:tiny-shakespeare" },
+  dataset_path: { default: "bundled:tiny-shakespeare", kind: "string", help: "text/.txt, .jsonl[.gz|.zst], .parquet, a folder (of data files, or from sae pretokenize), tokens (.tokens/.u16/.u32), a Hugging Face dataset id (owner/name) or bundled:tiny-shakespeare / bundled:tinystories" },
   dataset_text_field: { default: "text", kind: "string", help: "JSONL field holding the text" },
   is_dataset_tokenized: { default: false, kind: "bool", help: "dataset_path holds token ids (u16/u32 file)" },
   context_size: { default: 64, kind: "int", help: "tokens per prompt" },

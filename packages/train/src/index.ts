@@ -9,6 +9,19 @@ export { lrAt, l1CoefficientAt, type LrSchedule } from "./schedule.ts";
 export { LineReader } from "./data/line-reader.ts";
 export { TextSource, JsonlSource, TokenFileSource, openDataset, type TokenSource, type OpenDatasetOptions } from "./data/sources.ts";
 export { PromptStream, type PromptOptions } from "./data/prompts.ts";
+export { bundledDataset } from "./data/bundled.ts";
+export { concatAndBatch, type ConcatOptions } from "./data/concat-batch.ts";
+export { HubDatasetFiles, listHubDatasetFiles, pickTrainFiles, looksLikeHubDataset, type HubDatasetOptions } from "./data/hub-dataset.ts";
+export { RowFilesSource, LocalDataFiles, type DataFiles } from "./data/file-source.ts";
+export { ParquetRowReader, LineRowReader, rowReaderFor, pickColumn, type Row, type RowReader } from "./data/row-readers.ts";
+export {
+  PretokenizedSource,
+  writePretokenized,
+  readPretokenizedMetadata,
+  isPretokenizedDir,
+  PRETOKENIZED_FORMAT,
+  type PretokenizedMetadata,
+} from "./data/pretokenized.ts";
 export type { TextTokenizer } from "./data/tokenizer.ts";
 export { ActivationStore, type StoreOptions, type StoreState } from "./store/activation-store.ts";
 export { Throughput, type Rates } from "./store/throughput.ts";

@@ -8,12 +8,14 @@
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { bundledModelDir, loadModel, type HookedTransformer } from "@sae/transformer";
+import { loadModel, type HookedTransformer } from "@sae/transformer";
 import { geometricMedian, isTopkFamily, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
 import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
 import { PromptStream } from "./data/prompts.ts";
+import { bundledDataset } from "./data/bundled.ts";
+import type { HubDatasetOptions } from "./data/hub-dataset.ts";
 import { openDataset } from "./data/sources.ts";
 import { DivergenceGuard, divergedMessage } from "./divergence.ts";
 import { fsErrorCode, writeFileAtomic } from "./durable.ts";
@@ -42,6 +44,8 @@ export interface TrainRunOptions {
   /** The activation store produces the next blocks while the SAE trains (default true; bench/e2e.ts compares). */
   prefetch?: boolean;
   log?: (line: string) => void;
+  /** Where a Hugging Face dataset id is fetched from (default: HF_ENDPOINT, the hub cache); the tests' loopback hub. */
+  hub?: HubDatasetOptions;
   /** Writes a checkpoint's SAELens files (default: sae-io's saveSae); the fault tests inject a failing disk here. */
   saveSae?: (sae: Sae, dir: string) => Promise<void>;
 }
@@ -129,18 +133,21 @@ async function trainIn(
   if (cfg.context_size > nCtx) throw new ConfigError(`context_size ${cfg.context_size} exceeds the n_ctx ${nCtx} of ${cfg.model_name}`);
   const tokenizer = { encode: (s: string) => model.tokenizer!.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab };
   const excludeIds = cfg.exclude_special_tokens ? [bos] : [];
-  const source = openDataset(cfg.dataset_path, { tokenizer, isTokenized: cfg.is_dataset_tokenized, textField: cfg.dataset_text_field, bundled: (n) => {
-    if (n !== "tiny-shakespeare") throw new ConfigError(`dataset_path 'bundled:${n}': the only bundled dataset is 'bundled:tiny-shakespeare'`);
-    return join(bundledModelDir(), "input.txt");
-  } });
+  const source = openDataset(cfg.dataset_path, {
+    tokenizer,
+    isTokenized: cfg.is_dataset_tokenized,
+    textField: cfg.dataset_text_field,
+    bundled: bundledDataset,
+    hub: o.hub,
+  });
   const prompts = new PromptStream(source, {
     contextSize: cfg.context_size,
     prependBos: cfg.prepend_bos,
     bosTokenId: bos,
     holdoutPrompts: cfg.eval_holdout_prompts,
-    separateDocs: cfg.dataset_path.toLowerCase().endsWith(".jsonl"),
     minTrainPrompts: Math.max(cfg.store_batch_size_prompts, Math.ceil(cfg.train_batch_size_tokens / cfg.context_size)),
   });
+  await prompts.holdout(); // a dataset too short for the held-out prompts fails here, before anything is written
   for (const t of cleanTemp(runDir)) log(`removed ${t}: the temporary checkpoint of a run that was killed or failed`);
   const state = cfg.resume ? resumePoint(runDir, log) : null;
   const resumeFrom = state?.dir ?? null;
@@ -215,7 +222,7 @@ async function trainIn(
   for (const l of loggers) await l.init?.(cfg as unknown as Record<string, unknown>);
   const earlier = state ? readStepMetrics(metricsPath) : []; // the resumed run's first part, for the guard and report
   const history: StepMetrics[] = [];
-  const heldOut = prompts.holdout();
+  const heldOut = await prompts.holdout();
   const evalBatch = cfg.eval_batch_size_prompts ?? cfg.store_batch_size_prompts;
   let nCkpt = cfg.n_checkpoints;
   if (nCkpt >= steps) {

@@ -2,11 +2,10 @@
 // dataset it was trained on (or --dataset-path) and prints L0, MSE, explained variance, dead/dense fractions,
 // CE loss score and KL divergence with the SAE spliced in (--json for machine-readable output).
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { bundledModelDir, loadModel } from "@sae/transformer";
-import { ConfigError, evaluateSae, formatEvalTable, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
+import { loadModel } from "@sae/transformer";
+import { bundledDataset, ConfigError, evaluateSae, formatEvalTable, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
@@ -53,14 +52,13 @@ export const evalCommand: Command = {
     const bos = model.cfg.bosTokenId;
     const source = openDataset(dataset, {
       tokenizer: { encode: (s) => model.tokenizer!.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab },
-      bundled: () => join(bundledModelDir(), "input.txt"),
+      bundled: bundledDataset,
     });
     const n = flags.prompts as number;
-    const separateDocs = dataset.endsWith(".jsonl");
     const prependBos = c.prepend_bos;
-    const prompts = new PromptStream(source, { contextSize, prependBos, bosTokenId: bos, holdoutPrompts: n, separateDocs });
+    const prompts = new PromptStream(source, { contextSize, prependBos, bosTokenId: bos, holdoutPrompts: n });
     const batchPrompts = flags["batch-prompts"] as number;
-    const held = prompts.holdout();
+    const held = await prompts.holdout();
     const r = await evaluateSae(hook, sae, { prompts: held, batchPrompts, excludeIds: [bos], deadThreshold: 1e-8 });
     prompts.close();
     if (flags.json) io.out(`${JSON.stringify({ checkpoint: dir, ...r }, null, 2)}\n`);

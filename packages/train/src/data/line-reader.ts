@@ -1,5 +1,6 @@
 // Streams a text file as lines (or as newline-ended pieces of about `chunkBytes`), reading it in fixed-size chunks
-// so a huge dataset never sits in memory whole. Synchronous: the store pulls lines as it needs them.
+// so a huge dataset never sits in memory whole. Synchronous: the store pulls lines as it needs them. An optional
+// `transform` decompresses the bytes as they are read (gzip, zstd: row-readers.ts); it gets null at the file's end.
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { DatasetError } from "../errors.ts";
 
@@ -14,8 +15,11 @@ export class LineReader {
   /** 1-based number of the last line returned by nextLine(). */
   lineNo = 0;
 
-  constructor(path: string, chunkBytes = 1 << 20) {
+  private readonly transform: ((chunk: Uint8Array | null) => Uint8Array[]) | undefined;
+
+  constructor(path: string, chunkBytes = 1 << 20, transform?: (chunk: Uint8Array | null) => Uint8Array[]) {
     this.path = path;
+    this.transform = transform;
     try {
       if (!statSync(path).isFile()) throw new Error("not a regular file");
       this.fd = openSync(path, "r");
@@ -31,10 +35,14 @@ export class LineReader {
     this.pos += n;
     if (n === 0) {
       this.eof = true;
+      for (const d of this.transform?.(null) ?? []) this.pending += this.decoder.decode(d, { stream: true });
       this.pending += this.decoder.decode();
       return false;
     }
-    this.pending += this.decoder.decode(this.chunk.subarray(0, n), { stream: true });
+    const raw = this.chunk.subarray(0, n);
+    for (const d of this.transform ? this.transform(raw.slice()) : [raw]) {
+      this.pending += this.decoder.decode(d, { stream: true });
+    }
     return true;
   }
 

@@ -2,7 +2,9 @@
 // they are separate documents), each prompt is BOS + context_size-1 tokens when prepend_bos is set. The first
 // `holdoutPrompts` prompts are kept aside for evaluation and never served for training. At the end of the data the
 // stream starts over (another epoch), skipping the held-out prompts again. State is the number of prompts served,
-// so a resumed run can fast-forward to the same place.
+// so a resumed run can fast-forward to the same place. Async, because a source may stream from the hub: the held-out
+// prompts are cut on the first call (holdout(), next(), nextBatch(), skip()). A source whose documents are prompts
+// (pretokenized rows) gives one prompt per document, truncated to context_size, with nothing added.
 import { DatasetError } from "../errors.ts";
 import type { TokenSource } from "./sources.ts";
 
@@ -11,7 +13,7 @@ export interface PromptOptions {
   prependBos: boolean;
   bosTokenId: number;
   holdoutPrompts: number;
-  /** JSONL-like sources hold separate documents; BOS is put between them. */
+  /** Separate documents get BOS between them (default: the source's separateDocs). */
   separateDocs?: boolean;
   /** One epoch must hold at least this many training prompts (one store batch), else a DatasetError. */
   minTrainPrompts?: number;
@@ -22,7 +24,7 @@ export class PromptStream {
   private readonly opts: PromptOptions;
   private carry = new Int32Array(0);
   private readonly body: number;
-  private readonly heldOut: Int32Array[] = [];
+  private heldOut: Int32Array[] | null = null;
   /** Training prompts served since the start (over all epochs). */
   served = 0;
   epoch = 0;
@@ -32,24 +34,36 @@ export class PromptStream {
     this.source = source;
     this.opts = opts;
     this.body = opts.prependBos ? opts.contextSize - 1 : opts.contextSize;
-    for (let i = 0; i < opts.holdoutPrompts; i++) {
-      const p = this.cut();
-      if (!p) throw new DatasetError(`${source.description}: too short: it holds ${i} prompts of ${opts.contextSize} tokens, fewer than the ${opts.holdoutPrompts} held out for evaluation plus one training batch`);
-      this.heldOut.push(p);
-    }
   }
 
   /** The held-out evaluation prompts, each [context_size]. */
-  holdout(): Int32Array[] {
+  async holdout(): Promise<Int32Array[]> {
+    if (!this.heldOut) {
+      const held: Int32Array[] = [];
+      for (let i = 0; i < this.opts.holdoutPrompts; i++) {
+        const p = await this.cut();
+        if (!p) throw new DatasetError(`${this.source.description}: too short: it holds ${i} prompts of ${this.opts.contextSize} tokens, fewer than the ${this.opts.holdoutPrompts} held out for evaluation plus one training batch`);
+        held.push(p);
+      }
+      this.heldOut = held;
+    }
     return this.heldOut;
   }
 
-  private cut(): Int32Array | null {
+  /** A pretokenized row as a prompt: its first context_size tokens (SAELens refuses shorter rows). */
+  private row(doc: Int32Array): Int32Array {
+    const ctx = this.opts.contextSize;
+    if (doc.length < ctx) throw new DatasetError(`${this.source.description}: a pretokenized row holds ${doc.length} tokens, fewer than context_size ${ctx}`);
+    return doc.slice(0, ctx);
+  }
+
+  private async cut(): Promise<Int32Array | null> {
     while (this.carry.length < this.body) {
-      const doc = this.source.nextDoc();
+      const doc = await this.source.nextDoc();
       if (doc === null) return null;
+      if (this.source.rowsArePrompts) return this.row(doc);
       if (doc.length === 0) continue;
-      const sep = this.opts.separateDocs && this.carry.length > 0 ? 1 : 0;
+      const sep = (this.opts.separateDocs ?? this.source.separateDocs) && this.carry.length > 0 ? 1 : 0;
       const next = new Int32Array(this.carry.length + sep + doc.length);
       next.set(this.carry);
       if (sep) next[this.carry.length] = this.opts.bosTokenId;
@@ -65,8 +79,9 @@ export class PromptStream {
   }
 
   /** The next training prompt [context_size]; starts a new epoch at the end of the data. */
-  next(): Int32Array {
-    let p = this.cut();
+  async next(): Promise<Int32Array> {
+    await this.holdout();
+    let p = await this.cut();
     if (!p) {
       const need = this.opts.minTrainPrompts ?? 1;
       if (this.epoch === 0 && this.served < need) {
@@ -75,8 +90,8 @@ export class PromptStream {
       this.source.reset();
       this.carry = new Int32Array(0);
       this.epoch++;
-      for (let i = 0; i < this.opts.holdoutPrompts; i++) this.cut();
-      p = this.cut();
+      for (let i = 0; i < this.opts.holdoutPrompts; i++) await this.cut();
+      p = await this.cut();
       if (!p) throw new DatasetError(`${this.source.description}: too short: no training prompt of ${this.opts.contextSize} tokens is left after the ${this.opts.holdoutPrompts} held-out prompts`);
     }
     this.served++;
@@ -84,14 +99,14 @@ export class PromptStream {
   }
 
   /** Fills out [n, context_size] with the next n prompts. */
-  nextBatch(n: number, out: Int32Array): Int32Array {
-    for (let i = 0; i < n; i++) out.set(this.next(), i * this.opts.contextSize);
+  async nextBatch(n: number, out: Int32Array): Promise<Int32Array> {
+    for (let i = 0; i < n; i++) out.set(await this.next(), i * this.opts.contextSize);
     return out;
   }
 
   /** Discards n training prompts (resume). */
-  skip(n: number): void {
-    for (let i = 0; i < n; i++) this.next();
+  async skip(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await this.next();
   }
 
   close(): void {

@@ -4,18 +4,28 @@
 //     error naming the file and the line;
 //   - token files (is_dataset_tokenized, or .u16/.u32/.tokens): raw little-endian token ids, u16 unless the name
 //     ends in .u32; the file is one document (documents are assumed to be already separated by BOS);
-//   - "bundled:tiny-shakespeare": the transformer package's bundled corpus (plain text).
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+//   - Parquet, .jsonl.gz / .jsonl.zst, or a folder of data files: read row by row (file-source.ts);
+//   - a folder written by `sae pretokenize` (pretokenized.ts): its rows are the prompts;
+//   - a Hugging Face dataset id (owner/name, not a local path): streamed from the hub (hub-dataset.ts);
+//   - "bundled:<name>": a bundled corpus (plain text), resolved by the caller (bundledDataset in bundled.ts).
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { DatasetError } from "../errors.ts";
+import { LocalDataFiles, RowFilesSource } from "./file-source.ts";
+import { HubDatasetFiles, type HubDatasetOptions, looksLikeHubDataset } from "./hub-dataset.ts";
 import { LineReader } from "./line-reader.ts";
+import { isPretokenizedDir, PretokenizedSource } from "./pretokenized.ts";
 import type { TextTokenizer } from "./tokenizer.ts";
 
 export interface TokenSource {
   /** The next document's tokens, or null when the dataset is exhausted (call reset() to start again). */
-  nextDoc(): Int32Array | null;
+  nextDoc(): Int32Array | null | Promise<Int32Array | null>;
   reset(): void;
   close(): void;
   readonly description: string;
+  /** Documents are separate texts: BOS goes between them when they are concatenated. */
+  readonly separateDocs?: boolean;
+  /** Each document is one prompt (pretokenized rows): used as it is, truncated to context_size. */
+  readonly rowsArePrompts?: boolean;
 }
 
 const PIECE_CHARS = 1 << 16;
@@ -54,6 +64,7 @@ export class TextSource implements TokenSource {
 }
 
 export class JsonlSource implements TokenSource {
+  readonly separateDocs = true;
   private reader: LineReader;
   readonly description: string;
   private readonly path: string;
@@ -152,8 +163,10 @@ export interface OpenDatasetOptions {
   tokenizer: TextTokenizer;
   isTokenized?: boolean;
   textField?: string;
-  /** Resolves "bundled:<name>" to a file path (the CLI passes the transformer package's corpus path). */
+  /** Resolves "bundled:<name>" to a file path (bundledDataset, or the caller's own). */
   bundled?: (name: string) => string;
+  /** Where and how a hub dataset id is fetched. */
+  hub?: HubDatasetOptions;
 }
 
 /** Picks the source for a dataset path by its prefix/extension (see the file comment). */
@@ -163,10 +176,23 @@ export function openDataset(path: string, opts: OpenDatasetOptions): TokenSource
     if (!opts.bundled) throw new DatasetError(`dataset ${path}: no bundled datasets are available here`);
     return new TextSource(opts.bundled(name), opts.tokenizer);
   }
+  const field = opts.textField ?? "text";
+  if (!existsSync(path) && looksLikeHubDataset(path)) {
+    const files = new HubDatasetFiles(path, opts.hub);
+    return new RowFilesSource(files, opts.tokenizer, field, `hub dataset ${path}`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    if (isPretokenizedDir(path)) return new PretokenizedSource(path, opts.tokenizer.vocabSize);
+    return new RowFilesSource(new LocalDataFiles(path), opts.tokenizer, field, `dataset folder ${path}`);
+  }
   const lower = path.toLowerCase();
+  if (/\.parquet$|\.(jsonl|txt)\.(gz|zst)$/.test(lower)) {
+    if (!existsSync(path)) throw new DatasetError(`dataset ${path}: cannot open (no such file)`);
+    return new RowFilesSource(new LocalDataFiles(path), opts.tokenizer, field, `dataset file ${path}`);
+  }
   if (opts.isTokenized || /\.(u16|u32|tokens)$/.test(lower)) {
     return new TokenFileSource(path, lower.endsWith(".u32") ? 4 : 2, undefined, opts.tokenizer.vocabSize);
   }
-  if (lower.endsWith(".jsonl")) return new JsonlSource(path, opts.tokenizer, opts.textField ?? "text");
+  if (lower.endsWith(".jsonl")) return new JsonlSource(path, opts.tokenizer, field);
   return new TextSource(path, opts.tokenizer);
 }

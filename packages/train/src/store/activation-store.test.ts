@@ -92,10 +92,13 @@ describe("activation store", () => {
     const off = makeStore(5, undefined, false, counting("off"));
     // the first fill takes 60 rows = 4 blocks of 16 usable rows (BOS dropped) on both; then only `on` asks for more,
     // before nextBatch returns
+    // (the prompt stream is async: one macrotask lets the producer reach the model)
+    const tick = () => new Promise((r) => setTimeout(r, 0));
     await on.nextBatch();
+    await tick();
     expect(calls.on).toBeGreaterThanOrEqual(5);
     await off.nextBatch();
-    await Promise.resolve();
+    await tick();
     expect(calls.off).toBe(4);
     await on.drain();
     // chained up to what the next top-up takes (capacity 60 - threshold 30 = 30 rows: 2 blocks), then it stops

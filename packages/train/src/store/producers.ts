@@ -44,6 +44,8 @@ export class ModelProducer implements BlockProducer {
   private readonly prompts: PromptStream;
   private readonly opts: ModelProducerOptions;
   private readonly tokens: Int32Array; // [batch, pos]
+  /** Prompts skip() owes the stream (skipped on the next next(): the prompt stream is async). */
+  private toSkip = 0;
 
   constructor(model: HookActivations, prompts: PromptStream, opts: ModelProducerOptions) {
     this.model = model;
@@ -56,7 +58,9 @@ export class ModelProducer implements BlockProducer {
 
   async next(): Promise<Block> {
     const { storeBatchPrompts: batch, contextSize: pos, excludeIds } = this.opts;
-    this.prompts.nextBatch(batch, this.tokens);
+    await this.prompts.skip(this.toSkip);
+    this.toSkip = 0;
+    await this.prompts.nextBatch(batch, this.tokens);
     const acts = await this.model.run(this.tokens, batch, pos);
     const d = this.dIn;
     if (acts.length !== batch * pos * d) throw new DatasetError(`hook activations: got ${acts.length} values, expected [${batch}, ${pos}, ${d}]`);
@@ -72,7 +76,7 @@ export class ModelProducer implements BlockProducer {
   }
 
   skip(n: number): void {
-    this.prompts.skip(n * this.opts.storeBatchPrompts);
+    this.toSkip += n * this.opts.storeBatchPrompts;
     this.blocks += n;
   }
 
