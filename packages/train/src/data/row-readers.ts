@@ -7,7 +7,8 @@
 // Not a general Parquet reader: nested columns other than a list of integers are refused naming the column.
 import { Gunzip } from "fflate";
 import { Decompress } from "fzstd";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { DatasetError } from "../errors.ts";
 import { LineReader } from "./line-reader.ts";
 
@@ -51,12 +52,26 @@ function checkValue(v: unknown, column: string, where: string): Row {
   throw new DatasetError(`${where}: column '${column}' holds ${v === null ? "null" : typeof v}, expected text or token ids`);
 }
 
+/** A file as hyparquet's AsyncBuffer, read with node:fs (hyparquet's own file reader is not in its browser entry). */
+function fileBuffer(fd: number): AsyncBuffer {
+  const size = fstatSync(fd).size;
+  return {
+    byteLength: size,
+    slice(start: number, end?: number): ArrayBuffer {
+      const out = new Uint8Array((end ?? size) - start);
+      readSync(fd, out, 0, out.length, start);
+      return out.buffer;
+    },
+  };
+}
+
 /** Parquet: metadata first (a truncated file fails here naming it), then one row group per read. */
 export class ParquetRowReader implements RowReader {
   column: string | null = null;
   private readonly path: string;
   private readonly textField: string;
-  private file: Awaited<ReturnType<typeof asyncBufferFromFile>> | null = null;
+  private fd = -1;
+  private file: AsyncBuffer | null = null;
   private groups: { start: number; end: number }[] = [];
   private group = 0;
   private rows: Row[] = [];
@@ -69,7 +84,8 @@ export class ParquetRowReader implements RowReader {
 
   private async open(): Promise<void> {
     try {
-      this.file = await asyncBufferFromFile(this.path);
+      this.fd = openSync(this.path, "r");
+      this.file = fileBuffer(this.fd);
       const meta = await parquetMetadataAsync(this.file);
       const names = parquetSchema(meta).children.map((c) => c.element.name);
       this.column = pickColumn(names, this.textField, `Parquet file ${this.path}`);
@@ -104,7 +120,10 @@ export class ParquetRowReader implements RowReader {
     return this.rows[this.at++];
   }
 
-  close(): void {}
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 /** A streaming decompressor for LineReader: compressed chunk in (null at the end), decompressed chunks out. */
