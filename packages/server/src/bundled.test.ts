@@ -1,5 +1,5 @@
 // The analysis adapters on the real bundled tiny Shakespeare GPT-2 with a random standard (ReLU) SAE:
-// W_U read through the hook API reproduces the model's logits, per-token features equal a CPU encoder on the
+// W_U read through unembedding() (no forward pass) reproduces the model's logits, per-token features equal a CPU encoder on the
 // model's own activations, steering equals a CPU-side add in a hook, and the app serves them end to end.
 import { describe, expect, test } from "bun:test";
 import { Sae, asAnalysisModel, asAnalysisSae, steerGenerate, topFeaturesPerToken } from "@sae/core";
@@ -17,7 +17,21 @@ const sae = asAnalysisSae(raw);
 const host = await raw.toHost();
 
 describe("bundled model through the analysis adapters", () => {
-  test("W_U from the hook probe: logit differences between positions equal (xf[p] - xf[q]) @ W_U", async () => {
+  test("unembedding() reads the model's W_U without a forward pass", async () => {
+    const fresh = asAnalysisModel(hooked, "tiny-shakespeare"); // its W_U is not cached yet
+    const run = hooked.run;
+    let passes = 0;
+    hooked.run = (...args: Parameters<typeof run>) => (passes++, run.apply(hooked, args));
+    try {
+      const W_U = await fresh.unembedding();
+      expect(W_U.shape).toEqual([D, hooked.cfg.dVocab]);
+    } finally {
+      hooked.run = run;
+    }
+    expect(passes).toBe(0);
+  });
+
+  test("W_U from unembedding(): logit differences between positions equal (xf[p] - xf[q]) @ W_U", async () => {
     const W_U = await model.unembedding();
     expect(W_U.shape).toEqual([D, hooked.cfg.dVocab]);
     const ids = model.toIds("ROMEO: But soft, what light");

@@ -1,6 +1,6 @@
 // asAnalysisModel: wraps any HookedTransformer-shaped model (structurally: @sae/core never imports
-// @sae/transformer) as the AnalysisModel the analysis functions use. W_U is read through the public hook API:
-// replacing ln_final's output by the rows 0, e_0, .., e_{d_model-1} gives logits b_U, W_U[0] + b_U, ...
+// @sae/transformer) as the AnalysisModel the analysis functions use. W_U comes from the model's unembedding()
+// accessor (the weights it holds, read once; no forward pass), transposed to [d_model, d_vocab].
 import { LimitError, Tensor, type Device, type HostTensor } from "@sae/tensor-core";
 import type { HookableModel } from "../spliced.ts";
 import type { ActivationHook, AnalysisModel, AnalysisSae, AnalysisSaeConfig, SampleOptions } from "./types.ts";
@@ -11,6 +11,8 @@ export interface HookedTransformerLike extends HookableModel<readonly (readonly 
   readonly device: Device;
   toTokens(text: string): { ids: Int32Array };
   toStrTokens(ids: readonly number[]): string[];
+  /** The unembedding as held by the model: logits = x @ W_U_T^T + b_U (then the final soft cap, if any). */
+  unembedding(): { W_U_T: Tensor }; // W_U_T [d_vocab, d_model]
   forward(ids: readonly (readonly number[])[]): Promise<Tensor>;
   runWithCache(ids: readonly (readonly number[])[], opts: { names: readonly string[] }): Promise<{ logits: Tensor | null; cache: Record<string, Tensor> }>;
   generate(
@@ -18,8 +20,6 @@ export interface HookedTransformerLike extends HookableModel<readonly (readonly 
     opts: { maxNewTokens?: number; temperature?: number; topK?: number; seed?: number; hooks?: Readonly<Record<string, ActivationHook>> },
   ): Promise<{ text: string }>;
 }
-
-const FINAL = "ln_final.hook_normalized";
 
 export function asAnalysisModel(model: HookedTransformerLike, name: string): AnalysisModel {
   const { dModel: D, dVocab: V, nCtx } = model.cfg;
@@ -43,25 +43,21 @@ export function asAnalysisModel(model: HookedTransformerLike, name: string): Ana
       return r.text;
     },
     unembedding() {
-      unembed ??= probeUnembedding(model, D, V, nCtx);
+      unembed ??= readUnembedding(model, D, V);
       return unembed;
     },
   };
 }
 
-/** W_U [d_model, d_vocab] from logits of basis rows fed in place of ln_final's output. */
-async function probeUnembedding(model: HookedTransformerLike, D: number, V: number, nCtx: number): Promise<HostTensor<"f32">> {
-  const rows = D + 1; // row 0: zeros (gives b_U); row d + 1: e_d
-  const pos = Math.min(nCtx, rows);
-  const batch = Math.ceil(rows / pos);
-  const basis = new Float32Array(batch * pos * D);
-  for (let d = 0; d < D; d++) basis[(d + 1) * D + d] = 1;
-  const ids = Array.from({ length: batch }, () => new Array<number>(pos).fill(model.cfg.bosTokenId));
-  const logits = await model.runWithHooks(ids, { [FINAL]: () => Tensor.from(model.device, [batch, pos, D], basis, "unembedding probe") });
-  const all = (await logits.read()) as Float32Array; // [batch * pos, V]
-  logits.dispose();
+/** W_U [d_model, d_vocab] from the model's W_U_T [d_vocab, d_model] (one read, transposed on the host). */
+async function readUnembedding(model: HookedTransformerLike, D: number, V: number): Promise<HostTensor<"f32">> {
+  const { W_U_T } = model.unembedding();
+  if (W_U_T.shape[0] !== V || W_U_T.shape[1] !== D) {
+    throw new LimitError(`unembedding W_U_T is [${W_U_T.shape.join(", ")}], expected [${V}, ${D}] (d_vocab, d_model)`);
+  }
+  const t = (await W_U_T.read()) as Float32Array; // [d_vocab, d_model]
   const W_U = new Float32Array(D * V);
-  for (let d = 0; d < D; d++) for (let v = 0; v < V; v++) W_U[d * V + v] = all[(d + 1) * V + v] - all[v];
+  for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) W_U[d * V + v] = t[v * D + d];
   return { shape: [D, V], dtype: "f32", data: W_U };
 }
 
