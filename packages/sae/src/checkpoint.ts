@@ -7,25 +7,18 @@
 // A threshold <= 0 in a file loads as log_threshold -1e30 (threshold 0: the same f = ReLU(pre) * (pre > t)).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, loadSafetensorsFile, saveSafetensorsFile, type SafeTensor } from "@sae/tensor-core";
-import { architecture } from "./arch/registry.ts";
+import { FormatError, loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core";
 import { configFromSaeLens, configToSaeLens, isTopkFamily, type SaeConfig } from "./config.ts";
+import { hostFromTensors, tensor, type SaeFolder } from "./checkpoint_bytes.ts";
 import { CheckpointError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";
 import type { Sae } from "./sae.ts";
 
+export { checkFinite, fileTensorShapes, type SaeFolder } from "./checkpoint_bytes.ts";
+
 export const CFG_FILE = "cfg.json";
 export const WEIGHTS_FILE = "sae_weights.safetensors";
 export const SPARSITY_FILE = "sparsity.safetensors";
-
-/** Tensor names and shapes in the weights file SAELens writes for this config. */
-export function fileTensorShapes(cfg: SaeConfig): Record<string, number[]> {
-  const shapes: Record<string, number[]> = {};
-  for (const [name, shape] of Object.entries(architecture(cfg.architecture).paramShapes(cfg))) {
-    shapes[name === "log_threshold" ? "threshold" : name] = [...shape];
-  }
-  return shapes;
-}
 
 /** Reads and validates cfg.json. */
 export function readConfigFile(path: string): { cfg: SaeConfig; extra: Record<string, unknown> } {
@@ -39,61 +32,12 @@ export function readConfigFile(path: string): { cfg: SaeConfig; extra: Record<st
   return configFromSaeLens(raw, path);
 }
 
-function tensor(file: string, tensors: Map<string, SafeTensor>, name: string, shape: number[], why = ""): Float32Array {
-  const t = tensors.get(name);
-  if (!t) throw new CheckpointError(`${file}: missing tensor '${name}' [${shape.join(", ")}] (has: ${[...tensors.keys()].join(", ")})`);
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new CheckpointError(`${file}: tensor '${name}' has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}]${why}`);
-  }
-  if (!(t.data instanceof Float32Array)) throw new CheckpointError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected a float type`);
-  return t.data;
-}
-
-/** Refuses NaN/Inf weights (a diverged or corrupted checkpoint) naming the tensor and the first bad element. */
-export function checkFinite(file: string, name: string, shape: readonly number[], data: Float32Array): void {
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      if (first < 0) first = i;
-      bad++;
-    }
-  }
-  if (first < 0) return;
-  const at: number[] = [];
-  for (let r = first, d = shape.length - 1; d >= 0; d--) {
-    at.unshift(r % shape[d]);
-    r = Math.floor(r / shape[d]);
-  }
-  const where = `first: ${data[first]} at [${at.join(", ")}]`;
-  throw new CheckpointError(
-    `${file}: tensor '${name}' [${shape.join(", ")}] holds ${bad} non-finite value(s) (${where}); ` +
-      "the checkpoint is corrupt or from a diverged run",
-  );
-}
-
 /** Host parameters (training layout) from a weights file, checked against the config. */
 export function readWeights(file: string, cfg: SaeConfig): Record<string, Float32Array> {
   if (!existsSync(file)) {
     throw new CheckpointError(`${file}: file not found (an SAE folder needs ${CFG_FILE} and ${WEIGHTS_FILE})`);
   }
-  const { tensors } = loadSafetensorsFile(file);
-  const host: Record<string, Float32Array> = {};
-  for (const [name, shape] of Object.entries(fileTensorShapes(cfg))) {
-    const data = tensor(file, tensors, name, shape, ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`);
-    checkFinite(file, name, shape, data);
-    if (name === "threshold") host.log_threshold = data.map((v) => (v > 0 ? Math.log(v) : -1e30));
-    else host[name] = data;
-  }
-  return host;
-}
-
-/** An SAE folder read to the host: config, cfg.json keys we do not model, parameters, log10 feature density. */
-export interface SaeFolder {
-  cfg: SaeConfig;
-  extra: Record<string, unknown>;
-  host: Record<string, Float32Array>;
-  sparsity: Float32Array | null;
+  return hostFromTensors(file, loadSafetensorsFile(file).tensors, cfg);
 }
 
 /**

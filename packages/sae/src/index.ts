@@ -43,6 +43,7 @@ export { ghostGrads, type GhostGrads } from "./arch/ghost_grads.ts";
 export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./init.ts";
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
+export { saeFolderFromBytes, type SaeBytes } from "./checkpoint_bytes.ts";
 export { readSaeFolder, saveSae, readConfigFile, type SaeFolder, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
 export {
   PRETRAINED,

@@ -2,7 +2,8 @@
 // decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
 // (normalize_activations = "expected_average_only_in"; the per-token "layer_norm" / "constant_norm_rescale" at
 // inference through runtime_norm.ts), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
-import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
+import { fetchBytes, fetchOptionalBytes, fetchText, joinUrl, saeAxpby, saeRowNorm } from "@sae/tensor-core";
+import { saeRowScale, ShapeError, Tensor, type Device, type FetchUrlOptions, type Shape } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
@@ -10,6 +11,7 @@ import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
 import { readSaeFolder, saveSae } from "./checkpoint.ts";
+import { saeFolderFromBytes, type SaeBytes, type SaeFolder } from "./checkpoint_bytes.ts";
 import { pretrainedHost, type FromPretrainedOptions } from "./pretrained.ts";
 import { RuntimeNorm } from "./runtime_norm.ts";
 import { activate, hiddenPre } from "./encode_split.ts";
@@ -65,7 +67,28 @@ export class Sae implements SaeModel {
 
   /** Loads a folder in the SAELens layout (cfg.json, sae_weights.safetensors, sparsity.safetensors). */
   static load(dir: string, device: Device): Sae {
-    const folder = readSaeFolder(dir);
+    return Sae.fromFolder(device, readSaeFolder(dir));
+  }
+
+  /** An SAELens checkpoint from bytes (no file system: browsers, Deno, bundles): cfg.json and the safetensors. */
+  static fromBytes(bytes: SaeBytes, device: Device): Sae {
+    return Sae.fromFolder(device, saeFolderFromBytes(bytes));
+  }
+
+  /**
+   * An SAELens folder served over HTTP: fetches `${baseUrl}/cfg.json`, `sae_weights.safetensors` and
+   * `sparsity.safetensors` (optional: a 404 means none). baseUrl may be relative to the page in browsers.
+   */
+  static async fromUrl(baseUrl: string, device: Device, opts: FetchUrlOptions = {}): Promise<Sae> {
+    const [cfg, weights, sparsity] = await Promise.all([
+      fetchText(joinUrl(baseUrl, "cfg.json"), opts),
+      fetchBytes(joinUrl(baseUrl, "sae_weights.safetensors"), opts),
+      fetchOptionalBytes(joinUrl(baseUrl, "sparsity.safetensors"), opts),
+    ]);
+    return Sae.fromBytes({ cfg, weights, sparsity, label: baseUrl.replace(/\/$/, "") }, device);
+  }
+
+  private static fromFolder(device: Device, folder: SaeFolder): Sae {
     const sae = Sae.fromHost(device, folder.cfg, folder.host);
     sae.extraConfig = folder.extra;
     sae.sparsity = folder.sparsity;

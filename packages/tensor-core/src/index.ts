@@ -85,6 +85,7 @@ export {
   type WritableTensor,
 } from "./io/safetensors.ts";
 export { loadSafetensorsFile, saveSafetensorsFile, readSafetensorsHeaderFile } from "./io/safetensors-fs.ts";
+export { fetchBytes, fetchText, fetchOptionalBytes, joinUrl, type FetchLike, type FetchUrlOptions } from "./io/fetch-url.ts";
 export { f16BitsToNumber, numberToF16Bits, bf16BitsToNumber, numberToBf16Bits } from "./io/half.ts";
 export { hubDownload, hubFileMetadata, hubFileUrl, type HubDownloadOptions, type HubFileMetadata, type DownloadProgress } from "./io/hub.ts";
 export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";

@@ -19,6 +19,7 @@ export {
   type ModelSource,
   type Checkpoint,
 } from "./model/load_model.ts";
+export { loadModelFromUrl, type UrlLoadOptions } from "./model/load_url.ts";
 export { hubSource } from "./model/hub_source.ts";
 export { MODEL_ALIASES, resolveModelName } from "./model/aliases.ts";
 export { HfTokenizer } from "./tokenizer/hf_tokenizer.ts";

@@ -19,8 +19,13 @@ struct Params { rows: u32, cols: u32, lanes: u32, statsAt: u32, eps: f32, seg: u
 @group(0) @binding(4) var<storage, read_write> part: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<Elem>;
 
-fn quad(a: ptr<storage, array<f32>, read>, j: u32) -> vec4<f32> {
-  return vec4<f32>((*a)[j], (*a)[j + 1u], (*a)[j + 2u], (*a)[j + 3u]);
+// Two functions, not one taking a ptr<storage>: naga (Deno, Firefox) rejects storage pointers as parameters.
+fn gamma4(j: u32) -> vec4<f32> {
+  return vec4<f32>(gamma[j], gamma[j + 1u], gamma[j + 2u], gamma[j + 3u]);
+}
+
+fn beta4(j: u32) -> vec4<f32> {
+  return vec4<f32>(beta[j], beta[j + 1u], beta[j + 2u], beta[j + 3u]);
 }
 
 // Sums of (x - k) and (x - k)^2 over row elements [lo, hi).
@@ -40,7 +45,7 @@ fn sums(row: u32, lo: u32, hi: u32, k: f32) -> vec2<f32> {
 fn normalise(row: u32, lo: u32, hi: u32, mean: f32, rstd: f32) {
   let base = row * p.cols;
   for (var j = lo; j < hi; j += 4u) {
-    let v = (ldx(base + j) - mean) * rstd * quad(&gamma, j) + quad(&beta, j);
+    let v = (ldx(base + j) - mean) * rstd * gamma4(j) + beta4(j);
     sty(base + j, v, hi - j);
   }
 }

@@ -4,11 +4,12 @@
 // Weight processing defaults to TransformerLens's from_pretrained defaults (see process.ts and the README).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError } from "@sae/tensor-core";
+import { FormatError, type FetchUrlOptions } from "@sae/tensor-core";
 import { parseGpt2Config } from "./config.ts";
 import type { HookedTransformer } from "./hooked_transformer.ts";
 import { hubSource } from "./hub_source.ts";
 import { buildModel, bundledModelDir, folderSource, loadModel, type LoadOptions } from "./load_model.ts";
+import { loadModelFromUrl } from "./load_url.ts";
 import type { TensorSource } from "./weights.ts";
 
 export type { LoadOptions };
@@ -53,7 +54,17 @@ export async function loadGpt2FromHub(repoId: string, options: LoadOptions = {})
   return loadModel(src, options);
 }
 
-/** The bundled tiny Shakespeare model and its 2048-token BPE tokenizer; works offline. */
-export function loadBundled(options: LoadOptions = {}): Promise<HookedTransformer> {
-  return loadGpt2(bundledModelDir(), options);
+/**
+ * The bundled tiny Shakespeare model and its 2048-token BPE tokenizer; works offline. With `baseUrl` (browsers, or
+ * any runtime without the package's files on disk) it is fetched from there: serve the package's
+ * assets/tiny-shakespeare/ folder (config.json, model.safetensors, vocab.json, merges.txt) as static files.
+ */
+export function loadBundled(
+  options: LoadOptions & FetchUrlOptions & { baseUrl?: string } = {},
+): Promise<HookedTransformer> {
+  const { baseUrl, ...rest } = options;
+  if (baseUrl !== undefined) {
+    return loadModelFromUrl(baseUrl, rest);
+  }
+  return loadGpt2(bundledModelDir(), rest);
 }
