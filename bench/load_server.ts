@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     label = `${model.name}, ${pair.saeLabel}`;
   }
   const app = createApp({ model, sae, limits: { maxQueue: flags.clients + 1, maxNewTokens: Math.max(64, flags.maxNewTokens) } });
-  const server = listen(app, { port: 0 });
+  const server = await listen(app, { port: 0 });
   try {
     const reqs = requests(flags.requests, sae.cfg.d_sae, flags.maxNewTokens);
     // Sequential reference run (one request at a time, same server).

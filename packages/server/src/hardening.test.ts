@@ -193,7 +193,7 @@ describe("disconnected clients (#19)", () => {
       if (seen.length === 1) await gate;
       return model.generate(prompt, o);
     };
-    const srv = listen(createApp({ model: slow, sae }), { port: 0 });
+    const srv = await listen(createApp({ model: slow, sae }), { port: 0 });
     try {
       const body = (prompt: string) => JSON.stringify({ prompt, features: [{ index: 0, strength: 1 }], max_new_tokens: 2 });
       const first = fetch(`${srv.url}/v1/steer`, { method: "POST", body: body("the cat") });

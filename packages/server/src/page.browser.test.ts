@@ -16,7 +16,7 @@ const device = await getDevice();
 const model = new FakeModel(device, { seed: 41 });
 const sae = new FakeSae(device, { seed: 42, d_sae: 16, neuronpedia_id: "gpt2-small/8-res-jb" });
 const data = await collectFeatureData(model, sae, sequencesFromText(model, "the cat sat on the mat and the dog ran to a big red house . ".repeat(4), 9), { topN: 3, topLogits: 4 });
-const server = listen(createApp({ model, sae, features: inMemoryFeatures(data) }), { port: 0 });
+const server = await listen(createApp({ model, sae, features: inMemoryFeatures(data) }), { port: 0 });
 const tmp = mkdtempSync(join(tmpdir(), "sae-chromium-"));
 afterAll(async () => {
   await server.stop();

@@ -16,9 +16,9 @@ import {
 import type { HostTensor } from "@sae/tensor-core";
 import type { Context } from "hono";
 import type { ServerLimits } from "./limits.ts";
-import { REQUEST_DEFAULTS } from "./limits.ts";
 import type { GpuQueue } from "./queue.ts";
-import { fitsContext, integer, number, objectBody, pathFeatureIndex, steerFeatures, text } from "./validate.ts";
+import type { RequestSchemas } from "./schemas.ts";
+import { fitsContext, parseBody, pathFeatureIndex } from "./validate.ts";
 
 export interface RouteDeps {
   model: AnalysisModel;
@@ -26,13 +26,12 @@ export interface RouteDeps {
   features?: FeatureSource;
   limits: ServerLimits;
   queue: GpuQueue;
+  schemas: RequestSchemas;
 }
 
 export function encodeRoute(d: RouteDeps) {
   return async (c: Context) => {
-    const body = objectBody(await c.req.text(), ["text", "top"]);
-    const t = text(body.text, "text", d.limits.maxPromptChars);
-    const top = integer(body.top ?? REQUEST_DEFAULTS.top, "top", 1, d.limits.maxTop);
+    const { text: t, top } = parseBody(await c.req.text(), d.schemas.encode);
     fitsContext(d.model.toIds(t).length, d.model.nCtx, "text", "is");
     const r = await d.queue.run(() => topFeaturesPerToken(d.model, d.sae, t, { top }), c.req.raw.signal);
     return c.json({ tokens: r.tokens, ids: r.ids, features: r.features });
@@ -41,20 +40,16 @@ export function encodeRoute(d: RouteDeps) {
 
 export function steerRoute(d: RouteDeps) {
   return async (c: Context) => {
-    const body = objectBody(await c.req.text(), ["prompt", "features", "max_new_tokens", "temperature", "seed", "top_k"]);
-    const prompt = text(body.prompt, "prompt", d.limits.maxPromptChars);
-    const features = steerFeatures(body, d.sae.cfg.d_sae, d.limits);
-    const maxNewTokens = integer(body.max_new_tokens ?? REQUEST_DEFAULTS.max_new_tokens, "max_new_tokens", 1, d.limits.maxNewTokens);
-    const temperature = number(body.temperature ?? REQUEST_DEFAULTS.temperature, "temperature", 0, d.limits.maxTemperature);
-    const seed = integer(body.seed ?? REQUEST_DEFAULTS.seed, "seed", 0, 2 ** 32 - 1);
-    const topK = body.top_k === undefined ? undefined : integer(body.top_k, "top_k", 1, d.model.vocabSize);
+    const body = parseBody(await c.req.text(), d.schemas.steer);
+    const { prompt, features, seed, temperature, max_new_tokens: maxNewTokens, top_k: topK } = body;
     const promptTokens = d.model.toIds(prompt).length;
     fitsContext(promptTokens, d.model.nCtx, "prompt", "is");
     const total = `prompt (${promptTokens}) + max_new_tokens (${maxNewTokens}) =`;
     fitsContext(promptTokens + maxNewTokens, d.model.nCtx, "max_new_tokens", total);
     const job = () => steerGenerate(d.model, d.sae, prompt, features, { maxNewTokens, temperature, topK, seed });
     const r = await d.queue.run(job, c.req.raw.signal);
-    return c.json({ prompt, features: r.features, steered: r.steered, unsteered: r.unsteered, max_new_tokens: maxNewTokens, temperature, seed });
+    const { steered, unsteered } = r;
+    return c.json({ prompt, features: r.features, steered, unsteered, max_new_tokens: maxNewTokens, temperature, seed });
   };
 }
 

@@ -3,7 +3,7 @@
 // resolving to 127.0.0.1) must not reach it either. So, when no token is set:
 // - every request's Host must be a loopback name (localhost, 127.0.0.1, [::1]) or the host the server is bound to;
 //   bound to a wildcard (0.0.0.0, ::), any IP literal too (rebinding needs a DNS name);
-// - a /v1 request that says where it comes from must come from the same origin, a loopback page or an origin
+// - a /v1 or /api request that says where it comes from must come from the same origin, a loopback page or an origin
 //   allowed with --cors (Origin), or at least not be cross-site (Sec-Fetch-Site); requests without either header
 //   (curl, scripts) pass.
 // Refusals are HttpError 403 naming the header. Not here: bearer auth (app.ts), which makes this guard unnecessary.
@@ -57,7 +57,7 @@ export function siteGuard(opts: SiteGuardOptions = {}): MiddlewareHandler {
       const why = "this server answers to localhost and its own address; set --token to serve other names";
       throw new HttpError(403, `unexpected Host '${host}' (${why})`, "Host");
     }
-    if (c.req.path.startsWith("/v1/") && c.req.method !== "OPTIONS") {
+    if (/^\/(v1|api)\//.test(c.req.path) && c.req.method !== "OPTIONS") {
       const origin = c.req.header("Origin");
       const site = c.req.header("Sec-Fetch-Site");
       if (origin !== undefined) {

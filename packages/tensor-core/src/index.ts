@@ -6,6 +6,7 @@ export { Tensor, host, checkDType, output, deviceOf, type HostTensor } from "./t
 export { arrayFor, dtypeOf, BYTES_PER_ELEMENT, type DType, type TypedArrayFor, type AnyTypedArray } from "./dtype.ts";
 export { numel, fmt, sameShape, checkShape, rowsCols, type Shape } from "./shape.ts";
 export { Rng } from "./random.ts";
+export { sampleToken, penalizeFrequency } from "./sample_token.ts";
 export {
   SaeError,
   ShapeError,

@@ -40,7 +40,7 @@ export {
   type HookContext,
   type HookFn,
 } from "./model/hooks.ts";
-export { generate, sampleToken, GENERATE_DEFAULTS, type GenerateOptions, type GenerateResult } from "./model/generate.ts";
+export { generate, GENERATE_DEFAULTS, type GenerateOptions, type GenerateResult } from "./model/generate.ts";
 export {
   padBatch,
   toBatch,

@@ -51,7 +51,7 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
     cors: cors.length ? cors : undefined,
     limits: { maxNewTokens: flags["max-new-tokens"] as number, maxQueue: flags["max-queue"] as number },
   });
-  const server = listen(app, { port, hostname: host });
+  const server = await listen(app, { port, hostname: host });
   io.out(`sae serve: listening on ${server.url} (${pair.model.name}; ${pair.saeLabel}; ${features ? `feature data ${featureDir}` : "no feature data: run `sae analyze <checkpoint>` for examples"}${token !== undefined ? "; bearer token required" : ""})\n`);
   let unregister = (): void => {};
   const why = await new Promise<string>((done) => {

@@ -17,7 +17,14 @@ export interface HookedTransformerLike extends HookableModel<readonly (readonly 
   runWithCache(ids: readonly (readonly number[])[], opts: { names: readonly string[] }): Promise<{ logits: Tensor | null; cache: Record<string, Tensor> }>;
   generate(
     prompt: string,
-    opts: { maxNewTokens?: number; temperature?: number; topK?: number; seed?: number; hooks?: Readonly<Record<string, ActivationHook>> },
+    opts: {
+      maxNewTokens?: number;
+      temperature?: number;
+      topK?: number;
+      seed?: number;
+      freqPenalty?: number;
+      hooks?: Readonly<Record<string, ActivationHook>>;
+    },
   ): Promise<{ text: string }>;
 }
 
@@ -39,7 +46,8 @@ export function asAnalysisModel(model: HookedTransformerLike, name: string): Ana
     },
     logits: (ids, hooks) => (hooks ? model.runWithHooks(ids, hooks) : model.forward(ids)),
     async generate(prompt: string, o: SampleOptions) {
-      const r = await model.generate(prompt, { maxNewTokens: o.maxNewTokens, temperature: o.temperature, topK: o.topK ?? 0, seed: o.seed, hooks: o.hooks });
+      const { maxNewTokens, temperature, seed, freqPenalty, hooks } = o;
+      const r = await model.generate(prompt, { maxNewTokens, temperature, topK: o.topK ?? 0, seed, freqPenalty, hooks });
       return r.text;
     },
     unembedding() {

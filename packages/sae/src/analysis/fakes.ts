@@ -1,7 +1,7 @@
 // Tiny CPU-backed fakes of a language model and an SAE that satisfy AnalysisModel / AnalysisSae, for tests of
 // the analysis functions, the server and the CLI. Not a model: embeddings + positions, one hook point, a linear
 // unembedding. Every weight is exposed on the host so tests can compute expected values independently.
-import { Rng, Tensor, type Device, type HostTensor } from "@sae/tensor-core";
+import { penalizeFrequency, Rng, sampleToken, Tensor, type Device, type HostTensor } from "@sae/tensor-core";
 import type { ActivationHook, AnalysisModel, AnalysisSae, AnalysisSaeConfig, SampleOptions } from "./types.ts";
 
 export const FAKE_HOOK = "blocks.0.hook_resid_pre";
@@ -106,7 +106,8 @@ export class FakeModel implements AnalysisModel {
     for (let t = 0; t < opts.maxNewTokens; t++) {
       const seq = [...ids, ...out].slice(-this.nCtx);
       const logits = this.unembed(await this.hooked([seq], opts.hooks)).subarray((seq.length - 1) * V);
-      out.push(sampleToken(logits, opts.temperature, opts.topK, rng));
+      const row = penalizeFrequency(logits, seq, opts.freqPenalty ?? 0);
+      out.push(sampleToken(row, opts.temperature, opts.topK, rng));
     }
     return this.idsToStrings(out).join("");
   }
@@ -114,18 +115,6 @@ export class FakeModel implements AnalysisModel {
   async unembedding(): Promise<HostTensor<"f32">> {
     return { shape: [this.d_model, this.vocabSize], dtype: "f32", data: this.W_U };
   }
-}
-
-/** Greedy at temperature 0; otherwise softmax(logits / temperature) over the topK largest, one draw from rng. */
-export function sampleToken(logits: ArrayLike<number>, temperature: number, topK: number | undefined, rng: Rng): number {
-  const order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
-  if (temperature <= 0) return order[0];
-  const keep = order.slice(0, topK && topK > 0 ? topK : order.length);
-  const m = logits[keep[0]];
-  const w = keep.map((i) => Math.exp((logits[i] - m) / temperature));
-  let u = rng.next() * w.reduce((a, b) => a + b, 0);
-  for (let j = 0; j < keep.length; j++) if ((u -= w[j]) <= 0) return keep[j];
-  return keep[keep.length - 1];
 }
 
 /** A ReLU SAE computed on the CPU: f = relu((x - b_dec) W_enc + b_enc). */

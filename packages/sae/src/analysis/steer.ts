@@ -28,6 +28,8 @@ export interface SteerOptions {
   temperature: number;
   topK?: number;
   seed: number;
+  /** Frequency penalty for both completions (SampleOptions.freqPenalty). */
+  freqPenalty?: number;
 }
 
 export interface SteerResult {
@@ -43,7 +45,8 @@ export async function steerGenerate(model: AnalysisModel, sae: AnalysisSae, prom
   const vec = steeringVector(await hostDecoder(sae), features);
   const vecTensor = Tensor.from(sae.W_dec.device, [vec.length], vec, "steering vector");
   try {
-    const sample = { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topK: opts.topK, seed: opts.seed };
+    const { maxNewTokens, temperature, topK, seed, freqPenalty } = opts;
+    const sample = { maxNewTokens, temperature, topK, seed, freqPenalty };
     const unsteered = await model.generate(prompt, sample);
     const steered = await model.generate(prompt, { ...sample, hooks: { [sae.cfg.hook_name]: addVectorHook(vecTensor) } });
     return { prompt, features: features.map((f) => ({ index: f.index, strength: f.strength })), steered, unsteered };

@@ -12,6 +12,8 @@ export interface SampleOptions {
   temperature: number;
   topK?: number;
   seed: number;
+  /** TransformerLens's freq_penalty: minus penalty * (times the token occurs in the sequence so far); 0 = off. */
+  freqPenalty?: number;
   hooks?: Record<string, ActivationHook>;
 }
 

@@ -1,7 +1,7 @@
 // Autoregressive sampling for one prompt. With the KV cache (the default) the prompt runs once and each new token
 // costs one single-position pass that attends over the cached keys/values; `useCache: false` recomputes the whole
 // sequence every step (the reference the cache is tested against). Hooks apply to every pass.
-import { LimitError, Rng, ShapeError, Tensor } from "@sae/tensor-core";
+import { LimitError, Rng, ShapeError, Tensor, penalizeFrequency, sampleToken } from "@sae/tensor-core";
 import type { HookedTransformer, KvCache } from "./hooked_transformer.ts";
 import type { HookFn } from "./hooks.ts";
 import { encodeTexts } from "./tokens.ts";
@@ -13,6 +13,8 @@ export interface GenerateOptions {
   /** Sample among the k most likely tokens only (0 or undefined: all). */
   topK?: number;
   seed?: number;
+  /** Subtracted from a token's logit once per time it occurs in the sequence so far, prompt included (0: off). */
+  freqPenalty?: number;
   hooks?: Readonly<Record<string, HookFn>>;
   /** Stop when the model's EOS token (cfg.eosTokenId; <|endoftext|> for GPT-2) is sampled. */
   stopAtEos?: boolean;
@@ -29,23 +31,16 @@ export interface GenerateResult {
   text: string;
 }
 
-export const GENERATE_DEFAULTS = { maxNewTokens: 32, temperature: 1, topK: 0, seed: 0, stopAtEos: false, useCache: true, prependBos: true };
-
-/** Picks the next token from one row of logits. */
-export function sampleToken(logits: Float32Array, temperature: number, topK: number, rng: Rng): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  if (temperature === 0) return best;
-  let ids = Array.from(logits.keys());
-  if (topK > 0 && topK < ids.length) ids = ids.sort((a, b) => logits[b] - logits[a] || a - b).slice(0, topK);
-  const weights = ids.map((i) => Math.exp((logits[i] - logits[best]) / temperature));
-  let r = rng.next() * weights.reduce((s, x) => s + x, 0);
-  for (let j = 0; j < ids.length; j++) {
-    r -= weights[j];
-    if (r < 0) return ids[j];
-  }
-  return ids[ids.length - 1];
-}
+export const GENERATE_DEFAULTS = {
+  maxNewTokens: 32,
+  temperature: 1,
+  topK: 0,
+  seed: 0,
+  freqPenalty: 0,
+  stopAtEos: false,
+  useCache: true,
+  prependBos: true,
+};
 
 /** The last position's logits [d_vocab] of a [1, pos, d_vocab] tensor, read back alone. */
 async function lastRow(logits: Tensor): Promise<Float32Array> {
@@ -82,7 +77,7 @@ export async function generate(model: HookedTransformer, prompt: string | readon
       const row = await lastRow(logits!);
       logits!.dispose();
       if (kv) done = tokens.length;
-      const next = sampleToken(row, o.temperature, o.topK, rng);
+      const next = sampleToken(penalizeFrequency(row, tokens, o.freqPenalty), o.temperature, o.topK, rng);
       tokens.push(next);
       newTokens.push(next);
       if (o.stopAtEos && next === eosTokenId) break;

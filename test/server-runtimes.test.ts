@@ -1,0 +1,97 @@
+// The server outside Bun: test/server_runtimes/serve_fake.ts is bundled to plain JavaScript (WGSL and page.html
+// inlined, no TypeScript left) and started with `node` and with npm's `deno`; each must pick its own listener
+// (node:http via @hono/node-server, Deno.serve), answer GET /health, and return the same /v1/encode and /api/steer
+// results as the same app driven in-process through app.request() under Bun. Fails (never skips) when a runtime
+// is missing.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FAKE_HOOK, FakeModel, FakeSae } from "@sae/core";
+import { createApp } from "@sae/server";
+import { getDevice } from "@sae/tensor-core";
+
+const ROOT = join(import.meta.dir, "..");
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
+const tmp = mkdtempSync(join(tmpdir(), "sae-server-rt-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Dawn's bindings (npm webgpu) stay external: the bundle finds them through a node_modules beside it.
+mkdirSync(join(tmp, "node_modules"));
+symlinkSync(realpathSync(join(ROOT, "packages", "tensor-core", "node_modules", "webgpu")), join(tmp, "node_modules", "webgpu"));
+const built = await Bun.build({
+  entrypoints: [join(import.meta.dir, "server_runtimes", "serve_fake.ts")],
+  outdir: tmp,
+  target: "node",
+  format: "esm",
+  conditions: ["bun"],
+  external: ["webgpu"],
+});
+if (!built.success) throw new AggregateError(built.logs, "bundling serve_fake.ts failed");
+const bundle = join(tmp, "serve_fake.js");
+
+// The same pair in-process: the reference answers.
+const device = await getDevice();
+const app = createApp({
+  model: new FakeModel(device, { seed: 51 }),
+  sae: new FakeSae(device, { seed: 52, d_sae: 12, neuronpedia_id: "gpt2-small/8-res-jb" }),
+});
+const encodeBody = { text: "the cat sat", top: 3 };
+const npBody = {
+  prompt: "the dog",
+  modelId: "gpt2-small",
+  features: [{ modelId: "gpt2-small", layer: "8-res-jb", index: 5, strength: 4 }],
+  temperature: 0.7,
+  n_tokens: 5,
+  freq_penalty: 0.5,
+  seed: 9,
+  strength_multiplier: 2,
+};
+const post = (body: unknown) => ({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+async function serveWith(cmd: string[]): Promise<{ health: any; encode: unknown; steer: unknown; runtime: string }> {
+  const p = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const timer = setTimeout(() => p.kill(), 120_000);
+  try {
+    const reader = p.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${cmd[0]} exited before listening: ${await new Response(p.stderr).text()}`);
+      out += new TextDecoder().decode(value);
+    }
+    const { url, runtime } = JSON.parse(out.split("\n")[0]) as { url: string; runtime: string };
+    const health = await (await fetch(`${url}/health`)).json();
+    const encode = await (await fetch(`${url}/v1/encode`, post(encodeBody))).json();
+    const steer = await (await fetch(`${url}/api/steer`, post(npBody))).json();
+    p.stdin.end();
+    expect(await p.exited).toBe(0);
+    return { health, encode, steer, runtime };
+  } finally {
+    clearTimeout(timer);
+    p.kill();
+  }
+}
+
+describe("the server under Node and Deno", async () => {
+  const encode = await (await app.request("/v1/encode", post(encodeBody))).json();
+  const steer = (await (await app.request("/api/steer", post(npBody))).json()) as { STEERED: string; DEFAULT: string };
+  expect(steer.STEERED).not.toBe(steer.DEFAULT);
+
+  test("node: node:http listener; /health, /v1/encode and /api/steer equal the in-process answers", async () => {
+    const r = await serveWith(["node", bundle]);
+    expect(r.runtime).toBe("node");
+    expect(r.health.status).toBe("ok");
+    expect(r.health.sae).toEqual({ hook_name: FAKE_HOOK, d_in: 6, d_sae: 12, neuronpedia_id: "gpt2-small/8-res-jb" });
+    expect(r.encode).toEqual(encode);
+    expect(r.steer).toEqual(steer);
+  }, 180_000);
+
+  test("deno: Deno.serve listener (navigator.gpu); same answers", async () => {
+    const r = await serveWith([DENO, "run", "-A", bundle]);
+    expect(r.runtime).toBe("deno");
+    expect(r.health.status).toBe("ok");
+    expect(r.encode).toEqual(encode);
+    expect(r.steer).toEqual(steer);
+  }, 180_000);
+});
