@@ -4,7 +4,7 @@
 import { LimitError, Rng, ShapeError, Tensor, penalizeFrequency, sampleToken } from "@sae/tensor-core";
 import type { HookedTransformer, KvCache } from "./hooked_transformer.ts";
 import type { HookFn } from "./hooks.ts";
-import { encodeTexts } from "./tokens.ts";
+import { defaultPrependBos, encodeTexts } from "./tokens.ts";
 
 export interface GenerateOptions {
   maxNewTokens?: number;
@@ -19,7 +19,7 @@ export interface GenerateOptions {
   /** Stop when the model's EOS token (cfg.eosTokenId; <|endoftext|> for GPT-2) is sampled. */
   stopAtEos?: boolean;
   useCache?: boolean;
-  /** Only for text prompts: BOS first (default true). */
+  /** Only for text prompts: BOS first (default: defaultPrependBos of the model's family, as toTokens). */
   prependBos?: boolean;
 }
 
@@ -50,7 +50,7 @@ async function lastRow(logits: Tensor): Promise<Float32Array> {
 }
 
 export async function generate(model: HookedTransformer, prompt: string | readonly number[], options: GenerateOptions = {}): Promise<GenerateResult> {
-  const o = { ...GENERATE_DEFAULTS, ...options };
+  const o = { ...GENERATE_DEFAULTS, ...options, prependBos: options.prependBos ?? defaultPrependBos(model.cfg.family) };
   const { nCtx, nLayers, nKvHeads, dHead, bosTokenId, eosTokenId } = model.cfg;
   if (typeof prompt === "string" && !model.tokenizer) throw new ShapeError("generate: a text prompt needs a tokenizer");
   const tokens = typeof prompt === "string" ? encodeTexts(model.tokenizer!, prompt, bosTokenId, o)[0] : [...prompt];

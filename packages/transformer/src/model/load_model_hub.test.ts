@@ -186,6 +186,12 @@ describe("loadModel over a loopback hub", () => {
     const q = cases("qwen2")[1];
     expect(Array.from(qwen.toTokens(q.text).ids)).toEqual(q.ids); // Qwen 2: no BOS by default (TransformerLens)
     expect(Array.from(qwen.toTokens(q.text, { prependBos: true }).ids)).toEqual([qwen.cfg.bosTokenId, ...q.ids]);
+    // generate's text prompt too: "Hi" is two byte tokens (< the fixture's vocab of 96)
+    const hi = await qwen.generate("Hi", { maxNewTokens: 1, temperature: 0 });
+    expect(qwen.tokenizer!.encode("Hi")).toEqual([39, 72]);
+    expect(hi.tokens.slice(0, 2)).toEqual([39, 72]);
+    const hiBos = await qwen.generate("Hi", { maxNewTokens: 1, temperature: 0, prependBos: true });
+    expect(hiBos.tokens.slice(0, 3)).toEqual([qwen.cfg.bosTokenId, 39, 72]);
     const noTok = await loadModel("tiny/mistral", { hub });
     expect(noTok.tokenizer).toBeNull();
     for (const m of [llama, qwen, noTok]) m.dispose();
