@@ -86,16 +86,23 @@ export function packageDirs(): string[] {
     .filter((d) => existsSync(join(d, "package.json")));
 }
 
+/** Packages only Node/Bun use, imported lazily (`await import(...)`) where they are needed: in browser builds each is
+ * a module that throws when loaded, so bundlers need no `--external` for them. */
+const NODE_ONLY_PACKAGES: Record<string, string> = {
+  webgpu: "this JavaScript runtime has no navigator.gpu (WebGPU); use a browser with WebGPU",
+  "@hono/node-server": "@hono/node-server (the Node listener) is not available in a browser build of @sae/server",
+};
+
 /** Browser builds: `node:fs` etc. become modules whose every export throws "not available in a browser" when used;
- * `webgpu` (Dawn's Node bindings, only imported when there is no navigator.gpu) likewise, so bundlers need no
- * `--external webgpu`. */
+ * the NODE_ONLY_PACKAGES likewise. */
 const nodeStubs: BunPlugin = {
   name: "node-builtins-unavailable",
   setup(build) {
     const names = new Set(builtinModules);
-    build.onResolve({ filter: /^webgpu$/ }, () => ({ path: "webgpu", namespace: "no-dawn" }));
-    build.onLoad({ filter: /.*/, namespace: "no-dawn" }, () => ({
-      contents: `throw new Error("this JavaScript runtime has no navigator.gpu (WebGPU); use a browser with WebGPU");`,
+    const nodeOnly = new RegExp(`^(${Object.keys(NODE_ONLY_PACKAGES).join("|").replace(/[/.]/g, "\\$&")})$`);
+    build.onResolve({ filter: nodeOnly }, (args) => ({ path: args.path, namespace: "node-only" }));
+    build.onLoad({ filter: /.*/, namespace: "node-only" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(NODE_ONLY_PACKAGES[args.path])});`,
       loader: "js",
     }));
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
