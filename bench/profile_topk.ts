@@ -1,6 +1,6 @@
 // Profile of the TopK training step (d_in 768, d_sae 6144, batch 4096, k 32; `--small`: 128, 1024, 512): the whole
 // step as bench/train.ts times it, then every op it dispatches timed alone (synced, median) on the step's own
-// tensors, in the order the step runs them (packages/sae/src/arch/topk.ts, topk_sparse.ts, then Adam and the decoder
+// tensors, in the order the step runs them (packages/sae/src/arch/topk/topk.ts, topk/sparse.ts, then Adam and the decoder
 // renormalisation), with the bytes each must move at least and the rate that gives. The sum of the ops against the
 // step's time is the cost of running them in one submission instead of alone; dispatches per step from
 // device.dispatchCount. Public ops only: no timestamp queries (a Device concern; not exposed).

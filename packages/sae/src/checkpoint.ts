@@ -1,17 +1,17 @@
 // SAELens on-disk format: a folder with cfg.json, sae_weights.safetensors (SAELens tensor names and shapes) and
 // optionally sparsity.safetensors (`sparsity` = log10 feature density [d_sae]). Load validates every tensor
-// (missing / wrong shape / NaN or Inf weights -> CheckpointError naming the file and tensor). Save writes what
-// SAELens reads: jumprelu as `threshold` (not log_threshold), batchtopk and matryoshka_batchtopk as a jumprelu SAE
-// with their running threshold (SAELens' convention), the TopK family's rescale_acts_by_decoder_norm folded into the
-// weights (unit-norm W_dec rows, as SAELens exports it), and an activation scale (expected_average_only_in) folded in.
-// A threshold <= 0 in a file loads as log_threshold -1e30 (threshold 0: the same f = ReLU(pre) * (pre > t)).
+// (missing / wrong shape / NaN or Inf weights -> CheckpointError naming the file and tensor). Save folds an
+// activation scale (expected_average_only_in) into the weights and writes what SAELens reads; each architecture
+// maps its own tensors (Architecture.fileShapes / fromFile / exportInference, arch/<name>/): jumprelu as
+// `threshold` (not log_threshold), batchtopk and matryoshka_batchtopk as a jumprelu SAE with their running
+// threshold (SAELens' convention), the TopK family's rescale_acts_by_decoder_norm folded into the weights.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError, loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core";
-import { configFromSaeLens, configToSaeLens, isTopkFamily, type SaeConfig } from "./config.ts";
-import { hostFromTensors, tensor, type SaeFolder } from "./checkpoint_bytes.ts";
+import { architecture } from "./arch/registry.ts";
+import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
+import { fileTensorShapes, hostFromTensors, tensor, type SaeFolder } from "./checkpoint_bytes.ts";
 import { CheckpointError } from "./errors.ts";
-import { foldDecoderNorms } from "./fold.ts";
 import type { Sae } from "./sae.ts";
 
 export { checkFinite, fileTensorShapes, type SaeFolder } from "./checkpoint_bytes.ts";
@@ -43,7 +43,7 @@ export function readWeights(file: string, cfg: SaeConfig): Record<string, Float3
 /**
  * Reads an SAE folder in the SAELens layout to host parameters (Sae.load uploads them). A TopK cfg.json with
  * rescale_acts_by_decoder_norm true (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before
- * decoding) keeps the flag: the TopK family's encode / decode apply it (arch/topk_family.ts).
+ * decoding) keeps the flag: the TopK family's encode / decode apply it (arch/family/family.ts).
  */
 export function readSaeFolder(dir: string): SaeFolder {
   const { cfg, extra } = readConfigFile(join(dir, CFG_FILE));
@@ -57,7 +57,7 @@ export function readSaeFolder(dir: string): SaeFolder {
 export async function saveSae(sae: Sae, dir: string): Promise<void> {
   let host = await sae.toHost();
   let cfg: SaeConfig = { ...sae.cfg };
-  const { d_in, d_sae } = cfg;
+  const { d_sae } = cfg;
   const s = sae.activationScale;
   if (s !== null && cfg.normalize_activations === "expected_average_only_in") {
     host.W_enc = host.W_enc.map((v) => v * s);
@@ -65,19 +65,11 @@ export async function saveSae(sae: Sae, dir: string): Promise<void> {
     host.b_dec = host.b_dec.map((v) => v / s);
     cfg = { ...cfg, normalize_activations: "none" };
   }
-  if (isTopkFamily(cfg.architecture) && cfg.rescale_acts_by_decoder_norm) {
-    host = foldDecoderNorms(cfg, host, { rescaled: true }); // SAELens process_state_dict_for_saving_inference
-    if (cfg.architecture !== "topk") cfg = { ...cfg, rescale_acts_by_decoder_norm: false };
-  }
+  const exported = architecture(cfg.architecture).exportInference?.(cfg, host, sae.topkThreshold);
+  if (exported) ({ cfg, host } = exported); // SAELens save_inference_model
+  const shapes = fileTensorShapes(cfg);
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, data] of Object.entries(host)) {
-    if (name === "log_threshold") out.threshold = { shape: [d_sae], data: data.map(Math.exp) };
-    else out[name] = { shape: name === "W_enc" ? [d_in, d_sae] : name === "W_dec" ? [d_sae, d_in] : [data.length], data };
-  }
-  if (cfg.architecture === "batchtopk" || cfg.architecture === "matryoshka_batchtopk") {
-    out.threshold = { shape: [d_sae], data: new Float32Array(d_sae).fill(sae.topkThreshold ?? 0) };
-    cfg = { ...cfg, architecture: "jumprelu", matryoshka_widths: null };
-  }
+  for (const [name, data] of Object.entries(host)) out[name] = { shape: shapes[name] ?? [data.length], data };
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, CFG_FILE), `${JSON.stringify(configToSaeLens(cfg, sae.extraConfig), null, 2)}\n`);
   saveSafetensorsFile(join(dir, WEIGHTS_FILE), out);

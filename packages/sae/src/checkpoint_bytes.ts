@@ -9,10 +9,10 @@ import { CheckpointError } from "./errors.ts";
 
 /** Tensor names and shapes in the weights file SAELens writes for this config. */
 export function fileTensorShapes(cfg: SaeConfig): Record<string, number[]> {
+  const arch = architecture(cfg.architecture);
   const shapes: Record<string, number[]> = {};
-  for (const [name, shape] of Object.entries(architecture(cfg.architecture).paramShapes(cfg))) {
-    shapes[name === "log_threshold" ? "threshold" : name] = [...shape];
-  }
+  const named = arch.fileShapes?.(cfg) ?? arch.paramShapes(cfg);
+  for (const [name, shape] of Object.entries(named)) shapes[name] = [...shape];
   return shapes;
 }
 
@@ -60,20 +60,19 @@ export function checkFinite(file: string, name: string, shape: readonly number[]
   );
 }
 
-/** Host parameters (training layout) from a weights file's tensors, checked against the config. */
+/** Host parameters (training layout: the architecture's fromFile) from a weights file's tensors, checked. */
 export function hostFromTensors(
   file: string,
   tensors: Map<string, SafeTensor>,
   cfg: SaeConfig,
 ): Record<string, Float32Array> {
-  const host: Record<string, Float32Array> = {};
+  const stored: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(fileTensorShapes(cfg))) {
     const data = tensor(file, tensors, name, shape, ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`);
     checkFinite(file, name, shape, data);
-    if (name === "threshold") host.log_threshold = data.map((v) => (v > 0 ? Math.log(v) : -1e30));
-    else host[name] = data;
+    stored[name] = data;
   }
-  return host;
+  return architecture(cfg.architecture).fromFile?.(stored) ?? stored;
 }
 
 /** An SAE folder read to the host: config, cfg.json keys we do not model, parameters, log10 feature density. */

@@ -1,11 +1,13 @@
 // SAE configuration: one defaults object, a checked constructor (unknown keys rejected), and the SAELens cfg.json
 // mapping both ways. Reading accepts SAELens 1-6 spellings (hook_point*, flat vs nested `metadata`, k in
 // activation_fn_kwargs, "torch.float32"); writing emits the flat SAELens 5 keys plus a SAELens 6 `metadata` object.
-// Not here: the architectures themselves (arch/*) and file I/O (checkpoint.ts).
+// Not here: the architectures themselves and their own field checks (arch/<name>/, listed in arch/registry.ts, which
+// also gives the architecture names) and file I/O (checkpoint.ts).
+import { ARCHITECTURE_NAMES, architecture, type ArchitectureName } from "./arch/registry.ts";
+import { positiveInt } from "./config_checks.ts";
 import { SaeConfigError } from "./errors.ts";
 
-export const ARCHITECTURE_NAMES = ["standard", "gated", "jumprelu", "topk", "batchtopk", "matryoshka_batchtopk"] as const;
-export type ArchitectureName = (typeof ARCHITECTURE_NAMES)[number];
+export { ARCHITECTURE_NAMES, isTopkFamily, type ArchitectureName } from "./arch/registry.ts";
 
 export const NORMALIZE_ACTIVATIONS = ["none", "expected_average_only_in", "constant_norm_rescale", "layer_norm"] as const;
 export type NormalizeActivations = (typeof NORMALIZE_ACTIVATIONS)[number];
@@ -61,11 +63,6 @@ export interface SaeConfig {
 export const JUMPRELU_SPARSITY_MODES = ["step", "tanh"] as const;
 export type JumpReluSparsityMode = (typeof JUMPRELU_SPARSITY_MODES)[number];
 
-/** The architectures that keep k latents (per row or per batch) and share the aux-k loss. */
-export function isTopkFamily(a: ArchitectureName): boolean {
-  return a === "topk" || a === "batchtopk" || a === "matryoshka_batchtopk";
-}
-
 export const SAE_CONFIG_DEFAULTS: Omit<SaeConfig, "d_in" | "d_sae"> = {
   architecture: "standard",
   dtype: "float32",
@@ -106,13 +103,6 @@ const KEYS = new Set<string>([...Object.keys(SAE_CONFIG_DEFAULTS), "d_in", "d_sa
 function checkArchitecture(value: unknown, where: string): ArchitectureName {
   if (typeof value === "string" && (ARCHITECTURE_NAMES as readonly string[]).includes(value)) return value as ArchitectureName;
   throw new SaeConfigError(`${where}: unknown architecture ${JSON.stringify(value)}; valid: ${ARCHITECTURE_NAMES.join(", ")}`);
-}
-
-function positiveInt(value: unknown, field: string, where: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new SaeConfigError(`${where}: field '${field}' must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 /** Kinds of the fields whose default is null (the others take the kind of their default). */
@@ -165,35 +155,12 @@ export function validateConfig(cfg: SaeConfig, where = "config"): SaeConfig {
   if (!(NORMALIZE_ACTIVATIONS as readonly string[]).includes(cfg.normalize_activations)) {
     throw new SaeConfigError(`${where}: field 'normalize_activations' is ${JSON.stringify(cfg.normalize_activations)}; valid: ${NORMALIZE_ACTIVATIONS.join(", ")}`);
   }
-  if (isTopkFamily(cfg.architecture)) {
-    positiveInt(cfg.k, "k", where);
-    if ((cfg.k as number) > cfg.d_sae) throw new SaeConfigError(`${where}: field 'k' (${cfg.k}) exceeds d_sae (${cfg.d_sae})`);
-  }
   if (!(JUMPRELU_SPARSITY_MODES as readonly string[]).includes(cfg.jumprelu_sparsity_loss_mode)) {
     const got = JSON.stringify(cfg.jumprelu_sparsity_loss_mode);
     throw new SaeConfigError(`${where}: field 'jumprelu_sparsity_loss_mode' is ${got}; valid: ${JUMPRELU_SPARSITY_MODES.join(", ")}`);
   }
-  if (cfg.architecture === "matryoshka_batchtopk") checkWidths(cfg, where);
+  architecture(cfg.architecture).validate?.(cfg, where);
   return cfg;
-}
-
-/** Matryoshka widths: strictly increasing positive integers ending at d_sae (SAELens appends d_sae when missing). */
-function checkWidths(cfg: SaeConfig, where: string): void {
-  let w = cfg.matryoshka_widths;
-  if (!Array.isArray(w) || w.length === 0) {
-    throw new SaeConfigError(`${where}: matryoshka_batchtopk needs 'matryoshka_widths' (e.g. [${Math.floor(cfg.d_sae / 4)}, ${cfg.d_sae}])`);
-  }
-  if (w[w.length - 1] !== cfg.d_sae) cfg.matryoshka_widths = w = [...w, cfg.d_sae];
-  const ws = w;
-  ws.forEach((v, i) => {
-    positiveInt(v, `matryoshka_widths[${i}]`, where);
-    if (i > 0 && v <= ws[i - 1]) {
-      throw new SaeConfigError(`${where}: 'matryoshka_widths' must be strictly increasing, got [${ws.join(", ")}]`);
-    }
-  });
-  if (w[w.length - 1] > cfg.d_sae) {
-    throw new SaeConfigError(`${where}: 'matryoshka_widths' [${w.join(", ")}] exceed d_sae ${cfg.d_sae}`);
-  }
 }
 
 /** Builds a config from the defaults and the given fields; unknown keys are rejected. */

@@ -37,9 +37,9 @@ export { FakeModel, FakeSae, FAKE_HOOK } from "./analysis/fakes.ts";
 // Core SAE (used by @sae/train): the Sae class, config mapping, architecture contract, data-driven b_dec init.
 export { Sae } from "./sae.ts";
 export { makeConfig, validateConfig, configFromSaeLens, configToSaeLens, isTopkFamily, SAE_CONFIG_DEFAULTS, ARCHITECTURE_NAMES, type SaeConfig, type ArchitectureName } from "./config.ts";
-export type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
+export type { Architecture, Exported, HostWeights, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 export { ARCHITECTURES, architecture } from "./arch/registry.ts";
-export { ghostGrads, type GhostGrads } from "./arch/ghost_grads.ts";
+export { ghostGrads, type GhostGrads } from "./arch/standard/ghost_grads.ts";
 export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./init.ts";
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";

@@ -1,9 +1,11 @@
 // Parameter initialisation on the host (SAELens 6.18 TrainingSAE.initialize_weights): W_dec kaiming-uniform
 // (+-1/sqrt(d_in)) with rows scaled to decoder_init_norm, W_enc = W_dec^T (tied start; with
 // init_encoder_as_decoder_transpose false, SAELens 5's independent kaiming-uniform W_enc, +-1/sqrt(d_sae)); biases
-// zero; jumprelu log_threshold = log(jumprelu_init_threshold).
+// zero, as every other parameter is unless the architecture sets it (initParams: jumprelu log_threshold =
+// log(jumprelu_init_threshold)).
 // Also b_dec initialisers from data: the mean, or the geometric median by Weiszfeld iterations.
 import { Rng } from "@sae/tensor-core";
+import { architecture } from "./arch/registry.ts";
 import type { SaeConfig } from "./config.ts";
 
 export function initHostParams(cfg: SaeConfig, seed = 0): Record<string, Float32Array> {
@@ -23,16 +25,12 @@ export function initHostParams(cfg: SaeConfig, seed = 0): Record<string, Float32
   } else {
     W_enc = Float32Array.from(rng.uniformArray(d_in * d_sae, -1 / Math.sqrt(d_sae), 1 / Math.sqrt(d_sae)));
   }
-  const p: Record<string, Float32Array> = { W_enc, W_dec, b_dec: new Float32Array(d_in) };
-  const a = cfg.architecture;
-  if (a === "gated") {
-    p.b_gate = new Float32Array(d_sae);
-    p.b_mag = new Float32Array(d_sae);
-    p.r_mag = new Float32Array(d_sae);
-  } else {
-    p.b_enc = new Float32Array(d_sae);
+  const arch = architecture(cfg.architecture);
+  const p: Record<string, Float32Array> = { W_enc, W_dec };
+  for (const [name, shape] of Object.entries(arch.paramShapes(cfg))) {
+    p[name] ??= new Float32Array(shape.reduce((a, b) => a * b, 1));
   }
-  if (a === "jumprelu") p.log_threshold = new Float32Array(d_sae).fill(Math.log(cfg.jumprelu_init_threshold));
+  arch.initParams?.(cfg, p);
   return p;
 }
 

@@ -2,7 +2,7 @@
 // LanguageModelSAERunnerConfig, resolved into a checked TrainConfig. Unknown keys are rejected with a suggestion.
 // Derived values (d_sae from expansion_factor, hook_layer from hook_name, d_in from the model) are filled by
 // resolveConfig / completeConfig. The defaults train a TopK SAE on the bundled tiny-Shakespeare model in minutes.
-import { ARCHITECTURE_NAMES, isTopkFamily } from "@sae/core";
+import { ARCHITECTURE_NAMES, architecture, isTopkFamily } from "@sae/core";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 
@@ -14,7 +14,6 @@ interface FieldSpec {
   help: string;
 }
 
-const ARCHITECTURES = ARCHITECTURE_NAMES;
 const JUMPRELU_MODES = ["step", "tanh"] as const;
 const LR_SCHEDULERS = ["constant", "cosineannealing", "cosineannealingwarmrestarts", "linear"] as const;
 const B_DEC_INIT = ["zeros", "mean", "geometric_median"] as const;
@@ -29,7 +28,7 @@ export const CONFIG_FIELDS = {
   hook_layer: { default: null, kind: "int", nullable: true, help: "layer of the hook (default: parsed from hook_name)" },
   d_in: { default: null, kind: "int", nullable: true, help: "activation width (default: the model's d_model)" },
   // architecture
-  architecture: { default: "topk", kind: ARCHITECTURES, help: "SAE architecture" },
+  architecture: { default: "topk", kind: ARCHITECTURE_NAMES, help: "SAE architecture" },
   d_sae: { default: null, kind: "int", nullable: true, help: "number of latents (default: d_in * expansion_factor)" },
   expansion_factor: { default: 4, kind: "int", help: "d_sae = d_in * expansion_factor when d_sae is not set" },
   k: { default: 16, kind: "int", help: "active latents per token (topk, batchtopk)" },
@@ -113,7 +112,7 @@ type FieldValue<S> = S extends { nullable: true } ? ValueOf<S> | null : ValueOf<
 
 /** A resolved config (snake_case keys as in SAELens). */
 export type TrainConfig = { -readonly [K in keyof Spec]: FieldValue<Spec[K]> };
-export type Architecture = (typeof ARCHITECTURES)[number];
+export type Architecture = (typeof ARCHITECTURE_NAMES)[number];
 export type LrSchedulerName = (typeof LR_SCHEDULERS)[number];
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
@@ -176,7 +175,7 @@ export function resolveConfig(overrides: Record<string, unknown> = {}, where = "
   if (!(c.adam_beta1 >= 0 && c.adam_beta1 < 1 && c.adam_beta2 >= 0 && c.adam_beta2 < 1)) {
     throw new ConfigError(`${where}: adam_beta1/adam_beta2 must be in [0, 1), got ${c.adam_beta1}/${c.adam_beta2}`);
   }
-  if (c.use_ghost_grads && c.architecture !== "standard") {
+  if (c.use_ghost_grads && !architecture(c.architecture).ghostGrads) {
     throw new ConfigError(`${where}: use_ghost_grads applies to architecture 'standard' only, got '${c.architecture}' (topk/batchtopk revive dead latents with their aux-k loss)`);
   }
   if (c.use_cached_activations && c.cached_activations_path === null) throw new ConfigError(`${where}: use_cached_activations needs cached_activations_path`);

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
 import { loadModel, type HookedTransformer } from "@sae/transformer";
-import { geometricMedian, isTopkFamily, makeConfig, meanOf, Sae } from "@sae/core";
+import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
 import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
@@ -170,12 +170,14 @@ async function trainIn(
   }
   const store = new ActivationStore(producer, { trainBatchTokens: cfg.train_batch_size_tokens, capacity: cfg.n_batches_in_buffer * maxRows, seed: cfg.seed, normalize: cfg.normalize_activations, prefetch: o.prefetch });
 
-  // the SAE
+  // the SAE; the architecture's training defaults (rescale_acts_by_decoder_norm, matryoshka_widths) fill what is unset
+  const arch = architecture(cfg.architecture);
+  const archDefaults = arch.trainDefaults?.(cfg.d_sae!) ?? {};
   const saeFields = {
     architecture: cfg.architecture,
     d_in: cfg.d_in!,
     d_sae: cfg.d_sae!,
-    k: isTopkFamily(cfg.architecture) ? cfg.k : null,
+    k: arch.topkFamily ? cfg.k : null,
     apply_b_dec_to_input: cfg.apply_b_dec_to_input,
     normalize_activations: cfg.normalize_activations,
     model_name: cfg.model_name,
@@ -193,9 +195,10 @@ async function trainIn(
     jumprelu_sparsity_loss_mode: cfg.jumprelu_sparsity_loss_mode,
     jumprelu_tanh_scale: cfg.jumprelu_tanh_scale,
     pre_act_loss_coefficient: cfg.pre_act_loss_coefficient,
-    rescale_acts_by_decoder_norm: cfg.rescale_acts_by_decoder_norm ?? isTopkFamily(cfg.architecture),
+    rescale_acts_by_decoder_norm: cfg.rescale_acts_by_decoder_norm ?? archDefaults.rescale_acts_by_decoder_norm ?? false,
     topk_threshold_lr: cfg.topk_threshold_lr,
-    matryoshka_widths: cfg.architecture === "matryoshka_batchtopk" ? (cfg.matryoshka_widths ?? [Math.floor(cfg.d_sae! / 4), cfg.d_sae!]) : null,
+    matryoshka_widths: archDefaults.matryoshka_widths ? (cfg.matryoshka_widths ?? archDefaults.matryoshka_widths)
+      : null,
     decoder_init_norm: cfg.decoder_heuristic_init ? cfg.decoder_heuristic_init_norm : 1,
     normalize_sae_decoder: cfg.normalize_sae_decoder,
     init_encoder_as_decoder_transpose: cfg.init_encoder_as_decoder_transpose,

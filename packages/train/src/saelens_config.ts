@@ -6,6 +6,7 @@
 // Every key is either mapped to a project key, checked against the only value(s) this project can honour, or inert
 // (no effect on the numbers: devices, compilation, wandb). A key neither SAELens nor the project knows is an error
 // naming it and the nearest known key. Not here: value checks and cross-field rules (config.ts resolveConfig).
+import { ARCHITECTURES, type Architecture } from "@sae/core";
 import { CONFIG_KEYS, fieldSpec } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
@@ -79,15 +80,10 @@ const SAELENS6_DEFAULTS: Record<string, unknown> = {
   b_dec_init_method: "zeros", // SAELens 6 starts b_dec at zero
 };
 
-/** Defaults of each SAELens 6 training SAE config class that differ between classes. */
-const SAE_CLASS_DEFAULTS: Record<string, Record<string, unknown>> = {
-  standard: { l1_coefficient: 1, lp_norm: 1, l1_warm_up_steps: 0 },
-  gated: { l1_coefficient: 1, l1_warm_up_steps: 0 },
-  jumprelu: { jumprelu_init_threshold: 0.01, jumprelu_bandwidth: 0.05, l0_coefficient: 1, l0_warm_up_steps: 0 },
-  topk: { k: 100, aux_loss_coefficient: 1, rescale_acts_by_decoder_norm: true },
-  batchtopk: { k: 100, aux_loss_coefficient: 1, rescale_acts_by_decoder_norm: true, topk_threshold_lr: 0.01 },
-  matryoshka_batchtopk: { k: 100, aux_loss_coefficient: 1, rescale_acts_by_decoder_norm: true, topk_threshold_lr: 0.01 },
-};
+/** Defaults of each SAELens 6 training SAE config class that differ between classes (each architecture's own). */
+function classDefaultsOf(arch: string): Readonly<Record<string, unknown>> {
+  return (ARCHITECTURES as Record<string, Architecture>)[arch]?.saelensTrainingDefaults ?? {};
+}
 
 const SPECIAL = ["sae", "logger", "activation_fn", "activation_fn_kwargs", "is_dataset_tokenized"];
 const KNOWN = [...new Set([...CONFIG_KEYS, ...Object.keys(RENAMED), ...INERT, ...Object.keys(ONLY), ...SPECIAL])];
@@ -110,7 +106,7 @@ export function fromSaeLensConfig(obj: Record<string, unknown>, where: string): 
     const logger = isObject(obj.logger) ? obj.logger : {};
     if (obj.logger !== undefined && !isObject(obj.logger)) throw new ConfigError(`${where}: 'logger' must be an object`);
     const arch = sae.architecture;
-    const classDefaults = typeof arch === "string" ? (SAE_CLASS_DEFAULTS[arch] ?? {}) : {};
+    const classDefaults = typeof arch === "string" ? classDefaultsOf(arch) : {};
     const given = new Set([...Object.keys(obj), ...Object.keys(sae), ...Object.keys(logger)]);
     entries = Object.entries({ ...SAELENS6_DEFAULTS, ...classDefaults })
       .filter(([k]) => !given.has(k))

@@ -7,7 +7,7 @@
 // as SAELens updates it every step. Metrics (loss terms, L0, dead latents) are read back every `logEvery` steps, with
 // a NaN check. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints, CLI.
 import { adam, clipScale, featureStats, featureStatsSparse, saeAxpby, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
-import { ghostGrads, isTopkFamily, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
+import { ghostGrads, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError, DivergedError } from "./errors.ts";
 import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
@@ -69,7 +69,9 @@ export class Trainer {
     this.sae = o.sae;
     this.totalSteps = o.totalSteps;
     this.logEvery = o.logEvery ?? o.cfg.wandb_log_frequency;
-    if (o.cfg.use_ghost_grads && o.sae.cfg.architecture !== "standard") throw new ConfigError(`use_ghost_grads needs a standard SAE, got '${o.sae.cfg.architecture}'`);
+    if (o.cfg.use_ghost_grads && !o.sae.arch.ghostGrads) {
+      throw new ConfigError(`use_ghost_grads needs a standard SAE, got '${o.sae.cfg.architecture}'`);
+    }
     const dSae = o.sae.cfg.d_sae;
     this.names = Object.keys(o.sae.params).sort();
     const zerosLike = (t: Tensor, label: string) => Tensor.zeros(o.device, t.shape, "f32", label);
@@ -84,9 +86,7 @@ export class Trainer {
     this.clip = Tensor.zeros(o.device, [1], "f32", "grad clip scale");
     this.logSparsity = new Float32Array(dSae).fill(-10);
     this.deadMask = new Float32Array(dSae);
-    const a = o.sae.cfg.architecture;
-    const preAct = a === "jumprelu" && o.sae.cfg.pre_act_loss_coefficient !== null;
-    this.usesDeadMask = isTopkFamily(a) || o.cfg.use_ghost_grads || preAct;
+    this.usesDeadMask = o.sae.arch.usesDeadMask(o.sae.cfg) || o.cfg.use_ghost_grads;
     this.schedule = {
       lr: o.cfg.lr,
       scheduler: o.cfg.lr_scheduler_name,
@@ -142,7 +142,7 @@ export class Trainer {
     if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) {
       const loss = ghost ? saeAxpby(out.loss, ghost.loss, null, 1, 1, 0) : out.loss;
       const losses = ghost ? { ...out.losses, ghost_grad_loss: ghost.loss } : out.losses;
-      const coefficient = this.sae.cfg.architecture === "jumprelu" ? l0 : l1;
+      const coefficient = this.sae.arch.coefficient === "l0" ? l0 : l1;
       metrics = await this.readMetrics(loss, losses, out.active?.values ?? out.featureActs, lr, coefficient);
       if (ghost) loss.dispose();
       else if (c.use_ghost_grads) metrics.losses.ghost_grad_loss = 0;

@@ -1,8 +1,12 @@
-// The one contract every SAE architecture implements (standard, gated, jumprelu, topk, batchtopk): parameter
-// shapes, inference encode, and a training forward whose result knows its own explicit backward. Decode is shared
-// (f @ W_dec + b_dec, common.ts) unless the architecture has its own (the TopK family's decoder-norm rescaling). Not here: checkpoints, activation scaling (sae.ts does those).
+// The one contract every SAE architecture implements, one folder each (arch/<name>/, registered in registry.ts):
+// parameter shapes and initial values, config checks, which training coefficient and dead-latent mask it uses,
+// inference encode (also split at hook_sae_acts_pre), a training forward whose result knows its own explicit
+// backward, and its checkpoint mapping (SAELens file names, save_inference_model's export). Decode is shared
+// (f @ W_dec + b_dec, common.ts) unless the architecture has its own (the TopK family's decoder-norm rescaling).
+// Not here: file I/O and activation scaling (checkpoint.ts and sae.ts do those for every architecture).
 import type { Device, Shape, Tensor } from "@sae/tensor-core";
-import type { ArchitectureName, SaeConfig } from "../config.ts";
+import type { SaeConfig } from "../config.ts";
+import type { ArchitectureName } from "./registry.ts";
 
 /** Parameters by SAELens name, training layout (jumprelu holds log_threshold, saved as threshold). */
 export type SaeParams = Record<string, Tensor>;
@@ -48,10 +52,51 @@ export interface TrainStep {
   dispose(): void;
 }
 
+/** Host parameters by name (training layout unless said otherwise). */
+export type HostWeights = Record<string, Float32Array>;
+
+/** What an architecture saves: the config and tensors (by file name) of SAELens's inference class. */
+export interface Exported {
+  cfg: SaeConfig;
+  host: HostWeights;
+}
+
 export interface Architecture {
   readonly name: ArchitectureName;
+  /**
+   * TopK family (topk, batchtopk, matryoshka_batchtopk): keeps k latents (per row or on average per row), needs
+   * cfg.k, trains the aux-k loss over dead latents, and reads rescale_acts_by_decoder_norm.
+   */
+  readonly topkFamily: boolean;
+  /** The training coefficient of its sparsity term: l1_coefficient, l0_coefficient (JumpReLU), or none. */
+  readonly coefficient: "l1" | "l0" | null;
+  /** Ghost grads (SAELens 5's use_ghost_grads) apply to it. */
+  readonly ghostGrads: boolean;
+  /** The defaults SAELens 6.18's training config class for it sets (what a SAELens 6 runner config leaves out). */
+  readonly saelensTrainingDefaults: Readonly<Record<string, unknown>>;
+  /** Whether this config's loss reads TrainContext.deadMask (aux-k, JumpReLU's pre_act_loss). */
+  usesDeadMask(cfg: SaeConfig): boolean;
+  /** Fields `sae train` fills in for it when the user leaves them unset (SAELens's training defaults). */
+  trainDefaults?(d_sae: number): Partial<SaeConfig>;
+  /** Checks beyond the shared ones; may complete a field as SAELens does (matryoshka appends d_sae). */
+  validate?(cfg: SaeConfig, where: string): void;
   /** Parameter names and shapes in training layout. */
   paramShapes(cfg: SaeConfig): Record<string, Shape>;
+  /** Initial values beyond the shared init (W_dec, W_enc, other parameters zero), set in place in host. */
+  initParams?(cfg: SaeConfig, host: HostWeights): void;
+  /** Tensor names and shapes as SAELens stores them, when they differ from paramShapes (jumprelu: threshold). */
+  fileShapes?(cfg: SaeConfig): Record<string, Shape>;
+  /** Training-layout parameters from the tensors a weights file holds (by fileShapes' names). */
+  fromFile?(file: HostWeights): HostWeights;
+  /**
+   * SAELens's save_inference_model: the config and tensors (file names) SAELens's inference class for the saved
+   * architecture reads, from training-layout parameters. Default: the same config and tensors.
+   */
+  exportInference?(cfg: SaeConfig, host: HostWeights, topkThreshold: number | null): Exported;
+  /** hidden_pre [batch, d_sae] of sae_in [batch, d_in] (SAELens's hook_sae_acts_pre); default sae_in W_enc + b_enc. */
+  hiddenPre?(m: SaeModel, saeIn: Tensor): Tensor;
+  /** Feature activations [batch, d_sae] from a (possibly edited) hidden_pre (and sae_in, which gated's gate reads). */
+  activate(m: SaeModel, pre: Tensor, saeIn: Tensor): Tensor;
   /** Feature activations [batch, d_sae] of the centred input sae_in [batch, d_in] (inference). */
   encode(m: SaeModel, saeIn: Tensor): Promise<Tensor>;
   /** Reconstruction [batch, d_in] of feature activations [batch, d_sae], when not f @ W_dec + b_dec. */

@@ -1,4 +1,4 @@
-// Test helpers shared by the sparse-step tests (standard_sparse.test.ts, jumprelu_sparse.test.ts): run one
+// Test helpers shared by the sparse-step tests (standard/sparse.test.ts, jumprelu/sparse.test.ts): run one
 // training step and read every value back, and compare two such readings. Not exported from the package.
 import { expect } from "bun:test";
 import { assertClose, type Tensor } from "@sae/tensor-core";

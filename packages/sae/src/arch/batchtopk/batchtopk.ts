@@ -5,12 +5,14 @@
 // (saved as a JumpReLU SAE, as SAELens does). One 4-byte readback per step (the kept minimum); only when it is not
 // positive (fewer than k * batch scores are positive: all of them are kept, and the smallest positive one moves t)
 // a positive count and a second selection follow.
-// Matryoshka BatchTopK (matryoshka.ts) is this plus nested prefix losses.
+// Matryoshka BatchTopK (matryoshka_batchtopk/) is this plus nested prefix losses.
 import { batchTopk, fill, saeActivation, saeDot, Tensor } from "@sae/tensor-core";
-import type { Architecture, SaeModel, TrainContext, TrainStep } from "./contract.ts";
-import { center, disposeAll } from "./common.ts";
-import { familyDecode } from "./topk.ts";
-import { familyStep, preActs, scores, unscaled, type FamilyActs } from "./topk_family.ts";
+import type { SaeConfig } from "../../config.ts";
+import type { Architecture, Exported, HostWeights, SaeModel, TrainContext, TrainStep } from "../contract.ts";
+import { center, disposeAll } from "../common.ts";
+import { familyExport, familyTrainDefaults, TOPK_SAELENS_DEFAULTS, validateK } from "../family/config.ts";
+import { SaeConfigError } from "../../errors.ts";
+import { familyDecode, familyStep, preActs, scores, unscaled, type FamilyActs } from "../family/family.ts";
 
 export function thresholdActs(hp: Tensor, t: number): Tensor {
   const d_sae = hp.shape[1];
@@ -64,8 +66,36 @@ export async function batchEncode(m: SaeModel, saeIn: Tensor): Promise<Tensor> {
   return f;
 }
 
+/** Inference from a (possibly edited) hidden_pre: needs the trained running threshold. */
+export function batchActivate(m: SaeModel, pre: Tensor): Tensor {
+  if (m.topkThreshold === null) {
+    const what = `${m.cfg.architecture} SAE: the acts_pre hook point`;
+    throw new SaeConfigError(`${what} needs a trained topk_threshold (this SAE has none)`);
+  }
+  const { hp, norms } = scores(m, pre);
+  const f = thresholdActs(hp, m.topkThreshold);
+  disposeAll([norms, hp === pre ? null : hp]);
+  return f;
+}
+
+/** SAELens saves BatchTopK (and Matryoshka) SAEs as JumpReLU SAEs whose threshold is the running topk_threshold. */
+export function batchExport(cfg: SaeConfig, host: HostWeights, t: number | null): Exported {
+  const r = familyExport(cfg, host);
+  const threshold = new Float32Array(cfg.d_sae).fill(t ?? 0);
+  return { cfg: { ...r.cfg, architecture: "jumprelu", matryoshka_widths: null }, host: { ...r.host, threshold } };
+}
+
 export const batchtopk: Architecture = {
   name: "batchtopk",
+  topkFamily: true,
+  coefficient: null,
+  ghostGrads: false,
+  saelensTrainingDefaults: { ...TOPK_SAELENS_DEFAULTS, topk_threshold_lr: 0.01 },
+  usesDeadMask: () => true,
+  trainDefaults: familyTrainDefaults,
+  validate: validateK,
+  exportInference: batchExport,
+  activate: batchActivate,
   paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], b_enc: [d_sae], W_dec: [d_sae, d_in], b_dec: [d_in] }),
   encode: batchEncode,
   decode: familyDecode,

@@ -6,8 +6,8 @@
 //   ||W_dec[i]||, straight into pre, the threshold and W_dec; 0 when no latent is dead.
 import { add, affine, exp, fill, mul, relu, saeActBackward, saeAxpby, saeDot, saeRowScale, sub, tanh, Tensor } from
   "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
-import { colSum, disposeAll } from "./common.ts";
+import type { SaeModel, SaeParams, TrainContext } from "../contract.ts";
+import { colSum, disposeAll } from "../common.ts";
 
 export interface TanhTerm {
   loss: Tensor; // [1]

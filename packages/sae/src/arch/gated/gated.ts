@@ -3,8 +3,8 @@
 // + l1 * mean_b sum_i ReLU(gate)_bi ||W_dec[i]|| + aux, aux = mean_b ||ReLU(gate) W_dec + b_dec - x||^2, whose
 // gradient reaches W_dec and b_dec as in SAELens 6.18 (gated_sae.py). No b_enc.
 import { matmul, saeActBackward, saeActivation, saeAxpby, saeDot, type Tensor } from "@sae/tensor-core";
-import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { addColSum, center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
+import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
+import { addColSum, center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "../common.ts";
 
 function acts(m: SaeModel, saeIn: Tensor): { h: Tensor; mag: Tensor; gate: Tensor; f: Tensor } {
   const p = m.params;
@@ -17,6 +17,26 @@ function acts(m: SaeModel, saeIn: Tensor): { h: Tensor; mag: Tensor; gate: Tenso
 
 export const gated: Architecture = {
   name: "gated",
+  topkFamily: false,
+  coefficient: "l1",
+  ghostGrads: false,
+  saelensTrainingDefaults: { l1_coefficient: 1, l1_warm_up_steps: 0 },
+  usesDeadMask: () => false,
+  // hook_sae_acts_pre is the magnitude path; the gate is recomputed from sae_in, so editing pre changes magnitudes
+  // only (as in SAELens's GatedSAE.encode)
+  hiddenPre(m, saeIn) {
+    const h = matmul(saeIn, m.params.W_enc);
+    const mag = saeActivation("gatedMag", h, { v1: m.params.b_mag, v2: m.params.r_mag });
+    h.dispose();
+    return mag;
+  },
+  activate(m, pre, saeIn) {
+    const h = matmul(saeIn, m.params.W_enc);
+    const gate = saeActivation("reluBias", h, { v1: m.params.b_gate });
+    const f = saeActivation("gatedF", pre, { b: gate });
+    disposeAll([h, gate]);
+    return f;
+  },
   paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], W_dec: [d_sae, d_in], b_dec: [d_in], b_gate: [d_sae], b_mag: [d_sae], r_mag: [d_sae] }),
   async encode(m, saeIn) {
     const { h, mag, gate, f } = acts(m, saeIn);

@@ -1,12 +1,12 @@
 // The aux-k loss (auxk.ts) through its pairs, for the sparse TopK step: the k_aux largest pre-activations among dead
 // latents per row stay (values, indices) pairs, taken in rounds of at most 256 (the topk op's limit), instead of a
 // dense A [batch, d_sae]. Then A W_dec is a sparse decode, and d aux / d A and the aux part of the W_dec gradient
-// come from the sparse decode backward; the encoder gradient adds each round's pairs (topk_sparse.ts).
+// come from the sparse decode backward; the encoder gradient adds each round's pairs (topk/sparse.ts).
 // Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec + b_dec - (x - x_hat)||^2.
 import { saeAxpby, saeDot, sparseDecode, sparseDecodeBackward, type Tensor } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
+import type { SaeModel, SaeParams, TrainContext } from "../contract.ts";
 import { auxBase, auxBudget, auxSetup, deadRounds, unscaleAt } from "./auxk.ts";
-import { addColSum, disposeAll } from "./common.ts";
+import { addColSum, disposeAll } from "../common.ts";
 
 /** One round of aux pairs: values [batch, r] (pre-activations, not ReLU'd) at indices [batch, r]. */
 export interface AuxRound {

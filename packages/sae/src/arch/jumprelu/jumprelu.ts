@@ -2,13 +2,14 @@
 // loss = MSE + l0 term + optional pre_act_loss. "step" mode: l0 term = (l0 / batch) sum_b sum_i H(pre_bi - t_i),
 // H with zero gradient to pre and the straight-through pseudo-derivative to t (rectangle kernel of width
 // jumprelu_bandwidth: dH/dt = -(1/bw) rect((pre - t)/bw), and d(pre * H)/dt = -(t/bw) rect((pre - t)/bw)).
-// "tanh" mode and pre_act_loss: jumprelu_terms.ts. In step mode without pre_act_loss, once f is sparse, the step
-// after the encoder GEMM runs through the candidate pairs (jumprelu_sparse.ts), as the standard SAE's does.
+// "tanh" mode and pre_act_loss: jumprelu/terms.ts. In step mode without pre_act_loss, once f is sparse, the step
+// after the encoder GEMM runs through the candidate pairs (jumprelu/sparse.ts), as the standard SAE's does.
 import { fusedActCols, matmul, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
-import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from "./common.ts";
-import { preActTerm, tanhTerm } from "./jumprelu_terms.ts";
-import { jumpPairs, sparseJumpStep } from "./jumprelu_sparse.ts";
+import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
+import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from "../common.ts";
+import { preActTerm, tanhTerm } from "./terms.ts";
+import { jumpPairs, sparseJumpStep } from "./sparse.ts";
+import { jumpreluFileShapes, jumpreluFromFile, jumpreluShapes, jumpreluToFile } from "./checkpoint.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -16,7 +17,24 @@ function preActs(m: SaeModel, saeIn: Tensor): Tensor {
 
 export const jumprelu: Architecture = {
   name: "jumprelu",
-  paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], b_enc: [d_sae], W_dec: [d_sae, d_in], b_dec: [d_in], log_threshold: [d_sae] }),
+  topkFamily: false,
+  coefficient: "l0",
+  ghostGrads: false,
+  saelensTrainingDefaults: {
+    jumprelu_init_threshold: 0.01,
+    jumprelu_bandwidth: 0.05,
+    l0_coefficient: 1,
+    l0_warm_up_steps: 0,
+  },
+  usesDeadMask: (cfg) => cfg.pre_act_loss_coefficient !== null,
+  paramShapes: jumpreluShapes,
+  initParams(cfg, host) {
+    host.log_threshold.fill(Math.log(cfg.jumprelu_init_threshold));
+  },
+  fileShapes: jumpreluFileShapes,
+  fromFile: jumpreluFromFile,
+  exportInference: (cfg, host) => ({ cfg, host: jumpreluToFile(host) }),
+  activate: (m, pre) => saeActivation("jumprelu", pre, { v1: m.params.log_threshold }),
   async encode(m, saeIn) {
     const pre = preActs(m, saeIn);
     const f = saeActivation("jumprelu", pre, { v1: m.params.log_threshold });

@@ -3,9 +3,9 @@
 // d/df_bi = c w_bi ||W_dec[i]|| / r_b and, through the norms, W_dec[i] += c (sum_b f_bi w_bi / r_b) W_dec[i] /
 // ||W_dec[i]|| (a row with r_b = 0 gives 0, as torch's norm backward does). Other p are refused.
 import { add, affine, div, mul, relu, rowL2, saeDot, saeRowScale, type Tensor } from "@sae/tensor-core";
-import type { SaeModel, SaeParams } from "./contract.ts";
-import { colSum, disposeAll } from "./common.ts";
-import { SaeConfigError } from "../errors.ts";
+import type { SaeModel, SaeParams } from "../contract.ts";
+import { colSum, disposeAll } from "../common.ts";
+import { SaeConfigError } from "../../errors.ts";
 
 export interface LpPenalty {
   loss: Tensor; // [1]

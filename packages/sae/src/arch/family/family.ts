@@ -2,7 +2,7 @@
 // rescale_acts_by_decoder_norm (select on pre * ||W_dec[i]||, decode f / ||W_dec[i]||: the norms cancel in the
 // reconstruction, so gradients flow as if f were the selected ReLU(pre)), and the dense step: decode, MSE, aux-k,
 // Matryoshka's nested prefix reconstructions, and the masked backward (gradient only where f > 0). The per-row
-// sparse TopK step is topk_sparse.ts.
+// sparse TopK step is topk/sparse.ts.
 import {
   div,
   fill,
@@ -15,10 +15,10 @@ import {
   sparseDecodeBackward,
   Tensor,
 } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
+import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
 import { auxK } from "./auxk.ts";
 import { addColSum, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from
-  "./common.ts";
+  "../common.ts";
 
 export function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -37,6 +37,16 @@ export function unscaled(f: Tensor, norms: Tensor | null): Tensor {
 }
 
 /** The activations of one family step. f: what SAELens reports (on the score scale); f0: what is decoded. */
+/** Inference decode of the family: (f / ||W_dec[i]|| when rescaling) W_dec + b_dec. */
+export function familyDecode(m: SaeModel, f: Tensor): Tensor {
+  if (!m.cfg.rescale_acts_by_decoder_norm) return decode(m, f);
+  const norms = decoderNorms(m);
+  const f0 = div(f, norms);
+  const out = decode(m, f0);
+  disposeAll([norms, f0]);
+  return out;
+}
+
 export interface FamilyActs {
   pre: Tensor; // [batch, d_sae] sae_in W_enc + b_enc
   hp: Tensor; // [batch, d_sae] selection scores (hidden_pre as SAELens reports it)

@@ -1,14 +1,14 @@
 // The JumpReLU SAE's training step through its candidate pairs, the same machinery as the standard SAE's
-// (standard_sparse.ts). Besides the active latents (pre > t, t = exp(log_threshold)), the threshold's
+// (standard/sparse.ts). Besides the active latents (pre > t, t = exp(log_threshold)), the threshold's
 // straight-through gradient needs every pre inside the rectangle window |pre - t| < bw / 2, so the candidates are
 // the pairs with pre - (t - bw / 2) > 0: the K largest of that score per row, exact when no row has K or more.
 // Per-pair thresholds come from gathers; the per-pair activation and threshold gradient reuse saeActivation /
 // saeActBackward on a [1, batch * K] view (their per-column vector then holds one value per pair).
 import { activeIndices, fill, gatherRows, latentSums, matmul, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { colSum, disposeAll, mse, ones, total } from "./common.ts";
-import { candidatePairs, sparseTurn } from "./standard_sparse.ts";
-import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
+import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
+import { colSum, disposeAll, mse, ones, total } from "../common.ts";
+import { candidatePairs, sparseTurn } from "../standard/sparse.ts";
+import { pairDecoderBackward, pairOutput } from "../pairs.ts";
 
 export interface JumpPairs {
   values: Tensor; // f at the pairs [batch, K] (0 for candidates under the threshold)
@@ -27,7 +27,7 @@ function windowStart(m: SaeModel): Tensor {
 }
 
 /**
- * The candidate pairs of pre, or null when this step must be dense (standard_sparse.ts candidatePairs). Every
+ * The candidate pairs of pre, or null when this step must be dense (standard/sparse.ts candidatePairs). Every
  * tensor made here is owned (reshape views never free their buffer, so results are written through views of
  * owned tensors, not returned as views).
  */

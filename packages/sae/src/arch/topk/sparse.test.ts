@@ -1,18 +1,18 @@
-// The sparse TopK step (no dead latents: topk_sparse.ts) against SAELens 6.18's outputs and the float64 CPU
+// The sparse TopK step (no dead latents: topk/sparse.ts) against SAELens 6.18's outputs and the float64 CPU
 // reference on a SAELens case's parameters and input: forward values, losses, every gradient, the lazily made dense
-// f, and the active pairs the trainer counts firing from; with dead latents, the sparse aux-k term (auxk_sparse.ts)
-// against the dense one (familyStep in topk_family.ts) over two topk rounds.
+// f, and the active pairs the trainer counts firing from; with dead latents, the sparse aux-k term (family/auxk_sparse.ts)
+// against the dense one (familyStep in family/family.ts) over two topk rounds.
 import { describe, expect, test } from "bun:test";
 import { assertClose, getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
-import { makeConfig } from "../config.ts";
-import { center } from "./common.ts";
+import { makeConfig } from "../../config.ts";
+import { center } from "../common.ts";
 import { topkActs } from "./topk.ts";
-import { unscaleAt } from "./auxk.ts";
-import { familyStep, scores, unscaled } from "./topk_family.ts";
-import { sparseTopkStep } from "./topk_sparse.ts";
-import { cpuTrainStep } from "../cpu/reference.ts";
-import { Sae } from "../sae.ts";
-import { trainingCase } from "../saelens_fixtures.ts";
+import { unscaleAt } from "../family/auxk.ts";
+import { familyStep, scores, unscaled } from "../family/family.ts";
+import { sparseTopkStep } from "./sparse.ts";
+import { cpuTrainStep } from "../../cpu/reference.ts";
+import { Sae } from "../../sae.ts";
+import { trainingCase } from "../../saelens_fixtures.ts";
 
 const RTOL = 2e-4;
 const ATOL = 2e-4;

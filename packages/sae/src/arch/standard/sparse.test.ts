@@ -1,12 +1,12 @@
-// The standard SAE's sparse step (standard_sparse.ts): with K = d_sae it is exact for any activations, so it must
+// The standard SAE's sparse step (standard/sparse.ts): with K = d_sae it is exact for any activations, so it must
 // match SAELens 6.18's outputs (fixtures/saelens) like the dense step; with K < d_sae on sparse activations it must equal the
 // dense step; and a batch with a row of K or more active latents must fall back to the dense step.
 import { describe, expect, test } from "bun:test";
 import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
-import { makeConfig } from "../config.ts";
-import { Sae } from "../sae.ts";
-import { ATOL as GATOL, f32, RTOL as GRTOL, trainingCase } from "../saelens_fixtures.ts";
-import { sameReadings, stepReadings } from "./sparse_step_testing.ts";
+import { makeConfig } from "../../config.ts";
+import { Sae } from "../../sae.ts";
+import { ATOL as GATOL, f32, RTOL as GRTOL, trainingCase } from "../../saelens_fixtures.ts";
+import { sameReadings, stepReadings } from "../sparse_step_testing.ts";
 
 const RTOL = 2e-4;
 const ATOL = 2e-4;

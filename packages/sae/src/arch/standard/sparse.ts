@@ -4,12 +4,12 @@
 // K largest pre-activations of each row (topk), ReLU'd, with the pairs the ReLU zeroed marked inactive. That is
 // exact when no row has K or more positive pre-activations, which one 4-byte readback checks; a batch that fails
 // it takes the dense step (standard.ts), and the next few steps stay dense without checking (early in training f
-// is dense, and the check costs a topk). The same kernels as the sparse TopK step (topk_sparse.ts), plus the
+// is dense, and the check costs a topk). The same kernels as the sparse TopK step (topk/sparse.ts), plus the
 // decoder-norm-weighted L1 term: its loss from the pairs, its W_dec gradient from per-latent sums of f.
 import { activeIndices, gatherRows, latentSums, matmul, rowMax, saeActBackward, saeActivation, saeAxpby, saeDot, sparseDecode, sparseEncoderGrad, topk, transpose, type Tensor } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { colSum, decoderNorms, disposeAll, mse, normPenalty, total } from "./common.ts";
-import { pairDecoderBackward, pairOutput } from "./topk_sparse.ts";
+import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
+import { colSum, decoderNorms, disposeAll, mse, normPenalty, total } from "../common.ts";
+import { pairDecoderBackward, pairOutput } from "../pairs.ts";
 
 /** topk's limit, and the most the default K takes. */
 export const MAX_ACTIVE = 256;

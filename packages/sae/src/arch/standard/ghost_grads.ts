@@ -9,9 +9,9 @@
 // Its gradient reaches W_enc, b_enc (and b_dec when it is subtracted from the input) through pre, and the dead
 // rows of W_dec. Not here: deciding which latents are dead (the trainer's since-fired counts) or when to call this.
 import { affine, colSum, div, fmt, matmul, mul, saeActivation, saeAxpby, saeDot, saeRowNorm, saeRowScale, scale, ShapeError, Tensor, type Device } from "@sae/tensor-core";
-import type { SaeModel, SaeParams } from "./contract.ts";
-import { center, disposeAll, ones } from "./common.ts";
-import { SaeConfigError } from "../errors.ts";
+import type { SaeModel, SaeParams } from "../contract.ts";
+import { center, disposeAll, ones } from "../common.ts";
+import { SaeConfigError } from "../../errors.ts";
 
 /** Pushes live latents' pre-activations so far down that exp() of them is exactly 0. */
 const LIVE_BIAS = -1e30;

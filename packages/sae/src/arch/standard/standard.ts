@@ -1,12 +1,12 @@
 // Standard ReLU SAE (SAELens 6.18 "standard"): f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
 // loss = MSE + l1 * mean_b ||f_b * ||W_dec|| ||_p with p = lp_norm (1: the decoder-norm-weighted L1; 2 supported
-// too, through standard_lp.ts). With p = 1, once f is sparse enough the step after the encoder GEMM runs through the
-// active latents (standard_sparse.ts).
+// too, through standard/lp.ts). With p = 1, once f is sparse enough the step after the encoder GEMM runs through the
+// active latents (standard/sparse.ts).
 import { fusedActCols, matmul, saeActivation, type Tensor } from "@sae/tensor-core";
-import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "./contract.ts";
-import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "./common.ts";
-import { lpPenalty } from "./standard_lp.ts";
-import { activePairs, sparseStandardStep } from "./standard_sparse.ts";
+import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
+import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "../common.ts";
+import { lpPenalty } from "./lp.ts";
+import { activePairs, sparseStandardStep } from "./sparse.ts";
 
 function preActs(m: SaeModel, saeIn: Tensor): Tensor {
   return matmul(saeIn, m.params.W_enc, { bias: m.params.b_enc }); // [batch, d_sae]
@@ -14,6 +14,12 @@ function preActs(m: SaeModel, saeIn: Tensor): Tensor {
 
 export const standard: Architecture = {
   name: "standard",
+  topkFamily: false,
+  coefficient: "l1",
+  ghostGrads: true,
+  saelensTrainingDefaults: { l1_coefficient: 1, lp_norm: 1, l1_warm_up_steps: 0 },
+  usesDeadMask: () => false,
+  activate: (_m, pre) => saeActivation("relu", pre),
   paramShapes: ({ d_in, d_sae }) => ({ W_enc: [d_in, d_sae], b_enc: [d_sae], W_dec: [d_sae, d_in], b_dec: [d_in] }),
   async encode(m, saeIn) {
     const pre = preActs(m, saeIn);

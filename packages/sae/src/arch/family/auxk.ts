@@ -4,8 +4,8 @@
 // rescale_acts_by_decoder_norm the selection is on pre * ||W_dec[i]|| and the decode divides that back out);
 // loss = aux_loss_coefficient * min(n_dead / k_aux, 1) * mean_b ||decode(A) - (x - x_hat)||^2.
 import { div, embedding, fill, matmul, saeAxpby, saeDot, saeScatter, Tensor, topk } from "@sae/tensor-core";
-import type { SaeModel, SaeParams, TrainContext } from "./contract.ts";
-import { addColSum, disposeAll } from "./common.ts";
+import type { SaeModel, SaeParams, TrainContext } from "../contract.ts";
+import { addColSum, disposeAll } from "../common.ts";
 
 const EXCLUDED = -3e38;
 const TOPK_MAX_K = 256; // the topk op's limit (OPS.md)

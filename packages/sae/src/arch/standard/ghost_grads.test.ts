@@ -6,11 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { assertClose, getDevice, loadSafetensorsFile, ShapeError, Tensor } from "@sae/tensor-core";
-import { makeConfig } from "../config.ts";
-import { Sae } from "../sae.ts";
-import { FIXTURES } from "../test_fixtures.ts";
+import { makeConfig } from "../../config.ts";
+import { Sae } from "../../sae.ts";
+import { FIXTURES } from "../../test_fixtures.ts";
 import { ghostGrads } from "./ghost_grads.ts";
-import type { SaeParams } from "./contract.ts";
+import type { SaeParams } from "../contract.ts";
 
 const RTOL = 1e-3;
 const ATOL = 5e-5;

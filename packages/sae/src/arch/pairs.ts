@@ -1,0 +1,38 @@
+// Shared helpers of the training steps that run through (row, latent) pairs instead of dense f [batch, d_sae]: the
+// TopK step (topk/sparse.ts) and the sparse steps of standard and jumprelu (standard/sparse.ts, jumprelu/sparse.ts).
+import { fill, latentLists, saeScatter, sparseDecodeBackward, Tensor, type LatentLists } from "@sae/tensor-core";
+import type { SaeModel, TrainOutput } from "./contract.ts";
+
+/** Dense f [batch, d_sae] from the top-k pairs (zeros elsewhere). */
+export function denseActs(values: Tensor, indices: Tensor, dSae: number): Tensor {
+  const f = Tensor.empty(values.device, [values.shape[0], dSae], "f32", "topk acts");
+  fill(f, 0);
+  saeScatter(values, indices, f, false);
+  return f;
+}
+
+/** A pair step's TrainOutput: f [batch, d_sae] is made only when read; `dense()` gives it (null if never read). */
+export function pairOutput(pre: Tensor, saeOut: Tensor, values: Tensor, indices: Tensor, loss: Tensor, losses: Record<string, Tensor>): { out: TrainOutput; dense: () => Tensor | null } {
+  let f: Tensor | null = null;
+  const out: TrainOutput = {
+    loss,
+    losses,
+    get featureActs(): Tensor {
+      f ??= denseActs(values, indices, pre.shape[1]);
+      return f;
+    },
+    hiddenPre: pre,
+    saeOut,
+    active: { values, indices },
+  };
+  return { out, dense: () => f };
+}
+
+/** The start of a pair step's backward: latent lists, the W_dec gradient (active rows), d loss / d values. */
+export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, indices: Tensor): { lists: LatentLists; gradWdec: Tensor; gradValues: Tensor } {
+  const { d_in, d_sae } = m.cfg;
+  const lists = latentLists(indices, d_sae);
+  const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
+  const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
+  return { lists, gradWdec, gradValues };
+}
