@@ -9,7 +9,8 @@
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
 #   - a browser bundle of all six packages (`browser` condition: no node: or webgpu import left), run under Deno
-#     as a stand-in for a browser (browser.mjs: matmul, a TopK SAE encode, file loaders fail as documented)
+#     as a stand-in for a browser (browser.mjs: matmul, a TopK encode, the SAELens checkpoint by URL against
+#     PyTorch's values, the bundled model by URL against Node's logits; file loaders fail as documented)
 #   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off, no `types` setting)
 # Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
 set -euo pipefail
@@ -68,6 +69,8 @@ if grep -qE 'from ?"(node:|webgpu)|import\("(node:|webgpu)' "$WORK/browser.js"; 
 fi
 echo "ok browser bundle (bun build --target browser, no --external): $(($(wc -c <"$WORK/browser.js") / 1024)) KB," \
   "no node: or webgpu import"
-(cd "$WORK" && "$DENO" run -A browser.js 2>&1 | grep -v "^Warning")
+(cd "$WORK" && "$DENO" run -A browser.js "file://$APP/ckpt" \
+  "file://$APP/node_modules/@sae/transformer/assets/tiny-shakespeare/" "file://$WORK/model-node.json" 2>&1 \
+  | grep -v "^Warning")
 (cd "$APP" && node "$ROOT/node_modules/typescript/bin/tsc" -p tsconfig.json)
 echo "ok tsc: a TypeScript consumer typechecks against the published .d.ts (skipLibCheck false, types [])"
