@@ -115,7 +115,8 @@ const nodeStubs: BunPlugin = {
       const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default");
       const lines = [
         `const fail = (n) => { throw new Error("node:${args.path} " + n + " is not available in this runtime ` +
-          `(the browser build of @sae/*): load over fetch (Sae.fromUrl, loadBundled({ baseUrl }), readSafetensors)"); };`,
+          `(the browser build of @sae/*): load over fetch (Sae.fromUrl, loadBundled({ baseUrl }), ` +
+          `readSafetensors)"); };`,
         `const stub = (n) => new Proxy(function () {}, { apply: () => fail(n), construct: () => fail(n), ` +
           `get: (_t, k) => (k === "then" ? undefined : stub(n + "." + String(k))) });`,
         ...names.map((n) => `export const ${n} = stub(${JSON.stringify(n)});`),
