@@ -39,6 +39,11 @@ FAMILIES = {
     "gpt_neox_sequential": ("GPTNeoXConfig", "GPTNeoXForCausalLM", 4113, dict(
         hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, rotary_pct=1.0,
         rotary_emb_base=10000, max_position_embeddings=64, use_parallel_residual=False, tie_word_embeddings=False)),
+    # linear rope_scaling (positions / factor)
+    "gpt_neox_linear_rope": ("GPTNeoXConfig", "GPTNeoXForCausalLM", 4123, dict(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, rotary_pct=0.5,
+        rotary_emb_base=10000, max_position_embeddings=64, use_parallel_residual=True, tie_word_embeddings=False,
+        rope_scaling=dict(type="linear", factor=2.5))),
     "llama": ("LlamaConfig", "LlamaForCausalLM", 4104, dict(
         hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         max_position_embeddings=64, rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=False,
@@ -48,6 +53,11 @@ FAMILIES = {
         hidden_size=32, intermediate_size=40, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         max_position_embeddings=64, rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=True,
         use_sliding_window=False)),
+    # sliding window on layers >= max_window_layers (reference: qwen2_flash_window below)
+    "qwen2_sliding": ("Qwen2Config", "Qwen2ForCausalLM", 4115, dict(
+        hidden_size=32, intermediate_size=40, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        max_position_embeddings=64, rms_norm_eps=1e-6, rope_theta=1000000.0, tie_word_embeddings=True,
+        use_sliding_window=True, sliding_window=4, max_window_layers=1)),
     "mistral": ("MistralConfig", "MistralForCausalLM", 4106, dict(
         hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         max_position_embeddings=64, rms_norm_eps=1e-6, rope_theta=10000.0, sliding_window=5,
@@ -76,6 +86,29 @@ def find(layer, suffixes):
     raise SystemExit(f"no module {suffixes} in {[n for n, _ in layer.named_modules()]}")
 
 
+def qwen2_flash_window(torch, model):
+    """transformers 4.44.2 applies Qwen 2's sliding window only in Qwen2FlashAttention2 (CUDA only): on layers
+    >= max_window_layers, flash-attn window_size (w, w), i.e. a query sees keys i - w .. i. Eager attention ignores
+    it, so this masks those keys in the eager layers' additive mask, the same rule on CPU (prefill and KV cache)."""
+    cfg = model.config
+    for l, layer in enumerate(model.model.layers):
+        if l < cfg.max_window_layers:
+            continue
+        attn = layer.self_attn
+
+        def forward(*a, orig=attn.forward, **k):
+            mask, qpos = k["attention_mask"], k["cache_position"]
+            far = (qpos[:, None] - torch.arange(mask.shape[-1])[None, :]) > cfg.sliding_window  # [q, kv]
+            k["attention_mask"] = mask.masked_fill(far, torch.finfo(mask.dtype).min)
+            return orig(*a, **k)
+
+        attn.forward = forward
+
+
+# fixture folder -> a patch of the loaded HF model so that it computes what HF's own CUDA path does
+PATCHES = {"qwen2_sliding": qwen2_flash_window}
+
+
 def build(torch, transformers, fam, spec, harness, ids):
     """Tries seed, seed + 1, ... until greedy generation has no eos and every step's top-2 logit margin is >= 1e-3
     (so f32 rounding differences cannot flip a token)."""
@@ -98,6 +131,8 @@ def build_seed(torch, transformers, fam, spec, harness, ids, seed):
     model.save_pretrained(folder, safe_serialization=True)
     os.remove(os.path.join(folder, "generation_config.json"))
     model = transformers.AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager").eval()
+    if fam in PATCHES:
+        PATCHES[fam](torch, model)
 
     acts = {}
     handles = []

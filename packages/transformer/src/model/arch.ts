@@ -25,6 +25,8 @@ export interface ModelConfig extends Gpt2Config {
   rotaryDim: number;
   rotaryBase: number;
   ropeScaling: Llama3RopeScaling | null;
+  /** GPT-NeoX rope_scaling type "linear": positions divided by this factor before the angles; 1 = none. */
+  ropeLinearFactor: number;
   /** MLP activation: gelu_new = tanh gelu (GPT-2, GPT-Neo, Gemma 2's gelu_pytorch_tanh), gelu = exact erf gelu. */
   act: "gelu_new" | "gelu" | "silu";
   /** Gated MLP: act(x W_gate) * (x W_in), then W_out (SwiGLU / GeGLU). */
@@ -55,6 +57,7 @@ export function gpt2Arch(base: Gpt2Config): ModelConfig {
     rotaryDim: 0,
     rotaryBase: 10000,
     ropeScaling: null,
+    ropeLinearFactor: 1,
     act: "gelu_new",
     gated: false,
     parallel: false,

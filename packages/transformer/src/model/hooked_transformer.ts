@@ -216,7 +216,7 @@ export class HookedTransformer {
     }
     let rot: { cos: Tensor; sin: Tensor } | null = null;
     if (cfg.positions === "rotary") {
-      const t = rotaryTables(this.invFreq, posOffset, P);
+      const t = rotaryTables(this.invFreq, posOffset, P, cfg.ropeLinearFactor);
       const shape = [P, cfg.rotaryDim / 2];
       rot = {
         cos: track(Tensor.from(device, shape, t.cos, "rotary cos")),

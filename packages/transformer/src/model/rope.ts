@@ -1,6 +1,6 @@
 // Rotary angles on the host: inverse frequencies as Hugging Face computes them in float32 (with Llama 3's
 // rope_scaling when the config has it), and the cos/sin tables [pos, rotaryDim / 2] for positions posOffset.. that
-// tensor-core's rotary op reads. Not the rotation itself (tensor-core ops/rotary.ts).
+// tensor-core's rotary op reads (positions divided by GPT-NeoX's linear rope_scaling factor first). Not the rotation itself (tensor-core ops/rotary.ts).
 import type { ModelConfig } from "./arch.ts";
 
 const f32 = Math.fround;
@@ -28,18 +28,22 @@ export function rotaryInvFreq(cfg: Pick<ModelConfig, "rotaryDim" | "rotaryBase" 
   return inv;
 }
 
-/** cos and sin [pos, rotaryDim / 2] of (posOffset + t) * inv_freq, the product rounded to f32 as torch does. */
+/**
+ * cos and sin [pos, rotaryDim / 2] of ((posOffset + t) / linearFactor) * inv_freq, each step rounded to f32 as torch
+ * does (GPTNeoXLinearScalingRotaryEmbedding divides the f32 positions by the factor; 1 leaves them exact).
+ */
 export function rotaryTables(
   invFreq: Float32Array,
   posOffset: number,
   pos: number,
+  linearFactor = 1,
 ): Record<"cos" | "sin", Float32Array> {
   const half = invFreq.length;
   const cos = new Float32Array(pos * half);
   const sin = new Float32Array(pos * half);
   for (let t = 0; t < pos; t++) {
     for (let i = 0; i < half; i++) {
-      const a = f32((posOffset + t) * invFreq[i]);
+      const a = f32(f32((posOffset + t) / linearFactor) * invFreq[i]);
       cos[t * half + i] = Math.cos(a);
       sin[t * half + i] = Math.sin(a);
     }

@@ -1,12 +1,12 @@
 // GPT-NeoX (model_type "gpt_neox"; Pythia): LayerNorm, partial rotary (rotary_pct of each head, rotate-half layout,
 // base rotary_emb_base), parallel attention + MLP (use_parallel_residual), exact gelu, and a fused query_key_value
 // whose rows interleave per head: head h's q, k, v are rows [h * 3 d_head, +d_head), [+d_head, +2 d_head),
-// [+2 d_head, +3 d_head). Untied embed_out.
+// [+2 d_head, +3 d_head). Untied embed_out. rope_scaling: linear only.
 import { gpt2Arch, type ModelConfig } from "../../model/arch.ts";
 import { FormatError } from "@sae/tensor-core";
 import { transposed, type HfTensors, type ModelParams } from "../../model/params.ts";
 import type { HostParam } from "../../model/weights.ts";
-import type { Family } from "../family.ts";
+import type { ConfigFields, Family } from "../family.ts";
 
 /** Rows of the interleaved [n_heads * 3 * d_head, ...] tensor for one part (0 q, 1 k, 2 v), in head order. */
 function part(p: HostParam, nHeads: number, dHead: number, which: number): HostParam {
@@ -17,6 +17,23 @@ function part(p: HostParam, nHeads: number, dHead: number, which: number): HostP
     out.set(p.data.subarray(from, from + dHead * cols), h * dHead * cols);
   }
   return { shape: p.shape.length === 2 ? [nHeads * dHead, cols] : [nHeads * dHead], data: out };
+}
+
+/**
+ * rope_scaling as transformers 4.44.2's GPT-NeoX reads it ({type, factor}): "linear" divides positions by factor;
+ * "dynamic" (NTK) changes nothing up to max_position_embeddings and is refused (we never run past it anyway, but
+ * a config asking for it is not checked against HF here).
+ */
+function linearFactor(f: ConfigFields): number {
+  const s = f.json.rope_scaling as Record<string, unknown> | null | undefined;
+  if (!s) return 1;
+  if (s.type !== "linear") {
+    throw new FormatError(`${f.file}: GPT-NeoX rope_scaling type ${JSON.stringify(s.type)} is not supported (only linear)`);
+  }
+  if (typeof s.factor !== "number" || !(s.factor > 1)) {
+    throw new FormatError(`${f.file}: rope_scaling.factor must be a number > 1, got ${JSON.stringify(s.factor)}`);
+  }
+  return s.factor;
 }
 
 export const gptNeox: Family = {
@@ -34,7 +51,6 @@ export const gptNeox: Family = {
     });
     const act = f.oneOf("hidden_act", ["gelu", "gelu_new"] as const, "gelu");
     const rotaryDim = Math.floor(dHead * f.num("rotary_pct", 0.25));
-    if (f.json.rope_scaling) throw new FormatError(`${f.file}: GPT-NeoX rope_scaling is not supported`);
     return {
       ...base,
       family: "gpt_neox",
@@ -42,6 +58,7 @@ export const gptNeox: Family = {
       positions: "rotary",
       rotaryDim,
       rotaryBase: f.num("rotary_emb_base", 10000),
+      ropeLinearFactor: linearFactor(f),
       act,
       parallel: f.bool("use_parallel_residual", true),
     };
