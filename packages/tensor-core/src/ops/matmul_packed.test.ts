@@ -1,0 +1,111 @@
+// matmulPacked and embeddingPacked against the CPU references (cpu.matmul / cpu.gather on the values the packed
+// words hold: packed.ts unpackRows) for f32, f16 and bf16 weights: awkward sizes (odd columns pad the last word),
+// both weight layouts, bias, alpha with accumulate, poisoned outputs, and weights split into many row chunks by a
+// forced small binding limit (the vocab-chunked unembedding and embedding of models bigger than one binding).
+// Also: uploads round to nearest even exactly as io/half.ts does, and read() gives those values back.
+import { describe, expect, test } from "bun:test";
+import * as cpu from "../cpu/index.ts";
+import { getDevice } from "../device.ts";
+import { LimitError, ShapeError } from "../errors.ts";
+import { f32ToBf16Array, f32ToF16Array, bf16ToF32Array, f16ToF32Array } from "../io/half.ts";
+import { PackedMatrix, type PackedFormat } from "../packed.ts";
+import { Tensor, host } from "../tensor.ts";
+import { assertClose, poison, randn } from "../testing.ts";
+import { embeddingPacked } from "./gather_packed.ts";
+import { matmulPacked } from "./matmul_packed.ts";
+
+const FORMATS: PackedFormat[] = ["f32", "f16", "bf16"];
+let seed = 700;
+
+/** The values a format stores for data. */
+function rounded(format: PackedFormat, data: Float32Array): Float32Array {
+  if (format === "f32") return data;
+  return format === "f16" ? f16ToF32Array(f32ToF16Array(data)) : bf16ToF32Array(f32ToBf16Array(data));
+}
+
+describe("packed weights", async () => {
+  const dev = await getDevice();
+
+  test("upload rounds as io/half.ts and read() returns those values, chunked or not", async () => {
+    for (const format of FORMATS) {
+      for (const maxChunkBytes of [undefined, 64]) {
+        const data = randn(13 * 7, seed++);
+        const W = PackedMatrix.upload(dev, [13, 7], data, format, { maxChunkBytes });
+        expect(W.chunks.length).toBe(maxChunkBytes ? Math.ceil(13 / Math.floor(64 / (format === "f32" ? 28 : 16))) : 1);
+        expect(W.byteLength).toBe(13 * (format === "f32" ? 28 : 16));
+        assertClose(`${format} read`, await W.read(), rounded(format, data), 0, 0);
+        W.dispose();
+      }
+    }
+  });
+
+  test("matmulPacked = CPU matmul on the stored values: formats, layouts, odd sizes, bias, chunks", async () => {
+    for (const format of FORMATS) {
+      for (const transB of [false, true]) {
+        for (const [B, P, K, N, chunkBytes] of [[2, 5, 37, 29, 0], [1, 1, 1, 1, 0], [3, 7, 64, 130, 0], [2, 3, 33, 101, 200]]) {
+          if (chunkBytes && !transB) continue; // only a transposed weight may be chunked
+          const x = host([B, P, K], randn(B * P * K, seed++));
+          const wData = randn(K * N, seed++);
+          const shape = transB ? [N, K] : [K, N];
+          const biasH = host([N], randn(N, seed++));
+          const W = PackedMatrix.upload(dev, shape, wData, format, { maxChunkBytes: chunkBytes || undefined });
+          if (chunkBytes) expect(W.chunks.length).toBeGreaterThan(3);
+          const want = cpu.matmul(host([B * P, K], x.data), host(shape, rounded(format, wData)), { transB, bias: biasH });
+          const gx = Tensor.fromHost(dev, x);
+          const bias = Tensor.fromHost(dev, biasH);
+          const out = poison(Tensor.empty(dev, [B, P, N]));
+          expect(matmulPacked(gx, W, { transB, bias, out }) as Tensor).toBe(out);
+          const what = `${format} ${transB ? "[N,K]" : "[K,N]"} ${B}x${P}x${K}x${N} chunks ${W.chunks.length}`;
+          assertClose(what, await out.read(), want.data, 1e-5, 1e-5 * Math.sqrt(K));
+          for (const t of [gx, bias, out, W]) t.dispose();
+        }
+      }
+    }
+  });
+
+  test("alpha with accumulate adds alpha * x W to out", async () => {
+    for (const format of FORMATS) {
+      const [M, K, N] = [9, 21, 17];
+      const x = host([M, K], randn(M * K, seed++));
+      const wData = randn(N * K, seed++);
+      const init = host([M, N], randn(M * N, seed++));
+      const want = cpu.matmul(x, host([N, K], rounded(format, wData)), {
+        transB: true, alpha: 0.5, accumulate: true, out: host([M, N], init.data.slice()),
+      });
+      const W = PackedMatrix.upload(dev, [N, K], wData, format, { maxChunkBytes: 200 });
+      const gx = Tensor.fromHost(dev, x);
+      const out = Tensor.fromHost(dev, init);
+      matmulPacked(gx, W, { transB: true, alpha: 0.5, accumulate: true, out });
+      assertClose(`${format} accumulate`, await out.read(), want.data, 1e-5, 1e-5 * Math.sqrt(K));
+      for (const t of [gx, out, W]) t.dispose();
+    }
+  });
+
+  test("embeddingPacked = CPU gather on the stored values, one row chunk or many", async () => {
+    for (const format of FORMATS) {
+      for (const maxChunkBytes of [undefined, 40]) {
+        const [V, D] = [23, 9];
+        const data = randn(V * D, seed++);
+        const idsH = [0, 22, 5, 5, 11, 1, 21];
+        const want = cpu.gatherRows(host([V, D], rounded(format, data)), host([7], Int32Array.from(idsH), "i32"));
+        const W = PackedMatrix.upload(dev, [V, D], data, format, { maxChunkBytes });
+        const ids = Tensor.from(dev, [7], Int32Array.from(idsH));
+        const out = poison(Tensor.empty(dev, [7, D]));
+        embeddingPacked(W, ids, { out });
+        assertClose(`${format} gather chunks ${W.chunks.length}`, await out.read(), want.data, 0, 0);
+        for (const t of [ids, out, W]) t.dispose();
+      }
+    }
+  });
+
+  test("bad inputs are typed errors naming shapes", () => {
+    const W = PackedMatrix.upload(dev, [4, 6], randn(24, seed++), "f16", { maxChunkBytes: 24 });
+    const x = Tensor.zeros(dev, [2, 5]);
+    expect(() => matmulPacked(x, W, { transB: true })).toThrow(ShapeError);
+    expect(() => matmulPacked(Tensor.zeros(dev, [2, 4]), W)).toThrow(LimitError); // [K, N] chunked by k
+    expect(() => PackedMatrix.upload(dev, [4, 6], randn(24, 1), "f32", { maxChunkBytes: 8 })).toThrow(LimitError);
+    expect(() => PackedMatrix.upload(dev, [4, 5], randn(24, 1), "f32")).toThrow(ShapeError);
+    x.dispose();
+    W.dispose();
+  });
+});
