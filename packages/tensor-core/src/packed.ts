@@ -33,7 +33,13 @@ export function rowWords(format: PackedFormat, cols: number): number {
 }
 
 /** Host f32 values [rows, cols] -> the words of one chunk's rows, rounded to the format (round to nearest even). */
-export function packRows(format: PackedFormat, data: Float32Array, cols: number, row0: number, rows: number): Uint32Array {
+export function packRows(
+  format: PackedFormat,
+  data: Float32Array,
+  cols: number,
+  row0: number,
+  rows: number,
+): Uint32Array {
   const part = data.subarray(row0 * cols, (row0 + rows) * cols);
   if (format === "f32") return new Uint32Array(part.slice().buffer);
   const halves = format === "f16" ? f32ToF16Array(part) : f32ToBf16Array(part);
@@ -61,7 +67,13 @@ export class PackedMatrix {
   readonly chunks: readonly PackedChunk[];
   readonly label: string;
 
-  private constructor(device: Device, shape: [number, number], format: PackedFormat, chunks: PackedChunk[], label: string) {
+  private constructor(
+    device: Device,
+    shape: [number, number],
+    format: PackedFormat,
+    chunks: PackedChunk[],
+    label: string,
+  ) {
     this.device = device;
     this.shape = shape;
     this.format = format;
@@ -70,20 +82,31 @@ export class PackedMatrix {
   }
 
   /** Uploads host f32 values [rows, cols], rounded to `format`, in chunks of rows that each fit one binding. */
-  static upload(device: Device, shape: readonly number[], data: Float32Array, format: PackedFormat, opts: PackOptions = {}): PackedMatrix {
+  static upload(
+    device: Device,
+    shape: readonly number[],
+    data: Float32Array,
+    format: PackedFormat,
+    opts: PackOptions = {},
+  ): PackedMatrix {
     const label = opts.label ?? "packed";
     if (shape.length !== 2 || data.length !== shape[0] * shape[1]) {
-      throw new ShapeError(`PackedMatrix(${label}): ${data.length} values for shape ${fmt(shape)} (must be [rows, cols])`);
+      const what = `${data.length} values for shape ${fmt(shape)}`;
+      throw new ShapeError(`PackedMatrix(${label}): ${what} (must be [rows, cols])`);
     }
     const [rows, cols] = shape;
     const rowBytes = rowWords(format, cols) * 4;
     const maxBytes = opts.maxChunkBytes ?? device.limits.maxStorageBufferBindingSize;
     const perChunk = Math.floor(maxBytes / rowBytes);
-    if (perChunk < 1) throw new LimitError(`PackedMatrix(${label}): one row of ${fmt(shape)} ${format} is ${rowBytes} bytes, over the binding limit ${maxBytes}`);
+    if (perChunk < 1) {
+      const row = `one row of ${fmt(shape)} ${format} is ${rowBytes} bytes`;
+      throw new LimitError(`PackedMatrix(${label}): ${row}, over the binding limit ${maxBytes}`);
+    }
     const chunks: PackedChunk[] = [];
     for (let row0 = 0; row0 < rows; row0 += perChunk) {
       const n = Math.min(perChunk, rows - row0);
-      const words = Tensor.from(device, [n, rowWords(format, cols)], packRows(format, data, cols, row0, n), `${label}[${row0}:]`);
+      const packed = packRows(format, data, cols, row0, n);
+      const words = Tensor.from<"u32">(device, [n, rowWords(format, cols)], packed, `${label}[${row0}:]`);
       chunks.push({ row0, rows: n, words });
     }
     return new PackedMatrix(device, [rows, cols], format, chunks, label);

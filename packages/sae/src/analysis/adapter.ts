@@ -12,7 +12,8 @@ export interface HookedTransformerLike extends HookableModel<readonly (readonly 
   toTokens(text: string): { ids: Int32Array };
   toStrTokens(ids: readonly number[]): string[];
   /** The unembedding as held by the model: logits = x @ W_U_T^T + b_U (then the final soft cap, if any). */
-  unembedding(): { W_U_T: Tensor }; // W_U_T [d_vocab, d_model]
+  /** W_U_T [d_vocab, d_model]: an f32 tensor or packed f16/bf16 weights, anything that reads back as numbers. */
+  unembedding(): { W_U_T: { readonly shape: readonly number[]; read(): Promise<ArrayLike<number>> } };
   forward(ids: readonly (readonly number[])[]): Promise<Tensor>;
   runWithCache(ids: readonly (readonly number[])[], opts: { names: readonly string[] }): Promise<{ logits: Tensor | null; cache: Record<string, Tensor> }>;
   generate(
@@ -63,7 +64,7 @@ async function readUnembedding(model: HookedTransformerLike, D: number, V: numbe
   if (W_U_T.shape[0] !== V || W_U_T.shape[1] !== D) {
     throw new LimitError(`unembedding W_U_T is [${W_U_T.shape.join(", ")}], expected [${V}, ${D}] (d_vocab, d_model)`);
   }
-  const t = (await W_U_T.read()) as Float32Array; // [d_vocab, d_model]
+  const t = await W_U_T.read(); // [d_vocab, d_model]
   const W_U = new Float32Array(D * V);
   for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) W_U[d * V + v] = t[v * D + d];
   return { shape: [D, V], dtype: "f32", data: W_U };

@@ -1,7 +1,8 @@
 // matmulPacked and embeddingPacked against the CPU references (cpu.matmul / cpu.gather on the values the packed
 // words hold: packed.ts unpackRows) for f32, f16 and bf16 weights: awkward sizes (odd columns pad the last word),
 // both weight layouts, bias, alpha with accumulate, poisoned outputs, and weights split into many row chunks by a
-// forced small binding limit (the vocab-chunked unembedding and embedding of models bigger than one binding).
+// forced small binding limit (the vocab-chunked unembedding and embedding of models bigger than one binding; for a
+// [K, N] weight, chunks of k accumulated).
 // Also: uploads round to nearest even exactly as io/half.ts does, and read() gives those values back.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
@@ -42,15 +43,16 @@ describe("packed weights", async () => {
   test("matmulPacked = CPU matmul on the stored values: formats, layouts, odd sizes, bias, chunks", async () => {
     for (const format of FORMATS) {
       for (const transB of [false, true]) {
-        for (const [B, P, K, N, chunkBytes] of [[2, 5, 37, 29, 0], [1, 1, 1, 1, 0], [3, 7, 64, 130, 0], [2, 3, 33, 101, 200]]) {
-          if (chunkBytes && !transB) continue; // only a transposed weight may be chunked
+        const sizes = [[2, 5, 37, 29, 0], [1, 1, 1, 1, 0], [3, 7, 64, 130, 0], [2, 3, 33, 101, 512]];
+        for (const [B, P, K, N, chunkBytes] of sizes) {
           const x = host([B, P, K], randn(B * P * K, seed++));
           const wData = randn(K * N, seed++);
           const shape = transB ? [N, K] : [K, N];
           const biasH = host([N], randn(N, seed++));
           const W = PackedMatrix.upload(dev, shape, wData, format, { maxChunkBytes: chunkBytes || undefined });
           if (chunkBytes) expect(W.chunks.length).toBeGreaterThan(3);
-          const want = cpu.matmul(host([B * P, K], x.data), host(shape, rounded(format, wData)), { transB, bias: biasH });
+          const wHost = host(shape, rounded(format, wData));
+          const want = cpu.matmul(host([B * P, K], x.data), wHost, { transB, bias: biasH });
           const gx = Tensor.fromHost(dev, x);
           const bias = Tensor.fromHost(dev, biasH);
           const out = poison(Tensor.empty(dev, [B, P, N]));
@@ -73,11 +75,19 @@ describe("packed weights", async () => {
         transB: true, alpha: 0.5, accumulate: true, out: host([M, N], init.data.slice()),
       });
       const W = PackedMatrix.upload(dev, [N, K], wData, format, { maxChunkBytes: 200 });
+      const Wk = PackedMatrix.upload(dev, [K, N], wData, format, { maxChunkBytes: 200 }); // [K, N], k chunks
+      const wantK = cpu.matmul(x, host([K, N], rounded(format, wData)), {
+        alpha: 0.5, accumulate: true, out: host([M, N], init.data.slice()),
+      });
       const gx = Tensor.fromHost(dev, x);
       const out = Tensor.fromHost(dev, init);
       matmulPacked(gx, W, { transB: true, alpha: 0.5, accumulate: true, out });
       assertClose(`${format} accumulate`, await out.read(), want.data, 1e-5, 1e-5 * Math.sqrt(K));
-      for (const t of [gx, out, W]) t.dispose();
+      const outK = Tensor.fromHost(dev, init);
+      matmulPacked(gx, Wk, { alpha: 0.5, accumulate: true, out: outK });
+      expect(Wk.chunks.length).toBeGreaterThan(1);
+      assertClose(`${format} accumulate, k chunks`, await outK.read(), wantK.data, 1e-5, 1e-5 * Math.sqrt(K));
+      for (const t of [gx, out, outK, W, Wk]) t.dispose();
     }
   });
 
@@ -102,7 +112,6 @@ describe("packed weights", async () => {
     const W = PackedMatrix.upload(dev, [4, 6], randn(24, seed++), "f16", { maxChunkBytes: 24 });
     const x = Tensor.zeros(dev, [2, 5]);
     expect(() => matmulPacked(x, W, { transB: true })).toThrow(ShapeError);
-    expect(() => matmulPacked(Tensor.zeros(dev, [2, 4]), W)).toThrow(LimitError); // [K, N] chunked by k
     expect(() => PackedMatrix.upload(dev, [4, 6], randn(24, 1), "f32", { maxChunkBytes: 8 })).toThrow(LimitError);
     expect(() => PackedMatrix.upload(dev, [4, 5], randn(24, 1), "f32")).toThrow(ShapeError);
     x.dispose();

@@ -1,6 +1,6 @@
 // matmulPacked: x [..., K] @ a PackedMatrix weight (f32 / f16 / bf16 words in row chunks, packed.ts) -> f32
-// [..., N], with optional bias, alpha and accumulate. transB: the weight is stored [N, K] (an unembedding W_U_T) and
-// may be chunked by rows, each chunk writing its columns of the output; otherwise it is [K, N] in one chunk. The CPU
+// [..., N], with optional bias, alpha and accumulate. transB: the weight is stored [N, K] (an unembedding W_U_T), each
+// row chunk writing its columns of the output; otherwise [K, N], each row chunk (a range of k) adding its part. The CPU
 // reference is cpu/matmul.ts on the unpacked values (packed.ts unpackRows). Not the f32 Tensor matmul (matmul.ts).
 import { params } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
@@ -31,14 +31,12 @@ export function matmulPacked(x: Tensor, W: PackedMatrix, opts: MatmulPackedOptio
   const [K, N] = transB ? [W.shape[1], W.shape[0]] : W.shape;
   const xK = x.shape[x.shape.length - 1];
   if (x.shape.length < 1 || xK !== K) {
-    throw new ShapeError(`matmulPacked: x ${fmt(x.shape)} @ ${W.label} ${fmt(W.shape)}${transB ? "^T" : ""}: inner dims differ`);
+    const w = `${W.label} ${fmt(W.shape)}${transB ? "^T" : ""}`;
+    throw new ShapeError(`matmulPacked: x ${fmt(x.shape)} @ ${w}: inner dims differ`);
   }
   if (bias) {
     checkDType("matmulPacked", "bias", bias, "f32");
     if (bias.size !== N) throw new ShapeError(`matmulPacked: bias ${fmt(bias.shape)} must have ${N} values`);
-  }
-  if (!transB && W.chunks.length > 1) {
-    throw new LimitError(`matmulPacked: ${W.label} ${fmt(W.shape)} is chunked by rows of k; only a transposed weight may be`);
   }
   if (accumulate && !out) throw new ShapeError("matmulPacked: accumulate needs out");
   const outShape = [...x.shape.slice(0, -1), N];
@@ -47,16 +45,25 @@ export function matmulPacked(x: Tensor, W: PackedMatrix, opts: MatmulPackedOptio
   if (M * N === 0) return c;
   const gy = Math.ceil(M / TM);
   const max = dev.limits.maxComputeWorkgroupsPerDimension;
-  for (const ch of W.chunks) {
-    const nc = transB ? ch.rows : N;
+  W.chunks.forEach((ch, i) => {
+    // transB: chunk = output columns [row0, +rows); else chunk = k range [row0, +rows), later chunks add to c
+    const [nc, kc, n0, k0] = transB ? [ch.rows, K, ch.row0, 0] : [N, ch.rows, 0, ch.row0];
+    const first = transB || i === 0;
     const gx = Math.ceil(nc / WG);
-    if (gx > max || gy > max) throw new LimitError(`matmulPacked: grid ${gx}x${gy} for ${fmt(outShape)} exceeds ${max} per dimension`);
+    if (gx > max || gy > max) {
+      throw new LimitError(`matmulPacked: grid ${gx}x${gy} for ${fmt(outShape)} exceeds ${max} per dimension`);
+    }
     dev.run(kernel, {
       buffers: [x.buffer, ch.words.buffer, bias ? bias.buffer : dummyBuffer(dev), c.buffer],
-      params: params(M, K, nc, N, transB ? ch.row0 : 0, rowWords(W.format, W.shape[1]), { f32: alpha }, 0),
+      params: params(M, kc, nc, N, n0, rowWords(W.format, W.shape[1]), { f32: alpha }, k0, K),
       workgroups: [gx, gy],
-      overrides: { FORMAT: FORMAT_CODE[W.format], TRANS_B: transB ? 1 : 0, HAS_BIAS: bias ? 1 : 0, ACCUMULATE: accumulate ? 1 : 0 },
+      overrides: {
+        FORMAT: FORMAT_CODE[W.format],
+        TRANS_B: transB ? 1 : 0,
+        HAS_BIAS: bias && first ? 1 : 0,
+        ACCUMULATE: accumulate || !first ? 1 : 0,
+      },
     });
-  }
+  });
   return c;
 }

@@ -8,7 +8,6 @@ import {
   attnScores,
   attnZGrouped,
   gelu,
-  matmul,
   mul,
   normScale,
   rotary,
@@ -17,12 +16,9 @@ import {
 } from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
 import { attnPattern, kvAppend } from "./attention.ts";
-import type { BlockParams } from "./params.ts";
+import { linear, type DeviceBlock, type Weight } from "./device_weights.ts";
 
-/** A block's params as device tensors. */
-export type DeviceBlock = {
-  [K in keyof BlockParams]-?: undefined extends BlockParams[K] ? Tensor | undefined : Tensor;
-};
+export type { DeviceBlock };
 
 /** Per-layer key/value buffers for cached generation: [batch, stride, n_kv_heads, d_head] each. */
 export interface KvCache {
@@ -65,10 +61,10 @@ export async function runNorm(
 }
 
 /** x [batch, pos, d_in] @ W + b as a fresh [batch, pos, heads, d_head] tensor. */
-function projectHeads(x: Tensor, W: Tensor, b: Tensor, heads: number, dHead: number): Tensor {
+function projectHeads(x: Tensor, W: Weight, b: Tensor, heads: number, dHead: number): Tensor {
   const [B, P] = x.shape;
   const out = Tensor.empty(x.device, [B, P, heads, dHead], "f32", "heads");
-  matmul(x, W, { bias: b, out: out.reshape([B, P, heads * dHead]) });
+  linear(x, W, { bias: b, out: out.reshape([B, P, heads * dHead]) });
   return out;
 }
 
@@ -107,7 +103,7 @@ async function attention(r: BlockRun, h: Tensor, p: string): Promise<Tensor> {
     pattern = await emit(p + "attn.hook_pattern", l, softmax(scores));
   }
   const z = await emit(p + "attn.hook_z", l, attnZGrouped(pattern, keysV));
-  let out: Tensor = matmul(z.reshape([B, P, cfg.nHeads * cfg.dHead]), w.W_O, { bias: w.b_O });
+  let out: Tensor = linear(z.reshape([B, P, cfg.nHeads * cfg.dHead]), w.W_O, { bias: w.b_O });
   if (w.ln1PostW && w.ln1PostB) out = await runNorm(cfg, p + "ln1_post", l, track(out), w.ln1PostW, w.ln1PostB, emit);
   return emit(p + "hook_attn_out", l, out);
 }
@@ -117,14 +113,14 @@ async function mlp(r: BlockRun, h: Tensor, p: string): Promise<Tensor> {
   const act = (t: Tensor) => (cfg.act === "gelu_new" ? gelu(t) : activate(t, cfg.act === "gelu" ? "gelu_erf" : "silu"));
   let post: Tensor;
   if (cfg.gated && w.W_gate && w.b_gate) {
-    const pre = await emit(p + "mlp.hook_pre", l, matmul(h, w.W_gate, { bias: w.b_gate }));
-    const lin = await emit(p + "mlp.hook_pre_linear", l, matmul(h, w.W_in, { bias: w.b_in }));
+    const pre = await emit(p + "mlp.hook_pre", l, linear(h, w.W_gate, { bias: w.b_gate }));
+    const lin = await emit(p + "mlp.hook_pre_linear", l, linear(h, w.W_in, { bias: w.b_in }));
     post = await emit(p + "mlp.hook_post", l, mul(track(act(pre)), lin));
   } else {
-    const pre = await emit(p + "mlp.hook_pre", l, matmul(h, w.W_in, { bias: w.b_in }));
+    const pre = await emit(p + "mlp.hook_pre", l, linear(h, w.W_in, { bias: w.b_in }));
     post = await emit(p + "mlp.hook_post", l, act(pre));
   }
-  let out: Tensor = matmul(post, w.W_out, { bias: w.b_out });
+  let out: Tensor = linear(post, w.W_out, { bias: w.b_out });
   if (w.ln2PostW && w.ln2PostB) out = await runNorm(cfg, p + "ln2_post", l, track(out), w.ln2PostW, w.ln2PostB, emit);
   return emit(p + "hook_mlp_out", l, out);
 }

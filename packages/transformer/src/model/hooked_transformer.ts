@@ -3,10 +3,19 @@
 // activations and stops after the last block it needs), runWithHooks (hooks read or replace activations), and the
 // low-level `run` that generate.ts drives with a KV cache. What differs between families is data in ModelConfig
 // (arch.ts); the block itself is block.ts. Loading is in load.ts / load_model.ts.
-import { ShapeError, Tensor, activate, add, embedding, fmt, matmul, type Device } from "@sae/tensor-core";
+import { LimitError, ShapeError, Tensor, activate, add, fmt, type Device } from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
 import { embed } from "./attention.ts";
 import { runBlock, runNorm, type DeviceBlock, type Emit, type KvCache } from "./block.ts";
+import {
+  gatherRows,
+  linear,
+  uploadWeights,
+  weightParts,
+  type DeviceWeights,
+  type UploadOptions,
+  type Weight,
+} from "./device_weights.ts";
 import { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";
 import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
 import type { ModelParams } from "./params.ts";
@@ -20,20 +29,8 @@ import {
   type ToTokensOptions,
   type TokenBatch,
 } from "./tokens.ts";
-import type { HostParam } from "./weights.ts";
 
-export type { DeviceBlock, KvCache };
-
-/** The params as device tensors. */
-export interface DeviceWeights {
-  W_E: Tensor;
-  W_pos?: Tensor;
-  blocks: DeviceBlock[];
-  lnFW: Tensor;
-  lnFB: Tensor;
-  W_U_T: Tensor;
-  b_U: Tensor;
-}
+export type { DeviceBlock, DeviceWeights, KvCache };
 
 export interface RunOptions {
   hooks?: Readonly<Record<string, HookFn>>;
@@ -65,7 +62,8 @@ export interface RunWithCacheOptions {
 
 /** The unembedding as the model holds it (device tensors owned by the model: do not dispose). */
 export interface Unembedding {
-  W_U_T: Tensor; // [d_vocab, d_model]  logits = x @ W_U_T^T + b_U
+  /** [d_vocab, d_model]  logits = x @ W_U_T^T + b_U; a PackedMatrix when held in f16/bf16 or over one binding. */
+  W_U_T: Weight;
   b_U: Tensor; // [d_vocab]
   /** Final logit soft cap (cap * tanh(logits / cap)); 0 = none. */
   softcap: number;
@@ -78,21 +76,21 @@ export class HookedTransformer {
   private readonly w: DeviceWeights;
   private readonly invFreq: Float32Array;
 
-  constructor(device: Device, cfg: ModelConfig, params: ModelParams, tokenizer: TextTokenizer | null = null) {
+  /**
+   * upload.dtype "f16" / "bf16" keeps the weight matrices in half precision on the device (device_weights.ts);
+   * norms, biases and activations stay f32.
+   */
+  constructor(
+    device: Device,
+    cfg: ModelConfig,
+    params: ModelParams,
+    tokenizer: TextTokenizer | null = null,
+    upload: UploadOptions = {},
+  ) {
     this.cfg = cfg;
     this.device = device;
     this.tokenizer = tokenizer;
-    const up = (p: HostParam, label: string) => Tensor.from(device, p.shape, p.data, label);
-    const upAll = <T extends object>(o: T, prefix: string) =>
-      Object.fromEntries(
-        Object.entries(o)
-          .filter(([k, v]) => k !== "blocks" && v !== undefined)
-          .map(([k, v]) => [k, up(v as HostParam, prefix + k)]),
-      );
-    const blocks = params.blocks.map((b, l) => upAll(b, `blocks.${l}.`) as DeviceBlock);
-    // a tied unembedding is uploaded once
-    const top = upAll({ ...params, W_U_T: params.W_U_T === params.W_E ? undefined : params.W_U_T }, "");
-    this.w = { ...top, W_U_T: top.W_U_T ?? top.W_E, blocks } as DeviceWeights;
+    this.w = uploadWeights(device, params, upload);
     this.invFreq = cfg.positions === "rotary" ? rotaryInvFreq(cfg) : new Float32Array(0);
   }
 
@@ -108,6 +106,11 @@ export class HookedTransformer {
   /** W_U (transposed) and b_U as the model holds them, without running a forward pass. */
   unembedding(): Unembedding {
     return { W_U_T: this.w.W_U_T, b_U: this.w.b_U, softcap: this.cfg.finalSoftcap };
+  }
+
+  /** Bytes the weights take on the device (every buffer once; a tied unembedding once). */
+  memory(): { weightBytes: number } {
+    return { weightBytes: weightParts(this.w).reduce((s, t) => s + t.byteLength, 0) };
   }
 
   /** Text -> ids, BOS first unless prependBos is false (default per family: defaultPrependBos); right-padded. */
@@ -204,15 +207,16 @@ export class HookedTransformer {
     const mask = kv ? kv.mask : track(Tensor.from<"i32">(device, [B, P], batch.mask, "mask"));
     const w = this.w;
     let x: Tensor; // [batch, pos, d_model]
-    if (w.W_pos) {
+    if (w.W_pos && w.W_E instanceof Tensor) {
       const e = embed(tokens, w.W_E, w.W_pos, posOffset);
       const hEmbed = await emit("hook_embed", -1, e.embed);
       const hPos = await emit("hook_pos_embed", -1, e.posEmbed);
       x = track(add(hEmbed, hPos));
     } else {
       const out = Tensor.empty(device, [B, P, cfg.dModel], "f32", "hook_embed");
-      embedding(w.W_E, tokens.reshape([B * P]), { out: out.reshape([B * P, cfg.dModel]) });
+      gatherRows(w.W_E, tokens.reshape([B * P]), out.reshape([B * P, cfg.dModel]));
       x = await emit("hook_embed", -1, out);
+      if (w.W_pos) x = track(add(x, await emit("hook_pos_embed", -1, this.posEmbed(w.W_pos, B, P, posOffset, track))));
     }
     let rot: { cos: Tensor; sin: Tensor } | null = null;
     if (cfg.positions === "rotary") {
@@ -234,7 +238,7 @@ export class HookedTransformer {
     let logits: Tensor | null = null;
     if (plan.logits && blocksRun === cfg.nLayers) {
       const xf = await runNorm(cfg, "ln_final", cfg.nLayers, x, w.lnFW, w.lnFB, emit);
-      logits = matmul(xf, w.W_U_T, { transB: true, bias: w.b_U }); // [batch, pos, d_vocab]
+      logits = linear(xf, w.W_U_T, { transB: true, bias: w.b_U }); // [batch, pos, d_vocab]
       if (cfg.finalSoftcap > 0) {
         const raw = track(logits);
         logits = activate(raw, "softcap", { cap: cfg.finalSoftcap });
@@ -245,9 +249,19 @@ export class HookedTransformer {
     return { logits, cache, blocksRun };
   }
 
+  /** Learned positions posOffset.. for every row (packed W_E: the fused embed kernel reads f32 tables only). */
+  private posEmbed(W_pos: Tensor, B: number, P: number, posOffset: number, track: <T extends Tensor>(t: T) => T) {
+    if (posOffset + P > this.cfg.nCtx) {
+      throw new LimitError(`positions ${posOffset}..${posOffset + P - 1} exceed n_ctx ${this.cfg.nCtx}`);
+    }
+    const ids = Int32Array.from({ length: B * P }, (_, i) => posOffset + (i % P));
+    const posIds = track(Tensor.from<"i32">(this.device, [B * P], ids, "positions"));
+    const out = track(Tensor.empty(this.device, [B, P, this.cfg.dModel], "f32", "hook_pos_embed"));
+    gatherRows(W_pos, posIds, out.reshape([B * P, this.cfg.dModel]));
+    return out;
+  }
+
   dispose(): void {
-    const { blocks, ...top } = this.w;
-    for (const t of Object.values(top)) t?.dispose();
-    for (const b of blocks) for (const t of Object.values(b)) t?.dispose();
+    for (const t of weightParts(this.w)) t.dispose();
   }
 }

@@ -10,6 +10,7 @@ import { FormatError, getDevice, loadSafetensorsFile, type Device, type HubDownl
 import { familyOf } from "../families/registry.ts";
 import { resolveModelName } from "./aliases.ts";
 import type { ModelConfig } from "./arch.ts";
+import type { WeightDType } from "./device_weights.ts";
 import { HookedTransformer } from "./hooked_transformer.ts";
 import { hubSource } from "./hub_source.ts";
 import { tokenizerFrom } from "./load_tokenizer.ts";
@@ -26,6 +27,13 @@ export interface LoadOptions extends Partial<ProcessOptions> {
   processing?: Partial<ProcessOptions>;
   /** Hub client options when the source is a repo id or alias (cache, endpoint, token, revision, offline). */
   hub?: HubDownloadOptions;
+  /**
+   * How weight matrices are held on the device (default "f32"): "f16" halves their memory (a matrix with values
+   * past f16's 65504 stays f32), "bf16" keeps bf16 checkpoints exact. Activations and arithmetic stay f32.
+   */
+  dtype?: WeightDType;
+  /** Most bytes of one weight buffer (default: the device's binding limit); bigger matrices go in row chunks. */
+  maxBindingBytes?: number;
 }
 
 /** Where a checkpoint's files come from. A folder is one; a hub repo (download + cache) plugs in the same way. */
@@ -107,7 +115,8 @@ export async function buildModel(
   const cfg: ModelConfig = family.config(fields);
   const raw = family.params(cfg, new HfTensors(tensors, file, describe(cfg)));
   const params = processParams(raw, cfg, processingOf(o));
-  return new HookedTransformer(o.device ?? (await getDevice()), cfg, params, tokenizer);
+  const upload = { dtype: o.dtype, maxBindingBytes: o.maxBindingBytes };
+  return new HookedTransformer(o.device ?? (await getDevice()), cfg, params, tokenizer, upload);
 }
 
 export function describe(cfg: ModelConfig): string {

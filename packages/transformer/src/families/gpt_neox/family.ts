@@ -28,7 +28,8 @@ function linearFactor(f: ConfigFields): number {
   const s = f.json.rope_scaling as Record<string, unknown> | null | undefined;
   if (!s) return 1;
   if (s.type !== "linear") {
-    throw new FormatError(`${f.file}: GPT-NeoX rope_scaling type ${JSON.stringify(s.type)} is not supported (only linear)`);
+    const type = JSON.stringify(s.type);
+    throw new FormatError(`${f.file}: GPT-NeoX rope_scaling type ${type} is not supported (only linear)`);
   }
   if (typeof s.factor !== "number" || !(s.factor > 1)) {
     throw new FormatError(`${f.file}: rope_scaling.factor must be a number > 1, got ${JSON.stringify(s.factor)}`);
