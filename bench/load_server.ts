@@ -7,6 +7,7 @@
 // else a random-init TopK SAE (d_sae 1024, k 16) on blocks.1.hook_resid_pre; --fake uses @sae/core's tiny CPU fakes (measures the HTTP/queue overhead only).
 import { FakeModel, FakeSae, type AnalysisModel, type AnalysisSae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
+import { parseFlags, type FlagSpec } from "@sae/train";
 import { createApp, listen } from "../packages/server/src/index.ts";
 import { loadAnalysisPair } from "../packages/server/src/load_pair.ts";
 
@@ -18,23 +19,21 @@ interface Flags {
   maxNewTokens: number;
 }
 
-function parseFlags(argv: string[]): Flags {
-  const f: Flags = { fake: false, clients: 50, requests: 200, maxNewTokens: 8 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--fake") f.fake = true;
-    else if (a === "--clients") f.clients = Number(val());
-    else if (a === "--requests") f.requests = Number(val());
-    else if (a === "--sae") f.sae = val();
-    else if (a === "--max-new-tokens") f.maxNewTokens = Number(val());
-    else throw new Error(`unknown flag ${a} (known: --fake --clients --requests --sae --max-new-tokens)`);
-  }
-  return f;
+const FLAGS = {
+  fake: { kind: "bool", default: false, help: "@sae/core's tiny CPU fakes" },
+  clients: { kind: "count", default: 50, help: "concurrent clients" },
+  requests: { kind: "count", default: 200, help: "requests in all" },
+  sae: { kind: "string", help: "SAE checkpoint folder" },
+  "max-new-tokens": { kind: "count", default: 8, help: "max_new_tokens of each steer request" },
+} satisfies Record<string, FlagSpec>;
+
+/** Through @sae/train's parseFlags, the one flag parser of the CLI. */
+function flagsOf(argv: string[]): Flags {
+  const { extra: f, positional } = parseFlags(argv, FLAGS, false);
+  if (positional.length) throw new Error(`unexpected argument ${positional[0]}`);
+  const n = (v: unknown) => v as number;
+  const sae = f.sae as string | undefined;
+  return { fake: f.fake === true, clients: n(f.clients), requests: n(f.requests), sae, maxNewTokens: n(f["max-new-tokens"]) };
 }
 
 interface Req {
@@ -66,7 +65,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(Bun.argv.slice(2));
+  const flags = flagsOf(Bun.argv.slice(2));
   const device = await getDevice();
   let model: AnalysisModel;
   let sae: AnalysisSae;

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { ConfigError, DivergedError } from "@sae/train";
 import { ListenError } from "@sae/server";
-import { numberFlag } from "./commands/analysis_flags.ts";
+import { parseCommandFlags, UsageError } from "./commands/analysis_flags.ts";
 import { outOfMemoryLine, reportError, systemErrorLine } from "./errors.ts";
 
 function report(e: unknown): { code: number; text: string } {
@@ -51,11 +51,14 @@ describe("reportError", () => {
 
 describe("number flags", () => {
   test("kinds: number (finite), count (positive integer), int (integer >= 0)", () => {
-    expect(numberFlag("x", "n", "number", "-2.5e3")).toBe(-2500);
-    expect(numberFlag("x", "n", "count", "7")).toBe(7);
-    expect(numberFlag("x", "n", "int", "0")).toBe(0);
+    const one = (kind: "number" | "count" | "int", raw: string) =>
+      parseCommandFlags("x", ["--n", raw], { n: { kind, help: "" } }).flags.n;
+    expect(one("number", "-2.5e3")).toBe(-2500);
+    expect(one("count", "7")).toBe(7);
+    expect(one("int", "0")).toBe(0);
     for (const [kind, raw] of [["number", "1e400"], ["number", ""], ["count", "0"], ["count", "2.5"], ["count", "-1"], ["int", "-1"], ["int", "1e20"]] as const) {
-      expect(() => numberFlag("x", "n", kind, raw)).toThrow(`sae x: --n must be `);
+      expect(() => one(kind, raw)).toThrow(UsageError);
+      expect(() => one(kind, raw)).toThrow("sae x: --n must be ");
     }
   });
 });

@@ -4,12 +4,16 @@
 import type { CliIO } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { reportError } from "./errors.ts";
-import { didYouMean } from "@sae/train";
+import { didYouMean, helpTable } from "@sae/train";
+import pkg from "../package.json" with { type: "json" };
+
+/** The version of @sae/cli (its package.json), printed by `sae --version`. */
+export const VERSION: string = pkg.version;
 
 export function usage(): string {
-  const names = Object.keys(COMMANDS);
-  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-  return `usage: sae <command> [flags]\n\ncommands:\n${lines.join("\n")}\n\nRun 'sae <command> --help' for the flags of one command (${names.join(", ")}).\n`;
+  const table = helpTable(Object.entries(COMMANDS).map(([n, c]) => [n, c.summary]));
+  const more = "'sae help <command>' (or 'sae <command> -h') for the flags of one command; 'sae --version'";
+  return `usage: sae <command> [flags]\n\ncommands:\n${table}\n\n${more}\n`;
 }
 
 export function processIO(): CliIO {
@@ -33,7 +37,12 @@ export function processIO(): CliIO {
 }
 
 export async function main(args: readonly string[], io: CliIO = processIO()): Promise<number> {
-  const [name, ...rest] = args;
+  let [name, ...rest] = args;
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.out(`sae ${VERSION}\n`);
+    return 0;
+  }
+  if (name === "help" && rest.length) [name, rest] = [rest[0], ["--help"]]; // sae help <command>
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.out(usage());
     return name ? 0 : 2;

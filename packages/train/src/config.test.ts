@@ -56,7 +56,7 @@ describe("flags", () => {
   test("unknown flags and bad values are errors with suggestions", () => {
     expect(() => parseFlags(["--l1-coeficient", "1"])).toThrow("unknown flag --l1-coeficient (did you mean '--l1-coefficient'?)");
     expect(() => parseFlags(["--lr", "fast"])).toThrow("--lr: expected a number, got 'fast'");
-    expect(() => parseFlags(["--lr"])).toThrow("--lr: missing value");
+    expect(() => parseFlags(["--lr"])).toThrow("--lr needs a value");
     expect(() => parseFlags(["--out", "x"], {}, false)).toThrow("unknown flag --out");
     expect(parseFlags(["--out", "x", "--n", "3"], { out: "string", n: "number" }, false).extra).toEqual({ out: "x", n: 3 });
   });

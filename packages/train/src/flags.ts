@@ -8,20 +8,44 @@ import { fromSaeLensConfig } from "./saelens_config.ts";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 
-export type ExtraFlagKind = "string" | "number" | "bool";
+/**
+ * Kinds of a command's own flags: "number" (finite), "count" (positive integer: sizes, counts), "int" (integer >= 0:
+ * seeds, ports, 0-means-off values), "string", "bool", "list" (repeatable).
+ */
+export type FlagKind = "string" | "number" | "count" | "int" | "bool" | "list";
+
+/** One flag of a command, declared once: parsing, value checks, defaults and --help are derived from it. */
+export interface FlagSpec {
+  kind: FlagKind;
+  help: string;
+  default?: string | number | boolean;
+}
+
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface ParsedArgs {
   /** Config keys set on the command line (checked values). */
   overrides: Partial<TrainConfig>;
   /** Path given with --config, if any. */
   configFile: string | null;
-  /** Values of the command's own flags (camel-free: the flag name without dashes, e.g. "out"). */
-  extra: Record<string, string | number | boolean>;
+  /** Values of the command's own flags by name (e.g. "out", "max-new-tokens"), defaults filled in; `help` for -h. */
+  extra: FlagValues;
   positional: string[];
 }
 
 export const flagOf = (key: string): string => `--${key.replaceAll("_", "-")}`;
 const keyOf = (flag: string): string => flag.replace(/^--/, "").replaceAll("-", "_");
+
+const WANT = { number: "a finite number", count: "a positive integer", int: "an integer >= 0" } as const;
+
+/** A number flag's value, checked for its kind ("1e400", "2.5" for a count, "-1" for an int are errors). */
+export function numberFlag(flag: string, kind: keyof typeof WANT, raw: string): number {
+  const n = Number(raw);
+  const whole = kind === "number" || (Number.isSafeInteger(n) && n >= (kind === "count" ? 1 : 0));
+  const ok = raw.trim() !== "" && Number.isFinite(n) && whole;
+  if (!ok) throw new ConfigError(`${flag} must be ${WANT[kind]}, got '${raw}'`);
+  return n;
+}
 
 function parseScalar(key: string, raw: string, flag: string): unknown {
   const spec = fieldSpec(key)!;
@@ -47,27 +71,51 @@ function parseScalar(key: string, raw: string, flag: string): unknown {
   return raw;
 }
 
-/** Parses args like ["--l1-coefficient", "5e-5", "--resume", "ckpt"] against the config fields and `extra` flags. */
-export function parseFlags(args: readonly string[], extraFlags: Record<string, ExtraFlagKind> = {}, allowConfig = true): ParsedArgs {
+/**
+ * The one command-line parser of the `sae` commands. Parses args like ["--l1-coefficient", "5e-5", "--resume", "ckpt"]
+ * against the config fields (when `allowConfig`) and the command's own `extraFlags`: `--name value`, `--name=value`,
+ * bare booleans (`--no-x` for config booleans), repeated list flags; `-h` is `--help`. snake_case spellings are the
+ * kebab flag (`--d_sae` is `--d-sae`); an unknown flag is an error with the nearest known one.
+ */
+export function parseFlags(
+  args: readonly string[],
+  extraFlags: Record<string, FlagKind | FlagSpec> = {},
+  allowConfig = true,
+): ParsedArgs {
   const out: ParsedArgs = { overrides: {}, configFile: null, extra: {}, positional: [] };
-  const known = [...(allowConfig ? CONFIG_KEYS.map(flagOf) : []), ...Object.keys(extraFlags).map((k) => `--${k}`), ...(allowConfig ? ["--config"] : []), "--help"];
+  const specOf = (v: FlagKind | FlagSpec): FlagSpec => (typeof v === "string" ? { kind: v, help: "" } : v);
+  const specs = Object.entries(extraFlags).map(([k, v]): [string, FlagSpec] => [k, specOf(v)]);
+  const extra = new Map(specs);
+  for (const [k, s] of specs) out.extra[k] = s.kind === "list" ? [] : s.default;
+  const configFlags = allowConfig ? [...CONFIG_KEYS.map(flagOf), "--config"] : [];
+  const known = [...configFlags, ...specs.map(([k]) => `--${k}`), "--help"];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i] === "-h" ? "--help" : args[i];
     if (!a.startsWith("--") || a === "--") {
       out.positional.push(a);
       continue;
     }
     const eq = a.indexOf("=");
-    const flag = eq >= 0 ? a.slice(0, eq) : a;
+    const typed = eq >= 0 ? a.slice(0, eq) : a;
+    const flag = typed.replaceAll("_", "-"); // --d_sae is --d-sae
     const inline = eq >= 0 ? a.slice(eq + 1) : undefined;
     const takeValue = (): string => {
       if (inline !== undefined) return inline;
       const v = args[i + 1];
-      if (v === undefined || (v.startsWith("--") && v.length > 2)) throw new ConfigError(`${flag}: missing value`);
+      if (v === undefined || (v.startsWith("--") && v.length > 2)) throw new ConfigError(`${typed} needs a value`);
       i++;
       return v;
     };
     const name = flag.slice(2);
+    const spec = extra.get(name);
+    if (spec) {
+      const k = spec.kind;
+      if (k === "bool") out.extra[name] = inline === undefined ? true : inline !== "false";
+      else if (k === "number" || k === "count" || k === "int") out.extra[name] = numberFlag(typed, k, takeValue());
+      else if (k === "list") (out.extra[name] as string[]).push(takeValue());
+      else out.extra[name] = takeValue();
+      continue;
+    }
     if (flag === "--help") {
       out.extra.help = true;
       continue;
@@ -76,27 +124,23 @@ export function parseFlags(args: readonly string[], extraFlags: Record<string, E
       out.configFile = takeValue();
       continue;
     }
-    if (name in extraFlags) {
-      const kind = extraFlags[name];
-      if (kind === "bool") out.extra[name] = inline === undefined ? true : inline !== "false";
-      else if (kind === "number") {
-        const raw = takeValue();
-        const n = Number(raw);
-        if (raw.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`${flag}: expected a finite number, got '${raw}'`);
-        out.extra[name] = n;
-      } else out.extra[name] = takeValue();
-      continue;
-    }
     const negated = flag.startsWith("--no-") && fieldSpec(keyOf(flag.slice(5)))?.kind === "bool";
     const key = negated ? keyOf(flag.slice(5)) : keyOf(flag);
-    if (!allowConfig || !fieldSpec(key)) throw new ConfigError(`unknown flag ${flag}${didYouMean(flag, known)}`);
+    if (!allowConfig || !fieldSpec(key)) throw new ConfigError(`unknown flag ${typed}${didYouMean(flag, known)}`);
     let value: unknown;
     if (negated) value = false;
     else if (fieldSpec(key)!.kind === "bool" && inline === undefined) value = true;
-    else value = parseScalar(key, takeValue(), flag);
-    (out.overrides as Record<string, unknown>)[key] = checkValue(key, value, flag);
+    else value = parseScalar(key, takeValue(), typed);
+    (out.overrides as Record<string, unknown>)[key] = checkValue(key, value, typed);
   }
   return out;
+}
+
+/** Rows of a help table with the second column aligned: ["--flag", "what it does"] -> "  --flag   what it does". */
+export function helpTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (c < r.length - 1 ? r[c].length : 0)))) ?? [];
+  const line = (r: readonly string[]) => r.map((cell, c) => (c < r.length - 1 ? cell.padEnd(widths[c]) : cell)).join("  ");
+  return rows.map((r) => `  ${line(r)}`.trimEnd()).join("\n");
 }
 
 /**
@@ -152,11 +196,14 @@ export function configFromArgs(parsed: ParsedArgs): TrainConfig {
   return checkCounts(resolveConfig({ ...fromFile, ...parsed.overrides }, where), where);
 }
 
-/** One line per flag for --help: flag, default, help text. */
+/** One line per config flag for --help: flag, kind, help text and default, in aligned columns. */
 export function flagHelp(): string {
-  return CONFIG_KEYS.map((k) => {
-    const s = fieldSpec(k)!;
-    const kind = Array.isArray(s.kind) ? (s.kind as string[]).join("|") : s.kind;
-    return `  ${flagOf(k).padEnd(36)} ${String(kind).padEnd(10)} ${s.help} [default: ${JSON.stringify(s.default)}]`;
-  }).join("\n");
+  return helpTable(
+    CONFIG_KEYS.map((k) => {
+      const s = fieldSpec(k)!;
+      const choices = Array.isArray(s.kind) ? ` (one of: ${(s.kind as string[]).join(", ")})` : "";
+      const help = `${s.help}${choices} [default: ${JSON.stringify(s.default)}]`;
+      return [flagOf(k), choices ? "choice" : String(s.kind), help];
+    }),
+  );
 }

@@ -1,7 +1,19 @@
 // @sae/train public surface: config + flags, data sources, activation store and cache, trainer, checkpoints,
 // evaluation metrics and runner, the HTML report, and the end-to-end trainSae run.
 export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, layerOfHook, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
-export { parseFlags, readConfigFile, configFromArgs, flagHelp, flagOf, type ParsedArgs, type ExtraFlagKind } from "./flags.ts";
+export {
+  parseFlags,
+  readConfigFile,
+  configFromArgs,
+  flagHelp,
+  flagOf,
+  helpTable,
+  numberFlag,
+  type ParsedArgs,
+  type FlagKind,
+  type FlagSpec,
+  type FlagValues,
+} from "./flags.ts";
 export { fromSaeLensConfig, isSaeLens6Runner } from "./saelens_config.ts";
 export { editDistance, closest, didYouMean } from "./suggest.ts";
 export { ConfigError, DatasetError, DivergedError, CheckpointError } from "./errors.ts";
