@@ -155,7 +155,23 @@ async function buildJs(dir: string, pkg: PackageJson): Promise<void> {
     const nodeImport = /from\s*"node:|import\("node:/;
     const leaks = walk(outdir).filter((f) => f.endsWith(".js") && nodeImport.test(readFileSync(f, "utf8")));
     if (target === "browser" && leaks.length) throw new Error(`${pkg.name}: node: import left in ${leaks.join(", ")}`);
+    if (target === "node") checkDeclared(pkg, outdir);
   }
+}
+
+/** Every package the built code imports must be a dependency or peer (npm consumers get no workspace hoisting). */
+function checkDeclared(pkg: PackageJson, outdir: string): void {
+  const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+  const missing = new Set<string>();
+  for (const f of walk(outdir).filter((f) => f.endsWith(".js"))) {
+    for (const m of readFileSync(f, "utf8").matchAll(/(?:from\s*|import\(\s*)"([^".][^"]*)"/g)) {
+      if (m[1].startsWith("node:") || builtinModules.includes(m[1])) continue;
+      const name = m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0];
+      if (name !== pkg.name && !declared.has(name)) missing.add(name);
+    }
+  }
+  const names = [...missing].join(", ");
+  if (missing.size) throw new Error(`${pkg.name} imports ${names}: add to its package.json dependencies`);
 }
 
 /** One tsc run over every package (declarations only), then each chosen package's share moves to its dist/types. */
