@@ -34,6 +34,18 @@ export {
   PRETOKENIZED_FORMAT,
   type PretokenizedMetadata,
 } from "./data/pretokenized.ts";
+export { pretokenizeDataset, type PretokenizeOptions } from "./data/pretokenize-run.ts";
+export { cacheActivations, type CacheActivationsOptions } from "./cache-activations.ts";
+export {
+  ShardedCacheWriter,
+  ShardedCacheReader,
+  openActivationCache,
+  anyCacheMatches,
+  readShardsIndex,
+  SHARDS_FORMAT,
+  type ShardsIndex,
+  type ActivationBlocks,
+} from "./store/cache-shards.ts";
 export type { TextTokenizer } from "./data/tokenizer.ts";
 export { ActivationStore, type StoreOptions, type StoreState } from "./store/activation-store.ts";
 export { Throughput, type Rates } from "./store/throughput.ts";

@@ -27,7 +27,8 @@ import { ModelHook } from "./model-hooks.ts";
 import { renderReport } from "./report/html.ts";
 import { dropIfEmpty, openRunDir, runPrefix } from "./run-dir.ts";
 import { saveSae } from "./sae-io.ts";
-import { ActivationCacheReader, ActivationCacheWriter, cacheMatches, type ActivationCacheHeader } from "./store/activation-cache.ts";
+import { ActivationCacheWriter, type ActivationCacheHeader } from "./store/activation-cache.ts";
+import { anyCacheMatches, openActivationCache } from "./store/cache-shards.ts";
 import { ActivationStore } from "./store/activation-store.ts";
 import { CacheProducer, ModelProducer, type BlockProducer } from "./store/producers.ts";
 import type { Rates } from "./store/throughput.ts";
@@ -161,8 +162,8 @@ async function trainIn(
   let writer: ActivationCacheWriter | undefined;
   let producer: BlockProducer;
   const maxRows = cfg.store_batch_size_prompts * cfg.context_size;
-  if (cfg.use_cached_activations && cacheMatches(cfg.cached_activations_path!, cacheHeader)) {
-    producer = new CacheProducer(new ActivationCacheReader(cfg.cached_activations_path!), maxRows);
+  if (cfg.use_cached_activations && anyCacheMatches(cfg.cached_activations_path!, cacheHeader)) {
+    producer = new CacheProducer(openActivationCache(cfg.cached_activations_path!), maxRows);
     log(`reading activations from ${cfg.cached_activations_path}`);
   } else {
     if (cfg.use_cached_activations && !state) writer = new ActivationCacheWriter(cfg.cached_activations_path!, cacheHeader);

@@ -6,6 +6,8 @@ import { inspectCommand } from "./inspect.ts";
 import { analyzeCommand } from "./analyze.ts";
 import { steerCommand } from "./steer.ts";
 import { serveCommand } from "./serve.ts";
+import { pretokenizeCommand } from "./pretokenize.ts";
+import { cacheActivationsCommand } from "./cache_activations.ts";
 
 export const COMMANDS = {
   train: trainCommand,
@@ -14,6 +16,8 @@ export const COMMANDS = {
   analyze: analyzeCommand,
   steer: steerCommand,
   serve: serveCommand,
+  pretokenize: pretokenizeCommand,
+  "cache-activations": cacheActivationsCommand,
 } as const satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -3,7 +3,8 @@
 // reading the next block of an activation cache. Both can skip blocks without computing them (resume).
 import { DatasetError } from "../errors.ts";
 import type { PromptStream } from "../data/prompts.ts";
-import type { ActivationCacheReader, ActivationCacheWriter } from "./activation-cache.ts";
+import type { ActivationCacheWriter } from "./activation-cache.ts";
+import type { ActivationBlocks } from "./cache-shards.ts";
 
 /** The model side: activations at one hook for a batch of prompts, read back to the CPU. */
 export interface HookActivations {
@@ -33,7 +34,7 @@ export interface ModelProducerOptions {
   storeBatchPrompts: number;
   /** Token ids whose positions are dropped (BOS, pad) when exclude_special_tokens is set. */
   excludeIds: readonly number[];
-  cacheWriter?: ActivationCacheWriter;
+  cacheWriter?: Pick<ActivationCacheWriter, "append">;
 }
 
 export class ModelProducer implements BlockProducer {
@@ -89,9 +90,9 @@ export class CacheProducer implements BlockProducer {
   readonly dIn: number;
   readonly maxRows: number;
   blocks = 0;
-  private readonly reader: ActivationCacheReader;
+  private readonly reader: ActivationBlocks;
 
-  constructor(reader: ActivationCacheReader, maxRows: number) {
+  constructor(reader: ActivationBlocks, maxRows: number) {
     this.reader = reader;
     this.dIn = reader.header.d_in;
     this.maxRows = maxRows;
