@@ -56,7 +56,10 @@ mv "$WORK/webgpu.away" "$APP/node_modules/webgpu"
 echo "ok without webgpu, node and bun stop with: $(grep -m1 -o "Install it beside.*" <<<"$msg")"
 help=$(cd "$APP" && npx --no-install sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "npx sae --help printed: $help"; exit 1; }
-echo "ok npx sae --help (node $(node --version)): $(head -1 <<<"$help")"
+version=$(cd "$APP" && npx --no-install sae --version)
+want="sae $(node -p 'require("./packages/cli/package.json").version')"
+[ "$version" = "$want" ] || { echo "npx sae --version printed '$version', expected '$want'"; exit 1; }
+echo "ok npx sae --help (node $(node --version)): $(head -1 <<<"$help"); npx sae --version: $version"
 help=$("$ROOT/.tools/node_modules/.bin/bunx" sae --help)
 grep -q "usage: sae <command>" <<<"$help" || { echo "bunx sae --help in the workspace printed: $help"; exit 1; }
 echo "ok bunx sae --help in the workspace (root depends on @sae/cli)"
