@@ -238,6 +238,7 @@ export class Sae implements SaeModel {
       // architectures' fused training steps do not have.
       throw new SaeConfigError(`${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}: training with normalize_activations '${norm}' is not implemented (inference is); train with none or expected_average_only_in`);
     }
+    if (ctx.target) this.checkTarget(x, ctx.target);
     this.step?.dispose();
     const xs = this.scaled(x);
     this.step = await this.arch.trainForward(this, xs, ctx);
@@ -282,6 +283,19 @@ export class Sae implements SaeModel {
   /** [..., width] as a [rows, width] view. */
   private rows(t: Tensor, width: number, what: string): Tensor {
     return asRows(t, width, `${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}`, what);
+  }
+
+  /** Transcoder training: a [batch, d_in] target, no b_dec on the input, no activation scaling (as SAELens's). */
+  private checkTarget(x: Tensor, target: Tensor): void {
+    const who = `${this.cfg.architecture} SAE${this.cfg.hook_name ? ` at ${this.cfg.hook_name}` : ""}`;
+    if (!this.arch.readsTarget) throw new SaeConfigError(`${who}: trains against a target (transcoder) only as 'standard'`);
+    if (target.shape.length !== 2 || target.shape[0] !== x.shape[0] || target.shape[1] !== this.cfg.d_in) {
+      throw new ShapeError(`${who}: target ${fmt(target.shape)} must be [batch = ${x.shape[0]}, d_in = ${this.cfg.d_in}]`);
+    }
+    if (this.cfg.apply_b_dec_to_input || this.activationScale !== null || this.cfg.normalize_activations !== "none") {
+      const why = "apply_b_dec_to_input false, normalize_activations none, no activation scale";
+      throw new SaeConfigError(`${who}: a transcoder trains with ${why} (as SAELens's Transcoder)`);
+    }
   }
 
   private checkInput(x: Tensor): void {

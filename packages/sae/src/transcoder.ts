@@ -4,10 +4,19 @@
 //   skip_transcoder:     f as transcoder,                                 out = f W_dec + b_dec + x W_skip^T
 //   jumprelu_transcoder: f = ReLU(pre) * (pre > threshold), pre = x W_enc + b_enc, out = f W_dec + b_dec
 // Loaded from the SAELens folder layout (cfg.json with d_out, metadata.hook_name_out; sae_weights.safetensors).
-// encode/decode/forward take any leading shape. Inference only; spliced via SplicedModel.attachTranscoder.
-import { existsSync, readFileSync } from "node:fs";
+// encode/decode/forward take any leading shape; spliced via SplicedModel.attachTranscoder. `save` writes that
+// folder layout (what @sae/train's transcoder training ends with: a standard Sae trained against the output hook).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadSafetensorsFile, matmul, saeActivation, saeAxpby, Tensor, type Device } from "@sae/tensor-core";
+import {
+  loadSafetensorsFile,
+  matmul,
+  saeActivation,
+  saeAxpby,
+  saveSafetensorsFile,
+  Tensor,
+  type Device,
+} from "@sae/tensor-core";
 import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";
@@ -141,6 +150,33 @@ export class Transcoder {
       host[name] = t.data;
     }
     return Transcoder.fromHost(device, cfg, host);
+  }
+
+  /**
+   * Writes the SAELens transcoder folder (SAELens 6.18 save_model: cfg.json with d_out and metadata.hook_name /
+   * hook_name_out, sae_weights.safetensors by SAELens name), which Transcoder.load and SAELens read.
+   */
+  async save(dir: string): Promise<void> {
+    const c = this.cfg;
+    const cfg = {
+      architecture: c.architecture,
+      d_in: c.d_in,
+      d_sae: c.d_sae,
+      d_out: c.d_out,
+      dtype: "float32",
+      device: "cpu",
+      apply_b_dec_to_input: false,
+      normalize_activations: "none",
+      reshape_activations: "none",
+      metadata: { model_name: c.model_name, hook_name: c.hook_name, hook_name_out: c.hook_name_out },
+    };
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [name, shape] of Object.entries(transcoderShapes(c))) {
+      out[name] = { shape, data: (await this.params[name].read()) as Float32Array };
+    }
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, CFG_FILE), `${JSON.stringify(cfg, null, 2)}\n`);
+    saveSafetensorsFile(join(dir, WEIGHTS_FILE), out);
   }
 
   private get who(): string {

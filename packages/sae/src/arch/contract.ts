@@ -32,6 +32,11 @@ export interface TrainContext {
    * d_sae >= 1024, else 0 = always dense). Batches with a row of K or more active latents take the dense step.
    */
   sparseMaxActive?: number;
+  /**
+   * Transcoder training (this project's extension; SAELens 6.18 has only inference transcoders): what the decoder
+   * reconstructs, [batch, d_in] activations of the output hook, in place of x. Only architectures with readsTarget.
+   */
+  target?: Tensor;
 }
 
 export interface TrainOutput {
@@ -72,6 +77,8 @@ export interface Architecture {
   readonly coefficient: "l1" | "l0" | null;
   /** Ghost grads (SAELens 5's use_ghost_grads) apply to it. */
   readonly ghostGrads: boolean;
+  /** Trains as a transcoder when TrainContext.target is given (the standard SAE: SAELens's Transcoder). */
+  readonly readsTarget?: boolean;
   /** The defaults SAELens 6.18's training config class for it sets (what a SAELens 6 runner config leaves out). */
   readonly saelensTrainingDefaults: Readonly<Record<string, unknown>>;
   /** Whether this config's loss reads TrainContext.deadMask (aux-k, JumpReLU's pre_act_loss). */

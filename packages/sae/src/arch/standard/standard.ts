@@ -1,7 +1,8 @@
 // Standard ReLU SAE (SAELens 6.18 "standard"): f = ReLU((x - b_dec) W_enc + b_enc), x_hat = f W_dec + b_dec,
 // loss = MSE + l1 * mean_b ||f_b * ||W_dec|| ||_p with p = lp_norm (1: the decoder-norm-weighted L1; 2 supported
 // too, through standard/lp.ts). With p = 1, once f is sparse enough the step after the encoder GEMM runs through the
-// active latents (standard/sparse.ts).
+// active latents (standard/sparse.ts). With ctx.target (a plain transcoder, SAELens's Transcoder trained with the
+// standard objective: this project's extension), the MSE is taken against the target and the step is dense.
 import { fusedActCols, matmul, saeActivation, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
 import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "../common.ts";
@@ -17,6 +18,7 @@ export const standard: Architecture = {
   topkFamily: false,
   coefficient: "l1",
   ghostGrads: true,
+  readsTarget: true,
   saelensTrainingDefaults: { l1_coefficient: 1, lp_norm: 1, l1_warm_up_steps: 0 },
   usesDeadMask: () => false,
   activate: (_m, pre) => saeActivation("relu", pre),
@@ -33,11 +35,11 @@ export const standard: Architecture = {
     const saeIn = center(m, x);
     const pre = preActs(m, saeIn);
     const lp = m.cfg.lp_norm !== 1;
-    const active = lp ? null : await activePairs(m, pre, ctx);
+    const active = lp || ctx.target ? null : await activePairs(m, pre, ctx);
     if (active) return sparseStandardStep(m, x, saeIn, pre, active.values, active.indices, c);
     const { out: f, colA: fSum } = fusedActCols("reluSum", pre); // f = ReLU(pre) [batch, d_sae], fSum [d_sae]
     const saeOut = decode(m, f);
-    const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
+    const { loss: mseLoss, grad: gOut } = mse(m, saeOut, ctx.target ?? x);
     const norms = decoderNorms(m);
     const pen = lp ? lpPenalty(m, f, norms, c) : null;
     const l1 = pen?.loss ?? normPenalty(m, fSum, norms, c);
