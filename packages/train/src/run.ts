@@ -8,7 +8,7 @@
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { loadModel, type HookedTransformer } from "@sae/transformer";
+import { formatWeightMemory, loadModel, type HookedTransformer } from "@sae/transformer";
 import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
@@ -128,6 +128,7 @@ async function trainIn(
 ): Promise<TrainRunResult> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
+  log(`model ${cfg.model_name}: ${formatWeightMemory(model.memory())}`);
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
   const bos = model.cfg.bosTokenId;
   const nCtx = model.cfg.nCtx;

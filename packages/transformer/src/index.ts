@@ -29,7 +29,7 @@ export { FAMILIES, parseModelConfig, type ModelType } from "./families/registry.
 export { type Family } from "./families/family.ts";
 export { paramsFromHf, type Gpt2Params, type Gpt2Block, type HostParam, type TensorSource } from "./model/weights.ts";
 export { type ModelParams, type BlockParams } from "./model/params.ts";
-export { type Weight, type WeightDType } from "./model/device_weights.ts";
+export { formatWeightMemory, type Weight, type WeightDType } from "./model/device_weights.ts";
 export { processWeights, processParams, TRANSFORMER_LENS_DEFAULTS, NO_PROCESSING, type ProcessOptions } from "./model/process.ts";
 export {
   BLOCK_HOOKS,

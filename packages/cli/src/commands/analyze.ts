@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
-import { bundledModelDir } from "@sae/transformer";
+import { bundledModelDir, formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
@@ -46,6 +46,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
     throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
   }
   const pair = await loadAnalysisPair({ model: modelOf(flags), sae: positional[0] });
+  io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);
   const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));

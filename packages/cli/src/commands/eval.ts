@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { loadModel } from "@sae/transformer";
+import { formatWeightMemory, loadModel } from "@sae/transformer";
 import { bundledDataset, ConfigError, evaluateSae, formatEvalTable, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -40,6 +40,7 @@ export const evalCommand: Command = {
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);
     const model = await loadModel(modelName, { device });
+    io.err(`model ${modelName}: ${formatWeightMemory(model.memory())}\n`);
     const contextSize = (flags["context-size"] as number | undefined) ?? c.context_size ?? 64;
     const nCtx = model.cfg.nCtx;
     if (contextSize > nCtx) {

@@ -2,6 +2,7 @@
 // with their activations (bundled model by default; the SAE is --sae or the newest checkpoint under ./checkpoints).
 import { topFeaturesPerToken } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
+import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
@@ -23,6 +24,7 @@ export async function runInspect(args: string[], io: CliIO): Promise<number> {
   if (positional.length !== 1) throw new UsageError(`sae inspect: expected one text argument, got ${positional.length}\nusage: ${USAGE}`);
   const top = flags.top as number;
   const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);
   const r = await topFeaturesPerToken(pair.model, pair.sae, positional[0], { top });

@@ -8,11 +8,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice, loadSafetensorsFile, sha256Hex } from "@sae/tensor-core";
-import { bundledModelDir, loadBundled } from "@sae/transformer";
+import { bundledModelDir, formatWeightMemory, loadBundled, type ModelConfig } from "@sae/transformer";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
 
 const REPO = "someone/tiny-shakespeare";
+
+/** GPT-2's parameter count (every bias; the unembedding counted apart from W_E: weight processing centres it into a
+ * copy of its own): what the bundled model holds on the device. */
+function bundledParams(c: ModelConfig): number {
+  const { dModel: D, dMlp: M, dVocab: V, nCtx } = c;
+  const block = 4 * D + 4 * D * D + 4 * D + 2 * D * M + M + D;
+  return 2 * V * D + nCtx * D + c.nLayers * block + 2 * D + V;
+}
 const HOOK = "blocks.1.hook_resid_post";
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-model-"));
 const saeDir = join(dir, "sae");
@@ -83,7 +91,11 @@ describe("--model-name <Hugging Face repo id>", () => {
     expect(pa.features.flat().length).toBeGreaterThan(0);
     expect(requests).toContain(`GET /${REPO}/resolve/main/model.safetensors`);
     expect(a.errText()).toContain(`runs on '${REPO}'`); // the SAE's cfg names tiny-shakespeare
-    expect(b.errText()).toBe("");
+    // the one stderr line: the model's weight memory (its own test: half_weights.test.ts)
+    const bundled = await loadBundled();
+    expect(b.errText()).toBe(`model tiny-shakespeare: ${formatWeightMemory(bundled.memory())}\n`);
+    expect(bundled.memory()).toEqual({ weightBytes: 4 * bundledParams(bundled.cfg), dtype: "f32" });
+    bundled.dispose();
   });
 
   test("sae eval --model-name gives the bundled model's metrics", async () => {

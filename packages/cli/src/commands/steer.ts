@@ -2,6 +2,7 @@
 // a completion with strength * W_dec[index] added at the SAE's hook, next to the unsteered one (same seed).
 import { steerGenerate, type SteerFeature } from "@sae/core";
 import { loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
+import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
@@ -42,6 +43,7 @@ export async function runSteer(args: string[], io: CliIO): Promise<number> {
   const temperature = flags.temperature as number;
   if (temperature < 0) throw new UsageError(`sae steer: --temperature must be >= 0, got ${temperature}`);
   const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);
   const r = await steerGenerate(pair.model, pair.sae, positional[0], features, {

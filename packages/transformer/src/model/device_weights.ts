@@ -101,6 +101,13 @@ export function weightParts(w: DeviceWeights): Weight[] {
   return [...new Set(all)];
 }
 
+/** "weights 1.23 GB on the device (f16)": the line the CLI prints where it loads a model. */
+export function formatWeightMemory(m: { weightBytes: number; dtype: WeightDType }): string {
+  const units = [[1e9, "GB"], [1e6, "MB"], [1e3, "kB"]] as const;
+  const [div, unit] = units.find(([d]) => m.weightBytes >= d) ?? [1, "bytes"];
+  return `weights ${(m.weightBytes / div).toFixed(div === 1 ? 0 : 2)} ${unit} on the device (${m.dtype})`;
+}
+
 /** x [..., K] @ W (+ bias), W [K, N] or with transB [N, K]: the f32 matmul or the packed one. */
 export function linear(x: Tensor, W: Weight, opts: { bias?: Tensor; transB?: boolean; out?: Tensor } = {}): Tensor {
   return W instanceof PackedMatrix ? matmulPacked(x, W, opts) : matmul(x, W, opts);

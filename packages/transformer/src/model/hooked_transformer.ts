@@ -15,6 +15,7 @@ import {
   type DeviceWeights,
   type UploadOptions,
   type Weight,
+  type WeightDType,
 } from "./device_weights.ts";
 import { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";
 import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
@@ -75,6 +76,7 @@ export class HookedTransformer {
   readonly tokenizer: TextTokenizer | null;
   private readonly w: DeviceWeights;
   private readonly invFreq: Float32Array;
+  private readonly dtype: WeightDType;
 
   /**
    * upload.dtype "f16" / "bf16" keeps the weight matrices in half precision on the device (device_weights.ts);
@@ -91,6 +93,7 @@ export class HookedTransformer {
     this.device = device;
     this.tokenizer = tokenizer;
     this.w = uploadWeights(device, params, upload);
+    this.dtype = upload.dtype ?? "f32";
     this.invFreq = cfg.positions === "rotary" ? rotaryInvFreq(cfg) : new Float32Array(0);
   }
 
@@ -109,8 +112,8 @@ export class HookedTransformer {
   }
 
   /** Bytes the weights take on the device (every buffer once; a tied unembedding once). */
-  memory(): { weightBytes: number } {
-    return { weightBytes: weightParts(this.w).reduce((s, t) => s + t.byteLength, 0) };
+  memory(): { weightBytes: number; dtype: WeightDType } {
+    return { weightBytes: weightParts(this.w).reduce((s, t) => s + t.byteLength, 0), dtype: this.dtype };
   }
 
   /** Text -> ids, BOS first unless prependBos is false (default per family: defaultPrependBos); right-padded. */
