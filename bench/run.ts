@@ -18,6 +18,7 @@ const GROUPS = {
   train: () => import("./train.ts"),
   e2e: () => import("./e2e.ts"),
   profile: () => import("./profile_topk.ts"),
+  models: () => import("./models.ts"),
 } satisfies Record<string, () => Promise<{ group: BenchGroup }>>;
 
 type GroupName = keyof typeof GROUPS;
