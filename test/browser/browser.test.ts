@@ -1,0 +1,97 @@
+// The packages in a real browser: headless Chromium (WebGPU through SwiftShader) loads a bundle built the way a web
+// app builds one (scripts/build.ts's dist/browser entries, then `bun build --target browser`, no stubs or
+// externals given), and in the page's navigator.gpu (check_page.ts):
+//   - a matmul of awkward size (67 x 45 x 53) equals tensor-core's CPU reference on the same inputs,
+//   - Sae.fromUrl loads a SAELens checkpoint (fixture ckpt_v6_jumprelu, written by SAELens) over HTTP and its
+//     encode/decode equal PyTorch's values (expected.safetensors),
+//   - loadBundled({ baseUrl }) loads the bundled model over HTTP: logits equal the same model's under Dawn here,
+//     and its greedy text is the same.
+// The bundle must hold no node: or webgpu import. Fails (never skips) without Chromium or an adapter.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cpu, getDevice, host, loadSafetensorsFile, randn } from "@sae/tensor-core";
+import { bundledModelDir, loadBundled } from "@sae/transformer";
+import { browserBundle } from "./bundle.ts";
+import { openPage } from "./chromium.ts";
+import { files, serveStatic, type StaticServer } from "./static_server.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const SAE_DIR = join(ROOT, "packages", "sae", "fixtures", "ckpt_v6_jumprelu");
+const PROMPT = "ROMEO: But soft, what light"; // check_page.ts's
+const [M, K, N] = [67, 45, 53];
+
+interface Report {
+  error?: string;
+  device: string;
+  matmul: number[];
+  sae: { architecture: string; acts: number[]; out: number[] };
+  model: { shape: number[]; logits: number[]; text: string; tokens: number[] };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "sae-browser-"));
+const a = randn(M * K, 1);
+const b = randn(K * N, 2);
+let bundle = "";
+let server: StaticServer;
+let report: Report;
+
+beforeAll(async () => {
+  bundle = await browserBundle(join(import.meta.dir, "check_page.ts"), tmp);
+  const model = bundledModelDir();
+  server = serveStatic({
+    "/": { body: '<!doctype html><html><body>running<script type="module" src="/page.js"></script></body></html>' },
+    "/page.js": join(tmp, "page.js"),
+    "/matmul.json": { body: JSON.stringify({ M, K, N, a: Array.from(a), b: Array.from(b) }) },
+    ...files("/sae/", SAE_DIR, ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors", "expected.safetensors"]),
+    ...files("/model/", model, ["config.json", "model.safetensors", "vocab.json", "merges.txt"]),
+  });
+  report = (await openPage(`${server.url}/`, server.report)) as Report;
+  if (report.error) throw new Error(`the page failed: ${report.error}`);
+}, 600_000);
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  return worst;
+}
+
+describe("the browser bundle in headless Chromium", () => {
+  test("the bundle has no node: or webgpu import; the page ran on the browser's WebGPU", () => {
+    expect(bundle).not.toMatch(/from ?"(node:|webgpu)|import\("(node:|webgpu)/);
+    expect(report.device).toMatch(/navigator\.gpu/);
+  });
+
+  test(`matmul ${M}x${K}x${N} equals the CPU reference`, () => {
+    const want = cpu.matmul(host([M, K], a), host([K, N], b)).data;
+    expect(worstError(report.matmul, want)).toBeLessThan(1e-5);
+  });
+
+  test("Sae.fromUrl: a SAELens jumprelu checkpoint encodes/decodes to PyTorch's values", () => {
+    const want = loadSafetensorsFile(join(SAE_DIR, "expected.safetensors")).tensors;
+    expect(report.sae.architecture).toBe("jumprelu");
+    expect(worstError(report.sae.acts, want.get("feature_acts")!.data as Float32Array)).toBeLessThan(1e-5);
+    expect(worstError(report.sae.out, want.get("sae_out")!.data as Float32Array)).toBeLessThan(1e-5);
+    expect(report.sae.acts.some((v) => v > 0)).toBe(true);
+  });
+
+  test("loadBundled({ baseUrl }): logits and greedy text equal the model's under Dawn", async () => {
+    const device = await getDevice();
+    const model = await loadBundled({ device });
+    const logits = await model.forward(PROMPT); // [1, pos, d_vocab]
+    expect(report.model.shape).toEqual([...logits.shape]);
+    expect(worstError(report.model.logits, await logits.read())).toBeLessThan(1e-3);
+    const gen = await model.generate(PROMPT, { maxNewTokens: 16, temperature: 0 });
+    expect(report.model.tokens).toEqual(gen.tokens);
+    expect(report.model.text).toBe(gen.text);
+    logits.dispose();
+    model.dispose();
+  });
+});

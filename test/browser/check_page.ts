@@ -1,0 +1,44 @@
+// The browser side of browser.test.ts, bundled with `bun build --target browser` from the packages' built browser
+// entries (dist/browser). In the page's WebGPU (navigator.gpu) it runs a matmul of the inputs in /matmul.json, an
+// SAE encode/decode of a SAELens checkpoint fetched by URL (/sae/, with /sae/expected.safetensors' x as input) and
+// the bundled model fetched by URL (/model/): logits and greedy text. It POSTs everything to /report (or the error);
+// the test compares the numbers with its references.
+import { fetchBytes, getDevice, matmul, readSafetensors, Tensor } from "@sae/tensor-core";
+import { Sae } from "@sae/core";
+import { loadBundled } from "@sae/transformer";
+
+export const PROMPT = "ROMEO: But soft, what light";
+
+async function run(): Promise<Record<string, unknown>> {
+  const device = await getDevice();
+  type Inputs = { M: number; K: number; N: number; a: number[]; b: number[] };
+  const mm = (await (await fetch("/matmul.json")).json()) as Inputs;
+  const a = Tensor.from(device, [mm.M, mm.K], new Float32Array(mm.a)); // [M, K]
+  const b = Tensor.from(device, [mm.K, mm.N], new Float32Array(mm.b)); // [K, N]
+  const c = matmul(a, b); // [M, N]
+
+  const sae = await Sae.fromUrl("/sae/", device);
+  const xData = readSafetensors(await fetchBytes("/sae/expected.safetensors")).tensors.get("x")!.data as Float32Array;
+  const x = Tensor.from(device, [xData.length / sae.cfg.d_in, sae.cfg.d_in], xData); // [batch, d_in]
+  const acts = await sae.encode(x); // [batch, d_sae]
+  const out = sae.decode(acts); // [batch, d_in]
+
+  const model = await loadBundled({ device, baseUrl: "/model/" });
+  const logits = await model.forward(PROMPT); // [1, pos, d_vocab]
+  const gen = await model.generate(PROMPT, { maxNewTokens: 16, temperature: 0 });
+  return {
+    device: device.describe(),
+    matmul: Array.from(await c.read()),
+    sae: { architecture: sae.cfg.architecture, acts: Array.from(await acts.read()), out: Array.from(await out.read()) },
+    model: { shape: logits.shape, logits: Array.from(await logits.read()), text: gen.text, tokens: gen.tokens },
+  };
+}
+
+let report: Record<string, unknown>;
+try {
+  report = await run();
+} catch (e) {
+  report = { error: `${(e as Error).name}: ${(e as Error).message}\n${(e as Error).stack ?? ""}` };
+}
+await fetch("/report", { method: "POST", body: JSON.stringify(report) });
+document.body.textContent = "reported";
