@@ -2,10 +2,10 @@
 // pretokenized folder (pretokenized.json + tokens.bin, format in @sae/train's data/pretokenized.ts) that
 // `sae train --dataset-path <folder>` streams row by row. The dataset is anything dataset_path accepts (a Hugging
 // Face dataset id, Parquet/JSONL/text files, bundled:<name>); the tokenizer is the --model-name model's.
-import { bundledDataset, ConfigError, openDataset, pretokenizeDataset } from "@sae/train";
+import { bundledDataset, ConfigError, numberFlag, openDataset, pretokenizeDataset } from "@sae/train";
 import { loadModel } from "@sae/transformer";
 import type { Command } from "../command.ts";
-import { commandHelp, numberFlag, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
 export const PRETOKENIZE_FLAGS = {
   out: { kind: "string", help: "the folder to write (pretokenized.json + tokens.bin)" },
@@ -31,7 +31,11 @@ Tokenizes a dataset once, as SAELens's PretokenizeRunner, into a folder \`sae tr
 function specialToken(flag: string, v: string, ids: { bos: number; eos: number }): number | null {
   if (v === "none") return null;
   if (v === "bos" || v === "eos") return ids[v];
-  return numberFlag("pretokenize", flag, "int", v);
+  try {
+    return numberFlag(`--${flag}`, "int", v);
+  } catch (e) {
+    throw new UsageError(`sae pretokenize: ${(e as Error).message} (or bos, eos, none)`);
+  }
 }
 
 export const pretokenizeCommand: Command = {
