@@ -5,7 +5,8 @@
 //   bun bench/load_server.ts [--fake] [--clients 50] [--requests 200] [--sae <dir>] [--max-new-tokens 8]
 // Default model: the bundled tiny Shakespeare GPT-2 with the SAE in --sae, else the newest under ./checkpoints,
 // else a random-init TopK SAE (d_sae 1024, k 16) on blocks.1.hook_resid_pre; --fake uses @sae/core's tiny CPU fakes (measures the HTTP/queue overhead only).
-import { FakeModel, FakeSae, type AnalysisModel, type AnalysisSae } from "@sae/core";
+import { type AnalysisModel, type AnalysisSae } from "@sae/core";
+import { FakeModel, FakeSae } from "@sae/core/testing";
 import { getDevice } from "@sae/tensor-core";
 import { parseFlags, type FlagSpec } from "@sae/train";
 import { createApp, listen } from "../packages/server/src/index.ts";

@@ -3,7 +3,8 @@
 // at the batch that fits one 128 MiB storage binding, and GPT-2 small's projections. Each row: our median time,
 // the CPU reference on a slice of rows scaled up, and PyTorch (2 threads) when it is installed. --final: x @ W_enc
 // at 4096 x 768 x 6144 only.
-import { cpu, host, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { host, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { cpu } from "@sae/tensor-core/testing";
 import { attachTorch, gflops, timeCpu, timeGpu, torchPeer, type BenchGroup, type BenchRow, type TorchSpec } from "./lib.ts";
 
 interface Case {

@@ -2,10 +2,8 @@
 // broadcasts, gelu, layerNorm, softmax, row and column sums) at [4096, 768] and GPT-2 small's shapes. Each row: our
 // median time, GB/s over the bytes the op must move (read inputs once, write the output once), and the CPU
 // reference measured in the same run. No PyTorch peer (bench/torch_peer.py times matmul only).
-import {
-  add, colSum, cpu, gelu, host, layerNorm, mul, rowSum, softmax, Rng, Tensor,
-  type Device, type HostTensor, type Shape,
-} from "@sae/tensor-core";
+import { add, colSum, gelu, host, layerNorm, mul, rowSum, softmax, Rng, Tensor, type Device, type HostTensor, type Shape } from "@sae/tensor-core";
+import { cpu } from "@sae/tensor-core/testing";
 import { gbps, timeCpu, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 
 interface Case {

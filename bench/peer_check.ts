@@ -3,7 +3,8 @@
 // own GEMM rate at the SAE encoder's shape. Printed as the `peer GEMM:` header line. A peer whose GEMM runs below
 // BENCH_PEER_MIN_GFLOPS (default 150: this class of 2-core machine gives it 175-430; 64-115 is the degraded kernel
 // picked under OPENBLAS_CORETYPE) or whose product is wrong is "degraded": the tables then claim no ratio to it.
-import { cpu, host, Rng } from "@sae/tensor-core";
+import { host, Rng } from "@sae/tensor-core";
+import { cpu } from "@sae/tensor-core/testing";
 import { runPeer } from "./lib.ts";
 
 export interface PeerCheck {

@@ -3,10 +3,8 @@
 // llvmpipe's 128 MiB storage binding), batchTopk, sparseDecode and its backward, adam over W_enc, l1Backward.
 // Each row: our median time, a rate (GB/s over the bytes the op must move, or GFLOP/s), and the CPU reference
 // timed in the same run on a slice of the rows and scaled to all of them (marked *). No PyTorch peer here.
-import {
-  adam, batchTopk, cpu, host, l1Backward, Rng, sparseDecode, sparseDecodeBackward, Tensor, topk,
-  type Device, type HostTensor,
-} from "@sae/tensor-core";
+import { adam, batchTopk, host, l1Backward, Rng, sparseDecode, sparseDecodeBackward, Tensor, topk, type Device, type HostTensor } from "@sae/tensor-core";
+import { cpu } from "@sae/tensor-core/testing";
 import { gbps, gflops, timeCpu, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 
 const SLICE_NOTE = "CPU reference run on a slice of the rows and scaled to all rows";

@@ -1,4 +1,5 @@
-// Fails when a package imports upward or sideways in the dependency order, when a source file passes
+// Fails when a package imports upward or sideways in the dependency order, when test helpers leak into a package's
+// main surface (index.ts re-exporting them, non-test code importing a /testing subpath), when a source file passes
 // 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), or when
 // a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
 // shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted), or when a package's source files
@@ -79,10 +80,28 @@ for (const pkg of Object.keys(LEVEL) as Pkg[]) {
       }
     }
     const isTest = f.endsWith(".test.ts");
+    checkTesting(f, rel, text, isTest);
     if (pkg !== "tensor-core" && !isTest && /\bGPUDevice\b/.test(text)) problems.push(`${rel}: only tensor-core touches GPUDevice`);
     if (pkg !== "cli" && !isTest && /process\.argv/.test(text)) problems.push(`${rel}: only cli reads process.argv`);
   }
 }
+/**
+ * Test helpers stay off the main surface: a package's `/testing` subpath (`@sae/<pkg>/testing`: fakes, fixture
+ * readers, assertClose, the CPU reference `cpu.*`) is imported only by tests and other helpers (testing.ts,
+ * *_testing.ts, *test_fixtures.ts, fakes.ts), and no index.ts re-exports a helper file.
+ */
+function checkTesting(f: string, rel: string, text: string, isTest: boolean): void {
+  const helper = /(^|\/|_)testing\.ts$|test_fixtures\.ts$|\/fakes\.ts$|saelens_fixtures\.ts$/.test(f);
+  if (!isTest && !helper && /from\s*["']@sae\/[\w-]+\/testing["']/.test(text)) {
+    problems.push(`${rel}: imports a /testing subpath (test helpers are for tests only)`);
+  }
+  if (f.endsWith("/src/index.ts")) {
+    for (const m of text.matchAll(/from\s*["'](\.[^"']*(?:testing|fakes|test_fixtures|\/cpu\/index)(?:\.ts)?)["']/g)) {
+      problems.push(`${rel}: exports ${m[1]} (test helpers belong in the package's /testing subpath)`);
+    }
+  }
+}
+
 /** Relative runtime imports of a source file (type-only import / export lists are erased, so they do not count). */
 function runtimeImports(f: string, text: string): string[] {
   const out: string[] = [];

@@ -4,7 +4,8 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertClose, getDevice } from "@sae/tensor-core";
+import { getDevice } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "@sae/transformer";
 import { Sae, SplicedModel } from "@sae/core";
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FAKE_HOOK, FakeModel, FakeSae } from "@sae/core";
+import { FAKE_HOOK, FakeModel, FakeSae } from "@sae/core/testing";
 import { createApp } from "@sae/server";
 import { getDevice } from "@sae/tensor-core";
 

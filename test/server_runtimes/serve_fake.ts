@@ -2,7 +2,7 @@
 // app of `sae serve` on the tiny CPU-checked fake model/SAE (seeds fixed, so every runtime builds the same pair),
 // listening on a free loopback port through whichever listener the runtime has. Prints one JSON line
 // { url, runtime } and serves until stdin closes (the test ends it that way on every runtime).
-import { FakeModel, FakeSae } from "@sae/core";
+import { FakeModel, FakeSae } from "@sae/core/testing";
 import { createApp, listen } from "@sae/server";
 import { getDevice } from "@sae/tensor-core";
 

@@ -32,7 +32,6 @@ export { checkFeatureIndices, checkSteerFeatures } from "./analysis/checks.ts";
 export { steerGenerate, steeringVector, addVectorHook, type SteerOptions, type SteerResult } from "./analysis/steer.ts";
 export { asAnalysisModel, asAnalysisSae, type HookedTransformerLike, type SaeLike } from "./analysis/adapter.ts";
 export { neuronpediaUrl, resJbNeuronpediaId, NEURONPEDIA_BASE } from "./analysis/neuronpedia.ts";
-export { FakeModel, FakeSae, FAKE_HOOK } from "./analysis/fakes.ts";
 
 // Core SAE (used by @sae/train): the Sae class, config mapping, architecture contract, data-driven b_dec init.
 export { Sae } from "./sae.ts";

@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertClose, getDevice, Tensor } from "@sae/tensor-core";
+import { getDevice, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { INTERCHANGE_CASES, INTERCHANGE_DIR, INTERCHANGE_X } from "../scripts/interchange_cases.ts";
 import type { Sae } from "./sae.ts";
 

@@ -2,7 +2,8 @@
 // checked against a float64 host computation: normalise each token, run the CPU SAE reference on it, map the
 // reconstruction back with the same token's statistics. Also: decode needs its encode's batch; training refuses.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, Rng, Tensor } from "@sae/tensor-core";
+import { getDevice, Rng, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { cpuTrainStep } from "./cpu/reference.ts";
 import type { NormalizeActivations } from "./config.ts";
 import { SaeConfigError } from "./errors.ts";

@@ -1,7 +1,8 @@
 // Every route and error path of createApp through app.request() (no network), with the tiny fake model/SAE from
 // @sae/core. Values are checked against CPU references computed from the fakes' host weights.
 import { describe, expect, test } from "bun:test";
-import { FakeModel, FakeSae, collectFeatureData, featureLogitEffects, inMemoryFeatures, sequencesFromText, type SampleOptions } from "@sae/core";
+import { collectFeatureData, featureLogitEffects, inMemoryFeatures, sequencesFromText, type SampleOptions } from "@sae/core";
+import { FakeModel, FakeSae } from "@sae/core/testing";
 import { getDevice } from "@sae/tensor-core";
 import { createApp } from "./app.ts";
 

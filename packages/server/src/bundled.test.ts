@@ -3,7 +3,8 @@
 // model's own activations, steering equals a CPU-side add in a hook, and the app serves them end to end.
 import { describe, expect, test } from "bun:test";
 import { Sae, asAnalysisModel, asAnalysisSae, steerGenerate, topFeaturesPerToken } from "@sae/core";
-import { Tensor, assertClose, getDevice } from "@sae/tensor-core";
+import { Tensor, getDevice } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "@sae/transformer";
 import { createApp } from "./app.ts";
 

@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PretrainedNotFoundError, Sae } from "@sae/core";
-import { assertClose, getDevice, sha256Hex, Tensor } from "@sae/tensor-core";
+import { getDevice, sha256Hex, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "@sae/transformer";
 import { loadAnalysisPair, NoSaeError } from "./load_pair.ts";
 

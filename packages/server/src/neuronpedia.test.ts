@@ -2,7 +2,8 @@
 // generation with strength x strength_multiplier added at the hook; freq_penalty against a greedy loop written here
 // from the fake's logits; every field's bad value is a 400 naming it; auth and the body limit cover /api too.
 import { describe, expect, test } from "bun:test";
-import { FakeModel, FakeSae, type SampleOptions } from "@sae/core";
+import { type SampleOptions } from "@sae/core";
+import { FakeModel, FakeSae } from "@sae/core/testing";
 import { getDevice } from "@sae/tensor-core";
 import { createApp } from "./app.ts";
 

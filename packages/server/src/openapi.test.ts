@@ -2,7 +2,7 @@
 // max_new_tokens, defaults), and each route's real 200 answer has exactly the keys its declared response schema
 // lists, with the declared types (the document and the handlers cannot drift apart unnoticed).
 import { describe, expect, test } from "bun:test";
-import { FakeModel, FakeSae } from "@sae/core";
+import { FakeModel, FakeSae } from "@sae/core/testing";
 import { getDevice } from "@sae/tensor-core";
 import { createApp } from "./app.ts";
 import { EncodeResponse, FeatureResponse, HealthResponse, NeuronpediaSteerResponse, SteerResponse } from "./schemas.ts";

@@ -72,8 +72,6 @@ export {
   type SaeActBackward,
   type SaeRowScale,
 } from "./ops/sae_train.ts";
-import * as cpu from "./cpu/index.ts";
-export { cpu };
 export {
   readSafetensors,
   writeSafetensors,
@@ -95,4 +93,3 @@ export { hubDownload, hubFileMetadata, hubFileUrl, type HubDownloadOptions, type
 export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";
 export { ProgressBar, formatBytes, formatCount, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressFields } from "./io/progress.ts";
 export { sha256Hex, sha256File, isSha256Hex } from "./io/sha256.ts";
-export { closeness, assertClose, poison, randn, type Closeness } from "./testing.ts";

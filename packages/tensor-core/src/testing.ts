@@ -1,5 +1,7 @@
-// Test helpers shared by every package's tests: seeded inputs, poisoned outputs, and closeness checks that
-// report the worst element. Not for production code paths.
+// @sae/tensor-core/testing: test helpers shared by every package's tests (seeded inputs, poisoned outputs, closeness
+// checks that report the worst element) and the CPU reference of every kernel (`cpu.*`, what each op is tested
+// against). Not part of the main surface and not for production code paths; a workspace-only subpath.
+import * as cpu from "./cpu/index.ts";
 import { Rng } from "./random.ts";
 import type { Tensor } from "./tensor.ts";
 import { fill } from "./ops/fill.ts";
@@ -61,3 +63,5 @@ export function poison<T extends Tensor>(t: T): T {
 export function randn(n: number, seed: number, std = 1): Float32Array {
   return new Rng(seed).normalArray(n, std);
 }
+
+export { cpu };

@@ -1,7 +1,7 @@
 // lrAt and l1CoefficientAt against SAELens 6.18's own get_lr_scheduler (SequentialLR of warm-up, main schedule and
 // decay) and CoefficientScheduler, stepped as SAETrainer steps them (fixtures/saelens/training.json in @sae/core).
 import { describe, test } from "bun:test";
-import { assertClose } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { saeLensGoldens } from "@sae/core/testing";
 import { l1CoefficientAt, lrAt } from "./schedule.ts";
 

@@ -4,7 +4,8 @@
 // loss term, the total loss, the BatchTopK threshold, and every parameter after Adam (clip_grad_norm_ 1.0), all
 // within 1e-5 abs + 1e-4 rel.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice } from "@sae/tensor-core";
+import { getDevice } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "@sae/core";
 import { ATOL, configOf, f32, paramsOf, RTOL, saeLensGoldens, scalarOf, type TrainerCase } from "@sae/core/testing";
 import { resolveConfig } from "./config.ts";

@@ -4,7 +4,8 @@
 // is the ghost gradient computed directly with ghostGrads (checked against PyTorch in @sae/core), and live
 // latents' encoder columns move exactly as they do without ghost grads (no clipping, one step).
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, randn, Tensor } from "@sae/tensor-core";
+import { getDevice, Tensor } from "@sae/tensor-core";
+import { assertClose, randn } from "@sae/tensor-core/testing";
 import { ghostGrads, makeConfig, Sae, type SaeParams } from "@sae/core";
 import { resolveConfig } from "./config.ts";
 import { Trainer, type StepMetrics } from "./trainer.ts";

@@ -1,7 +1,8 @@
 // Ablation and steering on the tiny fake model, against CPU references: cross-entropy computed directly from the
 // fake's logits, and steered generations equal to generating with the steering vector added on the CPU.
 import { describe, expect, test } from "bun:test";
-import { LimitError, assertClose, getDevice } from "@sae/tensor-core";
+import { LimitError, getDevice } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { ablateFeatures, nextTokenLosses } from "./ablate.ts";
 import { FakeModel, FakeSae } from "./fakes.ts";
 

@@ -1,7 +1,8 @@
 // The device path of per-feature logit effects (matmul + topk) against the CPU reference featureLogitEffects,
 // on sizes that are not multiples of any tile, with more features than one chunk.
 import { describe, expect, test } from "bun:test";
-import { Rng, assertClose, getDevice } from "@sae/tensor-core";
+import { Rng, getDevice } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { featureLogitEffects } from "./logits.ts";
 import { featureLogitEffectsGpu } from "./logits_gpu.ts";
 

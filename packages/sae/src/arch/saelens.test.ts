@@ -2,7 +2,8 @@
 // parameter gradient and the BatchTopK threshold update against SAELens 6.18's own training_forward_pass +
 // loss.backward() (fixtures/saelens/training.json, scripts/saelens_goldens.py), within 1e-5 abs + 1e-4 rel.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, Tensor } from "@sae/tensor-core";
+import { getDevice, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "../sae.ts";
 import { ATOL, configOf, f32, paramsOf, RTOL, saeLensGoldens, scalarOf } from "../saelens_fixtures.ts";
 

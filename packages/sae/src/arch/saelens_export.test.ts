@@ -6,7 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertClose, getDevice, loadSafetensorsFile, saveSafetensorsFile, Tensor } from "@sae/tensor-core";
+import { getDevice, loadSafetensorsFile, saveSafetensorsFile, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "../sae.ts";
 import { ATOL, configOf, f32, paramsOf, RTOL, saeLensGoldens, scalarOf } from "../saelens_fixtures.ts";
 

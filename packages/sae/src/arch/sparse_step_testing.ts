@@ -1,7 +1,8 @@
 // Test helpers shared by the sparse-step tests (standard/sparse.test.ts, jumprelu/sparse.test.ts): run one
 // training step and read every value back, and compare two such readings. Not exported from the package.
 import { expect } from "bun:test";
-import { assertClose, type Tensor } from "@sae/tensor-core";
+import { type Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import type { Sae } from "../sae.ts";
 import type { TrainContext } from "./contract.ts";
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { assertClose, getDevice, loadSafetensorsFile, sha256Hex, Tensor } from "@sae/tensor-core";
+import { getDevice, loadSafetensorsFile, sha256Hex, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "../sae.ts";
 import { FIXTURES } from "../test_fixtures.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { assertClose } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { ATOL, configOf, f32, RTOL, saeLensGoldens, scalarOf } from "../saelens_fixtures.ts";
 import { cpuTrainStep } from "./reference.ts";
 

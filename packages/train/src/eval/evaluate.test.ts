@@ -6,7 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeConfig, Sae, type ArchitectureName } from "@sae/core";
-import { assertClose, getDevice, Tensor } from "@sae/tensor-core";
+import { getDevice, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { evaluateSae, type EvalHook } from "./evaluate.ts";
 import { weightMetrics } from "./weights.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assertClose } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { ceLossScore, crossEntropyPerToken, histogram, klDivPerToken, klDivScore, mean, ReconstructionAccumulator } from "./metrics.ts";
 
 const fx = JSON.parse(readFileSync(join(import.meta.dir, "../../fixtures/eval_metrics.json"), "utf8"));

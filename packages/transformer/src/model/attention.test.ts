@@ -1,7 +1,8 @@
 // The model's own kernels against plain CPU math: embedding lookup, QKV split, the masked causal pattern (fresh
 // keys and a KV cache with an offset), weighted values and the cache append. Masked entries must be exact zeros.
 import { describe, expect, test } from "bun:test";
-import { Tensor, assertClose, getDevice, randn, ShapeError } from "@sae/tensor-core";
+import { Tensor, getDevice, ShapeError } from "@sae/tensor-core";
+import { assertClose, randn } from "@sae/tensor-core/testing";
 import { attnPattern, attnZ, embed, kvAppend, splitQkv } from "./attention.ts";
 
 // f32 dot products of length d_head 5 and a softmax over <= 11 keys: a few ulps.

@@ -1,7 +1,8 @@
 // The bundled tiny Shakespeare model: early-stopping runWithCache, seeded sampling, and the KV cache against a
 // full recompute (greedy, with and without a hook).
 import { describe, expect, test } from "bun:test";
-import { assertClose, mul, Rng, Tensor } from "@sae/tensor-core";
+import { mul, Rng, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "./load.ts";
 
 describe("bundled model and generate", async () => {

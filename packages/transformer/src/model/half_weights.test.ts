@@ -4,7 +4,8 @@
 // to the unchunked run, chunked f16 generation equal to HF's greedy tokens, unembedding() readable either way.
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
-import { PackedMatrix, assertClose, loadSafetensorsFile } from "@sae/tensor-core";
+import { PackedMatrix, loadSafetensorsFile } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { loadModel } from "./load_model.ts";
 import { NO_PROCESSING } from "./process.ts";
 import { fixture, hfFixture } from "./test_fixtures.ts";

@@ -5,16 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  assertClose,
-  bf16BitsToNumber,
-  f16BitsToNumber,
-  FormatError,
-  loadSafetensorsFile,
-  numberToBf16Bits,
-  numberToF16Bits,
-  saveSafetensorsFile,
-} from "@sae/tensor-core";
+import { bf16BitsToNumber, f16BitsToNumber, FormatError, loadSafetensorsFile, numberToBf16Bits, numberToF16Bits, saveSafetensorsFile } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { UnknownHookError } from "./hooks.ts";
 import { loadGpt2 } from "./load.ts";
 import { loadModel } from "./load_model.ts";

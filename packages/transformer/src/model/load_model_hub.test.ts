@@ -7,14 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  assertClose,
-  DownloadError,
-  FormatError,
-  loadSafetensorsFile,
-  sha256Hex,
-  writeSafetensors,
-} from "@sae/tensor-core";
+import { DownloadError, FormatError, loadSafetensorsFile, sha256Hex, writeSafetensors } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";
 import { resolveModelName } from "./aliases.ts";
 import { loadModel } from "./load_model.ts";

@@ -3,7 +3,8 @@
 // enough that inactive pairs inside the window feed the threshold gradient) it must equal the dense step; and a
 // batch with a row of K or more candidates must fall back to the dense step.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { makeConfig } from "../../config.ts";
 import { Sae } from "../../sae.ts";
 import { ATOL as GATOL, f32, RTOL as GRTOL, trainingCase } from "../../saelens_fixtures.ts";

@@ -2,7 +2,8 @@
 // match SAELens 6.18's outputs (fixtures/saelens) like the dense step; with K < d_sae on sparse activations it must equal the
 // dense step; and a batch with a row of K or more active latents must fall back to the dense step.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { makeConfig } from "../../config.ts";
 import { Sae } from "../../sae.ts";
 import { ATOL as GATOL, f32, RTOL as GRTOL, trainingCase } from "../../saelens_fixtures.ts";

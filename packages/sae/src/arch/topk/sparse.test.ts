@@ -3,7 +3,8 @@
 // f, and the active pairs the trainer counts firing from; with dead latents, the sparse aux-k term (family/auxk_sparse.ts)
 // against the dense one (familyStep in family/family.ts) over two topk rounds.
 import { describe, expect, test } from "bun:test";
-import { assertClose, getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
+import { getDevice, matmul, Rng, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { makeConfig } from "../../config.ts";
 import { center } from "../common.ts";
 import { topkActs } from "./topk.ts";
