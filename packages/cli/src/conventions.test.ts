@@ -46,7 +46,7 @@ describe("sae --version and help", () => {
       expect(new Set(starts).size).toBe(1);
     }
     const top = (await run(["help"])).out.split("\n").filter((l) => /^ {2}\w/.test(l));
-    expect(new Set(top.map((l) => /^ {2}\w+ +/.exec(l)![0].length)).size).toBe(1);
+    expect(new Set(top.map((l) => /^ {2}[\w-]+ +/.exec(l)![0].length)).size).toBe(1);
   });
 });
 

@@ -196,14 +196,15 @@ export function configFromArgs(parsed: ParsedArgs): TrainConfig {
   return checkCounts(resolveConfig({ ...fromFile, ...parsed.overrides }, where), where);
 }
 
-/** One line per config flag for --help: flag, kind, help text and default, in aligned columns. */
-export function flagHelp(): string {
-  return helpTable(
-    CONFIG_KEYS.map((k) => {
+/** One line per config flag for --help (after a command's own `[flag, kind, help]` rows), in aligned columns. */
+export function flagHelp(own: readonly (readonly [string, string, string])[] = []): string {
+  return helpTable([
+    ...own,
+    ...CONFIG_KEYS.map((k) => {
       const s = fieldSpec(k)!;
       const choices = Array.isArray(s.kind) ? ` (one of: ${(s.kind as string[]).join(", ")})` : "";
       const help = `${s.help}${choices} [default: ${JSON.stringify(s.default)}]`;
       return [flagOf(k), choices ? "choice" : String(s.kind), help];
     }),
-  );
+  ]);
 }

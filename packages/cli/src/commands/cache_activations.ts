@@ -9,10 +9,13 @@ import { UsageError } from "./analysis_flags.ts";
 
 const USAGE = `usage: sae cache-activations --cached-activations-path <folder> [--config file.json] [flags]
 Writes the activations a training run with the same flags would compute, as a folder of shard files.
-  --shard-mb N       start a new shard file after N MiB (default 1024)
-  --cache-tokens N   rows to cache (default: training_tokens plus one shuffle buffer)
-Train from it with the same flags plus --use-cached-activations. Training flags:
-${flagHelp()}
+Train from it with the same flags plus --use-cached-activations.
+
+flags (this command's, then the training flags):
+${flagHelp([
+  ["--shard-mb", "number", "start a new shard file after N MiB [default: 1024]"],
+  ["--cache-tokens", "number", "rows to cache [default: training_tokens plus one shuffle buffer]"],
+])}
 `;
 
 export const cacheActivationsCommand: Command = {
