@@ -25,6 +25,7 @@ export const CONFIG_FIELDS = {
   // model and hook
   model_name: { default: "tiny-shakespeare", kind: "string", help: "model: 'tiny-shakespeare' (bundled), a folder, a HF repo id or alias" },
   hook_name: { default: "blocks.1.hook_resid_pre", kind: "string", help: "hook point the SAE reads" },
+  hook_name_out: { default: null, kind: "string", nullable: true, help: "train a plain transcoder (our extension; architecture standard): the hook the decoder predicts, e.g. blocks.1.hook_mlp_out" },
   hook_layer: { default: null, kind: "int", nullable: true, help: "layer of the hook (default: parsed from hook_name)" },
   d_in: { default: null, kind: "int", nullable: true, help: "activation width (default: the model's d_model)" },
   // architecture
@@ -178,9 +179,19 @@ export function resolveConfig(overrides: Record<string, unknown> = {}, where = "
   if (c.use_ghost_grads && !architecture(c.architecture).ghostGrads) {
     throw new ConfigError(`${where}: use_ghost_grads applies to architecture 'standard' only, got '${c.architecture}' (topk/batchtopk revive dead latents with their aux-k loss)`);
   }
+  if (c.hook_name_out !== null) checkTranscoder(c, where);
   if (c.use_cached_activations && c.cached_activations_path === null) throw new ConfigError(`${where}: use_cached_activations needs cached_activations_path`);
   if (c.d_in !== null) completeDims(c, c.d_in, where);
   return c;
+}
+
+/** Plain transcoder training: the standard objective against hook_name_out, no input-side b_dec or scaling. */
+function checkTranscoder(c: TrainConfig, where: string): void {
+  const no = (why: string) => new ConfigError(`${where}: hook_name_out (transcoder training) ${why}`);
+  if (!architecture(c.architecture).readsTarget) throw no(`needs architecture 'standard', got '${c.architecture}'`);
+  if (c.normalize_activations !== "none") throw no(`needs normalize_activations 'none', got '${c.normalize_activations}'`);
+  if (c.use_cached_activations) throw no("reads the model, not an activation cache (use_cached_activations)");
+  if (c.use_ghost_grads) throw no("does not take use_ghost_grads");
 }
 
 /** Fills d_in (checked against the model's width) and d_sae; checks k against d_sae. */

@@ -75,6 +75,26 @@ export class ModelHook implements HookActivations {
     return out;
   }
 
+  /**
+   * Activations at this hook and at `other` from one forward pass, row by row side by side: [batch * pos, d_in +
+   * d_other] (transcoder training: input hook | output hook). 2-D hooks ([batch, pos, d]) only.
+   */
+  async pairedRun(other: ModelHook, tokens: Int32Array, batch: number, pos: number): Promise<Float32Array> {
+    const names = [this.hookName, other.hookName];
+    const r = await this.model.runWithCache(batchOf(tokens, batch, pos), { names });
+    r.logits?.dispose();
+    const [a, b] = [(await r.cache[names[0]].read()) as Float32Array, (await r.cache[names[1]].read()) as Float32Array];
+    for (const n of names) r.cache[n].dispose();
+    const rows = batch * pos;
+    const [da, db] = [a.length / rows, b.length / rows];
+    const out = new Float32Array(rows * (da + db));
+    for (let t = 0; t < rows; t++) {
+      out.set(a.subarray(t * da, (t + 1) * da), t * (da + db));
+      out.set(b.subarray(t * db, (t + 1) * db), t * (da + db) + da);
+    }
+    return out;
+  }
+
   /** Clean logits [batch, pos, vocab]. */
   async logits(tokens: Int32Array, batch: number, pos: number): Promise<Float32Array> {
     const t = await this.model.forward(batchOf(tokens, batch, pos));
@@ -116,5 +136,22 @@ export class ModelHook implements HookActivations {
     t.dispose();
     for (const m of made) m.dispose();
     return out;
+  }
+}
+
+/** Transcoder training's producer side: rows [d_in | d_out] of the input and output hooks from one forward pass. */
+export class PairedHook implements HookActivations {
+  readonly dIn: number;
+  readonly input: ModelHook;
+  readonly output: ModelHook;
+
+  constructor(input: ModelHook, output: ModelHook) {
+    this.input = input;
+    this.output = output;
+    this.dIn = input.dIn + output.dIn;
+  }
+
+  run(tokens: Int32Array, batch: number, pos: number): Promise<Float32Array> {
+    return this.input.pairedRun(this.output, tokens, batch, pos);
   }
 }

@@ -23,7 +23,7 @@ import { CheckpointError, ConfigError, DatasetError, DivergedError } from "./err
 import { evaluateSae, type EvalResult } from "./eval/evaluate.ts";
 import { JsonlLogger, readStepMetrics, type MetricsLogger } from "./logger.ts";
 import { checkRunSizes } from "./memory-check.ts";
-import { ModelHook } from "./model-hooks.ts";
+import { ModelHook, PairedHook } from "./model-hooks.ts";
 import { renderReport } from "./report/html.ts";
 import { dropIfEmpty, openRunDir, runPrefix } from "./run-dir.ts";
 import { saveSae } from "./sae-io.ts";
@@ -158,6 +158,12 @@ async function trainIn(
     if (diff.length) throw new ConfigError(`--resume: ${resumeFrom} was trained with different ${diff.map((k) => `${k} (${JSON.stringify((state.config as Record<string, unknown>)[k])} there, ${JSON.stringify((cfg as Record<string, unknown>)[k])} now)`).join(", ")}`);
   }
 
+  // transcoder training (hook_name_out): the output hook, which must be as wide as the input hook here
+  const pairs = cfg.hook_name_out === null ? null : new PairedHook(hook, await ModelHook.create(model, cfg.hook_name_out));
+  if (pairs && pairs.output.dIn !== hook.dIn) {
+    const w = `${cfg.hook_name_out} has width ${pairs.output.dIn}, ${cfg.hook_name} ${hook.dIn}`;
+    throw new ConfigError(`hook_name_out: ${w}; transcoders train here with d_out = d_in`);
+  }
   // activations: model or cache
   const cacheHeader: ActivationCacheHeader = { model_name: cfg.model_name, hook_name: cfg.hook_name, d_in: cfg.d_in!, context_size: cfg.context_size, dtype: cfg.cached_activations_dtype, prepend_bos: cfg.prepend_bos, dataset_path: cfg.dataset_path };
   let writer: ActivationCacheWriter | undefined;
@@ -168,7 +174,8 @@ async function trainIn(
     log(`reading activations from ${cfg.cached_activations_path}`);
   } else {
     if (cfg.use_cached_activations && !state) writer = new ActivationCacheWriter(cfg.cached_activations_path!, cacheHeader);
-    producer = new ModelProducer(hook, prompts, { contextSize: cfg.context_size, storeBatchPrompts: cfg.store_batch_size_prompts, excludeIds, cacheWriter: writer });
+    const source = pairs ?? hook; // a transcoder's rows are [input hook | output hook]
+    producer = new ModelProducer(source, prompts, { contextSize: cfg.context_size, storeBatchPrompts: cfg.store_batch_size_prompts, excludeIds, cacheWriter: writer });
   }
   const store = new ActivationStore(producer, { trainBatchTokens: cfg.train_batch_size_tokens, capacity: cfg.n_batches_in_buffer * maxRows, seed: cfg.seed, normalize: cfg.normalize_activations, prefetch: o.prefetch });
 
@@ -180,7 +187,7 @@ async function trainIn(
     d_in: cfg.d_in!,
     d_sae: cfg.d_sae!,
     k: arch.topkFamily ? cfg.k : null,
-    apply_b_dec_to_input: cfg.apply_b_dec_to_input,
+    apply_b_dec_to_input: pairs ? false : cfg.apply_b_dec_to_input, // b_dec lives on the output side
     normalize_activations: cfg.normalize_activations,
     model_name: cfg.model_name,
     hook_name: cfg.hook_name,
@@ -212,6 +219,7 @@ async function trainIn(
   } else {
     sae = Sae.fromHost(device, makeConfig(saeFields), await initialParams(device, saeFields, cfg, store));
   }
+  if (pairs) sae.extraConfig = { transcoder: "transcoder", hook_name_out: cfg.hook_name_out, d_out: cfg.d_in };
   const steps = totalSteps(cfg);
   const trainer = new Trainer({ cfg, device, sae, totalSteps: steps });
   if (state) await restoreTrainer(trainer, state);
@@ -279,14 +287,14 @@ async function trainIn(
   try {
     while (trainer.step < steps && !o.stop?.requested) {
       const batch = await store.nextBatch();
-      guard.input(batch, cfg.d_in!);
+      guard.input(batch, store.dIn);
       const m = await trainer.trainStep(batch);
       if (m) {
         history.push(m);
         await record({ type: "step", ...m }, m.step);
         guard.check(m);
         o.onMetrics?.(m, { steps, tokens: steps * cfg.train_batch_size_tokens }, store.throughput.window(m.tokens));
-        if (++logs % cfg.eval_every_n_wandb_logs === 0 && heldOut.length > 0) {
+        if (++logs % cfg.eval_every_n_wandb_logs === 0 && heldOut.length > 0 && !pairs) {
           const q = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold, reconstructionOnly: true });
           const quick = { type: "eval", quick: true, mse: q.mse, explained_variance: q.explained_variance, l0: q.l0 };
           await record(quick, m.step);
@@ -313,7 +321,8 @@ async function trainIn(
   }
   let evaluation: EvalResult | null = null;
   if (store.scaleFactor !== 1) sae.activationScale = store.scaleFactor; // eval sees raw activations
-  if (!interrupted && heldOut.length > 0) {
+  if (pairs) log("transcoder: no SAE evals (they splice at one hook); the checkpoint is a SAELens Transcoder folder");
+  else if (!interrupted && heldOut.length > 0) {
     evaluation = await evaluateSae(hook, sae, { prompts: heldOut.slice(0, cfg.n_eval_batches * evalBatch), batchPrompts: evalBatch, excludeIds, deadThreshold: cfg.dead_feature_threshold });
     const { density_histogram, ...scalars } = evaluation;
     await record({ type: "eval", ...scalars, density_histogram }, trainer.step);
@@ -355,7 +364,18 @@ async function initialParams(device: Device, fields: Parameters<typeof makeConfi
   if (cfg.b_dec_init_method !== "zeros") {
     const rows = await store.peek(Math.min(4096, cfg.n_batches_in_buffer * cfg.store_batch_size_prompts * cfg.context_size));
     const scaled = store.scaleFactor === 1 ? rows : rows.map((v) => v * store.scaleFactor);
-    host.b_dec = cfg.b_dec_init_method === "mean" ? meanOf(scaled, cfg.d_in!) : geometricMedian(scaled, cfg.d_in!);
+    const d = cfg.d_in!;
+    // a transcoder's b_dec is on the output side: initialised from the output halves of the paired rows
+    const pts = cfg.hook_name_out === null ? scaled : outputHalves(scaled, d);
+    host.b_dec = cfg.b_dec_init_method === "mean" ? meanOf(pts, d) : geometricMedian(pts, d);
   }
   return host;
+}
+
+/** The output halves [rows, d] of paired rows [rows, 2 d] (transcoder training). */
+function outputHalves(paired: Float32Array, d: number): Float32Array {
+  const rows = paired.length / (2 * d);
+  const out = new Float32Array(rows * d);
+  for (let r = 0; r < rows; r++) out.set(paired.subarray((2 * r + 1) * d, (2 * r + 2) * d), r * d);
+  return out;
 }

@@ -58,6 +58,9 @@ export class Trainer {
   /** Whether this run's step reads the dead mask (then it is refreshed before every step). */
   readonly usesDeadMask: boolean;
   private readonly x: Tensor; // [batch, d_in]
+  /** Transcoder training (hook_name_out): the output hook's rows [batch, d_in], and host halves of paired rows. */
+  private readonly y: Tensor | null = null;
+  private readonly halves: { x: Float32Array; y: Float32Array } | null = null;
   private readonly norms: Tensor; // [n_params] squared gradient norms
   private readonly clip: Tensor; // [1] clip coefficient
   private readonly names: string[];
@@ -82,6 +85,10 @@ export class Trainer {
       actFreq: Tensor.zeros(o.device, [dSae], "f32", "act freq"),
     };
     this.x = Tensor.empty(o.device, [o.cfg.train_batch_size_tokens, o.sae.cfg.d_in], "f32", "train batch");
+    if (o.cfg.hook_name_out !== null) {
+      this.y = Tensor.empty(o.device, this.x.shape, "f32", "train target");
+      this.halves = { x: new Float32Array(this.x.size), y: new Float32Array(this.x.size) };
+    }
     this.norms = Tensor.zeros(o.device, [this.names.length], "f32", "grad norms");
     this.clip = Tensor.zeros(o.device, [1], "f32", "grad clip scale");
     this.logSparsity = new Float32Array(dSae).fill(-10);
@@ -118,9 +125,20 @@ export class Trainer {
     const l0 = l1CoefficientAt(c.l0_coefficient ?? c.l1_coefficient, c.l0_warm_up_steps ?? c.l1_warm_up_steps, s);
     // a latent is dead once since_fired > dead_feature_window, which takes more steps than that: no readback before
     if (this.usesDeadMask && s > c.dead_feature_window) await this.refreshDeadMask();
-    this.x.write(batch);
+    if (this.halves && this.y) {
+      // paired rows [d_in | d_out] (d_out = d_in) from the store: input half to x, output half to the target
+      const d = this.sae.cfg.d_in;
+      for (let r = 0; r < this.x.shape[0]; r++) {
+        this.halves.x.set(batch.subarray(2 * r * d, (2 * r + 1) * d), r * d);
+        this.halves.y.set(batch.subarray((2 * r + 1) * d, (2 * r + 2) * d), r * d);
+      }
+      this.x.write(this.halves.x);
+      this.y.write(this.halves.y);
+    } else this.x.write(batch);
     const sparseMaxActive = c.sparse_max_active ?? undefined;
-    const out = await this.sae.trainForward(this.x, { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive });
+    const target = this.y ?? undefined;
+    const ctx = { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive, target };
+    const out = await this.sae.trainForward(this.x, ctx);
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
     if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
     else featureStats(out.featureActs, this.state.sinceFired, this.state.actFreq);
@@ -237,5 +255,6 @@ export class Trainer {
 
   dispose(): void {
     for (const t of [...Object.values(this.state.m), ...Object.values(this.state.v), this.state.sinceFired, this.state.actFreq, this.x, this.norms, this.clip]) t.dispose();
+    this.y?.dispose();
   }
 }
