@@ -98,6 +98,23 @@ describe("--model-name <Hugging Face repo id>", () => {
     bundled.dispose();
   });
 
+  test("sae steer and sae analyze --model-name give the bundled model's output", async () => {
+    const steer = ["steer", "ROMEO:", "--feature", "3:6", "--max-new-tokens", "6", "--temperature", "0", "--json"];
+    const [a, b] = [io(), io()];
+    expect(await main([...steer, "--sae", saeDir, "--model-name", REPO], a)).toBe(0);
+    expect(await main([...steer, "--sae", saeDir, "--model-name", "bundled"], b)).toBe(0);
+    expect(a.text().length).toBeGreaterThan(10);
+    expect(JSON.parse(a.text())).toEqual(JSON.parse(b.text()));
+    const features = (name: string, out: string) =>
+      main(["analyze", saeDir, "--tokens", "256", "--out", out, "--model-name", name], io());
+    const [outA, outB] = [join(dir, "fd-hub"), join(dir, "fd-bundled")];
+    expect(await features(REPO, outA)).toBe(0);
+    expect(await features("bundled", outB)).toBe(0);
+    const lines = (out: string) => readFileSync(join(out, "features.jsonl"), "utf8");
+    expect(lines(outA).length).toBeGreaterThan(10);
+    expect(lines(outA)).toBe(lines(outB));
+  });
+
   test("sae eval --model-name gives the bundled model's metrics", async () => {
     const args = ["--prompts", "2", "--batch-prompts", "2", "--context-size", "16", "--json"];
     const a = io();

@@ -2,6 +2,7 @@
 // resume, checksum and HF_TOKEN for gated repos; HF_HUB_OFFLINE=1 reads only the cache) and its local path
 // returned. `has` is a download that answers false on HTTP 404 (or, offline, a file the cache does not hold);
 // any other failure (401/403 of a gated repo without a token, network) is thrown as the hub client typed it.
+// Downloads draw the hub client's progress bar on a TTY's stderr unless hub.quiet.
 import { DownloadError, hubDownload, UnavailableError, type HubDownloadOptions } from "@sae/tensor-core";
 import type { ModelSource } from "./load_model.ts";
 
@@ -10,7 +11,7 @@ export function hubSource(repoId: string, hub: HubDownloadOptions = {}): ModelSo
   const fetchOnce = (file: string): Promise<string | null> => {
     let p = got.get(file);
     if (!p) {
-      p = hubDownload(repoId, file, { quiet: true, ...hub }).catch((e: unknown) => {
+      p = hubDownload(repoId, file, hub).catch((e: unknown) => {
         const missing = e instanceof DownloadError && !(e instanceof UnavailableError);
         if (missing && /HTTP 404|not in the cache/.test(e.message)) return null;
         throw e;
