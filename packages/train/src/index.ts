@@ -66,7 +66,7 @@ export {
   type CheckpointInput,
   type LoadedState,
 } from "./checkpoint.ts";
-export { saveSae, loadSae } from "./sae-io.ts";
+export { saveSae } from "./sae-io.ts";
 export { ModelHook, checkHook } from "./model-hooks.ts";
 export {
   ReconstructionAccumulator,

@@ -1,8 +1,7 @@
-// SAE files in the SAELens layout (cfg.json + sae_weights.safetensors) for checkpoints and `sae eval`, through
-// @sae/core's own save/load (one place to change if that API moves). A trained transcoder (extraConfig.transcoder)
-// is written in SAELens's Transcoder folder layout (Transcoder.load reads it; `sae eval` does not).
-import type { Device } from "@sae/tensor-core";
-import { Sae, Transcoder } from "@sae/core";
+// Writing a trained SAE in the SAELens layout (cfg.json + sae_weights.safetensors) for checkpoints, through
+// @sae/core's own save (loading is @sae/core's loadSae(dir, device); no second loader here). A trained transcoder
+// (extraConfig.transcoder) is written in SAELens's Transcoder folder layout (Transcoder.load reads it; `sae eval` not).
+import { Transcoder, type Sae } from "@sae/core";
 
 export async function saveSae(sae: Sae, dir: string): Promise<void> {
   if (sae.extraConfig.transcoder === "transcoder") {
@@ -15,8 +14,4 @@ export async function saveSae(sae: Sae, dir: string): Promise<void> {
     return;
   }
   return sae.save(dir);
-}
-
-export function loadSae(device: Device, dir: string): Sae {
-  return Sae.load(dir, device);
 }

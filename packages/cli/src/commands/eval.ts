@@ -2,10 +2,10 @@
 // dataset it was trained on (or --dataset-path) and prints L0, MSE, explained variance, dead/dense fractions,
 // CE loss score and KL divergence with the SAE spliced in (--json for machine-readable output).
 import { existsSync } from "node:fs";
-import { parsePretrainedRef, Sae } from "@sae/core";
+import { loadSae, parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
 import { formatWeightMemory, loadModel } from "@sae/transformer";
-import { bundledDataset, ConfigError, evaluateSae, formatEvalTable, loadSae, ModelHook, openDataset, PromptStream } from "@sae/train";
+import { bundledDataset, ConfigError, evaluateSae, formatEvalTable, ModelHook, openDataset, PromptStream } from "@sae/train";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
@@ -35,7 +35,7 @@ export const evalCommand: Command = {
     const dir = positional[0];
     const device = await getDevice();
     const ref = existsSync(dir) ? null : parsePretrainedRef(dir); // <release>/<id>: a pretrained SAE via the hub
-    const sae = ref ? await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false }) : loadSae(device, dir);
+    const sae = ref ? await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false }) : loadSae(dir, device);
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);
