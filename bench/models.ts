@@ -3,22 +3,38 @@
 // 8 x 128 tokens through both blocks (runWithCache to blocks.1.hook_resid_post, no logits), beside PyTorch running
 // Hugging Face transformers' own modeling code on the same weights (bench/torch_models_peer.py, which builds each
 // model and saves it as the HF folder we load). Before timing, our blocks.1.hook_resid_pre must equal HF's
-// hidden_states[1] (max |diff| in the shape column); a row whose check fails says so instead of a speed.
+// hidden_states[1] (max |diff| in the shape column); a row whose check fails says so instead of a speed. Each family
+// also gets a row with the weights held in f16 on the device (loadModel dtype "f16", tensor-core's matmulPacked),
+// beside the same f32 PyTorch run, its check bound 5e-2 (f16 rounding of the weights). BENCH_SMALL=1 (`--small`):
+// d_model 64, 4 heads, vocab 512, 2 x 16 tokens, to check the bench itself on a busy machine.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng, type Device } from "@sae/tensor-core";
-import { loadModel, NO_PROCESSING } from "@sae/transformer";
+import { formatWeightMemory, loadModel, NO_PROCESSING, type WeightDType } from "@sae/transformer";
 import { runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 
-const CONTEXTS = 8;
-const CTX = 128;
-const VOCAB = 8192;
+const SMALL = process.env.BENCH_SMALL === "1";
+const CONTEXTS = SMALL ? 2 : 8;
+const CTX = SMALL ? 16 : 128;
+const VOCAB = SMALL ? 512 : 8192;
+/** d_model, heads, key/value heads, d_head, d_mlp (plain), d_mlp (gated). */
+const S = SMALL
+  ? { d: 64, heads: 4, kv: 2, dHead: 16, mlp: 256, gated: 160 }
+  : { d: 768, heads: 12, kv: 4, dHead: 64, mlp: 3072, gated: 2048 };
+/** Largest |ours - HF| of blocks.1.hook_resid_pre for a row to be timed, per weight dtype. */
+const CHECK = { f32: 1e-3, f16: 5e-2, bf16: 2e-1 } as const satisfies Record<WeightDType, number>;
 const HF_SRC = process.env.SAE_HF_SRC ?? "/work/ref/hf";
 const HARNESS = process.env.SAE_HF_HARNESS ?? "/work/shared/hf-harness";
 const ids0 = { vocab_size: VOCAB, bos_token_id: 0, eos_token_id: 0, max_position_embeddings: 1024 };
-const GPT2 = { n_embd: 768, n_layer: 2, n_head: 12 };
-const GATED = { ...ids0, hidden_size: 768, intermediate_size: 2048, num_hidden_layers: 2, num_attention_heads: 12 };
+const GPT2 = { n_embd: S.d, n_layer: 2, n_head: S.heads };
+const GATED = {
+  ...ids0,
+  hidden_size: S.d,
+  intermediate_size: S.gated,
+  num_hidden_layers: 2,
+  num_attention_heads: S.heads,
+};
 
 /** family -> HF config class and kwargs. */
 const FAMILIES: Record<string, { config: string; kwargs: Record<string, unknown> }> = {
@@ -30,9 +46,9 @@ const FAMILIES: Record<string, { config: string; kwargs: Record<string, unknown>
     config: "GPTNeoConfig",
     kwargs: {
       ...ids0,
-      hidden_size: 768,
+      hidden_size: S.d,
       num_layers: 2,
-      num_heads: 12,
+      num_heads: S.heads,
       attention_types: [[["global", "local"], 1]],
       window_size: 256,
     },
@@ -41,24 +57,38 @@ const FAMILIES: Record<string, { config: string; kwargs: Record<string, unknown>
     config: "GPTNeoXConfig",
     kwargs: {
       ...ids0,
-      hidden_size: 768,
+      hidden_size: S.d,
       num_hidden_layers: 2,
-      num_attention_heads: 12,
-      intermediate_size: 3072,
+      num_attention_heads: S.heads,
+      intermediate_size: S.mlp,
       rotary_pct: 0.25,
     },
   },
-  llama: { config: "LlamaConfig", kwargs: { ...GATED, num_key_value_heads: 4 } },
-  qwen2: { config: "Qwen2Config", kwargs: { ...GATED, num_key_value_heads: 4 } },
-  mistral: { config: "MistralConfig", kwargs: { ...GATED, num_key_value_heads: 4, sliding_window: 4096 } },
+  llama: { config: "LlamaConfig", kwargs: { ...GATED, num_key_value_heads: S.kv } },
+  qwen2: { config: "Qwen2Config", kwargs: { ...GATED, num_key_value_heads: S.kv } },
+  mistral: { config: "MistralConfig", kwargs: { ...GATED, num_key_value_heads: S.kv, sliding_window: 4096 } },
   gemma2: {
     config: "Gemma2Config",
-    kwargs: { ...GATED, num_key_value_heads: 4, head_dim: 64, query_pre_attn_scalar: 64, sliding_window: 4096 },
+    kwargs: {
+      ...GATED,
+      num_key_value_heads: S.kv,
+      head_dim: S.dHead,
+      query_pre_attn_scalar: S.dHead,
+      sliding_window: 4096,
+    },
   },
 };
 
-async function familyRow(device: Device, family: string, dir: string, ids: number[][], reps: number) {
-  const model = await loadModel(dir, { processing: NO_PROCESSING, tokenizer: null, device });
+async function familyRow(
+  device: Device,
+  family: string,
+  dir: string,
+  ids: number[][],
+  reps: number,
+  dtype: WeightDType,
+) {
+  const model = await loadModel(dir, { processing: NO_PROCESSING, tokenizer: null, device, dtype });
+  const memory = formatWeightMemory(model.memory());
   const flat = ids.flat();
   const batch = { ids: Int32Array.from(flat), mask: new Int32Array(flat.length).fill(1), batch: CONTEXTS, pos: CTX };
   const check = await model.runWithCache(batch, { names: ["blocks.1.hook_resid_pre"] });
@@ -80,14 +110,14 @@ async function familyRow(device: Device, family: string, dir: string, ids: numbe
   model.dispose();
   const row: BenchRow = {
     group: "models",
-    name: `${family} activations (blocks.1.hook_resid_post)`,
-    shape: `2x768, ${CONTEXTS} x ${CTX} tokens; resid_pre 1 vs HF max |diff| ${maxDiff.toExponential(1)}`,
+    name: `${family}${dtype === "f32" ? "" : ` ${dtype} weights`} activations (blocks.1.hook_resid_post)`,
+    shape: `2x${S.d}, ${CONTEXTS} x ${CTX} tokens; resid_pre 1 vs HF max |diff| ${maxDiff.toExponential(1)}; ${memory}`,
     ms: t.median,
     reps,
     rate: (CONTEXTS * CTX) / (t.median / 1000),
     unit: "tokens/s",
     cores: t.cores,
-    ...(maxDiff < 1e-3 ? {} : { torchNote: `our activations differ from HF's (max |diff| ${maxDiff})` }),
+    ...(maxDiff < CHECK[dtype] ? {} : { torchNote: `our activations differ from HF's (max |diff| ${maxDiff})` }),
   };
   return row;
 }
@@ -125,9 +155,11 @@ export const group: BenchGroup = {
         rows.push({ group: "models", name: `${f} activations`, shape: "", unit: "tokens/s", ...none, torchNote });
         continue;
       }
-      const row = await familyRow(device, f, join(root, f), ids, reps);
-      if (!row.torchNote) row.torchMs = r.ms;
-      rows.push(row);
+      for (const dtype of ["f32", "f16"] as const) {
+        const row = await familyRow(device, f, join(root, f), ids, reps, dtype);
+        if (!row.torchNote) row.torchMs = r.ms;
+        rows.push(row);
+      }
     }
     return rows;
   },
