@@ -6,6 +6,7 @@
 // Not here: file I/O and activation scaling (checkpoint.ts and sae.ts do those for every architecture).
 import type { Device, Shape, Tensor } from "@sae/tensor-core";
 import type { SaeConfig } from "../config.ts";
+import type { CpuArch } from "../cpu/types.ts";
 import type { ArchitectureName } from "./registry.ts";
 
 /** Parameters by SAELens name, training layout (jumprelu holds log_threshold, saved as threshold). */
@@ -87,6 +88,8 @@ export interface Architecture {
   trainDefaults?(d_sae: number): Partial<SaeConfig>;
   /** Checks beyond the shared ones; may complete a field as SAELens does (matryoshka appends d_sae). */
   validate?(cfg: SaeConfig, where: string): void;
+  /** Its float64 CPU reference (activations, loss terms, gradients; cpu/reference.ts drives it). */
+  readonly cpu: CpuArch;
   /** Parameter names and shapes in training layout. */
   paramShapes(cfg: SaeConfig): Record<string, Shape>;
   /** Initial values beyond the shared init (W_dec, W_enc, other parameters zero), set in place in host. */

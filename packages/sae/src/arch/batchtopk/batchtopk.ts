@@ -12,6 +12,7 @@ import type { Architecture, Exported, HostWeights, SaeModel, TrainContext, Train
 import { center, disposeAll } from "../common.ts";
 import { familyExport, familyTrainDefaults, TOPK_SAELENS_DEFAULTS, validateK } from "../family/config.ts";
 import { SaeConfigError } from "../../errors.ts";
+import { batchCpuActs, familyCpuLosses } from "../family/cpu.ts";
 import { familyDecode, familyStep, preActs, scores, unscaled, type FamilyActs } from "../family/family.ts";
 
 export function thresholdActs(hp: Tensor, t: number): Tensor {
@@ -87,6 +88,7 @@ export function batchExport(cfg: SaeConfig, host: HostWeights, t: number | null)
 
 export const batchtopk: Architecture = {
   name: "batchtopk",
+  cpu: { acts: batchCpuActs, losses: (s) => familyCpuLosses(s, []) },
   topkFamily: true,
   coefficient: null,
   ghostGrads: false,

@@ -3,6 +3,7 @@
 // + l1 * mean_b sum_i ReLU(gate)_bi ||W_dec[i]|| + aux, aux = mean_b ||ReLU(gate) W_dec + b_dec - x||^2, whose
 // gradient reaches W_dec and b_dec as in SAELens 6.18 (gated_sae.py). No b_enc.
 import { matmul, saeActBackward, saeActivation, saeAxpby, saeDot, type Tensor } from "@sae/tensor-core";
+import { gatedCpu } from "./cpu.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
 import { addColSum, center, colSum, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "../common.ts";
 
@@ -17,6 +18,7 @@ function acts(m: SaeModel, saeIn: Tensor): { h: Tensor; mag: Tensor; gate: Tenso
 
 export const gated: Architecture = {
   name: "gated",
+  cpu: gatedCpu,
   topkFamily: false,
   coefficient: "l1",
   ghostGrads: false,

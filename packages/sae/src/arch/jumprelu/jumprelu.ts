@@ -7,6 +7,7 @@
 import { fusedActCols, matmul, saeActivation, saeDot, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
 import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, total } from "../common.ts";
+import { jumpreluCpu } from "./cpu.ts";
 import { preActTerm, tanhTerm } from "./terms.ts";
 import { jumpPairs, sparseJumpStep } from "./sparse.ts";
 import { jumpreluFileShapes, jumpreluFromFile, jumpreluShapes, jumpreluToFile } from "./checkpoint.ts";
@@ -17,6 +18,7 @@ function preActs(m: SaeModel, saeIn: Tensor): Tensor {
 
 export const jumprelu: Architecture = {
   name: "jumprelu",
+  cpu: jumpreluCpu,
   topkFamily: false,
   coefficient: "l0",
   ghostGrads: false,

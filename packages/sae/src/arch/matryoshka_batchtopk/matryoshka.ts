@@ -6,11 +6,13 @@ import type { Architecture, SaeModel, TrainContext, TrainStep } from "../contrac
 import { batchActivate, batchActs, batchEncode, batchExport } from "../batchtopk/batchtopk.ts";
 import { familyTrainDefaults, TOPK_SAELENS_DEFAULTS, validateK } from "../family/config.ts";
 import { checkWidths } from "./widths.ts";
+import { batchCpuActs, familyCpuLosses } from "../family/cpu.ts";
 import { center } from "../common.ts";
 import { familyDecode, familyStep } from "../family/family.ts";
 
 export const matryoshkaBatchtopk: Architecture = {
   name: "matryoshka_batchtopk",
+  cpu: { acts: batchCpuActs, losses: (s) => familyCpuLosses(s, (s.cfg.matryoshka_widths ?? []).slice(0, -1)) },
   topkFamily: true,
   coefficient: null,
   ghostGrads: false,

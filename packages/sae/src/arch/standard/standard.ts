@@ -6,6 +6,7 @@
 import { fusedActCols, matmul, saeActivation, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
 import { center, decode, decoderBackward, decoderNorms, disposeAll, encoderBackward, mse, normPenalty, total } from "../common.ts";
+import { standardCpu } from "./cpu.ts";
 import { lpPenalty } from "./lp.ts";
 import { activePairs, sparseStandardStep } from "./sparse.ts";
 
@@ -19,6 +20,7 @@ export const standard: Architecture = {
   coefficient: "l1",
   ghostGrads: true,
   readsTarget: true,
+  cpu: standardCpu,
   saelensTrainingDefaults: { l1_coefficient: 1, lp_norm: 1, l1_warm_up_steps: 0 },
   usesDeadMask: () => false,
   activate: (_m, pre) => saeActivation("relu", pre),

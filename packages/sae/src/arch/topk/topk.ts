@@ -12,6 +12,7 @@ import { center, disposeAll } from "../common.ts";
 import { familyDecode, familyStep, preActs, scores, unscaled } from "../family/family.ts";
 import { denseActs } from "../pairs.ts";
 import { sparseTopkStep } from "./sparse.ts";
+import { familyCpuLosses, topkCpuActs } from "../family/cpu.ts";
 import { familyExport, familyTrainDefaults, TOPK_SAELENS_DEFAULTS, validateK } from "../family/config.ts";
 
 /** The k largest of each row of scores: ReLU'd values [batch, k], indices [batch, k] and dense f [batch, d_sae]. */
@@ -24,6 +25,7 @@ export function topkActs(hp: Tensor, k: number): { f: Tensor; values: Tensor; in
 
 export const topkArch: Architecture = {
   name: "topk",
+  cpu: { acts: topkCpuActs, losses: (s) => familyCpuLosses(s, []) },
   topkFamily: true,
   coefficient: null,
   ghostGrads: false,
