@@ -4,6 +4,7 @@
 //                   data/test-00000-of-00001.parquet that the train split must not read
 //   stories-tokens: data/train-00000-of-00001.parquet (input_ids: list<int32>, 24 rows of 9 ids < 2048)
 //   stories-split:  train/part-0.jsonl.gz, train/part-1.jsonl.zst, train/part-2.jsonl (20 rows each, field text)
+//   codecs:         zstd-int64.parquet (ZSTD pages; tokens: list<int64>, as pyarrow writes torch.long token ids)
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +48,22 @@ write(
       { name: "list", repetition_type: "REPEATED", num_children: 1 },
       { name: "element", repetition_type: "OPTIONAL", type: "INT32" },
     ],
+    rowGroupSize: 10,
+  }),
+);
+
+write(
+  "codecs/zstd-int64.parquet",
+  parquetWriteBuffer({
+    columnData: [{ name: "tokens", data: tokenRows.map((r) => r.map(BigInt)) }],
+    schema: [
+      { name: "root", num_children: 1 },
+      { name: "tokens", repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
+      { name: "list", repetition_type: "REPEATED", num_children: 1 },
+      { name: "element", repetition_type: "OPTIONAL", type: "INT64" },
+    ],
+    codec: "ZSTD",
+    compressors: { ZSTD: (b: Uint8Array) => new Uint8Array(zstdCompressSync(b)) },
     rowGroupSize: 10,
   }),
 );

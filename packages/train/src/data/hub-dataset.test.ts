@@ -99,6 +99,16 @@ describe("Hugging Face datasets from a loopback hub", () => {
     expect(await allDocs(local)).toEqual(LINES.slice(100, 160));
   });
 
+  test("Parquet with ZSTD pages and INT64 token lists (as pyarrow writes torch.long ids) reads as token rows", async () => {
+    const file = join(FIXTURES, "codecs/zstd-int64.parquet");
+    expect(readFileSync(file).includes(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe(true); // zstd frames inside
+    const src = new RowFilesSource(new LocalDataFiles(file), charTok, "text", "local");
+    const rows: number[][] = [];
+    for (let d = await src.nextDoc(); d; d = await src.nextDoc()) rows.push(Array.from(d));
+    expect(src.rowsArePrompts).toBe(true);
+    expect(rows).toEqual(TOKEN_ROWS);
+  });
+
   test("a truncated Parquet or .gz file is a DatasetError naming the file", async () => {
     hub.truncate.set("org/stories-text/data/train-00000-of-00001.parquet", 5000);
     hub.truncate.set("org/stories-split/train/part-0.jsonl.gz", 800);

@@ -1,14 +1,15 @@
 // Reads the rows of one local dataset file, the way a Hugging Face dataset's data files are laid out:
 //   - Parquet (.parquet): read one row group at a time with hyparquet (a file's rows are never all in memory);
+//     Snappy, ZSTD (fzstd) and GZIP (fflate) pages; INT64 token ids become numbers;
 //   - JSONL (.jsonl, also .jsonl.gz via fflate and .jsonl.zst via fzstd, decompressed as a stream);
 //   - text (.txt, also .txt.gz / .txt.zst): every line is a row {text: line}, as `datasets`' text builder does.
 // A row is the value of one column: a string (text) or a list of token ids (pretokenized `tokens` / `input_ids`).
 // The column is chosen as SAELens does: `tokens`, else `input_ids`, else the text field, else `problem`.
 // Not a general Parquet reader: nested columns other than a list of integers are refused naming the column.
-import { Gunzip } from "fflate";
-import { Decompress } from "fzstd";
+import { Gunzip, gunzipSync } from "fflate";
+import { Decompress, decompress as zstdDecompress } from "fzstd";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { type AsyncBuffer, type Compressors, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { DatasetError } from "../errors.ts";
 import { LineReader } from "./line-reader.ts";
 
@@ -51,6 +52,12 @@ function checkValue(v: unknown, column: string, where: string): Row {
   }
   throw new DatasetError(`${where}: column '${column}' holds ${v === null ? "null" : typeof v}, expected text or token ids`);
 }
+
+/** Codecs beyond hyparquet's built-in Snappy: ZSTD (fzstd) and GZIP (fflate), common in Hugging Face datasets. */
+const COMPRESSORS: Compressors = {
+  ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
+  GZIP: (input) => gunzipSync(input),
+};
 
 /** A file as hyparquet's AsyncBuffer, read with node:fs (hyparquet's own file reader is not in its browser entry). */
 function fileBuffer(fd: number): AsyncBuffer {
@@ -109,7 +116,7 @@ export class ParquetRowReader implements RowReader {
       const column = this.column!;
       let objs: Record<string, unknown>[];
       try {
-        objs = await parquetReadObjects({ file: this.file!, columns: [column], rowStart: start, rowEnd: end });
+        objs = await parquetReadObjects({ file: this.file!, columns: [column], rowStart: start, rowEnd: end, compressors: COMPRESSORS });
       } catch (e) {
         const why = (e as Error).message;
         throw new DatasetError(`Parquet file ${this.path}: row group ${this.group - 1} cannot be read (${why})`);
