@@ -29,6 +29,7 @@ export interface CacheActivationsOptions {
 export async function cacheActivations(cfgIn: TrainConfig, o: CacheActivationsOptions = {}): Promise<ShardsIndex> {
   const cfg: TrainConfig = { ...cfgIn };
   if (!cfg.cached_activations_path) throw new ConfigError("cache-activations: set cached_activations_path (the folder to write)");
+  if (cfg.hook_name_out !== null) throw new ConfigError("cache-activations: transcoder runs (hook_name_out) read no activation cache");
   const device = await getDevice();
   const model = await loadModel(cfg.model_name, { device });
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
