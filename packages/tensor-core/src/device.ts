@@ -15,7 +15,8 @@ export interface Kernel {
 
 /** What run() needs: bound buffers (binding 1..n), packed uniform params (binding 0), the grid. */
 export interface Dispatch {
-  buffers: GPUBuffer[];
+  /** Whole buffers, or sub-ranges (offset a multiple of minStorageBufferOffsetAlignment) as Tensor.binding gives. */
+  buffers: Array<GPUBuffer | GPUBufferBinding>;
   params?: Uint32Array;
   workgroups: readonly [number, number?, number?];
   overrides?: Record<string, number>;
@@ -24,6 +25,9 @@ export interface Dispatch {
 export interface DeviceOptions extends AcquireOptions {
   /** Wrap a GPUDevice the host already has (browser, Deno, an app's own device). */
   device?: GPUDevice;
+  /** Caps the bytes one storage binding may hold below the adapter's maxStorageBufferBindingSize, so tests run the
+   * chunked paths of ops (tensors larger than one binding) on small shapes. */
+  maxBindingBytes?: number;
 }
 
 const SLOT = 256; // uniform slot bytes; also minUniformBufferOffsetAlignment's usual value
@@ -91,9 +95,15 @@ export class Device {
   dispatchCount = 0;
   submitCount = 0;
 
-  constructor(gpu: GPUDevice, adapter: AdapterSummary) {
+  /** Bytes one storage binding may hold: the adapter's maxStorageBufferBindingSize, or less when a test asks. Ops
+   * bind tensors over this in row or column blocks (Tensor.rows, ops/blocks.ts); callers never see the limit. */
+  readonly maxBinding: number;
+
+  constructor(gpu: GPUDevice, adapter: AdapterSummary, maxBindingBytes?: number) {
     this.gpu = gpu;
     this.adapter = adapter;
+    const limit = gpu.limits.maxStorageBufferBindingSize;
+    this.maxBinding = Math.min(limit, maxBindingBytes ?? limit);
     this.pool = new BufferPool(gpu);
     this.arena = gpu.createBuffer({ size: SLOT * ARENA_SLOTS, usage: 0x40 | 0x8, label: "uniform arena" });
     gpu.addEventListener?.("uncapturederror", (ev: Event) => {
@@ -103,7 +113,10 @@ export class Device {
   }
 
   static async create(opts: DeviceOptions = {}): Promise<Device> {
-    if (opts.device) return new Device(opts.device, { name: "host-provided GPUDevice", vendor: "", architecture: "", backend: "host", features: [...opts.device.features].map(String), isCpu: false });
+    if (opts.device) {
+      const summary = { name: "host-provided GPUDevice", vendor: "", architecture: "", backend: "host", features: [...opts.device.features].map(String), isCpu: false };
+      return new Device(opts.device, summary, opts.maxBindingBytes);
+    }
     const { adapter, backend } = await acquireAdapter(opts);
     const lim = adapter.limits;
     const want = [
@@ -120,7 +133,7 @@ export class Device {
     for (const k of want) requiredLimits[k] = lim[k];
     const requiredFeatures = (["shader-f16", "subgroups", "timestamp-query"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
     const gpu = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: "sae" });
-    const device = new Device(gpu, summarize(adapter, backend));
+    const device = new Device(gpu, summarize(adapter, backend), opts.maxBindingBytes);
     device.rawAdapter = adapter;
     return device;
   }
@@ -184,7 +197,7 @@ export class Device {
       this.arenaCpu.set(d.params, (slot * SLOT) / 4);
       entries.push({ binding: 0, resource: { buffer: this.arena, offset: slot * SLOT, size: d.params.length * 4 } });
     }
-    d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    d.buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: "buffer" in b ? b : { buffer: b } }));
     const bindGroup = this.gpu.createBindGroup({ layout: c.pipeline.getBindGroupLayout(0), entries, label: kernel.name });
     pass.setPipeline(c.pipeline);
     pass.setBindGroup(0, bindGroup);

@@ -24,10 +24,10 @@ export function dummyBuffer(dev: Device): GPUBuffer {
 }
 
 /** Bit i set when inputs[i] shares out's buffer; the matching buffers to bind (dummies for aliased inputs). */
-export function aliasing(dev: Device, out: Tensor, inputs: Tensor[]): { alias: number; buffers: GPUBuffer[] } {
+export function aliasing(dev: Device, out: Tensor, inputs: Tensor[]): { alias: number; buffers: Array<GPUBuffer | GPUBufferBinding> } {
   let alias = 0;
   const buffers = inputs.map((t, i) => {
-    if (t.buffer !== out.buffer) return t.buffer;
+    if (t.storage !== out.storage) return t.binding;
     alias |= 1 << i;
     return dummyBuffer(dev);
   });
@@ -37,7 +37,7 @@ export function aliasing(dev: Device, out: Tensor, inputs: Tensor[]): { alias: n
 /** For kernels that cannot run in place: a typed error when out shares an input's buffer. */
 export function checkNoAlias(op: string, out: Tensor, inputs: Record<string, Tensor>): void {
   for (const [name, t] of Object.entries(inputs)) {
-    if (t.buffer === out.buffer) throw new ShapeError(`${op}: out ${fmt(out.shape)} shares a buffer with ${name}; pass a separate out`);
+    if (t.storage === out.storage) throw new ShapeError(`${op}: out ${fmt(out.shape)} shares a buffer with ${name}; pass a separate out`);
   }
 }
 

@@ -33,7 +33,7 @@ export function transpose(x: Tensor, opts: OutOption = {}): Tensor<"f32"> {
   const [gx, gy] = dev.grid(Math.ceil((tilesR * tilesC) / 64));
   if (batch > dev.limits.maxComputeWorkgroupsPerDimension) throw new LimitError(`transpose: batch ${batch} exceeds the grid limit`);
   dev.run(R % 4 === 0 && C % 4 === 0 ? vec4 : scalar, {
-    buffers: [x.buffer, out.buffer],
+    buffers: [x.binding, out.binding],
     params: params(R, C, tilesR, tilesC),
     workgroups: [gx, gy, batch],
   });

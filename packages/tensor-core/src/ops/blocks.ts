@@ -1,0 +1,84 @@
+// Working on tensors larger than one storage binding (device.maxBinding): block sizes whose row views start at
+// aligned byte offsets, and copyWindow, a strided copy of a [rows, cols] window between matrices whose bound
+// ranges each fit one binding. Ops call these only when a tensor is over the limit, so a device whose bindings
+// hold everything never splits anything. Not an op of its own: see matmul_blocks.ts, topk.ts, fill.ts, binary.ts.
+import { params, type Device } from "../device.ts";
+import { LimitError } from "../errors.ts";
+import { Tensor } from "../tensor.ts";
+import source from "./copy_block.wgsl" with { type: "text" };
+
+/** Block sizes step by 64 rows: 64 rows of 4-byte elements span a multiple of 256 bytes, the largest
+ * minStorageBufferOffsetAlignment WebGPU allows, so every block's row view starts aligned. */
+export const BLOCK_STEP = 64;
+
+const kernel = { name: "copy_block", source };
+
+/** Whether any tensor is larger than one binding on its device. */
+export function overBinding(device: Device, ...ts: Array<Tensor | undefined>): boolean {
+  return ts.some((t) => t !== undefined && t.byteLength > device.maxBinding);
+}
+
+/** Rows per block (a multiple of BLOCK_STEP, or all rows) so that rows * each of rowBytes fits in one binding. */
+export function rowsPerBlock(device: Device, op: string, rows: number, rowBytes: number[]): number {
+  const widest = Math.max(...rowBytes, 1);
+  if (rows * widest <= device.maxBinding) return rows;
+  const fit = Math.floor(device.maxBinding / widest / BLOCK_STEP) * BLOCK_STEP;
+  if (fit < BLOCK_STEP) {
+    const need = `${BLOCK_STEP} rows of ${widest} bytes`;
+    throw new LimitError(`${op}: ${need} do not fit one binding of ${device.maxBinding} bytes on ${device.describe()}`);
+  }
+  return fit;
+}
+
+/** [start, end) of each block of `block` over n. */
+export function ranges(n: number, block: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let s = 0; s < n; s += block) out.push([s, Math.min(n, s + block)]);
+  return out;
+}
+
+/** A window: rows x cols elements at (r0, c0) of a matrix with `stride` elements per row. */
+export interface Window {
+  r0: number;
+  c0: number;
+  stride: number;
+}
+
+/** The byte range of rows [i0, i1) of a window of `cols` columns, widened down to an aligned start. */
+function span(t: Tensor, w: Window, i0: number, i1: number, cols: number): { binding: GPUBufferBinding; off: number } {
+  const align = t.device.limits.minStorageBufferOffsetAlignment;
+  const first = t.byteOffset + ((w.r0 + i0) * w.stride + w.c0) * 4;
+  const end = t.byteOffset + ((w.r0 + i1 - 1) * w.stride + w.c0 + cols) * 4;
+  const offset = Math.floor(first / align) * align;
+  return { binding: { buffer: t.storage, offset, size: end - offset }, off: (first - offset) / 4 };
+}
+
+/**
+ * dst's window (rows x cols at `to`) = src's window (at `from`); 4-byte elements. Each dispatch copies as many rows
+ * as keep both bound ranges within one binding.
+ */
+export function copyWindow(src: Tensor, from: Window, dst: Tensor, to: Window, rows: number, cols: number): void {
+  const device = src.device;
+  const align = device.limits.minStorageBufferOffsetAlignment;
+  const rowSpan = Math.max(from.stride, to.stride) * 4;
+  const room = device.maxBinding - 2 * align - cols * 4;
+  if (room < 0) throw new LimitError(`copyWindow: a row of ${cols} elements does not fit one binding of ${device.maxBinding} bytes`);
+  const per = Math.max(1, Math.min(rows, Math.floor(room / rowSpan) + 1));
+  for (const [i0, i1] of ranges(rows, per)) {
+    const s = span(src, from, i0, i1, cols);
+    const d = span(dst, to, i0, i1, cols);
+    const n = (i1 - i0) * cols;
+    device.run(kernel, {
+      buffers: [s.binding, d.binding],
+      params: params(n, cols, from.stride, s.off, to.stride, d.off),
+      workgroups: device.grid(Math.ceil(n / 256)),
+    });
+  }
+}
+
+/** A new [rows, cols] f32 tensor holding src's window at `from`. */
+export function takeWindow(src: Tensor, from: Window, rows: number, cols: number): Tensor {
+  const out = Tensor.empty(src.device, [rows, cols], "f32", `${src.label} block`);
+  copyWindow(src, from, out, { r0: 0, c0: 0, stride: cols }, rows, cols);
+  return out;
+}
