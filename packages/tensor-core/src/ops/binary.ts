@@ -6,6 +6,7 @@ import { params } from "../device.ts";
 import { sameShape } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { aliasing, launch, spans } from "./alias.ts";
+import { byRows } from "./blocks.ts";
 import { broadcast, OPERAND, rowLayout } from "./broadcast.ts";
 import type { OutOption } from "./unary.ts";
 import source from "./binary.wgsl" with { type: "text" };
@@ -22,6 +23,7 @@ function binary(op: keyof typeof OP, a: Tensor, b: Tensor, out?: Tensor): Tensor
   checkDType(op, "b", b, "f32");
   const bc = broadcast(op, a.shape, b.shape);
   const o = output(op, dev, bc.shape, "f32", out);
+  if (byRows(op, o, [a, b], (ob, [ab, bb]) => binary(op, ab, bb, ob))) return o; // over one binding
   const { alias, buffers } = aliasing(dev, o, [a, b]);
   const [, d1, d2, d3] = bc.dims;
   const n = o.size;
@@ -33,7 +35,7 @@ function binary(op: keyof typeof OP, a: Tensor, b: Tensor, out?: Tensor): Tensor
     const n4 = Math.ceil(n / 4);
     const { span, workgroups } = spans(n4);
     dev.run(rowsKernel, {
-      buffers: [...buffers, o.buffer],
+      buffers: [...buffers, o.binding],
       params: params(n4, span, layout.cols / 4),
       workgroups,
       overrides: { OP: OP[op], MODE_A: layout.modeA, MODE_B: layout.modeB, ALIAS: alias },
@@ -41,7 +43,7 @@ function binary(op: keyof typeof OP, a: Tensor, b: Tensor, out?: Tensor): Tensor
     return o;
   }
   dev.run(kernel, {
-    buffers: [...buffers, o.buffer],
+    buffers: [...buffers, o.binding],
     params: params(n, d1, d2, d3, ...bc.stridesA, ...bc.stridesB),
     workgroups: launch(dev, n),
     overrides: { OP: OP[op], SAME: Number(sameShape(a.shape, b.shape)), ALIAS: alias },

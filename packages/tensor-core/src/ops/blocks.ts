@@ -4,6 +4,7 @@
 // hold everything never splits anything. Not an op of its own: see matmul_blocks.ts, topk.ts, fill.ts, binary.ts.
 import { params, type Device } from "../device.ts";
 import { LimitError } from "../errors.ts";
+import { fmt } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import source from "./copy_block.wgsl" with { type: "text" };
 
@@ -81,4 +82,24 @@ export function takeWindow(src: Tensor, from: Window, rows: number, cols: number
   const out = Tensor.empty(src.device, [rows, cols], "f32", `${src.label} block`);
   copyWindow(src, from, out, { r0: 0, c0: 0, stride: cols }, rows, cols);
   return out;
+}
+
+/**
+ * Runs an op that works row by row in blocks of out's first dimension when out or an input is over one binding:
+ * inputs with out's rank and leading extent (or those `cuts` marks) are cut the same way, the rest (broadcast
+ * along it) are bound whole. `run` gets the block views in the same order. False (nothing run) when all fits.
+ */
+export function byRows(op: string, out: Tensor, inputs: Tensor[], run: (out: Tensor, inputs: Tensor[]) => void, cuts?: boolean[]): boolean {
+  const device = out.device;
+  if (!overBinding(device, out, ...inputs)) return false;
+  const R = out.shape[0];
+  const cut = cuts ?? inputs.map((t) => R > 1 && t.shape.length === out.shape.length && t.shape[0] === R);
+  inputs.forEach((t, i) => {
+    if (!cut[i] && t.byteLength > device.maxBinding) throw new LimitError(`${op}: ${t.label} ${fmt(t.shape)} cannot be split with out ${fmt(out.shape)}`);
+  });
+  const rowBytes = [out, ...inputs.filter((_, i) => cut[i])].map((t) => t.byteLength / R);
+  for (const [r0, r1] of ranges(R, rowsPerBlock(device, op, R, rowBytes))) {
+    run(out.rows(r0, r1), inputs.map((t, i) => (cut[i] ? t.rows(r0, r1) : t)));
+  }
+  return true;
 }

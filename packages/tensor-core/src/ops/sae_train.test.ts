@@ -1,8 +1,9 @@
 // The SAE training kernels against their CPU references (cpu/sae_train.ts) on awkward sizes, outputs poisoned
-// first; plus the typed errors for bad shapes and dtypes.
+// first; plus the typed errors for bad shapes and dtypes. Run twice: on the plain device, and on one whose bindings
+// are capped at 16 KiB (maxBindingBytes) with shapes over that, so every kernel's row-block path is checked too.
 import { describe, expect, test } from "bun:test";
 import * as ref from "../cpu/sae_train.ts";
-import { getDevice } from "../device.ts";
+import { Device, getDevice } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
@@ -13,8 +14,13 @@ const R = 37;
 const C = 83;
 const TOL = 1e-5;
 
-async function setup() {
-  const device = await getDevice();
+const CONFIGS = [
+  { name: "plain", R, C, W: C, device: () => getDevice() },
+  { name: "over one binding", R: 203, C: 52, W: 300, device: () => Device.create({ maxBindingBytes: 16 * 1024 }) },
+];
+
+async function setup(make: () => Promise<Device> = getDevice) {
+  const device = await make();
   const rng = new Rng(21);
   const mk = (shape: number[], std = 1) => host(shape, rng.normalArray(shape.reduce((a, b) => a * b, 1), std));
   const up = (h: HostTensor) => Tensor.fromHost(device, h);
@@ -22,9 +28,12 @@ async function setup() {
   return { device, rng, mk, up, out };
 }
 
-describe("sae_train kernels vs CPU reference", () => {
+for (const cfg of CONFIGS) describe(`sae_train kernels vs CPU reference (${cfg.name})`, () => {
+  const { R, C, W } = cfg;
+  const devices = new Map<string, Promise<Device>>();
+  const made = () => devices.get(cfg.name) ?? devices.set(cfg.name, cfg.device()).get(cfg.name)!;
   test("saeAxpby (all coefficient patterns), saeDot (dot, sum, count)", async () => {
-    const { mk, up, out } = await setup();
+    const { mk, up, out } = await setup(made);
     const [a, b, v] = [mk([R, C]), mk([R, C]), mk([C])];
     for (const [al, be, ga] of [[1, -1, 0], [0.5, 0, 2], [-2, 3, -1]]) {
       const got = saeAxpby(up(a), be ? up(b) : null, ga ? up(v) : null, al, be, ga, { out: out([R, C]) });
@@ -37,7 +46,7 @@ describe("sae_train kernels vs CPU reference", () => {
   });
 
   test("saeActivation (every kind) and saeActBackward (every mode)", async () => {
-    const { mk, up, out } = await setup();
+    const { mk, up, out } = await setup(made);
     const [a, b, c] = [mk([R, C]), mk([R, C]), mk([R, C])];
     const [v1, v2] = [mk([C], 0.3), mk([C], 0.3)];
     for (const kind of ["relu", "jumprelu", "threshold", "gatedMag", "reluBias", "gatedF"] as SaeActivation[]) {
@@ -52,7 +61,7 @@ describe("sae_train kernels vs CPU reference", () => {
   });
 
   test("saeScatter, saeRowNorm, saeRowScale", async () => {
-    const { device, rng, mk, up, out } = await setup();
+    const { device, rng, mk, up, out } = await setup(made);
     const k = 7;
     const vals = mk([R, k]);
     // unfired pairs marked -1 (activeIndices) and any index past d_sae are skipped, not wrapped into another row
@@ -63,11 +72,11 @@ describe("sae_train kernels vs CPU reference", () => {
       saeScatter(up(vals), Tensor.fromHost(device, idx), dense, relu);
       assertClose(`scatter relu=${relu}`, await dense.read(), ref.saeScatter(vals, idx, zeros, relu).data, 0, 0);
     }
-    const w = mk([C, 29]);
-    const n = saeRowNorm(up(w), { out: out([C]) });
+    const w = mk([W, 29]);
+    const n = saeRowNorm(up(w), { out: out([W]) });
     const nh = ref.saeRowNorm(w);
     assertClose("row norms", await n.read(), nh.data, TOL, TOL);
-    const [dst, s] = [mk([C, 29]), mk([C])];
+    const [dst, s] = [mk([W, 29]), mk([W])];
     const g = up(dst);
     saeRowScale("penaltyGrad", g, n, up(w), up(s), 0.7);
     assertClose("penaltyGrad", await g.read(), ref.saeRowScale("penaltyGrad", dst, nh, w, s, 0.7).data, 1e-5, 1e-5);
@@ -78,6 +87,9 @@ describe("sae_train kernels vs CPU reference", () => {
     }
   });
 
+});
+
+describe("sae_train kernels: errors", () => {
   test("bad shapes and dtypes are typed errors", async () => {
     const { device, mk, up } = await setup();
     const a = up(mk([R, C]));

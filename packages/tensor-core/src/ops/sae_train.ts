@@ -12,6 +12,7 @@ import actBackwardSrc from "./sae_act_backward.wgsl" with { type: "text" };
 import scatterSrc from "./sae_scatter.wgsl" with { type: "text" };
 import rownormSrc from "./sae_rownorm.wgsl" with { type: "text" };
 import rowscaleSrc from "./sae_rowscale.wgsl" with { type: "text" };
+import { byRows, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 
 const K = {
   axpby: { name: "sae_axpby", source: axpbySrc },
@@ -66,9 +67,12 @@ export function saeAxpby(a: Tensor, b: Tensor | null, v: Tensor | null, alpha: n
   if (useB) sameSize("saeAxpby", a, "b", b as Tensor);
   if (useV) perCol("saeAxpby", a, "v", v as Tensor);
   const out = output("saeAxpby", device, a.shape, "f32", opts.out);
+  const [b0, v0] = [useB ? (b as Tensor) : a, useV ? (v as Tensor) : a]; // a stands in for what is not read
+  const split = (o: Tensor, [ab, bb, vb]: Tensor[]) => void saeAxpby(ab, useB ? bb : null, useV ? vb : null, alpha, beta, gamma, { out: o });
+  if (byRows("saeAxpby", out, [a, b0, v0], split)) return out;
   const n = a.size;
   device.run(K.axpby, {
-    buffers: [a.buffer, useB ? (b as Tensor).buffer : dummy(device, 0), useV ? (v as Tensor).buffer : dummy(device, 1), out.buffer],
+    buffers: [a.binding, useB ? (b as Tensor).binding : dummy(device, 0), useV ? (v as Tensor).binding : dummy(device, 1), out.binding],
     params: params(n, lastDim(a), { f32: alpha }, { f32: beta }, { f32: gamma }),
     workgroups: device.grid(Math.ceil(n / 256)),
   });
@@ -83,13 +87,32 @@ export function saeDot(a: Tensor, b: Tensor, scale: number, mode: SaeDotMode = "
   const device = f32("saeDot", { a, b });
   if (mode === "dot") sameSize("saeDot", a, "b", b);
   const out = output("saeDot", device, [1], "f32", opts.out);
+  if (overBinding(device, a, b)) return dotBlocks(a, b, scale, mode, out);
   device.run(K.dot, {
-    buffers: [a.buffer, mode === "dot" ? b.buffer : dummy(device, 0), out.buffer],
+    buffers: [a.binding, mode === "dot" ? b.binding : dummy(device, 0), out.binding],
     params: params(a.size, { f32: scale }),
     workgroups: [1],
     overrides: { MODE: DOT_MODE[mode] },
   });
   return out;
+}
+
+/** saeDot over a (and b) larger than one binding: one partial per element block, summed into out. */
+function dotBlocks(a: Tensor, b: Tensor, scale: number, mode: SaeDotMode, out: Tensor): Tensor<"f32"> {
+  const [fa, fb] = [a.reshape([a.size]), b.reshape([b.size])];
+  const parts: Tensor[] = [];
+  for (const [e0, e1] of ranges(a.size, rowsPerBlock(a.device, "saeDot", a.size, [4]))) {
+    parts.push(saeDot(fa.rows(e0, e1), (mode === "dot" ? fb : fa).rows(e0, e1), scale, mode));
+  }
+  let acc = parts[0]; // (an op may not write a buffer it reads)
+  for (const p of parts.slice(1)) {
+    const next = saeAxpby(acc, p, null, 1, 1, 0);
+    acc.dispose();
+    acc = next;
+  }
+  saeAxpby(acc, null, null, 1, 0, 0, { out });
+  for (const t of [acc, ...parts]) t.dispose();
+  return out as Tensor<"f32">;
 }
 
 export type SaeActivation = "relu" | "jumprelu" | "threshold" | "gatedMag" | "reluBias" | "gatedF";
@@ -112,8 +135,11 @@ export function saeActivation(kind: SaeActivation, a: Tensor, opts: { b?: Tensor
   if (needV1) perCol("saeActivation", a, "v1", v1 as Tensor);
   if (needV2) perCol("saeActivation", a, "v2", v2 as Tensor);
   const out = output("saeActivation", device, a.shape, "f32", opts.out);
+  const given = [a, needB ? b : a, needV1 ? v1 : a, needV2 ? v2 : a] as Tensor[];
+  const split = (o: Tensor, [ab, bb, v1b, v2b]: Tensor[]) => void saeActivation(kind, ab, { b: needB ? bb : undefined, v1: v1b, v2: v2b, out: o });
+  if (byRows("saeActivation", out, given, split)) return out;
   device.run(K.act, {
-    buffers: [a.buffer, needB ? (b as Tensor).buffer : dummy(device, 0), needV1 ? (v1 as Tensor).buffer : dummy(device, 1), needV2 ? (v2 as Tensor).buffer : dummy(device, 2), out.buffer],
+    buffers: [a.binding, needB ? (b as Tensor).binding : dummy(device, 0), needV1 ? (v1 as Tensor).binding : dummy(device, 1), needV2 ? (v2 as Tensor).binding : dummy(device, 2), out.binding],
     params: params(a.size, lastDim(a)),
     workgroups: device.grid(Math.ceil(a.size / 256)),
     overrides: { ARCH: ACT[kind] },
@@ -144,8 +170,11 @@ export function saeActBackward(
   if (needC) sameSize("saeActBackward", a, "c", c as Tensor);
   if (needV) perCol("saeActBackward", a, "v", v as Tensor);
   const out = output("saeActBackward", device, a.shape, "f32", opts.out);
+  const given = [a, b, needC ? (c as Tensor) : a, needV ? (v as Tensor) : a];
+  const split = (o: Tensor, [ab, bb, cb, vb]: Tensor[]) => void saeActBackward(kind, ab, bb, { ...opts, c: needC ? cb : undefined, v: needV ? vb : undefined, out: o });
+  if (byRows("saeActBackward", out, given, split)) return out;
   device.run(K.actBackward, {
-    buffers: [a.buffer, b.buffer, needC ? (c as Tensor).buffer : dummy(device, 0), needV ? (v as Tensor).buffer : dummy(device, 1), out.buffer],
+    buffers: [a.binding, b.binding, needC ? (c as Tensor).binding : dummy(device, 0), needV ? (v as Tensor).binding : dummy(device, 1), out.binding],
     params: params(a.size, lastDim(a), { f32: opts.c0 ?? 0 }, { f32: opts.bandwidth ?? 1 }),
     workgroups: device.grid(Math.ceil(a.size / 256)),
     overrides: { MODE: ACT_BACK[kind] },
@@ -163,8 +192,10 @@ export function saeScatter(values: Tensor, indices: Tensor, dense: Tensor, relu 
   const k = lastDim(values);
   const rows = values.size / Math.max(k, 1);
   if (dense.size !== rows * lastDim(dense)) throw new ShapeError(`saeScatter: dense ${fmt(dense.shape)} must have ${rows} rows like values ${fmt(values.shape)}`);
+  const split = (d: Tensor, [vb, ib]: Tensor[]) => void saeScatter(vb, ib, d, relu);
+  if (byRows("saeScatter", dense, [values, indices], split, [true, true])) return dense;
   device.run(K.scatter, {
-    buffers: [values.buffer, indices.buffer, dense.buffer],
+    buffers: [values.binding, indices.binding, dense.binding],
     params: params(values.size, k, lastDim(dense)),
     workgroups: device.grid(Math.ceil(values.size / 256)),
     overrides: { RELU: relu ? 1 : 0 },
@@ -178,7 +209,8 @@ export function saeRowNorm(w: Tensor, opts: { out?: Tensor } = {}): Tensor<"f32"
   const cols = lastDim(w);
   const rows = w.size / Math.max(cols, 1);
   const out = output("saeRowNorm", device, [rows], "f32", opts.out);
-  device.run(K.rownorm, { buffers: [w.buffer, out.buffer], params: params(rows, cols), workgroups: [Math.ceil(rows / 64)] });
+  if (byRows("saeRowNorm", out, [w.reshape([rows, cols])], (o, [wb]) => void saeRowNorm(wb, { out: o }), [true])) return out;
+  device.run(K.rownorm, { buffers: [w.binding, out.binding], params: params(rows, cols), workgroups: [Math.ceil(rows / 64)] });
   return out;
 }
 
@@ -198,8 +230,12 @@ export function saeRowScale(mode: SaeRowScale, dst: Tensor, n: Tensor, w: Tensor
     sameSize("saeRowScale", dst, "w", w);
     if (s.size !== rows) throw new ShapeError(`saeRowScale: s ${fmt(s.shape)} must have ${rows} values`);
   }
+  const d2 = dst.reshape([rows, cols]);
+  const [w2, s2] = mode === "penaltyGrad" ? [w.reshape([rows, cols]), s] : [n, n];
+  const split = (db: Tensor, [nb, wb, sb]: Tensor[]) => void saeRowScale(mode, db, nb, wb, sb, coef);
+  if (byRows("saeRowScale", d2, [n, w2, s2], split, [true, true, true])) return dst;
   device.run(K.rowscale, {
-    buffers: mode === "penaltyGrad" ? [w.buffer, s.buffer, n.buffer, dst.buffer] : [dummy(device, 0), dummy(device, 1), n.buffer, dst.buffer],
+    buffers: mode === "penaltyGrad" ? [w.binding, s.binding, n.binding, dst.binding] : [dummy(device, 0), dummy(device, 1), n.binding, dst.binding],
     params: params(dst.size, cols, { f32: coef }),
     workgroups: device.grid(Math.ceil(dst.size / 256)),
     overrides: { MODE: ROWSCALE[mode] },

@@ -1,5 +1,6 @@
 // topk: the k largest values of each row and their columns, sorted descending (ties: lower column first).
-// x [rows, cols] -> values [rows, k] f32, indices [rows, k] i32; 1 <= k <= 256, cols <= 131072.
+// x [rows, cols] -> values [rows, k] f32, indices [rows, k] i32; 1 <= k <= 256, cols <= 131072; x larger than one
+// binding runs in blocks of rows.
 // The kernel (topk.wgsl) is a threshold select, one row per invocation: one pass for a lower bound, one to gather
 // candidates, an exact select among them, then a bitonic sort of the k winners. NaN inputs are not supported.
 // The CPU reference is cpu/topk.ts.
@@ -8,6 +9,7 @@ import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { rowKernel } from "./row_io.ts";
+import { ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./topk.wgsl" with { type: "text" };
 
 export const TOPK_MAX_K = 256;
@@ -52,18 +54,19 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
   const device = deviceOf("topk", x, ...[opts.values, opts.indices].filter((t): t is Tensor => t !== undefined));
   checkDType("topk", "x", x, "f32");
   const { rows, cols } = topkDims("topk", x.shape, k);
-  const maxBinding = device.limits.maxStorageBufferBindingSize;
-  if (x.byteLength > maxBinding) {
-    throw new LimitError(`topk: x ${fmt(x.shape)} is ${x.byteLength} bytes, over maxStorageBufferBindingSize ${maxBinding} on ${device.describe()}; split the rows`);
-  }
   const values = output("topk", device, [rows, k], "f32", opts.values);
   const indices = output("topk", device, [rows, k], "i32", opts.indices);
   if (rows === 0) return { values, indices };
-  device.run(rowKernel("topk", source, cols, false), {
-    buffers: [x.buffer, values.buffer, indices.buffer],
-    params: params(rows, cols, k, { f32: -Infinity }),
-    workgroups: device.grid(Math.ceil(rows / TOPK_ROWS_PER_WORKGROUP)),
-    overrides: { ...topkConfig(k), WG: TOPK_ROWS_PER_WORKGROUP },
-  });
+  // x over one binding: blocks of rows, each bound as a range (the outputs' matching rows too)
+  const per = rowsPerBlock(device, "topk", rows, [cols * 4, k * 4]);
+  for (const [r0, r1] of ranges(rows, per)) {
+    const part = (t: Tensor) => (per === rows ? t : t.rows(r0, r1));
+    device.run(rowKernel("topk", source, cols, false), {
+      buffers: [part(x).binding, part(values).binding, part(indices).binding],
+      params: params(r1 - r0, cols, k, { f32: -Infinity }),
+      workgroups: device.grid(Math.ceil((r1 - r0) / TOPK_ROWS_PER_WORKGROUP)),
+      overrides: { ...topkConfig(k), WG: TOPK_ROWS_PER_WORKGROUP },
+    });
+  }
   return { values, indices };
 }
