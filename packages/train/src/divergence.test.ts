@@ -15,6 +15,7 @@ const at = (step: number, loss: number, mse = loss): StepMetrics => ({
   l0: 8,
   dead_features: 0,
   dead_fraction: 0,
+  peak_device_bytes: 0,
 });
 
 describe("DivergenceGuard", () => {

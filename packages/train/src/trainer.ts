@@ -22,6 +22,8 @@ export interface StepMetrics {
   l0: number;
   dead_features: number;
   dead_fraction: number;
+  /** Most GPU bytes held by live tensors during this step (parameters, optimiser state and the step's tensors). */
+  peak_device_bytes: number;
 }
 
 export interface TrainerOptions {
@@ -125,6 +127,7 @@ export class Trainer {
     const l0 = l1CoefficientAt(c.l0_coefficient ?? c.l1_coefficient, c.l0_warm_up_steps ?? c.l1_warm_up_steps, s);
     // a latent is dead once since_fired > dead_feature_window, which takes more steps than that: no readback before
     if (this.usesDeadMask && s > c.dead_feature_window) await this.refreshDeadMask();
+    this.device.pool.resetPeak();
     if (this.halves && this.y) {
       // paired rows [d_in | d_out] (d_out = d_in) from the store: input half to x, output half to the target
       const d = this.sae.cfg.d_in;
@@ -201,7 +204,7 @@ export class Trainer {
     if (!Number.isFinite(lossV)) {
       throw new DivergedError(this.step, `loss is ${lossV} at step ${this.step} (${Object.entries(parts).map(([k, v]) => `${k}=${v}`).join(", ")}); lower lr (${this.cfg.lr}) or check the activations`);
     }
-    return { step: this.step, tokens: this.tokensSeen, lr, l1_coefficient: l1, loss: lossV, losses: parts, l0, dead_features: dead, dead_fraction: dead / this.sae.cfg.d_sae };
+    return { step: this.step, tokens: this.tokensSeen, lr, l1_coefficient: l1, loss: lossV, losses: parts, l0, dead_features: dead, dead_fraction: dead / this.sae.cfg.d_sae, peak_device_bytes: this.device.memory().peakBytes };
   }
 
   /** Reads since_fired back; dead = since_fired > dead_feature_window. Returns the dead count. */

@@ -3,7 +3,7 @@
 // SAE step; loss, L0, dead, ETA), Ctrl-C or SIGTERM saving a resumable checkpoint, and at the end the evaluation
 // table, the checkpoint path, metrics.jsonl and report.html.
 import { basename } from "node:path";
-import { formatCount, ProgressBar } from "@sae/tensor-core";
+import { formatBytes, formatCount, ProgressBar } from "@sae/tensor-core";
 import { configFromArgs, flagHelp, formatEvalTable, parseFlags, trainSae, type StepMetrics } from "@sae/train";
 import type { Command } from "../command.ts";
 
@@ -46,7 +46,7 @@ export const trainCommand: Command = {
           const rate = (x: number) => `${formatCount(Math.round(x))}/s`;
           // which side bounds the run: the model's activation rate or the SAE step's (bookkeeping: store/throughput.ts)
           const speeds = { model: rate(rates.modelTokensPerS), sae: rate(rates.saeTokensPerS) };
-          bar.update(m.tokens, { ...speeds, loss: m.loss, l0: m.l0, dead: m.dead_features });
+          bar.update(m.tokens, { ...speeds, loss: m.loss, l0: m.l0, dead: m.dead_features, mem: formatBytes(m.peak_device_bytes) });
         },
       });
       (bar as ProgressBar | null)?.finish();
