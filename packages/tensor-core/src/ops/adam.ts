@@ -7,6 +7,7 @@ import { LimitError, ShapeError } from "../errors.ts";
 import { fmt, sameShape } from "../shape.ts";
 import { checkDType, deviceOf, type Tensor } from "../tensor.ts";
 import { dummyBuffer } from "./alias.ts";
+import { byRows } from "./blocks.ts";
 import source from "./adam.wgsl" with { type: "text" };
 
 const kernel = { name: "adam", source };
@@ -49,8 +50,11 @@ export function adam(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, opts: Ad
   }
   const c = adamConstants("adam", opts);
   if (param.size === 0) return;
+  const flat = [param, grad, m, v].map((t) => t.reshape([t.size]));
+  // a parameter over one binding (W_enc [d_in, d_sae] at large d_sae): element blocks bound as ranges
+  if (byRows("adam", flat[0], flat.slice(1), (pb, [gb, mb, vb]) => adam(pb, gb, mb, vb, opts))) return;
   device.run(kernel, {
-    buffers: [param.buffer, grad.buffer, m.buffer, v.buffer, s ? s.buffer : dummyBuffer(device)],
+    buffers: [param.binding, grad.binding, m.binding, v.binding, s ? s.binding : dummyBuffer(device)],
     params: params(param.size, { f32: c.lr }, { f32: c.beta1 }, { f32: c.beta2 }, { f32: c.eps }, { f32: c.decay }, { f32: c.stepSize }, { f32: c.bc2Sqrt }, { f32: 1 - c.beta1 }, { f32: 1 - c.beta2 }),
     workgroups: device.grid(Math.ceil(param.size / 256)),
     overrides: { SCALED: s ? 1 : 0 },

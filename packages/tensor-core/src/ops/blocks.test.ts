@@ -8,7 +8,10 @@ import { Device } from "../device.ts";
 import { LimitError } from "../errors.ts";
 import { host, Tensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
+import { adam } from "./adam.ts";
 import { add, mul } from "./binary.ts";
+import { featureStats } from "./feature_stats.ts";
+import { sumSquares } from "./sum_squares.ts";
 import { copyWindow } from "./blocks.ts";
 import { fill } from "./fill.ts";
 import { topk } from "./topk.ts";
@@ -69,5 +72,37 @@ describe("ops over one binding", async () => {
       assertClose(`add in place ${hb.shape}`, await a.read(), cpu.add(ha, hb).data, 1e-6, 0);
       for (const t of [a, b, out]) t.dispose();
     }
+  });
+
+  test("adam on a parameter over one binding, with a gradient scale", async () => {
+    const shape = [130, 47];
+    const n = 130 * 47;
+    const [p, g, m, v] = [1, 2, 3, 4].map((i) => host(shape, i === 4 ? randn(n, 10 + i).map(Math.abs) : randn(n, 10 + i)));
+    const scale = host([1], [0.5]);
+    const gp = [p, g, m, v].map((h) => Tensor.fromHost(dev, h));
+    const opts = { lr: 0.01, step: 3, weightDecay: 0.1 };
+    adam(gp[0], gp[1], gp[2], gp[3], { ...opts, gradScale: Tensor.fromHost(dev, scale) });
+    cpu.adam(p, g, m, v, { ...opts, gradScale: scale });
+    for (const [i, name] of ["param", "grad", "m", "v"].entries()) assertClose(`adam ${name}`, await gp[i].read(), [p, g, m, v][i].data, 1e-5, 1e-6);
+  });
+
+  test("sumSquares into a slot, featureStats over row blocks", async () => {
+    const hx = host([97, 61], randn(97 * 61, 20));
+    const out = Tensor.zeros(dev, [3]);
+    sumSquares(Tensor.fromHost(dev, hx), { out, slot: 2 });
+    const want = cpu.sumSquares(hx).data[0];
+    const got = await out.read();
+    expect(got[0]).toBe(0);
+    assertClose("sumSquares", [got[2]], [want], 1e-5, 0);
+    // f [batch, d_sae] with a third of the latents never firing
+    const [B, D] = [150, 40];
+    const f = host([B, D], randn(B * D, 21).map((x, i) => (i % D) % 3 === 0 ? -Math.abs(x) : x));
+    const since = host([D], Float32Array.from({ length: D }, (_, i) => i));
+    const freq = host([D], Float32Array.from({ length: D }, (_, i) => 2 * i));
+    const [gs, gf] = [Tensor.fromHost(dev, since), Tensor.fromHost(dev, freq)];
+    featureStats(Tensor.fromHost(dev, f), gs, gf);
+    cpu.featureStats(f, since, freq);
+    expect(Array.from(await gs.read())).toEqual(Array.from(since.data));
+    expect(Array.from(await gf.read())).toEqual(Array.from(freq.data));
   });
 });

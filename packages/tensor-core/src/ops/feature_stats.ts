@@ -4,12 +4,28 @@
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
-import { checkDType, deviceOf, type Tensor } from "../tensor.ts";
+import { checkDType, deviceOf, Tensor } from "../tensor.ts";
+import { sub } from "./binary.ts";
+import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
+import { saeAxpby } from "./sae_train.ts";
 import { checkNoAlias } from "./alias.ts";
 import source from "./feature_stats.wgsl" with { type: "text" };
 
 const kernel = { name: "feature_stats", source };
 const WG = 64;
+
+/** featureStats for f over one binding: counts by row blocks, then sinceFired from what the counts gained. */
+function statsByRows(f: Tensor, sinceFired: Tensor, actFreq: Tensor): void {
+  const [batch, dSae] = f.shape;
+  const before = saeAxpby(actFreq, null, null, 1, 0, 0);
+  const scratch = Tensor.zeros(f.device, [dSae], "f32", "featureStats scratch");
+  for (const [r0, r1] of ranges(batch, rowsPerBlock(f.device, "featureStats", batch, [dSae * 4]))) {
+    featureStats(f.rows(r0, r1), scratch, actFreq);
+  }
+  const gained = sub(actFreq, before); // [d_sae]: rows where latent i fired
+  featureStats(gained.reshape([1, dSae]), sinceFired, scratch);
+  for (const t of [before, scratch, gained]) t.dispose();
+}
 
 /**
  * f [batch, d_sae]; in place on sinceFired [d_sae] (0 where latent i fired in this batch, else + 1) and
@@ -25,5 +41,6 @@ export function featureStats(f: Tensor, sinceFired: Tensor, actFreq: Tensor): vo
   checkNoAlias("featureStats", sinceFired, { f, actFreq });
   checkNoAlias("featureStats", actFreq, { f });
   if (dSae === 0) return;
-  dev.run(kernel, { buffers: [f.buffer, sinceFired.buffer, actFreq.buffer], params: params(batch, dSae), workgroups: dev.grid(Math.ceil(dSae / WG)) });
+  if (overBinding(dev, f)) return statsByRows(f, sinceFired, actFreq);
+  dev.run(kernel, { buffers: [f.binding, sinceFired.binding, actFreq.binding], params: params(batch, dSae), workgroups: dev.grid(Math.ceil(dSae / WG)) });
 }

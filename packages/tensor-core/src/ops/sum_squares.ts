@@ -6,8 +6,10 @@
 import { params } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
-import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { copyWindow, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
+import { saeDot } from "./sae_train.ts";
 import source from "./sum_squares.wgsl" with { type: "text" };
 
 const kernels = {
@@ -31,7 +33,18 @@ export function sumSquares(x: Tensor, opts: SumSquaresOptions = {}): Tensor {
   checkDType("sumSquares", "out", out, "f32");
   if (!Number.isInteger(slot) || slot < 0 || slot >= out.size) throw new LimitError(`sumSquares: slot ${slot} outside out ${fmt(out.shape)}`);
   checkNoAlias("sumSquares", out, { x });
-  dev.run(kernels.sumSquares, { buffers: [x.buffer, out.buffer], params: params(x.size, slot), workgroups: [1] });
+  if (overBinding(dev, x)) {
+    // over one binding: a partial sum per element block, then their sum into out[slot]
+    const flat = x.reshape([x.size]);
+    const blocks = ranges(x.size, rowsPerBlock(dev, "sumSquares", x.size, [4]));
+    const parts = Tensor.empty(dev, [blocks.length], "f32", "sumSquares parts");
+    blocks.forEach(([e0, e1], i) => sumSquares(flat.rows(e0, e1), { out: parts, slot: i }));
+    const total = saeDot(parts, parts, 1, "sum");
+    copyWindow(total, { r0: 0, c0: 0, stride: 1 }, out, { r0: slot, c0: 0, stride: 1 }, 1, 1);
+    for (const t of [parts, total]) t.dispose();
+    return out;
+  }
+  dev.run(kernels.sumSquares, { buffers: [x.binding, out.binding], params: params(x.size, slot), workgroups: [1] });
   return out;
 }
 
