@@ -1,6 +1,8 @@
 // Sizes checked before a run allocates anything: the activation store's host buffer and the training batch must fit
-// in memory (and in one typed array), and the batch and encoder weight in one GPU storage binding. Absurd batch or
-// buffer sizes then end in a ConfigError naming the flags and byte counts, not a RangeError from deep inside.
+// in memory (and in one typed array); on the GPU each [batch, d_sae] tensor must fit one buffer (maxBufferSize; ops
+// split tensors over one binding themselves), and each SAE weight one binding (the sparse training kernels bind
+// W_enc and W_dec whole). Absurd sizes then end in a ConfigError naming the sizes and what to reduce, before the
+// first step, not a RangeError or a GPU error from deep inside.
 import { totalmem } from "node:os";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
@@ -11,7 +13,9 @@ const HOST_FRACTION = 0.75;
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
 export interface GpuLimits {
+  /** Bytes one binding holds (Device.maxBinding). */
   maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
 }
 
 /** Throws ConfigError when the store buffer, the batch or one GPU tensor of this run cannot be allocated. */
@@ -34,14 +38,17 @@ export function checkRunSizes(cfg: TrainConfig, dIn: number, dSae: number, limit
     const has = `this machine has ${gib(totalmem())}`;
     throw new ConfigError(`out of memory: the activation store and batch need ${gib(host)} (${sizes}); ${has}`);
   }
-  const bind = limits.maxStorageBufferBindingSize;
-  const gpu: [string, number][] = [
-    [`the training batch [${cfg.train_batch_size_tokens}, ${dIn}]`, batchFloats],
-    [`W_enc [${dIn}, ${dSae}]`, dIn * dSae],
+  const B = cfg.train_batch_size_tokens;
+  const buffer = limits.maxBufferSize;
+  const binding = limits.maxStorageBufferBindingSize;
+  const gpu: Array<{ what: string; floats: number; max: number; per: string; reduce: string }> = [
+    { what: `the [batch, d_sae] pre-activations [${B}, ${dSae}]`, floats: B * dSae, max: buffer, per: "buffer", reduce: "train_batch_size_tokens or d_sae" },
+    { what: `the training batch [${B}, ${dIn}]`, floats: batchFloats, max: buffer, per: "buffer", reduce: "train_batch_size_tokens" },
+    { what: `W_enc [${dIn}, ${dSae}]`, floats: dIn * dSae, max: binding, per: "binding", reduce: "d_sae (or expansion_factor)" },
   ];
-  for (const [what, floats] of gpu) {
-    if (floats * 4 <= bind) continue;
-    const most = `the device binds at most ${gib(bind)} per buffer`;
-    throw new ConfigError(`out of GPU memory: ${what} needs ${gib(floats * 4)}, ${most} (${sizes}, d_sae ${dSae})`);
+  for (const { what, floats, max, per, reduce } of gpu) {
+    if (floats * 4 <= max) continue;
+    const over = `over the device's ${gib(max)} per ${per}; reduce ${reduce}`;
+    throw new ConfigError(`out of GPU memory: ${what} needs ${gib(floats * 4)}, ${over} (${sizes}, d_sae ${dSae})`);
   }
 }
