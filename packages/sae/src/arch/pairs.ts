@@ -11,21 +11,35 @@ export function denseActs(values: Tensor, indices: Tensor, dSae: number): Tensor
   return f;
 }
 
-/** A pair step's TrainOutput: f [batch, d_sae] is made only when read; `dense()` gives it (null if never read). */
-export function pairOutput(pre: Tensor, saeOut: Tensor, values: Tensor, indices: Tensor, loss: Tensor, losses: Record<string, Tensor>): { out: TrainOutput; dense: () => Tensor | null } {
+/** hidden_pre made only when read (TopK selecting in row blocks, topk/blocks.ts). */
+export interface LazyPre {
+  dSae: number;
+  make(): Tensor;
+}
+
+/**
+ * A pair step's TrainOutput: f [batch, d_sae] is made only when read, and hidden_pre too when lazy; `dense()` gives
+ * f and `made()` the lazy hidden_pre for the caller to dispose (null if never read).
+ */
+export function pairOutput(pre: Tensor | LazyPre, saeOut: Tensor, values: Tensor, indices: Tensor, loss: Tensor, losses: Record<string, Tensor>): { out: TrainOutput; dense: () => Tensor | null; made: () => Tensor | null } {
   let f: Tensor | null = null;
+  let hp: Tensor | null = null;
   const out: TrainOutput = {
     loss,
     losses,
     get featureActs(): Tensor {
-      f ??= denseActs(values, indices, pre.shape[1]);
+      f ??= denseActs(values, indices, pre instanceof Tensor ? pre.shape[1] : pre.dSae);
       return f;
     },
-    hiddenPre: pre,
+    get hiddenPre(): Tensor {
+      if (pre instanceof Tensor) return pre;
+      hp ??= pre.make();
+      return hp;
+    },
     saeOut,
     active: { values, indices },
   };
-  return { out, dense: () => f };
+  return { out, dense: () => f, made: () => hp };
 }
 
 /** The start of a pair step's backward: latent lists, the W_dec gradient (active rows), d loss / d values. */

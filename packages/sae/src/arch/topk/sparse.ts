@@ -2,10 +2,11 @@
 // select, decode, its backward, and both weight gradients touch only the selected (batch, k) pairs, summed per
 // latent over sorted lists (latentLists: deterministic). Dense f [batch, d_sae] is made only if someone reads
 // out.featureActs (the trainer derives firing counts from out.active instead). When latents are dead the aux-k term
-// goes through its own pairs too (family/auxk_sparse.ts): its encoder gradient is added round by round.
+// goes through its own pairs too (family/auxk_sparse.ts): its encoder gradient is added round by round. With the
+// top-k taken in row blocks (topk/blocks.ts) there is no dense pre at all: hidden_pre is made only if read.
 import { fill, latentLists, matmul, saeActBackward, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, type LatentLists } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
-import { denseActs, pairDecoderBackward, pairOutput } from "../pairs.ts";
+import { denseActs, pairDecoderBackward, pairOutput, type LazyPre } from "../pairs.ts";
 import { auxKSparse } from "../family/auxk_sparse.ts";
 import { colSum, disposeAll, mse, total } from "../common.ts";
 
@@ -18,7 +19,7 @@ export function sparseTopkStep(
   m: SaeModel,
   x: Tensor,
   saeIn: Tensor,
-  s: { pre: Tensor; hp: Tensor; norms: Tensor | null },
+  s: { pre: Tensor | null; hp: Tensor | LazyPre; norms: Tensor | null },
   top: { shown: Tensor; values: Tensor; indices: Tensor },
   ctx: TrainContext = {},
 ): TrainStep {
@@ -26,10 +27,10 @@ export function sparseTopkStep(
   const { values, indices, shown } = top;
   const saeOut = sparseDecode(values, indices, m.params.W_dec, { bias: m.params.b_dec }); // [batch, d_in]
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
-  const aux = auxKSparse(m, s.hp, x, saeOut, ctx, s.norms);
+  const aux = s.hp instanceof Tensor ? auxKSparse(m, s.hp, x, saeOut, ctx, s.norms) : null; // lazy: none is dead
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss]);
-  const { out, dense } = pairOutput(s.hp, saeOut, shown, indices, loss, { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss });
+  const { out, dense, made } = pairOutput(s.hp, saeOut, shown, indices, loss, { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss });
   return {
     out,
     backward(): SaeParams {
@@ -55,7 +56,8 @@ export function sparseTopkStep(
     },
     dispose: () => {
       aux?.dispose();
-      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), s.pre, s.hp, s.norms, saeOut, shown, values, indices]);
+      const hp = s.hp instanceof Tensor ? s.hp : made();
+      disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), s.pre, hp, s.norms, saeOut, shown, values, indices]);
     },
   };
 }

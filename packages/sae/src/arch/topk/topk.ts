@@ -3,16 +3,18 @@
 // divides the norms back out. Loss = MSE + aux-k (family/auxk.ts) over dead latents. The whole step after the encoder GEMM
 // goes through the k active latents (topk/sparse.ts), and with dead latents the aux-k term through its k_aux pairs
 // per row (family/auxk_sparse.ts) when k_aux is a small enough part of d_sae; otherwise the aux-k term is dense
-// (family/family.ts, which BatchTopK and Matryoshka, whose rows have no fixed k, also use).
+// (family/family.ts, which BatchTopK and Matryoshka, whose rows have no fixed k, also use). When [batch, d_sae] is
+// over one binding and no latent is dead, the encoder GEMM and top-k run in row blocks (topk/blocks.ts).
 import { saeActivation, topk, type Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, TrainContext, TrainStep } from "../contract.ts";
 import { auxPairsPay } from "../family/auxk_sparse.ts";
 import { unscaleAt } from "../family/auxk.ts";
-import { center, disposeAll } from "../common.ts";
+import { center, decoderNorms, disposeAll } from "../common.ts";
 import { familyDecode, familyStep, preActs, scores, unscaled } from "../family/family.ts";
 import { denseActs } from "../pairs.ts";
 import { sparseTopkStep } from "./sparse.ts";
 import { familyCpuLosses, topkCpuActs } from "../family/cpu.ts";
+import { denseScores, selectsInBlocks, topkInBlocks } from "./blocks.ts";
 import { familyExport, familyTrainDefaults, TOPK_SAELENS_DEFAULTS, validateK } from "../family/config.ts";
 
 /** The k largest of each row of scores: ReLU'd values [batch, k], indices [batch, k] and dense f [batch, d_sae]. */
@@ -21,6 +23,17 @@ export function topkActs(hp: Tensor, k: number): { f: Tensor; values: Tensor; in
   const values = saeActivation("relu", top.values);
   top.values.dispose();
   return { f: denseActs(values, top.indices, hp.shape[1]), values, indices: top.indices };
+}
+
+/** The pair step with the encoder GEMM and top-k in row blocks (no dense [batch, d_sae]; no latent is dead). */
+function blockStep(m: SaeModel, x: Tensor, saeIn: Tensor, ctx: TrainContext): TrainStep {
+  const norms = m.cfg.rescale_acts_by_decoder_norm ? decoderNorms(m) : null;
+  const top = topkInBlocks(m, saeIn, m.cfg.k as number, norms);
+  const shown = saeActivation("relu", top.values); // [batch, k] on the score scale
+  top.values.dispose();
+  const values = norms ? unscaleAt(shown, top.indices, norms) : shown; // [batch, k] decoded
+  const hp = { dSae: m.cfg.d_sae, make: () => denseScores(m, saeIn, norms) };
+  return sparseTopkStep(m, x, saeIn, { pre: null, hp, norms }, { shown, values, indices: top.indices }, ctx);
 }
 
 export const topkArch: Architecture = {
@@ -51,6 +64,7 @@ export const topkArch: Architecture = {
   decode: familyDecode,
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
+    if (selectsInBlocks(m, x.shape[0], ctx)) return blockStep(m, x, saeIn, ctx);
     const pre = preActs(m, saeIn);
     const { hp, norms } = scores(m, pre);
     const top = topk(hp, m.cfg.k as number);
