@@ -23,7 +23,7 @@ export interface PackedChunk {
 
 export interface PackOptions {
   label?: string;
-  /** Most bytes per chunk (default: the device's maxStorageBufferBindingSize); tests force small chunks. */
+  /** Most bytes per chunk (default: device.maxBinding, the adapter's binding limit or a test's cap); tests force small chunks. */
   maxChunkBytes?: number;
 }
 
@@ -96,7 +96,7 @@ export class PackedMatrix {
     }
     const [rows, cols] = shape;
     const rowBytes = rowWords(format, cols) * 4;
-    const maxBytes = opts.maxChunkBytes ?? device.limits.maxStorageBufferBindingSize;
+    const maxBytes = opts.maxChunkBytes ?? device.maxBinding;
     const perChunk = Math.floor(maxBytes / rowBytes);
     if (perChunk < 1) {
       const row = `one row of ${fmt(shape)} ${format} is ${rowBytes} bytes`;
