@@ -19,10 +19,12 @@ const GROUPS = {
   e2e: () => import("./e2e.ts"),
   profile: () => import("./profile_topk.ts"),
   models: () => import("./models.ts"),
+  scale: () => import("./scale.ts"),
 } satisfies Record<string, () => Promise<{ group: BenchGroup }>>;
 
 type GroupName = keyof typeof GROUPS;
 const FINAL: GroupName[] = ["matmul", "train", "e2e", "profile"];
+const OPT_IN: GroupName[] = ["scale"]; // run only when named
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -34,7 +36,7 @@ if (unknown.length > 0) {
   console.error(`bench: unknown group(s) ${unknown.join(", ")}; known: ${Object.keys(GROUPS).join(", ")}`);
   process.exit(2);
 }
-const names = (asked.length > 0 ? asked : final ? FINAL : Object.keys(GROUPS)) as GroupName[];
+const names = (asked.length > 0 ? asked : final ? FINAL : Object.keys(GROUPS).filter((g) => !OPT_IN.includes(g as GroupName))) as GroupName[];
 
 const device = await getDevice();
 const peer = peerCheck();

@@ -80,7 +80,7 @@ export interface TrainRow extends BenchRow {
 
 
 /** One Adam training step of `sae` on x, the way the trainer does it minus clipping and statistics. */
-function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean, deadQuarter = false): (i: number) => Promise<void> {
+export function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean, deadQuarter = false): (i: number) => Promise<void> {
   const names = Object.keys(sae.params).sort();
   const zeros = (n: string, what: string) => Tensor.zeros(sae.device, sae.params[n].shape, "f32", `${what} ${n}`);
   const m: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam m")]));
