@@ -3,7 +3,8 @@
 // the on-demand hidden_pre match the float64 CPU reference, and the step's peak device memory stays under the dense
 // [batch, d_sae] tensor it avoids. Tolerance as topk/sparse.test.ts.
 import { describe, expect, test } from "bun:test";
-import { assertClose, Device, Rng, Tensor } from "@sae/tensor-core";
+import { Device, Rng, Tensor } from "@sae/tensor-core";
+import { assertClose } from "@sae/tensor-core/testing";
 import { cpuTrainStep } from "../../cpu/reference.ts";
 import { Sae } from "../../sae.ts";
 import { selectsInBlocks } from "./blocks.ts";
