@@ -17,19 +17,17 @@ export {
 } from "./analysis/feature_data.ts";
 export { writeFeatureData, openFeatureData, FEATURE_INDEX_FILE, FEATURE_RECORDS_FILE } from "./analysis/feature_file.ts";
 export {
-  featureLogitRow,
   featureLogitEffects,
   promptLogitAttribution,
-  singleTokenId,
   hostDecoder,
   type LogitEffects,
   type FeatureContribution,
   type PromptAttribution,
 } from "./analysis/logits.ts";
 export { featureLogitEffectsGpu } from "./analysis/logits_gpu.ts";
-export { ablateFeatures, ablatedActivation, nextTokenLosses, type AblationResult } from "./analysis/ablate.ts";
+export { ablateFeatures, nextTokenLosses, type AblationResult } from "./analysis/ablate.ts";
 export { checkFeatureIndices, checkSteerFeatures } from "./analysis/checks.ts";
-export { steerGenerate, steeringVector, addVectorHook, type SteerOptions, type SteerResult } from "./analysis/steer.ts";
+export { steerGenerate, steeringVector, type SteerOptions, type SteerResult } from "./analysis/steer.ts";
 export { asAnalysisModel, asAnalysisSae, type HookedTransformerLike, type SaeLike } from "./analysis/adapter.ts";
 export { neuronpediaUrl, resJbNeuronpediaId, NEURONPEDIA_BASE } from "./analysis/neuronpedia.ts";
 
@@ -61,9 +59,9 @@ export { buildHostSae, type HostSae } from "./convert/build.ts";
 export type { Converted, Converter, ConvertContext, ConversionFiles, HostTensor } from "./convert/types.ts";
 export { readNpy, readNpz } from "./convert/npy.ts";
 export { loadSparsifyDir } from "./convert/sparsify.ts";
-export { hookZConfig, hookZConfigPath, hookZWeights, readHookZ } from "./convert_hook_z.ts";
+export { hookZConfig, hookZConfigPath, readHookZ } from "./convert_hook_z.ts";
 export { loadSae, loadHookZ } from "./load.ts";
-export { readTorchStateDict, readZip, type TorchTensor } from "./torch_pt.ts";
+export { readTorchStateDict, type TorchTensor } from "./torch_pt.ts";
 export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";
 export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SaeHookPoint, type SpliceableSae, type SpliceableTranscoder, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
 export { foldDecoderNorms } from "./fold.ts";

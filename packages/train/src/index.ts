@@ -1,6 +1,6 @@
 // @sae/train public surface: config + flags, data sources, activation store and cache, trainer, checkpoints,
 // evaluation metrics and runner, the HTML report, and the end-to-end trainSae run.
-export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, layerOfHook, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
+export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
 export {
   parseFlags,
   readConfigFile,
@@ -14,7 +14,7 @@ export {
   type FlagSpec,
   type FlagValues,
 } from "./flags.ts";
-export { fromSaeLensConfig, isSaeLens6Runner } from "./saelens_config.ts";
+export { fromSaeLensConfig } from "./saelens_config.ts";
 export { editDistance, closest, didYouMean } from "./suggest.ts";
 export { ConfigError, DatasetError, DivergedError, CheckpointError } from "./errors.ts";
 export { lrAt, l1CoefficientAt, type LrSchedule } from "./schedule.ts";
@@ -25,7 +25,7 @@ export { bundledDataset } from "./data/bundled.ts";
 export { concatAndBatch, type ConcatOptions } from "./data/concat-batch.ts";
 export { HubDatasetFiles, listHubDatasetFiles, pickTrainFiles, looksLikeHubDataset, type HubDatasetOptions } from "./data/hub-dataset.ts";
 export { RowFilesSource, LocalDataFiles, type DataFiles } from "./data/file-source.ts";
-export { ParquetRowReader, LineRowReader, rowReaderFor, pickColumn, type Row, type RowReader } from "./data/row-readers.ts";
+export { ParquetRowReader, LineRowReader, rowReaderFor, type Row, type RowReader } from "./data/row-readers.ts";
 export {
   PretokenizedSource,
   writePretokenized,
@@ -67,7 +67,7 @@ export {
   type LoadedState,
 } from "./checkpoint.ts";
 export { saveSae } from "./sae-io.ts";
-export { ModelHook, checkHook } from "./model-hooks.ts";
+export { ModelHook } from "./model-hooks.ts";
 export {
   ReconstructionAccumulator,
   densityMetrics,
@@ -88,5 +88,5 @@ export { renderReport, type ReportInput } from "./report/html.ts";
 export { lineChart, barChart, escapeHtml, type Series } from "./report/svg.ts";
 export { JsonlLogger, readRecords, readStepMetrics, type MetricsLogger } from "./logger.ts";
 export { DivergenceGuard, EXPLOSION } from "./divergence.ts";
-export { openRunDir, runPrefix, timeStamp, type RunDir } from "./run-dir.ts";
-export { trainSae, runDirOf, type TrainRunOptions, type TrainRunResult } from "./run.ts";
+export { openRunDir, runPrefix, type RunDir } from "./run-dir.ts";
+export { trainSae, type TrainRunOptions, type TrainRunResult } from "./run.ts";

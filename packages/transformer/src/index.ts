@@ -33,7 +33,6 @@ export { formatWeightMemory, type Weight, type WeightDType } from "./model/devic
 export { processWeights, processParams, TRANSFORMER_LENS_DEFAULTS, NO_PROCESSING, type ProcessOptions } from "./model/process.ts";
 export {
   BLOCK_HOOKS,
-  blockHooksFor,
   hookNamesFor,
   hookLayer,
   UnknownHookError,

@@ -47,7 +47,7 @@ export function launch(dev: Device, n: number): [number, number] {
 }
 
 /** Lanes that walk one span together in the flat kernels: one SIMD row of llvmpipe, a 128-byte segment on a GPU. */
-export const GROUP = 8;
+const GROUP = 8;
 
 /**
  * A flat launch over n4 vec4s in the span form (unary.wgsl, binary_rows.wgsl): group g of GROUP consecutive lanes

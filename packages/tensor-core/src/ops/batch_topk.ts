@@ -39,7 +39,7 @@ export function batchTopkDims(op: string, shape: readonly number[], kTotal: numb
 }
 
 /** Candidates per row taken by topk: twice the average share, within topk's limits. */
-export function batchTopkCandidates(rows: number, cols: number, kTotal: number): number {
+function batchTopkCandidates(rows: number, cols: number, kTotal: number): number {
   return Math.min(cols, TOPK_MAX_K, Math.max(1, Math.ceil((2 * kTotal) / rows)));
 }
 

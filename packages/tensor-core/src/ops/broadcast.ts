@@ -4,7 +4,7 @@
 import { ShapeError } from "../errors.ts";
 import { fmt, type Shape } from "../shape.ts";
 
-export const MAX_BROADCAST_DIMS = 4;
+const MAX_BROADCAST_DIMS = 4;
 
 export interface Broadcast {
   shape: number[];

@@ -13,7 +13,7 @@ import { ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./topk.wgsl" with { type: "text" };
 
 export const TOPK_MAX_K = 256;
-export const TOPK_MAX_COLS = 131072;
+const TOPK_MAX_COLS = 131072;
 
 export interface TopkOptions {
   values?: Tensor;
@@ -43,7 +43,7 @@ export const TOPK_ROWS_PER_WORKGROUP = 16;
  * the first threshold) and K2, the sort size. Measured on lavapipe: keeping more values per set (T) costs less
  * than more sets (A).
  */
-export function topkConfig(k: number): { A: number; T: number; K2: number } {
+function topkConfig(k: number): { A: number; T: number; K2: number } {
   const T = k <= 16 ? 1 : k <= 32 ? 2 : k <= 64 ? 4 : 8;
   let K2 = 1;
   while (K2 < k) K2 *= 2;

@@ -12,7 +12,7 @@ const scalar = { name: "transpose", source, entryPoint: "main" };
 const vec4 = { name: "transpose", source, entryPoint: "main4" };
 
 /** The shape of transpose(x): the last two dimensions swapped. */
-export function transposedShape(shape: readonly number[]): number[] {
+function transposedShape(shape: readonly number[]): number[] {
   if (shape.length !== 2 && shape.length !== 3) throw new ShapeError(`transpose: x must be [R, C] or [B, R, C], got ${fmt(shape)}`);
   const s = [...shape];
   [s[s.length - 2], s[s.length - 1]] = [s[s.length - 1], s[s.length - 2]];
