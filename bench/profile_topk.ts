@@ -6,7 +6,7 @@
 // device.dispatchCount. Public ops only: no timestamp queries (a Device concern; not exposed).
 // Run: `bun bench/profile_topk.ts [--small] [--reps 5]`, or as the `profile` group of bench/run.ts (in --final).
 import {
-  adam, fill, getDevice, latentLists, matmul, Rng, saeActBackward, saeActivation, saeAxpby, saeDot, saeRowNorm, saeRowScale,
+  adam, getDevice, latentLists, matmul, Rng, saeActivation, saeAxpby, saeDot, saeRowNorm, saeRowScale,
   sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, topk, type Device,
 } from "@sae/tensor-core";
 import { Sae } from "@sae/core";
@@ -59,9 +59,9 @@ async function profile(device: Device, REPS: number): Promise<ProfileRow[]> {
   const out = sparseDecode(values, top.indices, p.W_dec, { bias: p.b_dec });
   const gOut = saeAxpby(out, x, null, 2 / BATCH, -2 / BATCH, 0);
   const lists = latentLists(top.indices, D_SAE);
-  const gradWdec = fill(Tensor.empty(device, [D_SAE, D_IN], "f32", "grad W_dec"), 0);
-  const { gradValues } = sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec, lists });
-  const gV = saeActBackward("mask", gradValues, values);
+  const gradWdec = Tensor.empty(device, [D_SAE, D_IN], "f32", "grad W_dec");
+  const decodeBackward = () => sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec, lists, overwrite: true, reluMask: true });
+  const { gradValues: gV } = decodeBackward(); // masked by the ReLU in the same kernel
   const { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, top.indices, D_SAE, { lists });
   const gBdec = Tensor.zeros(device, [D_IN], "f32", "grad b_dec");
   const ones = Tensor.from(device, [1, BATCH], new Float32Array(BATCH).fill(1), "ones");
@@ -85,9 +85,7 @@ async function profile(device: Device, REPS: number): Promise<ProfileRow[]> {
     { name: "sparse decode + b_dec", bytes: (2 * bk + bd) * f, run: () => sparseDecode(values, top.indices, p.W_dec, { bias: p.b_dec }) },
     { name: "mse grad + loss (saeAxpby, saeDot)", bytes: 3 * bd * f, run: () => [saeAxpby(out, x, null, 2 / BATCH, -2 / BATCH, 0), saeDot(gOut, gOut, BATCH / 4)] },
     { name: "latent lists (sort pairs by latent)", bytes: 4 * bk * f, run: () => latentLists(top.indices, D_SAE) },
-    { name: "zero grad W_dec (fill)", bytes: ds * f, run: () => fill(gradWdec, 0) },
-    { name: "sparse decode backward (grad W_dec rows, grad values)", bytes: (bd + 2 * ds + 3 * bk) * f, run: () => sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec, lists }).gradValues },
-    { name: "relu mask backward (saeActBackward)", bytes: 3 * bk * f, run: () => saeActBackward("mask", gradValues, values) },
+    { name: "sparse decode backward (grad W_dec rows written, ReLU-masked grad values)", bytes: (bd + 2 * ds + 3 * bk) * f, run: () => decodeBackward().gradValues },
     { name: "sparse encoder grad (grad W_enc, b_enc)", bytes: (bd + ds + 2 * bk) * f, run: () => sparseEncoderGrad(saeIn, gV, top.indices, D_SAE, { lists }) },
     { name: "grad b_dec = colsum(gOut) (matmul ones)", bytes: bd * f, run: () => matmul(ones, gOut, { out: gBdec.reshape([1, D_IN]) }) },
     { name: "grad b_dec -= W_enc @ grad b_enc (matmul)", bytes: ds * f, run: () => matmul(p.W_enc, gradBenc.reshape([D_SAE, 1]), { accumulate: true, alpha: -1, out: gBdec.reshape([D_IN, 1]) }) },
@@ -102,7 +100,7 @@ async function profile(device: Device, REPS: number): Promise<ProfileRow[]> {
     const t = await timeGpu(device, () => free(part.run()), { reps: REPS, warmup: 1 });
     rows.push({ group: "profile", name: part.name, shape, ms: t.median, reps: REPS, rate: part.bytes / t.median / 1e6, unit: "GB/s", cores: t.cores });
   }
-  for (const t of [saeIn, pre, top.values, top.indices, values, out, gOut, gradWdec, gradValues, gV, gradWenc, gradBenc, gBdec, ones, x]) t.dispose();
+  for (const t of [saeIn, pre, top.values, top.indices, values, out, gOut, gradWdec, gV, gradWenc, gradBenc, gBdec, ones, x]) t.dispose();
   lists.dispose();
   sae.dispose();
   const sum = rows.reduce((a, r) => a + r.ms, 0);

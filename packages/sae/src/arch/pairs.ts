@@ -42,11 +42,14 @@ export function pairOutput(pre: Tensor | LazyPre, saeOut: Tensor, values: Tensor
   return { out, dense: () => f, made: () => hp };
 }
 
-/** The start of a pair step's backward: latent lists, the W_dec gradient (active rows), d loss / d values. */
-export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, indices: Tensor): { lists: LatentLists; gradWdec: Tensor; gradValues: Tensor } {
+/**
+ * The start of a pair step's backward: latent lists, the W_dec gradient (every row written: no zeroing pass),
+ * d loss / d values (times (values > 0) with reluMask: the ReLU's backward, fused into the same kernel).
+ */
+export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, indices: Tensor, reluMask = false): { lists: LatentLists; gradWdec: Tensor; gradValues: Tensor } {
   const { d_in, d_sae } = m.cfg;
   const lists = latentLists(indices, d_sae);
-  const gradWdec = fill(Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec"), 0);
-  const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists });
+  const gradWdec = Tensor.empty(m.device, [d_sae, d_in], "f32", "grad W_dec");
+  const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists, overwrite: true, reluMask });
   return { lists, gradWdec, gradValues };
 }

@@ -69,6 +69,16 @@ describe("sparse SAE paths", () => {
       assertClose("gradWenc", await gradWenc.read(), wantEnc.gradWenc.data, RTOL, ATOL);
       assertClose("gradBenc", await gradBenc.read(), wantEnc.gradBenc.data, RTOL, ATOL);
 
+      // overwrite (poisoned gradWdec, every row written) and the ReLU mask
+      const wantMasked = want.gradValues.data.map((gv, q) => (hv.data[q] > 0 ? gv : 0));
+      const wantFresh = cpu.sparseDecodeBackward(hg, hv, hi, hW).gradWdec.data;
+      const gvm = poison(Tensor.empty(dev, [batch, k]));
+      const gwo = poison(Tensor.empty(dev, [dSae, dIn]));
+      sparseDecodeBackward(g, v, i, W, { gradValues: gvm, gradWdec: gwo, overwrite: true, reluMask: true });
+      assertClose("gradValues (ReLU mask)", await gvm.read(), wantMasked, RTOL, ATOL);
+      assertClose("gradWdec (overwrite)", await gwo.read(), wantFresh, RTOL, ATOL);
+      gvm.dispose();
+      gwo.dispose();
       // deterministic: the same sums in the same order give the same bits
       const again = Tensor.fromHost(dev, hgw0);
       sparseDecodeBackward(g, v, i, W, { gradWdec: again });

@@ -1,6 +1,7 @@
 // Sparse SAE paths: the decoder and its gradients through the k active latents of each row only (TopK SAEs).
 //   sparseDecode(values [batch,k], indices [batch,k] i32, W_dec [d_sae,d_in], { bias }) -> x_hat [batch, d_in]
 //   sparseDecodeBackward(gradOut, values, indices, W_dec) -> gradValues [batch,k]; gradWdec [d_sae,d_in] += (active rows)
+//     (options: overwrite: gradWdec = instead of +=; reluMask: gradValues times (values > 0), the ReLU's backward)
 //   sparseEncoderGrad(x, gradValues, indices, d_sae) -> gradWenc [d_in,d_sae] (active columns), gradBenc [d_sae]
 // W_dec/W_enc gradients are summed per latent over sorted lists (latent_lists.ts): deterministic. Indices outside
 // [0, d_sae) contribute nothing. CPU references: cpu/sparse_decode.ts. With d_in a multiple of 4 the vec4 kernels
@@ -10,6 +11,8 @@ import type { DType } from "../dtype.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
+import { fill } from "./fill.ts";
+import { saeActBackward } from "./sae_train.ts";
 import { latentLists, type LatentLists } from "./latent_lists.ts";
 import decodeSrc from "./sparse_decode.wgsl" with { type: "text" };
 import gradValuesSrc from "./sparse_grad_values.wgsl" with { type: "text" };
@@ -93,6 +96,10 @@ export interface SparseDecodeBackwardOptions {
   gradWdec?: Tensor;
   /** Lists from latentLists(indices, d_sae) to reuse (sparseEncoderGrad can share them). */
   lists?: LatentLists;
+  /** gradWdec is overwritten (every row; 0 where no pair selected the latent) instead of added into. */
+  overwrite?: boolean;
+  /** gradValues times (values > 0): the ReLU's backward, for values that went through a ReLU. */
+  reluMask?: boolean;
 }
 
 export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: Tensor, W: Tensor, opts: SparseDecodeBackwardOptions = {}): { gradValues: Tensor<"f32">; gradWdec: Tensor<"f32"> } {
@@ -103,33 +110,43 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   checkDType("sparseDecodeBackward", "gradOut", gradOut, "f32");
   checkShape("sparseDecodeBackward", "gradOut", gradOut.shape, [batch, dIn]);
   const gradValues = output("sparseDecodeBackward", device, [batch, k], "f32", opts.gradValues);
-  const gradWdec = opts.gradWdec ? output("sparseDecodeBackward", device, [dSae, dIn], "f32", opts.gradWdec) : Tensor.zeros(device, [dSae, dIn], "f32", "gradWdec");
+  const overwrite = opts.overwrite === true || !opts.gradWdec;
+  const gradWdec = opts.gradWdec ? output("sparseDecodeBackward", device, [dSae, dIn], "f32", opts.gradWdec) : Tensor.empty(device, [dSae, dIn], "f32", "gradWdec");
+  const vec4 = dIn % 4 === 0 && dIn > 0;
+  if (overwrite && !vec4) fill(gradWdec, 0);
   if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
-  if (dIn % 4 === 0) {
+  if (vec4) {
     const { R, blocks } = vec4Blocks(dIn);
+    // the ReLU mask in sparse_dots4's write; wdec writes every row when overwriting (no zeroing pass)
     device.run(kernels.gradValues4, {
-      buffers: [gradOut.buffer, W.buffer, indices.buffer, gradValues.buffer],
-      params: params(batch, k, dIn / 4, dSae, 0, 0, 0, 0),
+      buffers: [gradOut.buffer, W.buffer, indices.buffer, gradValues.buffer, opts.reluMask ? values.buffer : dummy(device)],
+      params: params(batch, k, dIn / 4, dSae, opts.reluMask ? 1 : 0, 0, 0, 0),
       workgroups: device.grid(Math.ceil((batch * k) / 8)),
     });
     device.run(sparseVec4Kernel("wdec", R), {
       buffers: [gradOut.buffer, values.buffer, lists.entries.buffer, lists.offsets.buffer, dummy(device), gradWdec.buffer],
-      params: params(batch, k, dIn / 4, dSae, 0, blocks, 0, 0),
+      params: params(batch, k, dIn / 4, dSae, 0, blocks, overwrite ? 1 : 0, 0),
       workgroups: device.grid(dSae * blocks),
     });
-  } else {
-    device.run(kernels.gradValues, {
-      buffers: [gradOut.buffer, indices.buffer, W.buffer, gradValues.buffer],
-      params: params(batch, k, dIn, dSae),
-      workgroups: device.grid(Math.ceil((batch * k) / 8)),
-    });
-    device.run(kernels.gradWdec, {
-      buffers: [gradOut.buffer, values.buffer, lists.offsets.buffer, lists.entries.buffer, gradWdec.buffer],
-      params: params(k, dIn, dSae, 0),
-      workgroups: device.grid(dSae),
-    });
+    if (!opts.lists) lists.dispose();
+    return { gradValues, gradWdec };
+  }
+  const raw = opts.reluMask ? Tensor.empty(device, [batch, k], "f32", "gradValues (before the ReLU mask)") : gradValues;
+  device.run(kernels.gradValues, {
+    buffers: [gradOut.buffer, indices.buffer, W.buffer, raw.buffer],
+    params: params(batch, k, dIn, dSae),
+    workgroups: device.grid(Math.ceil((batch * k) / 8)),
+  });
+  device.run(kernels.gradWdec, {
+    buffers: [gradOut.buffer, values.buffer, lists.offsets.buffer, lists.entries.buffer, gradWdec.buffer],
+    params: params(k, dIn, dSae, 0),
+    workgroups: device.grid(dSae),
+  });
+  if (raw !== gradValues) {
+    saeActBackward("mask", raw, values, { out: gradValues });
+    raw.dispose();
   }
   if (!opts.lists) lists.dispose();
   return { gradValues, gradWdec };

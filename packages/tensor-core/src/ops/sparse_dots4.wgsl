@@ -3,12 +3,14 @@
 // reads every 8th vec4 of the two rows, then lane 0 of each pair sums its group's partial dots.
 // (Keeping gradOut[b] in registers across a row's pairs, as sparse_rows4 does for its lists, measured slower here:
 // the cross-lane sums through workgroup memory cost more than the reads they saved.)
-struct Params { rows: u32, k: u32, dIn4: u32, dSae: u32, _a: u32, _b: u32, _c: u32, _d: u32 }
+// mask != 0: times (values[q] > 0), the ReLU's backward (values bound only then; a dummy otherwise).
+struct Params { rows: u32, k: u32, dIn4: u32, dSae: u32, mask: u32, _b: u32, _c: u32, _d: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> gradOut: array<vec4<f32>>; // [batch, d_in]
 @group(0) @binding(2) var<storage, read> W: array<vec4<f32>>;       // [d_sae, d_in]
 @group(0) @binding(3) var<storage, read> indices: array<i32>;       // [batch, k]
 @group(0) @binding(4) var<storage, read_write> gradValues: array<f32>; // [batch, k]
+@group(0) @binding(5) var<storage, read> values: array<f32>;          // [batch, k] (mask)
 
 var<workgroup> partial: array<f32, 64>;
 
@@ -30,6 +32,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (lane == 0u && q < p.rows * p.k) {
     var s = 0.0;
     for (var l = 0u; l < 8u; l++) { s += partial[lid + l]; }
-    gradValues[q] = s;
+    gradValues[q] = select(s, select(0.0, s, values[q] > 0.0), p.mask != 0u);
   }
 }

@@ -2,12 +2,13 @@
 // of 64 lanes owns one output row and one block of 64 * R vec4s of it (lane l: vec4s l, l + 64, ..., l + 64 (R - 1)
 // of the block, held in registers), and walks that row's list once:
 //   decode:  out[b, :] = bias + sum_j values[b, j] * W_dec[indices[b, j], :]      (list: the k pairs of row b)
-//   wdec:    gradW_dec[i, :] += sum_{q in list(i)} values[q] * gradOut[q / k, :]   (list: latent i's pairs)
+//   wdec:    gradW_dec[i, :] += sum_{q in list(i)} values[q] * gradOut[q / k, :]   (list: latent i's pairs;
+//            with p.overwrite != 0u written instead, every row: 0 for an empty list, so no zeroing pass is needed)
 //   enc:     gradW_enc[:, i] = sum_{q in list(i)} gradValues[q] * x[q / k, :], gradB_enc[i] = sum gradValues[q]
 // So each list entry (index and coefficient) is read once per R vec4s, not once per float as in the scalar kernels
 // (on llvmpipe every storage read is a per-lane, per-float emulated load: that was most of their time).
 // The //@ lines are unrolled over r < R by sparse_vec4.ts (v_r: the lane's r-th vec4, clamped into the row).
-struct Params { rows: u32, k: u32, dIn4: u32, dSae: u32, hasBias: u32, blocks: u32, _a: u32, _b: u32 }
+struct Params { rows: u32, k: u32, dIn4: u32, dSae: u32, hasBias: u32, blocks: u32, overwrite: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;  // W_dec [d_sae, d_in] (decode), gradOut or x [batch, d_in]
 @group(0) @binding(2) var<storage, read> coef: array<f32>;       // values or gradValues [batch * k]
@@ -49,7 +50,7 @@ fn wdec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (i >= p.dSae) { return; }
   let s0 = offsets[i];
   let s1 = offsets[i + 1u];
-  if (s0 == s1) { return; } // latents nobody selected keep their gradient
+  if (s0 == s1 && p.overwrite == 0u) { return; } // latents nobody selected keep their gradient
   let d0 = (w % p.blocks) * 64u * R + l;
   //@lanes
   //@zero
@@ -60,7 +61,11 @@ fn wdec(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     //@acc
   }
   let o = i * p.dIn4;
-  //@storeAdd
+  if (p.overwrite != 0u) {
+    //@store
+  } else {
+    //@storeAdd
+  }
 }
 
 @compute @workgroup_size(64)

@@ -4,7 +4,7 @@
 // out.featureActs (the trainer derives firing counts from out.active instead). When latents are dead the aux-k term
 // goes through its own pairs too (family/auxk_sparse.ts): its encoder gradient is added round by round. With the
 // top-k taken in row blocks (topk/blocks.ts) there is no dense pre at all: hidden_pre is made only if read.
-import { fill, latentLists, matmul, saeActBackward, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, type LatentLists } from "@sae/tensor-core";
+import { fill, latentLists, matmul, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, type LatentLists } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
 import { denseActs, pairDecoderBackward, pairOutput, type LazyPre } from "../pairs.ts";
 import { auxKSparse } from "../family/auxk_sparse.ts";
@@ -34,8 +34,8 @@ export function sparseTopkStep(
   return {
     out,
     backward(): SaeParams {
-      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, values, indices);
-      const gV = saeActBackward("mask", gradValues, values); // [batch, k]: zero where ReLU cut the value
+      // gV [batch, k]: d loss / d values, zero where ReLU cut the value
+      const { lists, gradWdec, gradValues: gV } = pairDecoderBackward(m, gOut, values, indices, true);
       let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
       const grads: SaeParams = { W_dec: gradWdec, b_dec: colSum(gOut) };
       // aux-k: its W_dec and b_dec gradients accumulate into grads; its pre gradient adds each round's encoder gradient
@@ -51,7 +51,7 @@ export function sparseTopkStep(
         matmul(m.params.W_enc, gradBenc.reshape([d_sae, 1]), { accumulate: true, alpha: -1, out: grads.b_dec.reshape([d_in, 1]) });
       }
       lists.dispose();
-      disposeAll([gradValues, gV]);
+      gV.dispose();
       return grads;
     },
     dispose: () => {
