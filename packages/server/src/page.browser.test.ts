@@ -61,6 +61,13 @@ describe("dashboard page in headless Chromium", () => {
     expect(png.readUInt32BE(20)).toBe(900);
     expect(png.length).toBeGreaterThan(20_000); // a blank page compresses to a few KB
   }, 90_000);
+
+  test("/docs renders /openapi.json: one heading per route, the request schemas shown", async () => {
+    const dom = await chromium(["--dump-dom", `${server.url}/docs`]);
+    const routes = [...dom.matchAll(/<h2><span class="m">(\w+)<\/span>([^<]+)<\/h2>/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(routes.sort()).toEqual(["get /health", "get /v1/features/{index}", "post /api/steer", "post /v1/encode", "post /v1/steer"]);
+    for (const field of ["max_new_tokens", "n_tokens", "strength_multiplier", "STEERED"]) expect(dom).toContain(`"${field}"`);
+  }, 90_000);
 });
 
 /** Minimal DOM text extraction for the dumped HTML: the .tok texts of the <li>s inside the element with an id. */
