@@ -4,11 +4,12 @@
 //   - a matmul of awkward size (67 x 45 x 53) equals tensor-core's CPU reference on the same inputs,
 //   - Sae.fromUrl loads a SAELens checkpoint (fixture ckpt_v6_jumprelu, written by SAELens) over HTTP and its
 //     encode/decode equal PyTorch's values (expected.safetensors),
+//   - hubFetchBytes with the browser's Cache Storage (CacheStorageHubCache) answers a repeat from the cache,
 //   - loadBundled({ baseUrl }) loads the bundled model over HTTP: logits equal the same model's under Dawn here,
 //     and its greedy text is the same.
 // The bundle must hold no node: or webgpu import. Fails (never skips) without Chromium or an adapter.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getDevice, host, loadSafetensorsFile } from "@sae/tensor-core";
@@ -21,11 +22,13 @@ import { files, serveStatic, type StaticServer } from "./static_server.ts";
 const ROOT = join(import.meta.dir, "..", "..");
 const SAE_DIR = join(ROOT, "packages", "sae", "fixtures", "ckpt_v6_jumprelu");
 const PROMPT = "ROMEO: But soft, what light"; // check_page.ts's
+const COMMIT = "0123456789abcdef0123456789abcdef01234567"; // check_page.ts's
 const [M, K, N] = [67, 45, 53];
 
 interface Report {
   error?: string;
   device: string;
+  hub: string[];
   matmul: number[];
   sae: { architecture: string; acts: number[]; out: number[] };
   model: { shape: number[]; logits: number[]; text: string; tokens: number[] };
@@ -46,6 +49,7 @@ beforeAll(async () => {
     "/page.js": join(tmp, "page.js"),
     "/matmul.json": { body: JSON.stringify({ M, K, N, a: Array.from(a), b: Array.from(b) }) },
     ...files("/sae/", SAE_DIR, ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors", "expected.safetensors"]),
+    [`/hub/org/sae/resolve/${COMMIT}/cfg.json`]: join(SAE_DIR, "cfg.json"),
     ...files("/model/", model, ["config.json", "model.safetensors", "vocab.json", "merges.txt"]),
   });
   report = (await openPage(`${server.url}/`, server.report)) as Report;
@@ -68,6 +72,12 @@ describe("the browser bundle in headless Chromium", () => {
   test("the bundle has no node: or webgpu import; the page ran on the browser's WebGPU", () => {
     expect(bundle).not.toMatch(/from ?"(node:|webgpu)|import\("(node:|webgpu)/);
     expect(report.device).toMatch(/navigator\.gpu/);
+  });
+
+  test("hubFetchBytes with CacheStorageHubCache: the second read of a commit-pinned file makes no request", () => {
+    const want = readFileSync(join(SAE_DIR, "cfg.json"), "utf8");
+    expect(report.hub).toEqual([want, want]);
+    expect(server.requests.filter((p) => p.startsWith("/hub/"))).toEqual([`/hub/org/sae/resolve/${COMMIT}/cfg.json`]);
   });
 
   test(`matmul ${M}x${K}x${N} equals the CPU reference`, () => {

@@ -3,11 +3,13 @@
 // SAE encode/decode of a SAELens checkpoint fetched by URL (/sae/, with /sae/expected.safetensors' x as input) and
 // the bundled model fetched by URL (/model/): logits and greedy text. It POSTs everything to /report (or the error);
 // the test compares the numbers with its references.
-import { fetchBytes, getDevice, matmul, readSafetensors, Tensor } from "@sae/tensor-core";
+import { CacheStorageHubCache, fetchBytes, getDevice, hubFetchBytes, matmul } from "@sae/tensor-core";
+import { readSafetensors, Tensor } from "@sae/tensor-core";
 import { Sae } from "@sae/core";
 import { loadBundled } from "@sae/transformer";
 
 export const PROMPT = "ROMEO: But soft, what light";
+export const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 async function run(): Promise<Record<string, unknown>> {
   const device = await getDevice();
@@ -26,8 +28,14 @@ async function run(): Promise<Record<string, unknown>> {
   const model = await loadBundled({ device, baseUrl: "/model/" });
   const logits = await model.forward(PROMPT); // [1, pos, d_vocab]
   const gen = await model.generate(PROMPT, { maxNewTokens: 16, temperature: 0 });
+  // The hub client over fetch with the browser's Cache Storage: the second read of a commit-pinned file is cached.
+  const cache = new CacheStorageHubCache(`sae-test-${Date.now()}`);
+  const hubOpts = { endpoint: `${location.origin}/hub`, revision: COMMIT, cache };
+  const hub = [];
+  for (let i = 0; i < 2; i++) hub.push(await hubFetchBytes("org/sae", "cfg.json", hubOpts));
   return {
     device: device.describe(),
+    hub: hub.map((b) => new TextDecoder().decode(b)),
     matmul: Array.from(await c.read()),
     sae: { architecture: sae.cfg.architecture, acts: Array.from(await acts.read()), out: Array.from(await out.read()) },
     model: { shape: logits.shape, logits: Array.from(await logits.read()), text: gen.text, tokens: gen.tokens },

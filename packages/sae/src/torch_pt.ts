@@ -4,7 +4,7 @@
 // the opcodes and constructors a state dict uses (OrderedDict, _rebuild_tensor_v2, _rebuild_parameter, storage
 // classes); it never calls anything, so an untrusted file cannot run code. Not supported: the legacy (pre-1.6)
 // format, big-endian archives, tensors of non-float dtypes. Tensors come back as Float32Array, made contiguous.
-import { inflateRawSync } from "node:zlib";
+import { inflateSync } from "fflate";
 import { bf16BitsToNumber, f16BitsToNumber, FormatError } from "@sae/tensor-core";
 
 export interface TorchTensor {
@@ -63,7 +63,7 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, Uint8Array
     const start = local + 30 + v.getUint16(local + 26, true) + v.getUint16(local + 28, true);
     const raw = bytes.subarray(start, start + comp);
     if (method === 0) out.set(name, raw);
-    else if (method === 8) out.set(name, new Uint8Array(inflateRawSync(raw)));
+    else if (method === 8) out.set(name, inflateSync(raw)); // raw DEFLATE
     else throw new FormatError(`${file}: zip entry '${name}' uses compression method ${method} (only stored and deflate are read)`);
     if (out.get(name)?.length !== size) throw new FormatError(`${file}: zip entry '${name}' has ${out.get(name)?.length} bytes, expected ${size}`);
     p += 46 + nameLen + extraLen + commentLen;

@@ -319,6 +319,7 @@ export class Device {
   }
 
   writeBuffer(dst: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    if (data.byteLength === 0) return; // a no-op, and Deno 2.9's wgpu binding panics on it (queue.rs:160)
     if (this.pass) this.flush(); // recorded dispatches must see the old contents
     this.gpu.queue.writeBuffer(dst, offset, data.buffer, data.byteOffset, data.byteLength);
   }

@@ -87,9 +87,24 @@ export {
   type WritableTensor,
 } from "./io/safetensors.ts";
 export { loadSafetensorsFile, saveSafetensorsFile, readSafetensorsHeaderFile } from "./io/safetensors-fs.ts";
-export { fetchBytes, fetchText, fetchOptionalBytes, joinUrl, type FetchLike, type FetchUrlOptions } from "./io/fetch-url.ts";
+export {
+  fetchBytes,
+  fetchText,
+  fetchOptionalBytes,
+  joinUrl,
+  type FetchLike,
+  type FetchUrlOptions,
+} from "./io/fetch-url.ts";
 export { f16BitsToNumber, numberToF16Bits, bf16BitsToNumber, numberToBf16Bits } from "./io/half.ts";
 export { hubDownload, hubFileMetadata, hubFileUrl, type HubDownloadOptions, type HubFileMetadata, type DownloadProgress } from "./io/hub.ts";
+export {
+  hubFetchBytes,
+  MemoryHubCache,
+  CacheStorageHubCache,
+  type HubCache,
+  type HubBytesOptions,
+} from "./io/hub-bytes.ts";
+export { FileHubCache } from "./io/hub-bytes-fs.ts";
 export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";
 export { ProgressBar, formatBytes, formatCount, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressFields } from "./io/progress.ts";
 export { sha256Hex, sha256File, isSha256Hex } from "./io/sha256.ts";

@@ -8,6 +8,8 @@ export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 export interface FetchUrlOptions {
   /** Replaces globalThis.fetch (a test double, or one with credentials). */
   fetch?: FetchLike;
+  /** Request headers (e.g. authorization). */
+  headers?: Record<string, string>;
 }
 
 /** `base` + "/" + `file`, whether or not base ends in a slash; base may be relative to the page in browsers. */
@@ -17,7 +19,7 @@ export function joinUrl(base: string, file: string): string {
 
 async function get(url: string, o: FetchUrlOptions): Promise<Response> {
   try {
-    return await (o.fetch ?? globalThis.fetch)(url);
+    return await (o.fetch ?? globalThis.fetch)(url, o.headers ? { headers: o.headers } : undefined);
   } catch (e) {
     throw new UnavailableError(`${url}: request failed (${(e as Error).message})`);
   }
