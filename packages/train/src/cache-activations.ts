@@ -28,8 +28,12 @@ export interface CacheActivationsOptions {
 
 export async function cacheActivations(cfgIn: TrainConfig, o: CacheActivationsOptions = {}): Promise<ShardsIndex> {
   const cfg: TrainConfig = { ...cfgIn };
-  if (!cfg.cached_activations_path) throw new ConfigError("cache-activations: set cached_activations_path (the folder to write)");
-  if (cfg.hook_name_out !== null) throw new ConfigError("cache-activations: transcoder runs (hook_name_out) read no activation cache");
+  if (!cfg.cached_activations_path) {
+    throw new ConfigError("cache-activations: set cached_activations_path (the folder to write)");
+  }
+  if (cfg.hook_name_out !== null) {
+    throw new ConfigError("cache-activations: transcoder runs (hook_name_out) read no activation cache");
+  }
   const device = await getDevice();
   const model = await loadModel(cfg.model_name, { device });
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
@@ -63,14 +67,16 @@ export async function cacheActivations(cfgIn: TrainConfig, o: CacheActivationsOp
   };
   const writer = new ShardedCacheWriter(cfg.cached_activations_path, header, o.shardBytes ?? 1 << 30);
   const excludeIds = cfg.exclude_special_tokens ? [bos] : [];
-  const opts = { contextSize: cfg.context_size, storeBatchPrompts: cfg.store_batch_size_prompts, excludeIds, cacheWriter: writer };
+  const batch = cfg.store_batch_size_prompts;
+  const opts = { contextSize: cfg.context_size, storeBatchPrompts: batch, excludeIds, cacheWriter: writer };
   const producer = new ModelProducer(hook, prompts, opts);
-  const total = o.tokens ?? cfg.training_tokens + cfg.n_batches_in_buffer * cfg.store_batch_size_prompts * cfg.context_size;
+  const total = o.tokens ?? cfg.training_tokens + cfg.n_batches_in_buffer * batch * cfg.context_size;
   try {
     while (writer.rows < total) {
       if (o.stop?.requested) {
         writer.abort();
-        throw new ConfigError(`cache-activations: stopped after ${writer.rows} rows; ${cfg.cached_activations_path} is unfinished`);
+        const where = cfg.cached_activations_path;
+        throw new ConfigError(`cache-activations: stopped after ${writer.rows} rows; ${where} is unfinished`);
       }
       await producer.next();
       o.onProgress?.(writer.rows, total);

@@ -24,13 +24,20 @@ export const cacheActivationsCommand: Command = {
   async run(args, io) {
     const parsed = parseFlags(args, { "shard-mb": "number", "cache-tokens": "number" });
     if (parsed.extra.help) return (io.out(USAGE), 0);
-    if (parsed.positional.length) throw new UsageError(`sae cache-activations takes no positional arguments (got ${parsed.positional.join(" ")})`);
+    if (parsed.positional.length) {
+      throw new UsageError(`sae cache-activations takes no positional arguments (got ${parsed.positional.join(" ")})`);
+    }
     const cfg = configFromArgs(parsed);
-    if (!cfg.cached_activations_path) throw new UsageError(`sae cache-activations: --cached-activations-path <folder> is required\n${USAGE.split("\n")[0]}`);
+    if (!cfg.cached_activations_path) {
+      const usage = USAGE.split("\n")[0];
+      throw new UsageError(`sae cache-activations: --cached-activations-path <folder> is required\n${usage}`);
+    }
     const shardMb = (parsed.extra["shard-mb"] as number | undefined) ?? 1024;
     const tokens = parsed.extra["cache-tokens"] as number | undefined;
     if (!(shardMb > 0)) throw new UsageError(`sae cache-activations: --shard-mb must be positive, got ${shardMb}`);
-    if (tokens !== undefined && !(Number.isSafeInteger(tokens) && tokens > 0)) throw new UsageError(`sae cache-activations: --cache-tokens must be a positive integer, got ${tokens}`);
+    if (tokens !== undefined && !(Number.isSafeInteger(tokens) && tokens > 0)) {
+      throw new UsageError(`sae cache-activations: --cache-tokens must be a positive integer, got ${tokens}`);
+    }
     const stop = { requested: false };
     const off = io.onInterrupt(() => void (stop.requested = true));
     let bar: ProgressBar | null = null;
@@ -46,7 +53,8 @@ export const cacheActivationsCommand: Command = {
       });
       (bar as ProgressBar | null)?.finish();
       const bytes = idx.rows * idx.header.d_in * (idx.header.dtype === "f16" ? 2 : 4);
-      io.out(`wrote ${cfg.cached_activations_path}: ${idx.rows} rows x ${idx.header.d_in} (${idx.header.dtype}, ${formatBytes(bytes)}) in ${idx.shards.length} shard(s), ${idx.blocks} blocks\n`);
+      const size = `${idx.rows} rows x ${idx.header.d_in} (${idx.header.dtype}, ${formatBytes(bytes)})`;
+      io.out(`wrote ${cfg.cached_activations_path}: ${size} in ${idx.shards.length} shard(s), ${idx.blocks} blocks\n`);
       io.out(`train from it: sae train ${args.join(" ")} --use-cached-activations\n`);
       return 0;
     } finally {

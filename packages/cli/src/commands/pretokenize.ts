@@ -13,9 +13,9 @@ export const PRETOKENIZE_FLAGS = {
   "context-size": { kind: "count", default: 128, help: "tokens per row" },
   "column-name": { kind: "string", default: "text", help: "the text column (JSONL field)" },
   "begin-batch-token": { kind: "string", default: "bos", help: "token starting every row: bos, eos, none or an id" },
-  "begin-sequence-token": { kind: "string", default: "none", help: "token starting every document: bos, eos, none or an id" },
-  "sequence-separator-token": { kind: "string", default: "bos", help: "token between documents: bos, eos, none or an id" },
-  "disable-concat-sequences": { kind: "bool", default: false, help: "one row per document; shorter documents are dropped" },
+  "begin-sequence-token": { kind: "string", default: "none", help: "token starting each document (bos/eos/none/id)" },
+  "sequence-separator-token": { kind: "string", default: "bos", help: "token between documents (bos, eos, none, id)" },
+  "disable-concat-sequences": { kind: "bool", default: false, help: "one row per document; shorter ones dropped" },
   shuffle: { kind: "bool", default: true, help: "shuffle the rows (--shuffle=false keeps dataset order)" },
   seed: { kind: "int", default: 0, help: "shuffle seed" },
   "batch-size": { kind: "count", default: 1000, help: "documents per concat batch (SAELens pretokenize_batch_size)" },
@@ -44,7 +44,9 @@ export const pretokenizeCommand: Command = {
   async run(args, io) {
     const { flags, positional } = parseCommandFlags("pretokenize", args, PRETOKENIZE_FLAGS);
     if (flags.help) return (io.out(commandHelp(USAGE, PRETOKENIZE_FLAGS)), 0);
-    if (positional.length !== 1) throw new UsageError(`sae pretokenize: expected one dataset, got ${positional.length}\nusage: ${USAGE}`);
+    if (positional.length !== 1) {
+      throw new UsageError(`sae pretokenize: expected one dataset, got ${positional.length}\nusage: ${USAGE}`);
+    }
     if (!flags.out) throw new UsageError(`sae pretokenize: --out <folder> is required\nusage: ${USAGE}`);
     const modelName = flags["model-name"] as string;
     const model = await loadModel(modelName);
@@ -53,6 +55,7 @@ export const pretokenizeCommand: Command = {
     const bos = model.cfg.bosTokenId;
     const ids = { bos, eos: bos };
     const column = flags["column-name"] as string;
+    const sep = flags["sequence-separator-token"] as string;
     const source = openDataset(positional[0], {
       tokenizer: { encode: (s) => tok.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab },
       textField: column,
@@ -68,7 +71,7 @@ export const pretokenizeCommand: Command = {
         columnName: column,
         beginBatchToken: specialToken("begin-batch-token", flags["begin-batch-token"] as string, ids),
         beginSequenceToken: specialToken("begin-sequence-token", flags["begin-sequence-token"] as string, ids),
-        sequenceSeparatorToken: specialToken("sequence-separator-token", flags["sequence-separator-token"] as string, ids),
+        sequenceSeparatorToken: specialToken("sequence-separator-token", sep, ids),
         disableConcatSequences: flags["disable-concat-sequences"] as boolean,
         shuffle: flags.shuffle as boolean,
         seed: flags.seed as number,
@@ -77,7 +80,8 @@ export const pretokenizeCommand: Command = {
         onProgress: (rows, docs) => io.err(`\r${docs} documents -> ${rows} rows`),
       });
       io.err("\n");
-      io.out(`wrote ${flags.out}: ${meta.rows} rows of ${meta.context_size} tokens (${meta.dtype}${meta.shuffled ? `, shuffled with seed ${meta.seed}` : ""})\n`);
+      const shuffled = meta.shuffled ? `, shuffled with seed ${meta.seed}` : "";
+      io.out(`wrote ${flags.out}: ${meta.rows} rows of ${meta.context_size} tokens (${meta.dtype}${shuffled})\n`);
     } finally {
       source.close();
     }

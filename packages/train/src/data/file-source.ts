@@ -31,7 +31,9 @@ export class LocalDataFiles implements DataFiles {
     };
     if (statSync(path).isDirectory()) walk(path);
     else files.push(path);
-    if (files.length === 0) throw new DatasetError(`dataset ${path}: the folder holds no .parquet, .jsonl[.gz|.zst] or .txt files`);
+    if (files.length === 0) {
+      throw new DatasetError(`dataset ${path}: the folder holds no .parquet, .jsonl[.gz|.zst] or .txt files`);
+    }
     this.files = files;
   }
 
@@ -92,7 +94,8 @@ export class RowFilesSource implements TokenSource {
       const bad = ids.findIndex((id) => id >= vocab);
       if (bad >= 0) {
         const where = `${this.description}, ${this.files.name(this.file)}, column '${this.reader.column}'`;
-        throw new DatasetError(`${where}: token id ${ids[bad]} is outside the model's vocabulary [0, ${vocab}) (tokenized for another model?)`);
+        const why = `token id ${ids[bad]} is outside the model's vocabulary [0, ${vocab})`;
+        throw new DatasetError(`${where}: ${why} (tokenized for another model?)`);
       }
       return ids;
     }

@@ -61,7 +61,11 @@ async function getJson(url: string, o: HubDatasetOptions, id: string): Promise<{
     }
     if (res.status >= 500 && attempt < retries) continue;
     const why = res.headers.get("x-error-message") ?? res.statusText;
-    const hint = res.status === 404 ? "no such dataset or revision on the hub" : res.status === 401 ? "gated or private: set HF_TOKEN" : why;
+    const hints: Record<number, string> = {
+      404: "no such dataset or revision on the hub",
+      401: "gated or private: set HF_TOKEN",
+    };
+    const hint = hints[res.status] ?? why;
     throw new DatasetError(`dataset ${id}: cannot list its files (HTTP ${res.status}: ${hint}); URL ${url}`);
   }
 }
@@ -73,7 +77,9 @@ export async function listHubDatasetFiles(id: string, o: HubDatasetOptions = {})
   const out: string[] = [];
   for (let page = 0; url && page < 10_000; page++) {
     const { body, next }: { body: unknown; next: string | null } = await getJson(url, o, id);
-    if (!Array.isArray(body)) throw new DatasetError(`dataset ${id}: the hub's file listing is not a JSON array; URL ${url}`);
+    if (!Array.isArray(body)) {
+      throw new DatasetError(`dataset ${id}: the hub's file listing is not a JSON array; URL ${url}`);
+    }
     for (const e of body as TreeEntry[]) if (e?.type === "file" && typeof e.path === "string") out.push(e.path);
     url = next ? new URL(next, url).toString() : null;
   }
@@ -86,7 +92,8 @@ export function pickTrainFiles(files: readonly string[], id: string): string[] {
   if (data.length === 0) {
     const script = files.find((f) => f.endsWith(".py"));
     const why = script
-      ? `only a loading script (${script}); running it (dataset_trust_remote_code) is not supported here, whatever that setting says: use a revision with data files, e.g. refs/convert/parquet`
+      ? `only a loading script (${script}); running it (dataset_trust_remote_code) is not supported here, ` +
+        "whatever that setting says: use a revision with data files, e.g. refs/convert/parquet"
       : `no data files (.parquet, .jsonl[.gz|.zst], .txt) among its ${files.length} files`;
     throw new DatasetError(`dataset ${id}: ${why}`);
   }
@@ -132,11 +139,15 @@ export class HubDatasetFiles {
 
   async count(): Promise<number> {
     if (!this.names) {
-      const offline = this.o.offline ?? ["1", "true", "yes", "on"].includes((process.env.HF_HUB_OFFLINE ?? "").toLowerCase());
+      const env = (process.env.HF_HUB_OFFLINE ?? "").toLowerCase();
+      const offline = this.o.offline ?? ["1", "true", "yes", "on"].includes(env);
       let files: string[];
       const cached = cachedFiles(this.id, this.o);
       if (offline) {
-        if (!cached) throw new DatasetError(`dataset ${this.id}: offline (HF_HUB_OFFLINE) and no snapshot of it is in the hub cache`);
+        if (!cached) {
+          const why = "offline (HF_HUB_OFFLINE) and no snapshot of it is in the hub cache";
+          throw new DatasetError(`dataset ${this.id}: ${why}`);
+        }
         files = cached.files;
         this.local = cached.dir;
       } else {
@@ -144,7 +155,8 @@ export class HubDatasetFiles {
           files = await listHubDatasetFiles(this.id, this.o);
         } catch (e) {
           if (!cached || !/cannot list its files \((?!HTTP 4)/.test((e as Error).message)) throw e;
-          (this.o.onWarning ?? ((l: string) => process.stderr.write(`${l}\n`)))(`warning: ${(e as Error).message}; using the cached snapshot ${cached.dir}`);
+          const warn = this.o.onWarning ?? ((l: string) => process.stderr.write(`${l}\n`));
+          warn(`warning: ${(e as Error).message}; using the cached snapshot ${cached.dir}`);
           files = cached.files;
           this.local = cached.dir;
         }

@@ -31,7 +31,9 @@ async function* docsOf(source: TokenSource, limit: number, counter: { docs: numb
   for (let i = 0; i < limit; i++) {
     const d = await source.nextDoc();
     if (d === null) return;
-    if (source.rowsArePrompts) throw new DatasetError(`${source.description}: already pretokenized (token rows); nothing to do`);
+    if (source.rowsArePrompts) {
+      throw new DatasetError(`${source.description}: already pretokenized (token rows); nothing to do`);
+    }
     counter.docs++;
     yield d;
   }
@@ -57,7 +59,9 @@ export async function pretokenizeDataset(source: TokenSource, o: PretokenizeOpti
     }
     if (counter.docs > before) o.onProgress?.(rows.length, counter.docs);
   }
-  if (rows.length === 0) throw new DatasetError(`${source.description}: no row of ${o.contextSize} tokens (${counter.docs} documents)`);
+  if (rows.length === 0) {
+    throw new DatasetError(`${source.description}: no row of ${o.contextSize} tokens (${counter.docs} documents)`);
+  }
   return writePretokenized(
     o.outDir,
     rows,

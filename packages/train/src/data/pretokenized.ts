@@ -6,7 +6,8 @@
 //   tokens.bin         rows x context_size token ids, little-endian u16 (vocabulary <= 65536) or u32, row-major.
 // Each row is one prompt, used as it is (no BOS added: the row already holds what pretokenize put there). The
 // reader streams the file 256 rows at a time; the writer shuffles rows in memory (seeded), then writes them.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from "node:fs";
+import { writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "@sae/tensor-core";
 import { DatasetError } from "../errors.ts";
@@ -44,9 +45,10 @@ export function readPretokenizedMetadata(dir: string): PretokenizedMetadata {
   } catch (e) {
     throw new DatasetError(`pretokenized dataset ${path}: cannot read (${(e as Error).message})`);
   }
-  if (m.format !== PRETOKENIZED_FORMAT) throw new DatasetError(`${path}: format '${m.format}', expected '${PRETOKENIZED_FORMAT}'`);
-  if (m.dtype !== "u16" && m.dtype !== "u32") throw new DatasetError(`${path}: dtype '${m.dtype}', expected u16 or u32`);
-  if (!(Number.isSafeInteger(m.context_size) && m.context_size > 0)) throw new DatasetError(`${path}: bad context_size ${m.context_size}`);
+  const bad = (why: string) => new DatasetError(`${path}: ${why}`);
+  if (m.format !== PRETOKENIZED_FORMAT) throw bad(`format '${m.format}', expected '${PRETOKENIZED_FORMAT}'`);
+  if (m.dtype !== "u16" && m.dtype !== "u32") throw bad(`dtype '${m.dtype}', expected u16 or u32`);
+  if (!(Number.isSafeInteger(m.context_size) && m.context_size > 0)) throw bad(`bad context_size ${m.context_size}`);
   return m;
 }
 
@@ -72,7 +74,8 @@ export function writePretokenized(
   try {
     for (let at = 0; at < rows.length; at += 4096) {
       const part = rows.slice(at, at + 4096);
-      const buf = dtype === "u16" ? new Uint16Array(part.length * meta.context_size) : new Uint32Array(part.length * meta.context_size);
+      const n = part.length * meta.context_size;
+      const buf = dtype === "u16" ? new Uint16Array(n) : new Uint32Array(n);
       part.forEach((r, i) => buf.set(r, i * meta.context_size));
       writeSync(fd, new Uint8Array(buf.buffer));
     }
@@ -80,7 +83,14 @@ export function writePretokenized(
     closeSync(fd);
   }
   renameSync(tmp, join(dir, TOKENS));
-  const full: PretokenizedMetadata = { format: PRETOKENIZED_FORMAT, dtype, rows: rows.length, shuffled: shuffleSeed !== null, seed: shuffleSeed, ...meta };
+  const full: PretokenizedMetadata = {
+    format: PRETOKENIZED_FORMAT,
+    dtype,
+    rows: rows.length,
+    shuffled: shuffleSeed !== null,
+    seed: shuffleSeed,
+    ...meta,
+  };
   writeFileSync(join(dir, META), `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
@@ -109,7 +119,9 @@ export class PretokenizedSource implements TokenSource {
       throw new DatasetError(`${this.description}: cannot open ${this.path} (${(e as Error).message})`);
     }
     if (size !== this.meta.rows * this.rowBytes) {
-      throw new DatasetError(`${this.path}: ${size} bytes, but ${META} says ${this.meta.rows} rows of ${this.meta.context_size} ${this.meta.dtype} tokens (${this.meta.rows * this.rowBytes} bytes); truncated?`);
+      const m = this.meta;
+      const says = `${m.rows} rows of ${m.context_size} ${m.dtype} tokens (${m.rows * this.rowBytes} bytes)`;
+      throw new DatasetError(`${this.path}: ${size} bytes, but ${META} says ${says}; truncated?`);
     }
     this.vocabSize = vocabSize;
   }
@@ -128,7 +140,8 @@ export class PretokenizedSource implements TokenSource {
       const bad = ids.findIndex((id) => id >= this.vocabSize);
       if (bad >= 0) {
         const at = this.row + Math.floor(bad / ctx);
-        throw new DatasetError(`${this.description}: row ${at} holds id ${ids[bad]}, outside the model's vocabulary [0, ${this.vocabSize}) (tokenized for another model?)`);
+        const why = `row ${at} holds id ${ids[bad]}, outside the model's vocabulary [0, ${this.vocabSize})`;
+        throw new DatasetError(`${this.description}: ${why} (tokenized for another model?)`);
       }
     }
     this.row++;

@@ -28,7 +28,8 @@ const TOKEN_COLUMNS = ["tokens", "input_ids"];
 /** SAELens's column choice (activations_store.py): tokens, input_ids, the text field, problem. */
 export function pickColumn(names: readonly string[], textField: string, where: string): string {
   for (const c of [...TOKEN_COLUMNS, textField, "problem"]) if (names.includes(c)) return c;
-  throw new DatasetError(`${where}: no 'tokens', 'input_ids', '${textField}' or 'problem' column (it has: ${names.join(", ")})`);
+  const has = names.join(", ");
+  throw new DatasetError(`${where}: no 'tokens', 'input_ids', '${textField}' or 'problem' column (it has: ${has})`);
 }
 
 export function isTokenColumn(column: string): boolean {
@@ -45,12 +46,14 @@ function checkValue(v: unknown, column: string, where: string): Row {
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       if (!(typeof x === "number" && Number.isInteger(x) && x >= 0) && typeof x !== "bigint") {
-        throw new DatasetError(`${where}: column '${column}' holds ${JSON.stringify(x)} at index ${i}, expected token ids`);
+        const what = `holds ${JSON.stringify(x)} at index ${i}`;
+        throw new DatasetError(`${where}: column '${column}' ${what}, expected token ids`);
       }
     }
     return Array.from(a as ArrayLike<number | bigint>, Number);
   }
-  throw new DatasetError(`${where}: column '${column}' holds ${v === null ? "null" : typeof v}, expected text or token ids`);
+  const what = v === null ? "null" : typeof v;
+  throw new DatasetError(`${where}: column '${column}' holds ${what}, expected text or token ids`);
 }
 
 /** Codecs beyond hyparquet's built-in Snappy: ZSTD (fzstd) and GZIP (fflate), common in Hugging Face datasets. */
@@ -116,7 +119,8 @@ export class ParquetRowReader implements RowReader {
       const column = this.column!;
       let objs: Record<string, unknown>[];
       try {
-        objs = await parquetReadObjects({ file: this.file!, columns: [column], rowStart: start, rowEnd: end, compressors: COMPRESSORS });
+        const range = { rowStart: start, rowEnd: end };
+        objs = await parquetReadObjects({ file: this.file!, columns: [column], ...range, compressors: COMPRESSORS });
       } catch (e) {
         const why = (e as Error).message;
         throw new DatasetError(`Parquet file ${this.path}: row group ${this.group - 1} cannot be read (${why})`);
@@ -137,7 +141,8 @@ export class ParquetRowReader implements RowReader {
 function decompressor(path: string): ((chunk: Uint8Array | null) => Uint8Array[]) | undefined {
   const lower = path.toLowerCase();
   const out: Uint8Array[] = [];
-  const fail = (e: unknown) => new DatasetError(`${path}: cannot decompress (${(e as Error).message}); a truncated download?`);
+  const fail = (e: unknown) =>
+    new DatasetError(`${path}: cannot decompress (${(e as Error).message}); a truncated download?`);
   if (lower.endsWith(".gz")) {
     const g = new Gunzip((d) => out.push(d));
     return (chunk) => {

@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "@sae/tensor-core";
-import { ActivationCacheReader, ActivationCacheWriter, cacheMatches, type ActivationCacheHeader } from "./activation-cache.ts";
+import { ActivationCacheReader, ActivationCacheWriter, cacheMatches } from "./activation-cache.ts";
+import type { ActivationCacheHeader } from "./activation-cache.ts";
 
 export const SHARDS_FORMAT = "sae-acts-shards-v1";
 const INDEX = "shards.json";
@@ -36,9 +37,13 @@ export function isShardedCache(path: string): boolean {
 
 export function readShardsIndex(dir: string): ShardsIndex {
   const path = join(dir, INDEX);
-  if (!existsSync(path)) throw new FormatError(`activation cache ${dir}: no ${INDEX} (an unfinished or interrupted cache; write it again)`);
+  if (!existsSync(path)) {
+    throw new FormatError(`activation cache ${dir}: no ${INDEX} (an unfinished or interrupted cache; write it again)`);
+  }
   const idx = JSON.parse(readFileSync(path, "utf8")) as ShardsIndex;
-  if (idx.format !== SHARDS_FORMAT) throw new FormatError(`${path}: format '${idx.format}', expected '${SHARDS_FORMAT}'`);
+  if (idx.format !== SHARDS_FORMAT) {
+    throw new FormatError(`${path}: format '${idx.format}', expected '${SHARDS_FORMAT}'`);
+  }
   if (idx.shards.length === 0) throw new FormatError(`${path}: holds no shards`);
   return idx;
 }
@@ -88,7 +93,13 @@ export class ShardedCacheWriter {
 
   finish(): ShardsIndex {
     this.closeShard();
-    const idx: ShardsIndex = { format: SHARDS_FORMAT, header: this.header, shards: this.shards, blocks: this.blocks, rows: this.rows };
+    const idx: ShardsIndex = {
+      format: SHARDS_FORMAT,
+      header: this.header,
+      shards: this.shards,
+      blocks: this.blocks,
+      rows: this.rows,
+    };
     writeFileSync(join(this.path, INDEX), `${JSON.stringify(idx, null, 2)}\n`);
     return idx;
   }
