@@ -36,7 +36,8 @@ if (unknown.length > 0) {
   console.error(`bench: unknown group(s) ${unknown.join(", ")}; known: ${Object.keys(GROUPS).join(", ")}`);
   process.exit(2);
 }
-const names = (asked.length > 0 ? asked : final ? FINAL : Object.keys(GROUPS).filter((g) => !OPT_IN.includes(g as GroupName))) as GroupName[];
+const byDefault = (Object.keys(GROUPS) as GroupName[]).filter((g) => !OPT_IN.includes(g));
+const names = (asked.length > 0 ? asked : final ? FINAL : byDefault) as GroupName[];
 
 const device = await getDevice();
 const peer = peerCheck();

@@ -51,10 +51,12 @@ async function row(device: Device, arch: ArchitectureName, dSae: number, quick: 
 }
 
 function print(rows: BenchRow[]): string {
-  const lines = ["scale: step time and peak device memory by d_sae", "name | ms | tokens/s | peak device MiB | ms / d_sae (k)"];
+  const lines = ["scale: step time and peak device memory by d_sae"];
+  lines.push("name | ms | tokens/s | peak device MiB | ms / d_sae (k)");
   for (const r of rows as ScaleRow[]) {
     const perK = r.ms / (r.dSae / 1024);
-    lines.push(`${r.name} | ${r.ms.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.peakBytes / 2 ** 20).toFixed(0)} | ${perK.toFixed(1)}`);
+    const mib = (r.peakBytes / 2 ** 20).toFixed(0);
+    lines.push(`${r.name} | ${r.ms.toFixed(0)} | ${r.rate.toFixed(0)} | ${mib} | ${perK.toFixed(1)}`);
   }
   const text = lines.join("\n");
   console.log(text);

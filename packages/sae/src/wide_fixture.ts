@@ -39,7 +39,8 @@ export function writeWideSae(dir: string, arch: WideSae["arch"], d_in: number, d
     threshold: hashed(d_sae, 5, 0.1).map(Math.abs),
   };
   const meta = { sae_lens_version: "6.18.0", model_name: "gemma-2-2b", hook_name: "blocks.5.hook_resid_post", context_size: 1024 };
-  const cfg = { architecture: arch, d_in, d_sae, dtype: "float32", device: "cpu", apply_b_dec_to_input: true, normalize_activations: "none", metadata: meta };
+  const base = { architecture: arch, d_in, d_sae, dtype: "float32", device: "cpu", apply_b_dec_to_input: true };
+  const cfg = { ...base, normalize_activations: "none", metadata: meta };
   writeFileSync(join(dir, "cfg.json"), JSON.stringify(arch === "topk" ? { ...cfg, k, rescale_acts_by_decoder_norm: false } : cfg));
   const tensors = {
     W_enc: { shape: [d_in, d_sae], data: sae.W_enc },
@@ -84,7 +85,9 @@ export function checkEncode(s: WideSae, x: Float32Array, B: number, f: Float32Ar
       if (Math.abs(row[i] - bar) < margin) continue;
       const want = on ? row[i] : 0;
       const got = f[b * s.d_sae + i];
-      if (!(Math.abs(got - want) <= 1e-4 + 1e-4 * Math.abs(want))) throw new Error(`encode row ${b} latent ${i}: got ${got}, expected ${want}`);
+      if (!(Math.abs(got - want) <= 1e-4 + 1e-4 * Math.abs(want))) {
+        throw new Error(`encode row ${b} latent ${i}: got ${got}, expected ${want}`);
+      }
       if (want > 0) active++;
     }
   }

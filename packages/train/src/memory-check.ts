@@ -42,7 +42,13 @@ export function checkRunSizes(cfg: TrainConfig, dIn: number, dSae: number, limit
   const buffer = limits.maxBufferSize;
   const binding = limits.maxStorageBufferBindingSize;
   const gpu: Array<{ what: string; floats: number; max: number; per: string; reduce: string }> = [
-    { what: `the [batch, d_sae] pre-activations [${B}, ${dSae}]`, floats: B * dSae, max: buffer, per: "buffer", reduce: "train_batch_size_tokens or d_sae" },
+    {
+      what: `the [batch, d_sae] pre-activations [${B}, ${dSae}]`,
+      floats: B * dSae,
+      max: buffer,
+      per: "buffer",
+      reduce: "train_batch_size_tokens or d_sae",
+    },
     { what: `the training batch [${B}, ${dIn}]`, floats: batchFloats, max: buffer, per: "buffer", reduce: "train_batch_size_tokens" },
     { what: `W_enc [${dIn}, ${dSae}]`, floats: dIn * dSae, max: binding, per: "binding", reduce: "d_sae (or expansion_factor)" },
   ];

@@ -109,7 +109,8 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   const model = await loadModel(cfg.model_name, { device });
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
-  checkRunSizes(cfg, cfg.d_in!, cfg.d_sae!, { maxStorageBufferBindingSize: device.maxBinding, maxBufferSize: device.limits.maxBufferSize });
+  const gpuLimits = { maxStorageBufferBindingSize: device.maxBinding, maxBufferSize: device.limits.maxBufferSize };
+  checkRunSizes(cfg, cfg.d_in!, cfg.d_sae!, gpuLimits);
   const run = openRunDir(cfg);
   try {
     return await trainIn(run.dir, cfg, device, model, hook, o);

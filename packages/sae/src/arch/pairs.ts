@@ -21,7 +21,14 @@ export interface LazyPre {
  * A pair step's TrainOutput: f [batch, d_sae] is made only when read, and hidden_pre too when lazy; `dense()` gives
  * f and `made()` the lazy hidden_pre for the caller to dispose (null if never read).
  */
-export function pairOutput(pre: Tensor | LazyPre, saeOut: Tensor, values: Tensor, indices: Tensor, loss: Tensor, losses: Record<string, Tensor>): { out: TrainOutput; dense: () => Tensor | null; made: () => Tensor | null } {
+export function pairOutput(
+  pre: Tensor | LazyPre,
+  saeOut: Tensor,
+  values: Tensor,
+  indices: Tensor,
+  loss: Tensor,
+  losses: Record<string, Tensor>,
+): { out: TrainOutput; dense: () => Tensor | null; made: () => Tensor | null } {
   let f: Tensor | null = null;
   let hp: Tensor | null = null;
   const out: TrainOutput = {

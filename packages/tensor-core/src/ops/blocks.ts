@@ -89,13 +89,21 @@ export function takeWindow(src: Tensor, from: Window, rows: number, cols: number
  * inputs with out's rank and leading extent (or those `cuts` marks) are cut the same way, the rest (broadcast
  * along it) are bound whole. `run` gets the block views in the same order. False (nothing run) when all fits.
  */
-export function byRows(op: string, out: Tensor, inputs: Tensor[], run: (out: Tensor, inputs: Tensor[]) => void, cuts?: boolean[]): boolean {
+export function byRows(
+  op: string,
+  out: Tensor,
+  inputs: Tensor[],
+  run: (out: Tensor, inputs: Tensor[]) => void,
+  cuts?: boolean[],
+): boolean {
   const device = out.device;
   if (!overBinding(device, out, ...inputs)) return false;
   const R = out.shape[0];
   const cut = cuts ?? inputs.map((t) => R > 1 && t.shape.length === out.shape.length && t.shape[0] === R);
   inputs.forEach((t, i) => {
-    if (!cut[i] && t.byteLength > device.maxBinding) throw new LimitError(`${op}: ${t.label} ${fmt(t.shape)} cannot be split with out ${fmt(out.shape)}`);
+    if (!cut[i] && t.byteLength > device.maxBinding) {
+      throw new LimitError(`${op}: ${t.label} ${fmt(t.shape)} cannot be split with out ${fmt(out.shape)}`);
+    }
   });
   const rowBytes = [out, ...inputs.filter((_, i) => cut[i])].map((t) => t.byteLength / R);
   for (const [r0, r1] of ranges(R, rowsPerBlock(device, op, R, rowBytes))) {

@@ -15,7 +15,8 @@ export function fill(t: Tensor, value: number): Tensor {
   const per = rowsPerBlock(t.device, "fill", t.size, [4]); // over one binding: element blocks bound as ranges
   for (const [e0, e1] of ranges(t.size, per)) {
     const part = per === t.size ? flat : flat.rows(e0, e1);
-    t.device.run(kernel, { buffers: [part.binding], params: params(e1 - e0, bits[0]), workgroups: t.device.grid(Math.ceil((e1 - e0) / 256)) });
+    const workgroups = t.device.grid(Math.ceil((e1 - e0) / 256));
+    t.device.run(kernel, { buffers: [part.binding], params: params(e1 - e0, bits[0]), workgroups });
   }
   return t;
 }

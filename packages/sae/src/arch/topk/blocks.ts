@@ -24,8 +24,13 @@ function scoresOf(m: SaeModel, saeIn: Tensor, norms: Tensor | null): Tensor {
   return norms ? mul(pre, norms, { out: pre }) : pre;
 }
 
+interface TopkPairs {
+  values: Tensor; // [batch, k]
+  indices: Tensor; // [batch, k] i32
+}
+
 /** The top k scores per row (not ReLU'd) [batch, k] and their latents [batch, k] i32, a block of rows at a time. */
-export function topkInBlocks(m: SaeModel, saeIn: Tensor, k: number, norms: Tensor | null): { values: Tensor; indices: Tensor } {
+export function topkInBlocks(m: SaeModel, saeIn: Tensor, k: number, norms: Tensor | null): TopkPairs {
   const batch = saeIn.shape[0];
   const values = Tensor.empty(m.device, [batch, k], "f32", "topk values");
   const indices = Tensor.empty(m.device, [batch, k], "i32", "topk indices");
