@@ -220,6 +220,7 @@ export function configFromSaeLens(raw: unknown, file = "cfg.json"): { cfg: SaeCo
 /** The cfg.json object SAELens 5 reads (flat keys) and SAELens 6 reads (`metadata`), with our training keys. */
 export function configToSaeLens(cfg: SaeConfig, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const topk = cfg.architecture === "topk";
+  const modelKwargs = extra.model_from_pretrained_kwargs ?? {}; // how the model was loaded (SAELens keeps it in metadata)
   const metadata = {
     sae_lens_version: cfg.sae_lens_training_version,
     sae_lens_training_version: cfg.sae_lens_training_version,
@@ -230,14 +231,14 @@ export function configToSaeLens(cfg: SaeConfig, extra: Record<string, unknown> =
     prepend_bos: cfg.prepend_bos,
     dataset_path: cfg.dataset_path,
     neuronpedia_id: cfg.neuronpedia_id,
-    model_from_pretrained_kwargs: {},
+    model_from_pretrained_kwargs: modelKwargs,
   };
   return {
     dataset_trust_remote_code: true,
     seqpos_slice: [null],
-    model_from_pretrained_kwargs: {},
     reshape_activations: "none",
     ...extra,
+    model_from_pretrained_kwargs: modelKwargs,
     ...cfg,
     activation_fn_str: topk ? "topk" : "relu",
     activation_fn_kwargs: topk ? { k: cfg.k } : {},

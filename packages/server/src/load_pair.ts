@@ -17,7 +17,7 @@ import {
 } from "@sae/core";
 import { DownloadError, getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError, isTempName } from "@sae/train";
-import { loadModel, type HookedTransformer } from "@sae/transformer";
+import { loadModel, processingFromKwargs, type HookedTransformer } from "@sae/transformer";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
 export class NoSaeError extends ConfigError {}
@@ -74,9 +74,14 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   const isFolder = which !== "bundled" && existsSync(which);
   const { cacheDir, endpoint, token, offline, quiet = false } = opts.hub ?? {};
   const hub = { cacheDir, endpoint, token, offline, quiet };
-  const hooked = await loadModel(which === "bundled" ? "tiny-shakespeare" : which, { device, hub });
   const name = which === "bundled" ? "tiny-shakespeare" : isFolder ? basename(resolve(which)) : which;
-  const model = asAnalysisModel(hooked, name);
+  // The model loads as SAELens recommends for the SAE: from_pretrained_no_processing(**model_from_pretrained_kwargs).
+  const pairWith = async (sae: Sae | null) => {
+    const kwargs = sae ? sae.extraConfig.model_from_pretrained_kwargs : { center_writing_weights: false };
+    const processing = processingFromKwargs(kwargs, "cfg.json model_from_pretrained_kwargs");
+    const hooked = await loadModel(which === "bundled" ? "tiny-shakespeare" : which, { device, hub, processing });
+    return { hooked, model: asAnalysisModel(hooked, name) };
+  };
   const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;
   if (ref) {
     const sae = await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {
@@ -84,14 +89,17 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
       throw new NoSaeError(`--sae ${opts.sae}: no such local folder, and not on the hub (${e.message})`);
     });
     const label = `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${opts.sae}`;
-    return { model, sae: asAnalysisSae(sae), hooked, saeDir: null, saeLabel: label };
+    return { ...(await pairWith(sae)), sae: asAnalysisSae(sae), saeDir: null, saeLabel: label };
   }
-  let saeDir = opts.sae ? resolve(opts.sae) : newestCheckpoint(resolve(opts.checkpointsDir ?? "checkpoints"));
+  const saeDir = opts.sae ? resolve(opts.sae) : newestCheckpoint(resolve(opts.checkpointsDir ?? "checkpoints"));
   if (!saeDir && opts.randomSae) {
     const r = opts.randomSae;
+    const { hooked, model } = await pairWith(null);
     const d_in = hooked.cfg.dModel;
-    const sae = Sae.create(device, { d_in, d_sae: d_in * r.expansion, architecture: "topk", k: r.k, hook_name: r.hook_name, model_name: model.name }, r.seed ?? 0);
-    return { model, sae: asAnalysisSae(sae), hooked, saeDir: null, saeLabel: `random TopK SAE (d_sae ${d_in * r.expansion}, k ${r.k}) at ${r.hook_name}` };
+    const d_sae = d_in * r.expansion;
+    const sae = Sae.create(device, { d_in, d_sae, architecture: "topk", k: r.k, hook_name: r.hook_name, model_name: model.name }, r.seed ?? 0);
+    const saeLabel = `random TopK SAE (d_sae ${d_sae}, k ${r.k}) at ${r.hook_name}`;
+    return { model, sae: asAnalysisSae(sae), hooked, saeDir: null, saeLabel };
   }
   if (!saeDir) {
     throw new NoSaeError(
@@ -102,5 +110,6 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   }
   if (!existsSync(join(saeDir, "cfg.json"))) throw new NoSaeError(`${saeDir} has no cfg.json: pass a SAELens-format SAE folder (\`sae train\` writes one)`);
   const sae = Sae.load(saeDir, device);
-  return { model, sae: asAnalysisSae(sae), hooked, saeDir, saeLabel: `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${saeDir}` };
+  const saeLabel = `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${saeDir}`;
+  return { ...(await pairWith(sae)), sae: asAnalysisSae(sae), saeDir, saeLabel };
 }

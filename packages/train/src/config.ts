@@ -6,7 +6,7 @@ import { ARCHITECTURE_NAMES, architecture, isTopkFamily } from "@sae/core";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 
-type Kind = "int" | "float" | "string" | "bool" | "ints" | readonly string[];
+type Kind = "int" | "float" | "string" | "bool" | "ints" | "kwargs" | readonly string[];
 interface FieldSpec {
   default: unknown;
   kind: Kind;
@@ -24,6 +24,11 @@ const CACHE_DTYPES = ["f32", "f16"] as const;
 export const CONFIG_FIELDS = {
   // model and hook
   model_name: { default: "tiny-shakespeare", kind: "string", help: "model: 'tiny-shakespeare' (bundled), a folder, a HF repo id or alias" },
+  model_from_pretrained_kwargs: {
+    default: { center_writing_weights: false },
+    kind: "kwargs",
+    help: "JSON object: the model loads as from_pretrained_no_processing(**these), as SAELens does",
+  },
   hook_name: { default: "blocks.1.hook_resid_pre", kind: "string", help: "hook point the SAE reads" },
   hook_name_out: { default: null, kind: "string", nullable: true, help: "train a plain transcoder (our extension; architecture standard): the hook the decoder predicts, e.g. blocks.1.hook_mlp_out" },
   hook_layer: { default: null, kind: "int", nullable: true, help: "layer of the hook (default: parsed from hook_name)" },
@@ -104,6 +109,8 @@ type ValueOf<S> = S extends { kind: readonly (infer E)[] }
   ? E
   : S extends { kind: "ints" }
     ? number[]
+    : S extends { kind: "kwargs" }
+      ? Record<string, unknown>
     : S extends { kind: "int" | "float" }
       ? number
       : S extends { kind: "string" }
@@ -118,7 +125,7 @@ export type LrSchedulerName = (typeof LR_SCHEDULERS)[number];
 export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[];
 
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze(
-  Object.fromEntries(CONFIG_KEYS.map((k) => [k, CONFIG_FIELDS[k].default])) as TrainConfig,
+  Object.fromEntries(CONFIG_KEYS.map((k) => [k, CONFIG_FIELDS[k].default])) as unknown as TrainConfig,
 );
 
 export function fieldSpec(key: string): FieldSpec | undefined {
@@ -136,7 +143,10 @@ export function checkValue(key: string, value: unknown, where = "config"): unkno
     if (typeof value !== "string" || !kind.includes(value)) throw bad(`one of ${kind.join("|")}${typeof value === "string" ? didYouMean(value, kind) : ""}`);
     return value;
   }
-  switch (kind as "int" | "float" | "string" | "bool" | "ints") {
+  switch (kind as "int" | "float" | "string" | "bool" | "ints" | "kwargs") {
+    case "kwargs":
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("a JSON object");
+      return value;
     case "ints":
       if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v))) throw bad("a list of integers");
       return value;

@@ -63,6 +63,13 @@ function parseScalar(key: string, raw: string, flag: string): unknown {
     if (raw.trim() === "" || !vs.every((v) => Number.isInteger(v))) throw new ConfigError(`${flag}: expected integers like 256,1024, got '${raw}'`);
     return vs;
   }
+  if (kind === "kwargs") {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${flag}: expected a JSON object like '{"center_writing_weights":false}', got '${raw}'`);
+    }
+  }
   if (kind === "bool") {
     if (raw === "true" || raw === "1") return true;
     if (raw === "false" || raw === "0") return false;

@@ -2,7 +2,7 @@
 // same final weights as an uninterrupted run, and bad inputs (malformed JSONL, a dataset shorter than one batch, a
 // hook the model lacks, a diverging loss) end with a clear typed error and no corrupted checkpoint.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSafetensorsFile } from "@sae/tensor-core";
@@ -32,6 +32,28 @@ export const TINY = {
 const weights = (ckpt: string) => loadSafetensorsFile(join(ckpt, "sae_weights.safetensors")).tensors;
 
 describe("trainSae on the bundled model", () => {
+  test("the model loads as SAELens's from_pretrained_no_processing(**model_from_pretrained_kwargs); cfg.json keeps them", async () => {
+    const base = { ...TINY, checkpoint_path: dir, training_tokens: 64 * 2, n_checkpoints: 0 };
+    const plain = await trainSae(resolveConfig({ ...base, run_name: "kw-default" }));
+    const centred = await trainSae(
+      resolveConfig({ ...base, run_name: "kw-centred", model_from_pretrained_kwargs: { center_writing_weights: true } }),
+    );
+    const cfgOf = (ckpt: string) => JSON.parse(readFileSync(join(ckpt, "cfg.json"), "utf8"));
+    expect(cfgOf(plain.checkpoint).model_from_pretrained_kwargs).toEqual({ center_writing_weights: false });
+    expect(cfgOf(plain.checkpoint).metadata.model_from_pretrained_kwargs).toEqual({ center_writing_weights: false });
+    expect(cfgOf(centred.checkpoint).metadata.model_from_pretrained_kwargs).toEqual({ center_writing_weights: true });
+    // b_dec starts at the mean activation: with centred writing weights every residual vector sums to zero over d_in.
+    const meanOf = (ckpt: string) => {
+      const b = weights(ckpt).get("b_dec")!.data as Float32Array;
+      return b.reduce((a, v) => a + v, 0) / b.length;
+    };
+    const init = { ...base, training_tokens: 64, lr: 0, checkpoint_path: dir };
+    const a = await trainSae(resolveConfig({ ...init, run_name: "kw-b0", model_from_pretrained_kwargs: {} }));
+    const c = await trainSae(resolveConfig({ ...init, run_name: "kw-b1", model_from_pretrained_kwargs: { center_writing_weights: true } }));
+    expect(Math.abs(meanOf(c.checkpoint))).toBeLessThan(1e-5);
+    expect(Math.abs(meanOf(a.checkpoint))).toBeGreaterThan(1e-3);
+  });
+
   test("resume after an interruption gives the same final weights as an uninterrupted run", async () => {
     const base = { ...TINY, checkpoint_path: dir, n_checkpoints: 1 };
     const full = await trainSae(resolveConfig({ ...base, run_name: "full" }));

@@ -8,7 +8,7 @@
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { formatWeightMemory, loadModel, type HookedTransformer } from "@sae/transformer";
+import { formatWeightMemory, loadModel, processingFromKwargs, type HookedTransformer } from "@sae/transformer";
 import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
@@ -106,7 +106,8 @@ function resumePoint(runDir: string, log: (line: string) => void): LoadedState {
 export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Promise<TrainRunResult> {
   const cfg: TrainConfig = { ...cfgIn };
   const device = o.device ?? (await getDevice());
-  const model = await loadModel(cfg.model_name, { device });
+  const processing = processingFromKwargs(cfg.model_from_pretrained_kwargs); // SAELens: from_pretrained_no_processing
+  const model = await loadModel(cfg.model_name, { device, processing });
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
   const gpuLimits = { maxStorageBufferBindingSize: device.maxBinding, maxBufferSize: device.limits.maxBufferSize };
@@ -220,7 +221,8 @@ async function trainIn(
   } else {
     sae = Sae.fromHost(device, makeConfig(saeFields), await initialParams(device, saeFields, cfg, store));
   }
-  if (pairs) sae.extraConfig = { transcoder: "transcoder", hook_name_out: cfg.hook_name_out, d_out: cfg.d_in };
+  sae.extraConfig = { model_from_pretrained_kwargs: cfg.model_from_pretrained_kwargs };
+  if (pairs) Object.assign(sae.extraConfig, { transcoder: "transcoder", hook_name_out: cfg.hook_name_out, d_out: cfg.d_in });
   const steps = totalSteps(cfg);
   const trainer = new Trainer({ cfg, device, sae, totalSteps: steps });
   if (state) await restoreTrainer(trainer, state);

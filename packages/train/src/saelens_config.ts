@@ -19,7 +19,7 @@ const RENAMED: Record<string, string> = {
 /** SAELens keys with no effect on what is computed here. */
 const INERT = new Set([
   "hook_eval", "dataset_trust_remote_code", "streaming", "device", "act_store_device", "autocast_lm", "compile_llm",
-  "llm_compilation_mode", "compile_sae", "sae_compilation_mode", "verbose", "model_from_pretrained_kwargs",
+  "llm_compilation_mode", "compile_sae", "sae_compilation_mode", "verbose",
   "sae_lens_version", "sae_lens_training_version", "log_to_wandb", "log_activations_store_to_wandb",
   "log_optimizer_state_to_wandb", "wandb_project", "wandb_id", "wandb_entity", "save_final_checkpoint", "output_path",
   "metadata", "use_sparse_activations", "tokens_per_buffer",

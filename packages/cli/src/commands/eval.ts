@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { loadSae, parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { formatWeightMemory, loadModel } from "@sae/transformer";
+import { formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
 import { bundledDataset, ConfigError, evaluateSae, formatEvalTable, ModelHook, openDataset, PromptStream } from "@sae/train";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -39,7 +39,9 @@ export const evalCommand: Command = {
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);
-    const model = await loadModel(modelName, { device });
+    const kwargs = sae.extraConfig.model_from_pretrained_kwargs; // SAELens evals: from_pretrained_no_processing(**kwargs)
+    const processing = processingFromKwargs(kwargs, `${dir}/cfg.json model_from_pretrained_kwargs`);
+    const model = await loadModel(modelName, { device, processing });
     io.err(`model ${modelName}: ${formatWeightMemory(model.memory())}\n`);
     const contextSize = (flags["context-size"] as number | undefined) ?? c.context_size ?? 64;
     const nCtx = model.cfg.nCtx;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice, loadSafetensorsFile, sha256Hex } from "@sae/tensor-core";
-import { bundledModelDir, formatWeightMemory, loadBundled, type ModelConfig } from "@sae/transformer";
+import { bundledModelDir, formatWeightMemory, loadBundled, NO_PROCESSING, type ModelConfig } from "@sae/transformer";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
 
@@ -16,10 +16,11 @@ const REPO = "someone/tiny-shakespeare";
 
 /** GPT-2's parameter count (every bias; the unembedding counted apart from W_E: weight processing centres it into a
  * copy of its own): what the bundled model holds on the device. */
-function bundledParams(c: ModelConfig): number {
+/** Floats on the device; without processing W_U is W_E^T (tied, one buffer), centring the unembedding unties it. */
+function bundledParams(c: ModelConfig, tied: boolean): number {
   const { dModel: D, dMlp: M, dVocab: V, nCtx } = c;
   const block = 4 * D + 4 * D * D + 4 * D + 2 * D * M + M + D;
-  return 2 * V * D + nCtx * D + c.nLayers * block + 2 * D + V;
+  return (tied ? 1 : 2) * V * D + nCtx * D + c.nLayers * block + 2 * D + V;
 }
 const HOOK = "blocks.1.hook_resid_post";
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-model-"));
@@ -92,9 +93,9 @@ describe("--model-name <Hugging Face repo id>", () => {
     expect(requests).toContain(`GET /${REPO}/resolve/main/model.safetensors`);
     expect(a.errText()).toContain(`runs on '${REPO}'`); // the SAE's cfg names tiny-shakespeare
     // the one stderr line: the model's weight memory (its own test: half_weights.test.ts)
-    const bundled = await loadBundled();
+    const bundled = await loadBundled({ processing: NO_PROCESSING }); // as SAELens loads it for the SAE (cfg.json kwargs)
     expect(b.errText()).toBe(`model tiny-shakespeare: ${formatWeightMemory(bundled.memory())}\n`);
-    expect(bundled.memory()).toEqual({ weightBytes: 4 * bundledParams(bundled.cfg), dtype: "f32" });
+    expect(bundled.memory()).toEqual({ weightBytes: 4 * bundledParams(bundled.cfg, true), dtype: "f32" });
     bundled.dispose();
   });
 
