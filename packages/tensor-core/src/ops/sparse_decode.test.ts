@@ -69,16 +69,25 @@ describe("sparse SAE paths", () => {
       assertClose("gradWenc", await gradWenc.read(), wantEnc.gradWenc.data, RTOL, ATOL);
       assertClose("gradBenc", await gradBenc.read(), wantEnc.gradBenc.data, RTOL, ATOL);
 
-      // overwrite (poisoned gradWdec, every row written) and the ReLU mask
+      // overwrite (poisoned gradWdec, every row written) and the ReLU mask; fuse false: the two-kernel vec4 path
       const wantMasked = want.gradValues.data.map((gv, q) => (hv.data[q] > 0 ? gv : 0));
       const wantFresh = cpu.sparseDecodeBackward(hg, hv, hi, hW).gradWdec.data;
-      const gvm = poison(Tensor.empty(dev, [batch, k]));
-      const gwo = poison(Tensor.empty(dev, [dSae, dIn]));
-      sparseDecodeBackward(g, v, i, W, { gradValues: gvm, gradWdec: gwo, overwrite: true, reluMask: true });
-      assertClose("gradValues (ReLU mask)", await gvm.read(), wantMasked, RTOL, ATOL);
-      assertClose("gradWdec (overwrite)", await gwo.read(), wantFresh, RTOL, ATOL);
-      gvm.dispose();
-      gwo.dispose();
+      for (const fuse of [false, true]) {
+        const gvm = poison(Tensor.empty(dev, [batch, k]));
+        const gwo = poison(Tensor.empty(dev, [dSae, dIn]));
+        sparseDecodeBackward(g, v, i, W, { gradValues: gvm, gradWdec: gwo, overwrite: true, reluMask: true, fuse });
+        assertClose(`gradValues (ReLU mask, fuse ${fuse})`, await gvm.read(), wantMasked, RTOL, ATOL);
+        assertClose(`gradWdec (overwrite, fuse ${fuse})`, await gwo.read(), wantFresh, RTOL, ATOL);
+        gvm.dispose();
+        gwo.dispose();
+      }
+      const gvf = poison(Tensor.empty(dev, [batch, k]));
+      const gwf = Tensor.fromHost(dev, hgw0);
+      sparseDecodeBackward(g, v, i, W, { gradValues: gvf, gradWdec: gwf, fuse: true });
+      assertClose("gradValues (fuse)", await gvf.read(), want.gradValues.data, RTOL, ATOL);
+      assertClose("gradWdec (fuse, accumulated)", await gwf.read(), want.gradWdec.data, RTOL, ATOL);
+      gvf.dispose();
+      gwf.dispose();
       // deterministic: the same sums in the same order give the same bits
       const again = Tensor.fromHost(dev, hgw0);
       sparseDecodeBackward(g, v, i, W, { gradWdec: again });

@@ -6,6 +6,8 @@
 // W_dec/W_enc gradients are summed per latent over sorted lists (latent_lists.ts): deterministic. Indices outside
 // [0, d_sae) contribute nothing. CPU references: cpu/sparse_decode.ts. With d_in a multiple of 4 the vec4 kernels
 // (sparse_rows4.wgsl, sparse_dots4.wgsl) run: each list entry is read once per row block instead of once per float.
+// The decode backward with d_in <= 1024 walks the lists once for both outputs (sparse_wdec_dots.wgsl, then
+// sparse_sum64.wgsl): gradOut's rows are read once per pair, not twice, and W_dec's once per latent, not per pair.
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { ShapeError } from "../errors.ts";
@@ -19,6 +21,7 @@ import gradValuesSrc from "./sparse_grad_values.wgsl" with { type: "text" };
 import gradWdecSrc from "./sparse_grad_wdec.wgsl" with { type: "text" };
 import encoderGradSrc from "./sparse_encoder_grad.wgsl" with { type: "text" };
 import dots4Src from "./sparse_dots4.wgsl" with { type: "text" };
+import sum64Src from "./sparse_sum64.wgsl" with { type: "text" };
 import { sparseVec4Kernel, vec4Blocks } from "./sparse_vec4.ts";
 
 const kernels = {
@@ -27,6 +30,7 @@ const kernels = {
   gradWdec: { name: "sparse_grad_wdec", source: gradWdecSrc },
   encoderGrad: { name: "sparse_encoder_grad", source: encoderGradSrc },
   gradValues4: { name: "sparse_dots4", source: dots4Src },
+  sum64: { name: "sparse_sum64", source: sum64Src },
 };
 
 const dummies = new WeakMap<Device, GPUBuffer>();
@@ -100,6 +104,11 @@ export interface SparseDecodeBackwardOptions {
   overwrite?: boolean;
   /** gradValues times (values > 0): the ReLU's backward, for values that went through a ReLU. */
   reluMask?: boolean;
+  /**
+   * false: sparse_dots4 + sparse_rows4's wdec even where the one-walk pair (sparse_wdec_dots + sparse_sum64: d_in a
+   * multiple of 4 up to 1024, its [batch * k, 64] lane parts within one binding) applies; for A/B timing and tests.
+   */
+  fuse?: boolean;
 }
 
 export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: Tensor, W: Tensor, opts: SparseDecodeBackwardOptions = {}): { gradValues: Tensor<"f32">; gradWdec: Tensor<"f32"> } {
@@ -117,6 +126,24 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
+  const partBytes = batch * k * 64 * 4;
+  if (vec4 && opts.fuse !== false && vec4Blocks(dIn).blocks === 1 && partBytes <= device.limits.maxStorageBufferBindingSize) {
+    // one walk of the lists: grad W_dec rows and each dot's 64 lane parts, then the parts summed (and masked)
+    const partial = Tensor.empty(device, [batch * k, 64], "f32", "grad values lane parts");
+    device.run(sparseVec4Kernel("wdecDots", vec4Blocks(dIn).R), {
+      buffers: [gradOut.buffer, W.buffer, values.buffer, lists.entries.buffer, lists.offsets.buffer, gradWdec.buffer, partial.buffer],
+      params: params(batch, k, dIn / 4, dSae, overwrite ? 1 : 0, 0, 0, 0),
+      workgroups: device.grid(dSae),
+    });
+    device.run(kernels.sum64, {
+      buffers: [partial.buffer, indices.buffer, values.buffer, gradValues.buffer],
+      params: params(batch * k, dSae, opts.reluMask ? 1 : 0, 0),
+      workgroups: device.grid(Math.ceil((batch * k) / 64)),
+    });
+    partial.dispose();
+    if (!opts.lists) lists.dispose();
+    return { gradValues, gradWdec };
+  }
   if (vec4) {
     const { R, blocks } = vec4Blocks(dIn);
     // the ReLU mask in sparse_dots4's write; wdec writes every row when overwriting (no zeroing pass)
