@@ -1,0 +1,34 @@
+// Builds the static demo page (test/demo/index.html + demo.ts) into a folder that any static file server can serve:
+// the packages' browser entries (scripts/build.ts), demo.js bundled with `bun build --target browser`, the bundled
+// model's files under model/ and, with --sae <folder>, an SAELens-layout SAE folder under sae/.
+// Usage: bun test/demo/build.ts [--out <dir>] [--sae <folder>]    (default out: test/demo/dist). Then serve <dir>:
+//   python3 -m http.server -d test/demo/dist   and open http://localhost:8000/?sae=./sae/
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { bundledModelDir } from "@sae/transformer";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const { values } = parseArgs({ options: { out: { type: "string" }, sae: { type: "string" } } });
+const out = resolve(values.out ?? join(import.meta.dir, "dist"));
+
+async function bun(args: string[]): Promise<void> {
+  const p = Bun.spawn([process.execPath, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [o, e] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  if ((await p.exited) !== 0) throw new Error(`bun ${args.join(" ")} failed: ${o}${e}`);
+}
+
+await bun(["scripts/build.ts", "--js-only", "tensor-core", "sae", "transformer"]);
+await bun(["build", join(import.meta.dir, "demo.ts"), "--target", "browser", "--outfile", join(out, "demo.js")]);
+copyFileSync(join(import.meta.dir, "index.html"), join(out, "index.html"));
+mkdirSync(join(out, "model"), { recursive: true });
+for (const f of ["config.json", "model.safetensors", "vocab.json", "merges.txt"]) {
+  copyFileSync(join(bundledModelDir(), f), join(out, "model", f));
+}
+if (values.sae) {
+  mkdirSync(join(out, "sae"), { recursive: true });
+  for (const f of ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]) {
+    if (existsSync(join(values.sae, f))) copyFileSync(join(values.sae, f), join(out, "sae", f));
+  }
+}
+console.log(`demo: built ${out}`);
