@@ -112,11 +112,21 @@ export async function buildModel(
   o: LoadOptions,
 ): Promise<HookedTransformer> {
   const { family, fields } = familyOf(config, configFile);
-  const cfg: ModelConfig = family.config(fields);
+  const cfg: ModelConfig = withTokenizerBos(family.config(fields), tokenizer);
   const raw = family.params(cfg, new HfTensors(tensors, file, describe(cfg)));
   const params = processParams(raw, cfg, processingOf(o));
   const upload = { dtype: o.dtype, maxBindingBytes: o.maxBindingBytes };
   return new HookedTransformer(o.device ?? (await getDevice()), cfg, params, tokenizer, upload);
+}
+
+/**
+ * BOS as TransformerLens prepends it: the tokenizer's bos_token (Llama 2's <s> = 1 even where config.json says
+ * otherwise), falling back to config.json's bos_token_id when the tokenizer names none (Qwen 2) or names one past
+ * the model's vocabulary (a tokenizer that does not belong to the weights; padding must stay a valid id).
+ */
+function withTokenizerBos(cfg: ModelConfig, tokenizer: TextTokenizer | null): ModelConfig {
+  const bos = tokenizer?.bosTokenId;
+  return typeof bos === "number" && bos < cfg.dVocab ? { ...cfg, bosTokenId: bos } : cfg;
 }
 
 export function describe(cfg: ModelConfig): string {

@@ -176,9 +176,14 @@ describe("loadModel over a loopback hub", () => {
     const c = cases("llama2_sp")[1];
     expect(Array.from(llama.toTokens(c.text).ids)).toEqual([llama.cfg.bosTokenId, ...c.ids]); // Llama: BOS first
     expect(Array.from(llama.toTokens(c.text, { prependBos: false }).ids)).toEqual(c.ids);
+    // the tokenizer's <s> = 1 (TransformerLens prepends tokenizer.bos_token), not config.json's bos_token_id 95
+    expect(llama.cfg.bosTokenId).toBe(1);
+    expect(llama.toStrTokens(c.text)[0]).toBe("<s>");
+    expect(llama.toStrTokens(c.text).slice(1)).toEqual(c.ids.map((id) => llama.tokenizer!.decode([id])));
     const qwen = await loadModel("tiny/qwen2", { hub });
     const q = cases("qwen2")[1];
     expect(Array.from(qwen.toTokens(q.text).ids)).toEqual(q.ids); // Qwen 2: no BOS by default (TransformerLens)
+    expect(qwen.cfg.bosTokenId).toBe(95); // its tokenizer names no BOS: config.json's bos_token_id
     expect(Array.from(qwen.toTokens(q.text, { prependBos: true }).ids)).toEqual([qwen.cfg.bosTokenId, ...q.ids]);
     // generate's text prompt too: "Hi" is two byte tokens (< the fixture's vocab of 96)
     const hi = await qwen.generate("Hi", { maxNewTokens: 1, temperature: 0 });

@@ -6,6 +6,8 @@ import { ShapeError } from "@sae/tensor-core";
 export interface TextTokenizer {
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
+  /** The tokenizer's BOS when it has one; the model prepends it (load_model.ts) over config.json's bos_token_id. */
+  readonly bosTokenId?: number | null;
 }
 
 /** A right-padded batch: ids and mask are row-major [batch, pos]; mask is 1 on real tokens, 0 on padding. */

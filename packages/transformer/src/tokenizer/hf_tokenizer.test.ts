@@ -56,6 +56,13 @@ describe("HfTokenizer", () => {
     expect(load("qwen2").tok.bosTokenId).toBeNull();
   });
 
+  test("without tokenizer_config.json, BOS is the special token the post-processor prepends (add_bos_token)", () => {
+    const bosOf = (kind: string) => HfTokenizer.fromFiles(join(DIR, kind, "tokenizer.json")).bosTokenId;
+    expect(bosOf("llama2_sp")).toBe(1); // <s>
+    expect(bosOf("llama3")).toBe(556); // <|begin_of_text|>
+    expect(bosOf("gpt2")).toBeNull(); // ByteLevel post-processor: adds nothing
+  });
+
   test("a file that is not a tokenizer.json is a FormatError naming it", () => {
     expect(() => new HfTokenizer({ vocab: {} }, {}, "x/tokenizer.json")).toThrow(FormatError);
     expect(() => new HfTokenizer({ vocab: {} }, {}, "x/tokenizer.json")).toThrow(/x\/tokenizer.json/);

@@ -9,7 +9,10 @@ import { FormatError } from "@sae/tensor-core";
 
 export class HfTokenizer {
   readonly vocabSize: number;
-  /** The tokenizer's own BOS/EOS (tokenizer_config.json's bos_token / eos_token), when it names one. */
+  /**
+   * The tokenizer's own BOS (tokenizer_config.json's bos_token, else the special token tokenizer.json's
+   * TemplateProcessing post-processor puts first, i.e. what add_bos_token adds) and EOS, when it names them.
+   */
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
   private readonly tok: Tokenizer;
@@ -24,7 +27,7 @@ export class HfTokenizer {
       throw new FormatError(`${file}: cannot build the tokenizer (${(e as Error).message})`);
     }
     this.vocabSize = this.tok.get_vocab(true).size;
-    this.bosTokenId = this.idOf(config.bos_token);
+    this.bosTokenId = this.idOf(config.bos_token) ?? this.idOf(templateFirst(tokenizerJson));
     this.eosTokenId = this.idOf(config.eos_token);
   }
 
@@ -59,4 +62,11 @@ export class HfTokenizer {
     const s = typeof token === "object" && token !== null ? (token as { content?: unknown }).content : token;
     return typeof s === "string" ? (this.tok.token_to_id(s) ?? null) : null;
   }
+}
+
+/** The special token a TemplateProcessing post-processor puts before the text ({"single": [{SpecialToken}, ...]}). */
+function templateFirst(tokenizerJson: object): string | undefined {
+  const pp = (tokenizerJson as { post_processor?: { type?: string; single?: { SpecialToken?: { id?: string } }[] } })
+    .post_processor;
+  return pp?.type === "TemplateProcessing" ? pp.single?.[0]?.SpecialToken?.id : undefined;
 }
