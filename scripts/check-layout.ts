@@ -1,6 +1,7 @@
 // Fails when a package imports upward or sideways in the dependency order, when test helpers leak into a package's
 // main surface (index.ts re-exporting them, non-test code importing a /testing subpath), when a source file passes
-// 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), or when
+// 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), when
+// tensor-core draws terminal progress (ProgressBar, isTTY: its hub client reports through onProgress), or when
 // a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
 // shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted), or when a package's source files
 // import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are erased).
@@ -83,6 +84,9 @@ for (const pkg of Object.keys(LEVEL) as Pkg[]) {
     checkTesting(f, rel, text, isTest);
     if (pkg !== "tensor-core" && !isTest && /\bGPUDevice\b/.test(text)) problems.push(`${rel}: only tensor-core touches GPUDevice`);
     if (pkg !== "cli" && !isTest && /process\.argv/.test(text)) problems.push(`${rel}: only cli reads process.argv`);
+    if (pkg === "tensor-core" && /\bProgressBar\b|\.isTTY\b/.test(text)) {
+      problems.push(`${rel}: tensor-core draws no terminal progress (report through onProgress; bars: @sae/train)`);
+    }
   }
 }
 /**

@@ -4,7 +4,7 @@
 // not list is read as a Hugging Face repo of SAELens-format folders, the id as the folder), download that
 // conversion's files through the tensor-core hub client into the Hugging Face cache layout, convert (convert/*),
 // and build the host SAE (convert/build.ts). The Sae class uploads it (Sae.fromPretrained).
-import { DownloadError, hubDownload } from "@sae/tensor-core";
+import { DownloadError, hubDownload, type HubDownloadOptions } from "@sae/tensor-core";
 import { buildHostSae, type HostSae } from "./convert/build.ts";
 import { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
 import type { ConversionFiles, Converter } from "./convert/types.ts";
@@ -46,6 +46,8 @@ export interface FromPretrainedOptions {
   token?: string | false;
   offline?: boolean;
   quiet?: boolean;
+  /** Download progress per file (bytes so far/total); e.g. @sae/train's downloadProgress(process.stderr) draws bars. */
+  onProgress?: HubDownloadOptions["onProgress"];
   /** Use this conversion instead of the registry's (SAELens's `converter=`), e.g. "sparsify" for a sparsify repo. */
   conversion?: ConversionName;
 }
@@ -137,6 +139,7 @@ export async function pretrainedHost(
     token: opts.token,
     offline: opts.offline,
     quiet: opts.quiet ?? true,
+    onProgress: opts.onProgress,
   };
   const download = (file: string) => hubDownload(r.repoId, file, hub);
   const optional = async (file: string): Promise<string | null> => {

@@ -72,8 +72,8 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   const device = opts.device ?? (await getDevice());
   const which = opts.model ?? "bundled";
   const isFolder = which !== "bundled" && existsSync(which);
-  const { cacheDir, endpoint, token, offline, quiet = false } = opts.hub ?? {};
-  const hub = { cacheDir, endpoint, token, offline, quiet };
+  const { cacheDir, endpoint, token, offline, quiet = false, onProgress } = opts.hub ?? {};
+  const hub = { cacheDir, endpoint, token, offline, quiet, onProgress };
   const name = which === "bundled" ? "tiny-shakespeare" : isFolder ? basename(resolve(which)) : which;
   // The model loads as SAELens recommends for the SAE: from_pretrained_no_processing(**model_from_pretrained_kwargs).
   const pairWith = async (sae: Sae | null) => {

@@ -106,5 +106,4 @@ export {
 } from "./io/hub-bytes.ts";
 export { FileHubCache } from "./io/hub-bytes-fs.ts";
 export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";
-export { ProgressBar, formatBytes, formatCount, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressFields } from "./io/progress.ts";
 export { sha256Hex, sha256File, isSha256Hex } from "./io/sha256.ts";

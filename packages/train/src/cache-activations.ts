@@ -35,7 +35,11 @@ export async function cacheActivations(cfgIn: TrainConfig, o: CacheActivationsOp
     throw new ConfigError("cache-activations: transcoder runs (hook_name_out) read no activation cache");
   }
   const device = await getDevice();
-  const model = await loadModel(cfg.model_name, { device, processing: processingFromKwargs(cfg.model_from_pretrained_kwargs) });
+  const model = await loadModel(cfg.model_name, {
+    device,
+    processing: processingFromKwargs(cfg.model_from_pretrained_kwargs),
+    hub: { onProgress: o.hub?.onProgress },
+  });
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);

@@ -87,6 +87,16 @@ export { weightMetrics, type WeightMetrics } from "./eval/weights.ts";
 export { renderReport, type ReportInput } from "./report/html.ts";
 export { lineChart, barChart, escapeHtml, type Series } from "./report/svg.ts";
 export { JsonlLogger, readRecords, readStepMetrics, type MetricsLogger } from "./logger.ts";
+export {
+  ProgressBar,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  type ProgressBarOptions,
+  type ProgressStream,
+  type ProgressFields,
+} from "./progress.ts";
+export { downloadProgress } from "./download-progress.ts";
 export { DivergenceGuard, EXPLOSION } from "./divergence.ts";
 export { openRunDir, runPrefix, type RunDir } from "./run-dir.ts";
 export { trainSae, type TrainRunOptions, type TrainRunResult } from "./run.ts";

@@ -45,7 +45,10 @@ export interface TrainRunOptions {
   /** The activation store produces the next blocks while the SAE trains (default true; bench/e2e.ts compares). */
   prefetch?: boolean;
   log?: (line: string) => void;
-  /** Where a Hugging Face dataset id is fetched from (default: HF_ENDPOINT, the hub cache); the tests' loopback hub. */
+  /**
+   * Where a Hugging Face dataset id is fetched from (default: HF_ENDPOINT, the hub cache); the tests' loopback hub.
+   * Its onProgress also reports the model's download.
+   */
   hub?: HubDatasetOptions;
   /** Writes a checkpoint's SAELens files (default: sae-io's saveSae); the fault tests inject a failing disk here. */
   saveSae?: (sae: Sae, dir: string) => Promise<void>;
@@ -107,7 +110,7 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   const cfg: TrainConfig = { ...cfgIn };
   const device = o.device ?? (await getDevice());
   const processing = processingFromKwargs(cfg.model_from_pretrained_kwargs); // SAELens: from_pretrained_no_processing
-  const model = await loadModel(cfg.model_name, { device, processing });
+  const model = await loadModel(cfg.model_name, { device, processing, hub: { onProgress: o.hub?.onProgress } });
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
   const gpuLimits = { maxStorageBufferBindingSize: device.maxBinding, maxBufferSize: device.limits.maxBufferSize };

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
+import { downloadProgress } from "@sae/train";
 import { bundledModelDir, formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -45,7 +46,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   if (!existsSync(corpusFile) || !statSync(corpusFile).isFile()) {
     throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
   }
-  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: positional[0] });
+  const hub = { onProgress: downloadProgress(io.progress) };
+  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: positional[0], hub });
   io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);

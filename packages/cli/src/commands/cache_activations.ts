@@ -2,8 +2,15 @@
 // CacheActivationsRunner as its own step. Runs the model over the training config's dataset and writes a sharded
 // activation cache (@sae/train store/cache-shards.ts); `sae train` with the same flags plus
 // --use-cached-activations then trains from it without running the model.
-import { formatBytes, ProgressBar } from "@sae/tensor-core";
-import { cacheActivations, configFromArgs, flagHelp, parseFlags } from "@sae/train";
+import {
+  cacheActivations,
+  configFromArgs,
+  downloadProgress,
+  flagHelp,
+  formatBytes,
+  parseFlags,
+  ProgressBar,
+} from "@sae/train";
 import type { Command } from "../command.ts";
 import { UsageError } from "./analysis_flags.ts";
 
@@ -46,6 +53,7 @@ export const cacheActivationsCommand: Command = {
         shardBytes: Math.round(shardMb * 2 ** 20),
         tokens,
         stop,
+        hub: { onProgress: downloadProgress(io.progress) },
         onProgress: (rows, total) => {
           bar ??= new ProgressBar({ total, unit: " tok", label: "cache", stream: io.progress });
           bar.update(Math.min(rows, total));

@@ -5,7 +5,16 @@ import { existsSync } from "node:fs";
 import { loadSae, parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
 import { formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
-import { bundledDataset, ConfigError, evaluateSae, formatEvalTable, ModelHook, openDataset, PromptStream } from "@sae/train";
+import {
+  bundledDataset,
+  ConfigError,
+  downloadProgress,
+  evaluateSae,
+  formatEvalTable,
+  ModelHook,
+  openDataset,
+  PromptStream,
+} from "@sae/train";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
@@ -34,14 +43,17 @@ export const evalCommand: Command = {
     }
     const dir = positional[0];
     const device = await getDevice();
+    const onProgress = downloadProgress(io.progress); // download bars for the SAE, the model and a hub dataset
     const ref = existsSync(dir) ? null : parsePretrainedRef(dir); // <release>/<id>: a pretrained SAE via the hub
-    const sae = ref ? await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false }) : loadSae(dir, device);
+    const sae = ref
+      ? await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, onProgress })
+      : loadSae(dir, device);
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);
     const kwargs = sae.extraConfig.model_from_pretrained_kwargs; // SAELens evals: from_pretrained_no_processing(**kwargs)
     const processing = processingFromKwargs(kwargs, `${dir}/cfg.json model_from_pretrained_kwargs`);
-    const model = await loadModel(modelName, { device, processing });
+    const model = await loadModel(modelName, { device, processing, hub: { onProgress } });
     io.err(`model ${modelName}: ${formatWeightMemory(model.memory())}\n`);
     const contextSize = (flags["context-size"] as number | undefined) ?? c.context_size ?? 64;
     const nCtx = model.cfg.nCtx;
@@ -56,6 +68,7 @@ export const evalCommand: Command = {
     const source = openDataset(dataset, {
       tokenizer: { encode: (s) => model.tokenizer!.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab },
       bundled: bundledDataset,
+      hub: { onProgress },
     });
     const n = flags.prompts as number;
     const prependBos = c.prepend_bos;

@@ -2,6 +2,7 @@
 // with their activations (bundled model by default; the SAE is --sae or the newest checkpoint under ./checkpoints).
 import { topFeaturesPerToken } from "@sae/core";
 import { loadAnalysisPair } from "@sae/server";
+import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -23,7 +24,12 @@ export async function runInspect(args: string[], io: CliIO): Promise<number> {
   if (flags.help) return (io.out(commandHelp(USAGE, INSPECT_FLAGS)), 0);
   if (positional.length !== 1) throw new UsageError(`sae inspect: expected one text argument, got ${positional.length}\nusage: ${USAGE}`);
   const top = flags.top as number;
-  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const pair = await loadAnalysisPair({
+    model: modelOf(flags),
+    sae: flags.sae as string | undefined,
+    checkpointsDir: flags.checkpoints as string,
+    hub: { onProgress: downloadProgress(io.progress) },
+  });
   io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);

@@ -2,7 +2,7 @@
 // pretokenized folder (pretokenized.json + tokens.bin, format in @sae/train's data/pretokenized.ts) that
 // `sae train --dataset-path <folder>` streams row by row. The dataset is anything dataset_path accepts (a Hugging
 // Face dataset id, Parquet/JSONL/text files, bundled:<name>); the tokenizer is the --model-name model's.
-import { bundledDataset, ConfigError, numberFlag, openDataset, pretokenizeDataset } from "@sae/train";
+import { bundledDataset, ConfigError, downloadProgress, numberFlag, openDataset, pretokenizeDataset } from "@sae/train";
 import { loadModel } from "@sae/transformer";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -49,7 +49,8 @@ export const pretokenizeCommand: Command = {
     }
     if (!flags.out) throw new UsageError(`sae pretokenize: --out <folder> is required\nusage: ${USAGE}`);
     const modelName = flags["model-name"] as string;
-    const model = await loadModel(modelName);
+    const onProgress = downloadProgress(io.progress);
+    const model = await loadModel(modelName, { hub: { onProgress } });
     if (!model.tokenizer) throw new ConfigError(`model ${modelName} has no tokenizer`);
     const tok = model.tokenizer;
     const bos = model.cfg.bosTokenId;
@@ -60,7 +61,7 @@ export const pretokenizeCommand: Command = {
       tokenizer: { encode: (s) => tok.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab },
       textField: column,
       bundled: bundledDataset,
-      hub: { revision: flags.revision as string },
+      hub: { revision: flags.revision as string, onProgress },
     });
     try {
       const meta = await pretokenizeDataset(source, {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openFeatureData, type FeatureSource } from "@sae/core";
 import { createApp, listen, loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
+import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -39,7 +40,12 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
   if (token === undefined && !isLoopback(host)) {
     io.err(`warning: sae serve: listening on ${host} without --token: anyone who can reach this machine can use the API\n`);
   }
-  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const pair = await loadAnalysisPair({
+    model: modelOf(flags),
+    sae: flags.sae as string | undefined,
+    checkpointsDir: flags.checkpoints as string,
+    hub: { onProgress: downloadProgress(io.progress) },
+  });
   io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const featureDir = (flags.features as string | undefined) ?? (pair.saeDir && existsSync(join(pair.saeDir, "feature-data")) ? join(pair.saeDir, "feature-data") : null);
   const features: FeatureSource | undefined = featureDir ? await openFeatureData(featureDir) : undefined;

@@ -2,6 +2,7 @@
 // a completion with strength * W_dec[index] added at the SAE's hook, next to the unsteered one (same seed).
 import { steerGenerate, type SteerFeature } from "@sae/core";
 import { loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
+import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
@@ -42,7 +43,12 @@ export async function runSteer(args: string[], io: CliIO): Promise<number> {
   if (features.length === 0) throw new UsageError(`sae steer: give at least one --feature <index>:<strength>\nusage: ${USAGE}`);
   const temperature = flags.temperature as number;
   if (temperature < 0) throw new UsageError(`sae steer: --temperature must be >= 0, got ${temperature}`);
-  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string });
+  const pair = await loadAnalysisPair({
+    model: modelOf(flags),
+    sae: flags.sae as string | undefined,
+    checkpointsDir: flags.checkpoints as string,
+    hub: { onProgress: downloadProgress(io.progress) },
+  });
   io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);

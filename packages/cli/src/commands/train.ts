@@ -3,8 +3,18 @@
 // SAE step; loss, L0, dead, ETA), Ctrl-C or SIGTERM saving a resumable checkpoint, and at the end the evaluation
 // table, the checkpoint path, metrics.jsonl and report.html.
 import { basename } from "node:path";
-import { formatBytes, formatCount, ProgressBar } from "@sae/tensor-core";
-import { configFromArgs, flagHelp, formatEvalTable, parseFlags, trainSae, type StepMetrics } from "@sae/train";
+import {
+  configFromArgs,
+  downloadProgress,
+  flagHelp,
+  formatBytes,
+  formatCount,
+  formatEvalTable,
+  parseFlags,
+  ProgressBar,
+  trainSae,
+  type StepMetrics,
+} from "@sae/train";
 import type { Command } from "../command.ts";
 
 const USAGE = `usage: sae train [--config file.json] [flags]
@@ -41,6 +51,7 @@ export const trainCommand: Command = {
       const result = await trainSae(cfg, {
         stop,
         log: (l) => io.err(`${l}\n`),
+        hub: { onProgress: downloadProgress(io.progress) },
         onMetrics: (m: StepMetrics, total, rates) => {
           bar ??= new ProgressBar({ total: total.tokens, unit: " tok", label: "train", stream: io.progress });
           const rate = (x: number) => `${formatCount(Math.round(x))}/s`;

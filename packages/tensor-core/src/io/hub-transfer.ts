@@ -1,12 +1,13 @@
 // One file's bytes from a URL into a partial file (blobs/{etag}.incomplete): resumed with Range from what is already
 // there, retried with backoff after a dropped connection, a stalled body (readTimeoutMs) or a 5xx, and stopped at
 // once when the server sends more bytes than announced. Checksums are hub.ts's job; the caller holds the blob lock.
+// Progress goes only to options.onProgress (bytes so far, total, file): drawing it is the caller's business
+// (@sae/train's downloadProgress draws a terminal bar; tensor-core writes nothing to a terminal).
 import { existsSync, rmSync, statSync } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DownloadError, TimeoutError, UnavailableError } from "../errors.ts";
 import { backoff, type Ctx, httpError, readBody, type RetryPolicy, timedFetch } from "./hub-fetch.ts";
-import { ProgressBar } from "./progress.ts";
 
 export interface DownloadProgress {
   repoId: string;
@@ -17,7 +18,6 @@ export interface DownloadProgress {
 
 export interface TransferOptions {
   onProgress?: (p: DownloadProgress) => void;
-  quiet?: boolean;
 }
 
 /** GET ctx.url into `partial` until it holds `size` bytes (or the body ends when no size is known). */
@@ -30,12 +30,10 @@ export async function fetchResumable(
   options: TransferOptions,
 ): Promise<void> {
   await mkdir(dirname(partial), { recursive: true });
-  const bar = options.onProgress
-    ? undefined
-    : new ProgressBar({ total: size, unit: "B", label: ctx.filename, quiet: options.quiet });
+  let got = 0;
   const report = (downloaded: number, total: number | undefined) => {
-    if (options.onProgress) options.onProgress({ repoId: ctx.repoId, filename: ctx.filename, downloaded, total });
-    else bar!.update(downloaded);
+    got = downloaded;
+    options.onProgress?.({ repoId: ctx.repoId, filename: ctx.filename, downloaded, total });
   };
   const what = `hub: ${ctx.repoId}/${ctx.filename}`;
   let total = size;
@@ -95,5 +93,5 @@ export async function fetchResumable(
       throw dropped instanceof TimeoutError ? new TimeoutError(msg) : new UnavailableError(msg);
     }
   }
-  bar?.finish();
+  if (total === undefined) report(got, got); // the body ended: its length is the total (a caller's bar can finish)
 }

@@ -28,8 +28,9 @@ export interface HubDownloadOptions extends RetryOptions {
   token?: string | false;
   /** Use only the cache (default: HF_HUB_OFFLINE=1). */
   offline?: boolean;
-  /** Called per received chunk; without it a progress bar draws on stderr when it is a TTY and not quiet. */
+  /** Called per received chunk (downloaded === total on the last); the hub client draws no progress itself. */
   onProgress?: (p: DownloadProgress) => void;
+  /** No line on stderr while a download waits for another process's lock (unless onWarning is given). */
   quiet?: boolean;
   /** One line when the cache answers for an unreachable hub or a download waits for another process (default: stderr). */
   onWarning?: (line: string) => void;

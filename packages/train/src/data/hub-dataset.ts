@@ -14,7 +14,10 @@ import { DatasetError } from "../errors.ts";
 import { DATA_FILE } from "./row-readers.ts";
 
 export interface HubDatasetOptions
-  extends Pick<HubDownloadOptions, "endpoint" | "cacheDir" | "token" | "offline" | "quiet" | "onWarning"> {
+  extends Pick<
+    HubDownloadOptions,
+    "endpoint" | "cacheDir" | "token" | "offline" | "quiet" | "onWarning" | "onProgress"
+  > {
   revision?: string;
   /** Milliseconds for the listing and each download's headers and body chunks (default: the hub client's 10 s). */
   timeoutMs?: number;
@@ -183,6 +186,7 @@ export class HubDatasetFiles {
             cacheDir: this.o.cacheDir,
             token: this.o.token,
             quiet: this.o.quiet,
+            onProgress: this.o.onProgress,
             onWarning: this.o.onWarning,
             connectTimeoutMs: this.o.timeoutMs,
             readTimeoutMs: this.o.timeoutMs,

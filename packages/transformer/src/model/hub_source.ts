@@ -2,7 +2,7 @@
 // resume, checksum and HF_TOKEN for gated repos; HF_HUB_OFFLINE=1 reads only the cache) and its local path
 // returned. `has` is a download that answers false on HTTP 404 (or, offline, a file the cache does not hold);
 // any other failure (401/403 of a gated repo without a token, network) is thrown as the hub client typed it.
-// Downloads draw the hub client's progress bar on a TTY's stderr unless hub.quiet.
+// Download progress goes to hub.onProgress (the CLI passes @sae/train's downloadProgress, which draws bars).
 import { DownloadError, hubDownload, UnavailableError, type HubDownloadOptions } from "@sae/tensor-core";
 import type { ModelSource } from "./load_model.ts";
 

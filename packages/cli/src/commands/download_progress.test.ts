@@ -1,0 +1,90 @@
+// The CLI still shows download bars now that the hub client (@sae/tensor-core) only reports through onProgress:
+// `sae inspect --model-name <repo id>` against a loopback hub serving the bundled model draws one byte bar per
+// downloaded file on a TTY-like progress stream (@sae/train's downloadProgress), and nothing on a non-TTY.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Sae } from "@sae/core";
+import { getDevice, sha256Hex } from "@sae/tensor-core";
+import { formatBytes } from "@sae/train";
+import { bundledModelDir, loadBundled } from "@sae/transformer";
+import type { CliIO } from "../command.ts";
+import { main } from "../main.ts";
+
+const REPO = "someone/tiny-shakespeare-bars";
+const FILES = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
+const dir = mkdtempSync(join(tmpdir(), "sae-cli-bars-"));
+const saeDir = join(dir, "sae");
+const files = new Map<string, Uint8Array>();
+const saved: Record<string, string | undefined> = {};
+let server: ReturnType<typeof Bun.serve>;
+
+function io(isTTY: boolean): CliIO & { bars: () => string } {
+  let bars = "";
+  return {
+    out: () => {},
+    err: () => {},
+    progress: { isTTY, columns: 400, write: (t: string) => void (bars += t) },
+    onInterrupt: () => () => {},
+    bars: () => bars,
+  };
+}
+
+beforeAll(async () => {
+  const D = (await loadBundled()).cfg.dModel;
+  const fields = { d_in: D, d_sae: 2 * D, architecture: "standard", hook_name: "blocks.1.hook_resid_post" } as const;
+  const sae = Sae.create(await getDevice(), { ...fields, model_name: "tiny-shakespeare" }, 7);
+  await sae.save(saeDir);
+  sae.dispose();
+  for (const n of FILES) {
+    files.set(`/${REPO}/resolve/main/${n}`, new Uint8Array(readFileSync(join(bundledModelDir(), n))));
+  }
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const body = files.get(decodeURIComponent(new URL(req.url).pathname));
+      if (!body) return new Response("not found", { status: 404 });
+      const [etag, commit] = [`"${sha256Hex(body)}"`, "3".repeat(40)];
+      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
+      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
+    },
+  });
+  for (const k of ["HF_ENDPOINT", "HF_HUB_CACHE"]) saved[k] = process.env[k];
+  process.env.HF_ENDPOINT = `http://127.0.0.1:${server.port}`;
+});
+
+afterAll(() => {
+  server.stop(true);
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+describe("download progress in the CLI", () => {
+  const inspect = (a: CliIO) => main(["inspect", "To be", "--model-name", REPO, "--sae", saeDir, "--json"], a);
+
+  test("sae inspect --model-name <repo id>: a finished byte bar per downloaded file on a TTY", async () => {
+    process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-bars-hub-"));
+    const a = io(true);
+    expect(await inspect(a)).toBe(0);
+    const size = files.get(`/${REPO}/resolve/main/model.safetensors`)!.length;
+    expect(size).toBeGreaterThan(2 ** 20);
+    const full = `[${"#".repeat(24)}] 100% ${formatBytes(size)}/${formatBytes(size)}`;
+    expect(a.bars()).toContain(`\rmodel.safetensors ${full}`);
+    for (const n of FILES) expect(a.bars()).toMatch(new RegExp(`\\r${n.replace(".", "\\.")} \\[#{24}\\] 100% `));
+    // once cached, nothing is downloaded and no bar draws
+    const b = io(true);
+    expect(await inspect(b)).toBe(0);
+    expect(b.bars()).toBe("");
+  });
+
+  test("no bar on a progress stream that is not a TTY", async () => {
+    process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-bars-hub-"));
+    const a = io(false);
+    expect(await inspect(a)).toBe(0);
+    expect(a.bars()).toBe("");
+  });
+});
