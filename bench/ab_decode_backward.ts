@@ -36,11 +36,11 @@ await device.sync();
 const runs = {
   A: () => {
     fill(gwA, 0);
-    const { gradValues } = sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec: gwA, lists });
+    const { gradValues } = sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec: gwA, lists, fuse: false });
     saeActBackward("mask", gradValues, values, { out: gvA });
     gradValues.dispose();
   },
-  B: () => sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec: gwB, gradValues: gvB, lists, overwrite: true, reluMask: true }),
+  B: () => sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec: gwB, gradValues: gvB, lists, overwrite: true, reluMask: true, fuse: false }),
   C: () => sparseDecodeBackward(gOut, values, top.indices, p.W_dec, { gradWdec: gwC, gradValues: gvC, lists, overwrite: true, reluMask: true, fuse: true }),
 };
 type V = keyof typeof runs;
