@@ -17,7 +17,13 @@ import {
 } from "@sae/core";
 import { DownloadError, getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError, isTempName } from "@sae/train";
-import { loadModel, processingFromKwargs, type HookedTransformer } from "@sae/transformer";
+import {
+  dtypeFromKwargs,
+  loadModel,
+  processingFromKwargs,
+  type HookedTransformer,
+  type WeightDType,
+} from "@sae/transformer";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
 export class NoSaeError extends ConfigError {}
@@ -36,6 +42,8 @@ export interface PairOptions {
   /** Without a checkpoint: a random-init TopK SAE on this hook (benchmarks and tests only). */
   randomSae?: { hook_name: string; expansion: number; k: number; seed?: number };
   device?: Device;
+  /** The model's weights on the device (--dtype); default: the SAE's model_from_pretrained_kwargs dtype, else f32. */
+  dtype?: WeightDType;
 }
 
 export interface LoadedPair {
@@ -79,7 +87,9 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   const pairWith = async (sae: Sae | null) => {
     const kwargs = sae ? sae.extraConfig.model_from_pretrained_kwargs : { center_writing_weights: false };
     const processing = processingFromKwargs(kwargs, "cfg.json model_from_pretrained_kwargs");
-    const hooked = await loadModel(which === "bundled" ? "tiny-shakespeare" : which, { device, hub, processing });
+    const dtype = opts.dtype ?? dtypeFromKwargs(kwargs, "cfg.json model_from_pretrained_kwargs");
+    const source = which === "bundled" ? "tiny-shakespeare" : which;
+    const hooked = await loadModel(source, { device, hub, processing, dtype });
     return { hooked, model: asAnalysisModel(hooked, name) };
   };
   const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;

@@ -4,7 +4,7 @@
 // same config and use_cached_activations then reads exactly the blocks it would have computed, without the model.
 // It caches training_tokens plus one shuffle buffer of rows by default, so that run never cycles the cache.
 import { getDevice } from "@sae/tensor-core";
-import { loadModel, processingFromKwargs } from "@sae/transformer";
+import { dtypeFromKwargs, loadModel, processingFromKwargs } from "@sae/transformer";
 import { completeDims, type TrainConfig } from "./config.ts";
 import { bundledDataset } from "./data/bundled.ts";
 import type { HubDatasetOptions } from "./data/hub-dataset.ts";
@@ -35,11 +35,10 @@ export async function cacheActivations(cfgIn: TrainConfig, o: CacheActivationsOp
     throw new ConfigError("cache-activations: transcoder runs (hook_name_out) read no activation cache");
   }
   const device = await getDevice();
-  const model = await loadModel(cfg.model_name, {
-    device,
-    processing: processingFromKwargs(cfg.model_from_pretrained_kwargs),
-    hub: { onProgress: o.hub?.onProgress },
-  });
+  const kwargs = cfg.model_from_pretrained_kwargs;
+  const processing = processingFromKwargs(kwargs);
+  const hub = { onProgress: o.hub?.onProgress };
+  const model = await loadModel(cfg.model_name, { device, processing, dtype: dtypeFromKwargs(kwargs), hub });
   if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);

@@ -8,7 +8,8 @@
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { formatWeightMemory, loadModel, processingFromKwargs, type HookedTransformer } from "@sae/transformer";
+import { dtypeFromKwargs, formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
+import type { HookedTransformer } from "@sae/transformer";
 import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
@@ -110,7 +111,8 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   const cfg: TrainConfig = { ...cfgIn };
   const device = o.device ?? (await getDevice());
   const processing = processingFromKwargs(cfg.model_from_pretrained_kwargs); // SAELens: from_pretrained_no_processing
-  const model = await loadModel(cfg.model_name, { device, processing, hub: { onProgress: o.hub?.onProgress } });
+  const dtype = dtypeFromKwargs(cfg.model_from_pretrained_kwargs);
+  const model = await loadModel(cfg.model_name, { device, processing, dtype, hub: { onProgress: o.hub?.onProgress } });
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
   const gpuLimits = { maxStorageBufferBindingSize: device.maxBinding, maxBufferSize: device.limits.maxBufferSize };

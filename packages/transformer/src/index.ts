@@ -31,7 +31,7 @@ export { paramsFromHf, type Gpt2Params, type Gpt2Block, type HostParam, type Ten
 export { type ModelParams, type BlockParams } from "./model/params.ts";
 export { formatWeightMemory, type Weight, type WeightDType } from "./model/device_weights.ts";
 export { processWeights, processParams, TRANSFORMER_LENS_DEFAULTS, NO_PROCESSING, type ProcessOptions } from "./model/process.ts";
-export { processingFromKwargs } from "./model/pretrained_kwargs.ts";
+export { dtypeFromKwargs, processingFromKwargs, TL_DTYPE_NAME, weightDtypeOf } from "./model/pretrained_kwargs.ts";
 export {
   BLOCK_HOOKS,
   hookNamesFor,

@@ -2,7 +2,9 @@
 // once in a typed object (FlagSpec: kind, default, help); parsing is @sae/train's parseFlags (the one flag parser of
 // every command, `train` included), and --help text comes from the same object. A mistake is a UsageError naming
 // the command, the flag and what it got.
+import { FormatError } from "@sae/tensor-core";
 import { ConfigError, helpTable, parseFlags, type FlagSpec, type FlagValues } from "@sae/train";
+import { weightDtypeOf, type WeightDType } from "@sae/transformer";
 
 export type { FlagKind, FlagSpec, FlagValues } from "@sae/train";
 
@@ -24,8 +26,25 @@ export function parseCommandFlags(
   }
 }
 
-/** The model flags of inspect, analyze, steer and serve: --model-name (as `sae train` and `sae eval`), --model. */
+/** --dtype of every command that loads a model (train, eval, inspect, analyze, steer, serve). */
+export const DTYPE_FLAG = {
+  kind: "string",
+  help: "model weights on the device: f32, f16 or bf16 (default: model_from_pretrained_kwargs dtype, else f32)",
+} satisfies FlagSpec;
+
+/** --dtype as a WeightDType (undefined when not given); a bad value is a UsageError naming the command. */
+export function dtypeOf(cmd: string, flags: FlagValues): WeightDType | undefined {
+  if (flags.dtype === undefined) return undefined;
+  try {
+    return weightDtypeOf(flags.dtype, `sae ${cmd}: --dtype`);
+  } catch (e) {
+    throw e instanceof FormatError ? new UsageError(e.message) : e;
+  }
+}
+
+/** The model flags of inspect, analyze, steer, serve: --model-name (as `sae train`, `sae eval`), --model, --dtype. */
 export const MODEL_FLAGS = {
+  dtype: DTYPE_FLAG,
   "model-name": {
     kind: "string",
     help: "model: 'bundled', a folder (config.json + weights), a Hugging Face repo id or a TransformerLens alias",

@@ -8,7 +8,8 @@ import { loadAnalysisPair } from "@sae/server";
 import { downloadProgress } from "@sae/train";
 import { bundledModelDir, formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import type { FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
 
 export const ANALYZE_FLAGS = {
@@ -47,7 +48,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
     throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
   }
   const hub = { onProgress: downloadProgress(io.progress) };
-  const pair = await loadAnalysisPair({ model: modelOf(flags), sae: positional[0], hub });
+  const dtype = dtypeOf("analyze", flags);
+  const pair = await loadAnalysisPair({ model: modelOf(flags), dtype, sae: positional[0], hub });
   io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
   const warning = modelMismatch(pair);
   if (warning) io.err(warning);

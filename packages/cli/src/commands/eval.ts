@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { loadSae, parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
+import { dtypeFromKwargs, formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
 import {
   bundledDataset,
   ConfigError,
@@ -16,11 +16,12 @@ import {
   PromptStream,
 } from "@sae/train";
 import type { Command } from "../command.ts";
-import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, DTYPE_FLAG, dtypeOf, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
 
 export const EVAL_FLAGS = {
   "dataset-path": { kind: "string", help: "dataset (default: the one in cfg.json)" },
   "model-name": { kind: "string", help: "model: folder, HF repo id or TransformerLens alias (default: cfg.json's)" },
+  dtype: DTYPE_FLAG,
   prompts: { kind: "count", default: 32, help: "held-out prompts to evaluate" },
   "batch-prompts": { kind: "count", default: 8, help: "prompts per model batch" },
   "context-size": { kind: "count", help: "tokens per prompt, at most the model's n_ctx (default: cfg.json's context_size or 64)" },
@@ -53,7 +54,8 @@ export const evalCommand: Command = {
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);
     const kwargs = sae.extraConfig.model_from_pretrained_kwargs; // SAELens evals: from_pretrained_no_processing(**kwargs)
     const processing = processingFromKwargs(kwargs, `${dir}/cfg.json model_from_pretrained_kwargs`);
-    const model = await loadModel(modelName, { device, processing, hub: { onProgress } });
+    const dtype = dtypeOf("eval", flags) ?? dtypeFromKwargs(kwargs, `${dir}/cfg.json model_from_pretrained_kwargs`);
+    const model = await loadModel(modelName, { device, processing, dtype, hub: { onProgress } });
     io.err(`model ${modelName}: ${formatWeightMemory(model.memory())}\n`);
     const contextSize = (flags["context-size"] as number | undefined) ?? c.context_size ?? 64;
     const nCtx = model.cfg.nCtx;

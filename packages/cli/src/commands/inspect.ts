@@ -5,7 +5,8 @@ import { loadAnalysisPair } from "@sae/server";
 import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import type { FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
 
 export const INSPECT_FLAGS = {
@@ -26,6 +27,7 @@ export async function runInspect(args: string[], io: CliIO): Promise<number> {
   const top = flags.top as number;
   const pair = await loadAnalysisPair({
     model: modelOf(flags),
+    dtype: dtypeOf("inspect", flags),
     sae: flags.sae as string | undefined,
     checkpointsDir: flags.checkpoints as string,
     hub: { onProgress: downloadProgress(io.progress) },

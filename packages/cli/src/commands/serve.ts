@@ -8,7 +8,8 @@ import { createApp, listen, loadAnalysisPair, SERVER_LIMITS } from "@sae/server"
 import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import type { FlagSpec } from "./analysis_flags.ts";
 
 export const SERVE_FLAGS = {
   ...MODEL_FLAGS,
@@ -42,6 +43,7 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
   }
   const pair = await loadAnalysisPair({
     model: modelOf(flags),
+    dtype: dtypeOf("serve", flags),
     sae: flags.sae as string | undefined,
     checkpointsDir: flags.checkpoints as string,
     hub: { onProgress: downloadProgress(io.progress) },

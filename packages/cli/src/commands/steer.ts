@@ -5,7 +5,8 @@ import { loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
 import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import type { FlagSpec } from "./analysis_flags.ts";
 import { modelMismatch } from "./model_check.ts";
 
 export const STEER_FLAGS = {
@@ -45,6 +46,7 @@ export async function runSteer(args: string[], io: CliIO): Promise<number> {
   if (temperature < 0) throw new UsageError(`sae steer: --temperature must be >= 0, got ${temperature}`);
   const pair = await loadAnalysisPair({
     model: modelOf(flags),
+    dtype: dtypeOf("steer", flags),
     sae: flags.sae as string | undefined,
     checkpointsDir: flags.checkpoints as string,
     hub: { onProgress: downloadProgress(io.progress) },

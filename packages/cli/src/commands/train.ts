@@ -15,23 +15,26 @@ import {
   trainSae,
   type StepMetrics,
 } from "@sae/train";
+import { TL_DTYPE_NAME } from "@sae/transformer";
 import type { Command } from "../command.ts";
+import { DTYPE_FLAG, dtypeOf } from "./analysis_flags.ts";
 
 const USAGE = `usage: sae train [--config file.json] [flags]
 
 Trains a sparse autoencoder on language-model activations. Every config key is a flag (snake_case -> kebab-case);
 --config loads a JSON object of the same keys first. Ctrl-C (or SIGTERM) writes a checkpoint; continue with --resume.
 Each run gets a new folder under --checkpoint-path; an existing --run-name is refused without --resume.
+--dtype sets model_from_pretrained_kwargs' dtype (TransformerLens's from_pretrained dtype), which cfg.json keeps.
 
 flags:
-${flagHelp()}
+${flagHelp([["--dtype", "choice", "model weights on the device: f32, f16 or bf16 (default: the kwargs' dtype)"]])}
 `;
 
 export const trainCommand: Command = {
   summary: "train an SAE (defaults: TopK on the bundled tiny-Shakespeare model)",
   usage: USAGE,
   async run(args, io) {
-    const parsed = parseFlags(args);
+    const parsed = parseFlags(args, { dtype: DTYPE_FLAG });
     if (parsed.extra.help) {
       io.out(USAGE);
       return 0;
@@ -41,6 +44,8 @@ export const trainCommand: Command = {
       return 2;
     }
     const cfg = configFromArgs(parsed);
+    const dtype = dtypeOf("train", parsed.extra);
+    if (dtype) cfg.model_from_pretrained_kwargs = { ...cfg.model_from_pretrained_kwargs, dtype: TL_DTYPE_NAME[dtype] };
     const stop = { requested: false };
     let bar: ProgressBar | null = null;
     const off = io.onInterrupt(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { FormatError } from "@sae/tensor-core";
-import { processingFromKwargs } from "./pretrained_kwargs.ts";
+import { dtypeFromKwargs, processingFromKwargs, weightDtypeOf } from "./pretrained_kwargs.ts";
 import { NO_PROCESSING } from "./process.ts";
 
 describe("processingFromKwargs (from_pretrained_no_processing(**kwargs), as SAELens loads models)", () => {
@@ -25,5 +25,21 @@ describe("processingFromKwargs (from_pretrained_no_processing(**kwargs), as SAEL
     expect(() => processingFromKwargs({ fold_ln: "yes" }, "x/cfg.json")).toThrow("x/cfg.json: 'fold_ln' must be true or false");
     expect(() => processingFromKwargs([true])).toThrow(FormatError);
     expect(() => processingFromKwargs({ refactor_factored_attn_matrices: true })).toThrow("not supported");
+  });
+});
+
+describe("dtypeFromKwargs (TransformerLens's from_pretrained dtype -> the weights' dtype on the device)", () => {
+  test("TransformerLens spellings and the CLI's; none is f32", () => {
+    expect(dtypeFromKwargs(undefined)).toBe("f32");
+    expect(dtypeFromKwargs({ center_writing_weights: false })).toBe("f32");
+    expect(dtypeFromKwargs({ dtype: "float16" })).toBe("f16");
+    expect(dtypeFromKwargs({ dtype: "torch.bfloat16" })).toBe("bf16");
+    expect(dtypeFromKwargs({ dtype: "fp32" })).toBe("f32");
+    expect(["f32", "f16", "bf16"].map((d) => weightDtypeOf(d))).toEqual(["f32", "f16", "bf16"]);
+  });
+  test("anything else is a FormatError naming where and the value", () => {
+    const err = "x/cfg.json dtype: expected f32, f16 or bf16";
+    expect(() => dtypeFromKwargs({ dtype: "int8" }, "x/cfg.json")).toThrow(err);
+    expect(() => weightDtypeOf("f64", "--dtype")).toThrow(FormatError);
   });
 });
