@@ -11,7 +11,7 @@ export interface Gpt2Config {
   dVocab: number;
   nCtx: number;
   eps: number;
-  /** The id of <|endoftext|>, used as BOS and as the padding id. */
+  /** BOS (and padding) id: config.json's bos_token_id; loadModel puts the tokenizer's own BOS here when it has one. */
   bosTokenId: number;
 }
 
