@@ -50,7 +50,9 @@ const steps = (runDir: string) =>
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l))
-    .filter((r) => r.type === "step");
+    .filter((r) => r.type === "step")
+    // the device's peak bytes depend on the process's history (a resumed process allocates differently), not the run
+    .map(({ peak_device_bytes: _peak, ...r }) => r);
 const svgs = (html: string) => html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
 const temps = (dir: string) => readdirSync(dir).filter((e) => e.includes(".tmp-"));
 
