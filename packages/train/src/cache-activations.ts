@@ -6,10 +6,8 @@
 import { getDevice } from "@sae/tensor-core";
 import { dtypeFromKwargs, loadModel, processingFromKwargs } from "@sae/transformer";
 import { completeDims, type TrainConfig } from "./config.ts";
-import { bundledDataset } from "./data/bundled.ts";
 import type { HubDatasetOptions } from "./data/hub-dataset.ts";
-import { PromptStream } from "./data/prompts.ts";
-import { openDataset } from "./data/sources.ts";
+import { trainPrompts } from "./data/train-prompts.ts";
 import { ConfigError } from "./errors.ts";
 import { ModelHook } from "./model-hooks.ts";
 import { type ShardsIndex, ShardedCacheWriter } from "./store/cache-shards.ts";
@@ -43,22 +41,7 @@ export async function cacheActivations(cfgIn: TrainConfig, o: CacheActivationsOp
   const hook = await ModelHook.create(model, cfg.hook_name);
   completeDims(cfg, hook.dIn);
   const bos = model.cfg.bosTokenId;
-  const tok = model.tokenizer;
-  const source = openDataset(cfg.dataset_path, {
-    tokenizer: { encode: (s: string) => tok.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab },
-    isTokenized: cfg.is_dataset_tokenized,
-    textField: cfg.dataset_text_field,
-    bundled: bundledDataset,
-    hub: o.hub,
-  });
-  // the same stream as trainSae's: its held-out prompts never reach the cache
-  const prompts = new PromptStream(source, {
-    contextSize: cfg.context_size,
-    prependBos: cfg.prepend_bos,
-    bosTokenId: bos,
-    holdoutPrompts: cfg.eval_holdout_prompts,
-    minTrainPrompts: Math.max(cfg.store_batch_size_prompts, Math.ceil(cfg.train_batch_size_tokens / cfg.context_size)),
-  });
+  const prompts = trainPrompts(cfg, model, o.hub); // trainSae's stream: its held-out prompts never reach the cache
   const header = {
     model_name: cfg.model_name,
     hook_name: cfg.hook_name,

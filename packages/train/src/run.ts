@@ -14,10 +14,8 @@ import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/cor
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
 import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
-import { PromptStream } from "./data/prompts.ts";
-import { bundledDataset } from "./data/bundled.ts";
 import type { HubDatasetOptions } from "./data/hub-dataset.ts";
-import { openDataset } from "./data/sources.ts";
+import { trainPrompts } from "./data/train-prompts.ts";
 import { DivergenceGuard, divergedMessage } from "./divergence.ts";
 import { fsErrorCode, writeFileAtomic } from "./durable.ts";
 import { CheckpointError, ConfigError, DatasetError, DivergedError } from "./errors.ts";
@@ -136,26 +134,11 @@ async function trainIn(
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   log(`model ${cfg.model_name}: ${formatWeightMemory(model.memory())}`);
-  if (!model.tokenizer) throw new ConfigError(`model ${cfg.model_name} has no tokenizer`);
   const bos = model.cfg.bosTokenId;
   const nCtx = model.cfg.nCtx;
   if (cfg.context_size > nCtx) throw new ConfigError(`context_size ${cfg.context_size} exceeds the n_ctx ${nCtx} of ${cfg.model_name}`);
-  const tokenizer = { encode: (s: string) => model.tokenizer!.encode(s), bosTokenId: bos, vocabSize: model.cfg.dVocab };
   const excludeIds = cfg.exclude_special_tokens ? [bos] : [];
-  const source = openDataset(cfg.dataset_path, {
-    tokenizer,
-    isTokenized: cfg.is_dataset_tokenized,
-    textField: cfg.dataset_text_field,
-    bundled: bundledDataset,
-    hub: o.hub,
-  });
-  const prompts = new PromptStream(source, {
-    contextSize: cfg.context_size,
-    prependBos: cfg.prepend_bos,
-    bosTokenId: bos,
-    holdoutPrompts: cfg.eval_holdout_prompts,
-    minTrainPrompts: Math.max(cfg.store_batch_size_prompts, Math.ceil(cfg.train_batch_size_tokens / cfg.context_size)),
-  });
+  const prompts = trainPrompts(cfg, model, o.hub);
   await prompts.holdout(); // a dataset too short for the held-out prompts fails here, before anything is written
   for (const t of cleanTemp(runDir)) log(`removed ${t}: the temporary checkpoint of a run that was killed or failed`);
   const state = cfg.resume ? resumePoint(runDir, log) : null;

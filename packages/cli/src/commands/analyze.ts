@@ -4,13 +4,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
-import { loadAnalysisPair } from "@sae/server";
-import { downloadProgress } from "@sae/train";
-import { bundledModelDir, formatWeightMemory } from "@sae/transformer";
+import { bundledModelDir } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";
-import { modelMismatch } from "./model_check.ts";
+import { openPair } from "./open_pair.ts";
 
 export const ANALYZE_FLAGS = {
   tokens: { kind: "count", default: 32768, help: "corpus tokens to run through the SAE" },
@@ -47,12 +45,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   if (!existsSync(corpusFile) || !statSync(corpusFile).isFile()) {
     throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
   }
-  const hub = { onProgress: downloadProgress(io.progress) };
-  const dtype = dtypeOf("analyze", flags);
-  const pair = await loadAnalysisPair({ model: modelOf(flags), dtype, sae: positional[0], hub });
-  io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
-  const warning = modelMismatch(pair);
-  if (warning) io.err(warning);
+  const pair = await openPair("analyze", flags, io, { sae: positional[0] });
   const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));
   checkOut(out);
   // ~4 characters per token: read a generous prefix only, never the whole of a large file.

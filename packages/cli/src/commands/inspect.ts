@@ -1,13 +1,10 @@
 // `sae inspect "The capital of France is" [--sae dir] [--top 5]`: the top SAE features at each token of a prompt,
 // with their activations (bundled model by default; the SAE is --sae or the newest checkpoint under ./checkpoints).
 import { topFeaturesPerToken } from "@sae/core";
-import { loadAnalysisPair } from "@sae/server";
-import { downloadProgress } from "@sae/train";
-import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";
-import { modelMismatch } from "./model_check.ts";
+import { openPair } from "./open_pair.ts";
 
 export const INSPECT_FLAGS = {
   sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors) or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
@@ -25,16 +22,8 @@ export async function runInspect(args: string[], io: CliIO): Promise<number> {
   if (flags.help) return (io.out(commandHelp(USAGE, INSPECT_FLAGS)), 0);
   if (positional.length !== 1) throw new UsageError(`sae inspect: expected one text argument, got ${positional.length}\nusage: ${USAGE}`);
   const top = flags.top as number;
-  const pair = await loadAnalysisPair({
-    model: modelOf(flags),
-    dtype: dtypeOf("inspect", flags),
-    sae: flags.sae as string | undefined,
-    checkpointsDir: flags.checkpoints as string,
-    hub: { onProgress: downloadProgress(io.progress) },
-  });
-  io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
-  const warning = modelMismatch(pair);
-  if (warning) io.err(warning);
+  const where = { sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string };
+  const pair = await openPair("inspect", flags, io, where);
   const r = await topFeaturesPerToken(pair.model, pair.sae, positional[0], { top });
   if (flags.json) {
     io.out(`${JSON.stringify({ sae: pair.saeLabel, tokens: r.tokens, ids: r.ids, features: r.features })}\n`);

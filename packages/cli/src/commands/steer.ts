@@ -1,13 +1,11 @@
 // `sae steer "<prompt>" --feature 123:8 [--feature 45:-4] [--max-new-tokens 30] [--temperature 0.8] [--seed 0]`:
 // a completion with strength * W_dec[index] added at the SAE's hook, next to the unsteered one (same seed).
 import { steerGenerate, type SteerFeature } from "@sae/core";
-import { loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
-import { downloadProgress } from "@sae/train";
-import { formatWeightMemory } from "@sae/transformer";
+import { SERVER_LIMITS } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";
-import { modelMismatch } from "./model_check.ts";
+import { openPair } from "./open_pair.ts";
 
 export const STEER_FLAGS = {
   feature: { kind: "list", help: "index:strength, repeatable (e.g. --feature 123:8 --feature 45:-4)" },
@@ -44,16 +42,8 @@ export async function runSteer(args: string[], io: CliIO): Promise<number> {
   if (features.length === 0) throw new UsageError(`sae steer: give at least one --feature <index>:<strength>\nusage: ${USAGE}`);
   const temperature = flags.temperature as number;
   if (temperature < 0) throw new UsageError(`sae steer: --temperature must be >= 0, got ${temperature}`);
-  const pair = await loadAnalysisPair({
-    model: modelOf(flags),
-    dtype: dtypeOf("steer", flags),
-    sae: flags.sae as string | undefined,
-    checkpointsDir: flags.checkpoints as string,
-    hub: { onProgress: downloadProgress(io.progress) },
-  });
-  io.err(`model ${pair.model.name}: ${formatWeightMemory(pair.hooked.memory())}\n`);
-  const warning = modelMismatch(pair);
-  if (warning) io.err(warning);
+  const where = { sae: flags.sae as string | undefined, checkpointsDir: flags.checkpoints as string };
+  const pair = await openPair("steer", flags, io, where);
   const r = await steerGenerate(pair.model, pair.sae, positional[0], features, {
     maxNewTokens: flags["max-new-tokens"] as number,
     temperature: flags.temperature as number,
