@@ -2,6 +2,9 @@
 // entry points: norms (row norms of W_dec, once), columns (gradF += lambda * sign(f) * norm, column |f| sums),
 // decoder (gradWdec += lambda * colAbs[i] / norm[i] * W_dec[i]; 0 for a zero row), loss (one workgroup, fixed order).
 // sign(0) = 0.
+// ACC 1 (columns over a later block of batch rows, l1_backward.ts): colAbs continues the sums of earlier blocks.
+override ACC: u32 = 0u;
+
 struct Params { batch: u32, dSae: u32, dIn: u32, lambda: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> f: array<f32>;              // [batch, d_sae]
@@ -51,6 +54,7 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   if (i >= p.dSae) { return; }
   let g = p.lambda * norms[i];
   var s = 0.0;
+  if (ACC == 1u) { s = colAbs[i]; }
   for (var b = 0u; b < p.batch; b++) {
     let v = f[b * p.dSae + i];
     gradF[b * p.dSae + i] += g * sign(v);

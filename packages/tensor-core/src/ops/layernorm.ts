@@ -7,6 +7,7 @@ import { ShapeError } from "../errors.ts";
 import { checkShape, fmt, rowsCols } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { checkNoAlias, dummyBuffer, launch, rowSplit } from "./alias.ts";
+import { byRows } from "./blocks.ts";
 import source from "./layernorm.wgsl" with { type: "text" };
 import { rowKernel } from "./row_io.ts";
 
@@ -27,18 +28,35 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, opts: LayerNor
   const out = output("layerNorm", dev, x.shape, "f32", opts.out);
   checkNoAlias("layerNorm", out, { x, gamma, beta });
   if (rows === 0) return out;
+  const eps = opts.eps ?? 1e-5;
+  const [x2, out2] = [x.reshape([rows, cols]), out.reshape([rows, cols])];
+  // over one binding: row blocks of x and out, gamma and beta bound whole
+  const norm = (ob: Tensor, [xb]: Tensor[]) => normRows(xb, gamma, beta, ob, eps);
+  const split = byRows("layerNorm", out2, [x2, gamma, beta], norm, [true, false, false]);
+  if (!split) normRows(x2, gamma, beta, out2, eps);
+  return out;
+}
+
+/** The kernels over x [rows, cols] (one binding each). */
+function normRows(x: Tensor, gamma: Tensor, beta: Tensor, out: Tensor, eps: number): void {
+  const dev = x.device;
+  const [rows, cols] = x.shape;
   const { lanes, seg } = rowSplit(rows, cols);
   const kernel = rowKernel("layernorm", source, cols, true);
   const statsAt = 2 * rows * lanes;
-  const p = params(rows, cols, lanes, statsAt, { f32: opts.eps ?? 1e-5 }, seg);
+  const p = params(rows, cols, lanes, statsAt, { f32: eps }, seg);
   const run = (buffers: GPUBuffer[], stage: number, n: number) =>
-    dev.run(kernel, { buffers: [x.buffer, gamma.buffer, beta.buffer, ...buffers, out.buffer], params: p, workgroups: launch(dev, n), overrides: { STAGE: stage } });
+    dev.run(kernel, {
+      buffers: [x.binding, gamma.binding, beta.binding, ...buffers, out.binding],
+      params: p,
+      workgroups: launch(dev, n),
+      overrides: { STAGE: stage },
+    });
   if (lanes === 1) {
     run([dummyBuffer(dev)], 3, rows);
-    return out;
+    return;
   }
   const part = Tensor.empty(dev, [statsAt + 2 * rows], "f32", "layerNorm stats");
   [rows * lanes, rows, rows * lanes].forEach((n, stage) => run([part.buffer], stage, n));
   part.dispose();
-  return out;
 }

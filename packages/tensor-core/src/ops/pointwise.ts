@@ -2,6 +2,7 @@
 // not have (JumpReLU's threshold exp(log_threshold) and its tanh sparsity term). CPU reference: cpu/pointwise.ts.
 import { params } from "../device.ts";
 import { checkDType, output, type Tensor } from "../tensor.ts";
+import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./pointwise.wgsl" with { type: "text" };
 import type { OutOption } from "./unary.ts";
 
@@ -11,8 +12,16 @@ const OP = { exp: 0, tanh: 1 } as const satisfies Record<string, number>;
 function run(op: keyof typeof OP, a: Tensor, s: number, out?: Tensor): Tensor {
   checkDType(op, "a", a, "f32");
   const o = output(op, a.device, a.shape, "f32", out);
+  if (overBinding(a.device, a, o)) {
+    // over one binding: element blocks (multiples of 64 elements, so every view starts aligned)
+    const [fa, fo] = [a.reshape([a.size]), o.reshape([o.size])];
+    for (const [e0, e1] of ranges(a.size, rowsPerBlock(a.device, op, a.size, [4]))) {
+      run(op, fa.rows(e0, e1), s, fo.rows(e0, e1));
+    }
+    return o;
+  }
   a.device.run(kernel, {
-    buffers: [a.buffer, o.buffer],
+    buffers: [a.binding, o.binding],
     params: params(a.size, { f32: s }),
     workgroups: a.device.grid(Math.ceil(a.size / 256)),
     overrides: { OP: OP[op] },

@@ -11,7 +11,11 @@
 // x and y are array<Elem> with ldx()/ldy()/sty() from row_io.ts (vec4s when cols % 4 == 0).
 override STAGE: u32 = 0u;
 
-struct Params { rows: u32, cols: u32, lanes: u32, statsAt: u32, scale: f32, causal: u32, T: u32, posOffset: i32, negInfBits: u32, seg: u32, _b: u32, _c: u32 }
+// rowBase: the first row's index in the whole tensor when softmax.ts runs row blocks (the causal mask's row % T).
+struct Params {
+  rows: u32, cols: u32, lanes: u32, statsAt: u32, scale: f32, causal: u32, T: u32, posOffset: i32,
+  negInfBits: u32, seg: u32, rowBase: u32, _c: u32,
+}
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<Elem>;
 @group(0) @binding(2) var<storage, read_write> part: array<f32>;
@@ -24,7 +28,7 @@ fn negInf() -> f32 {
 // Columns of this row that are visible (all of them unless causal).
 fn visible(row: u32) -> u32 {
   if (p.causal == 0u) { return p.cols; }
-  return u32(clamp(i32(row % p.T) + p.posOffset + 1, 0, i32(p.cols)));
+  return u32(clamp(i32((row + p.rowBase) % p.T) + p.posOffset + 1, 0, i32(p.cols)));
 }
 
 fn below(j: u32, hi: u32) -> vec4<bool> {

@@ -5,6 +5,7 @@ import { params } from "../device.ts";
 import { checkShape } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { aliasing, spans } from "./alias.ts";
+import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./unary.wgsl" with { type: "text" };
 
 const kernel = { name: "unary", source };
@@ -24,11 +25,19 @@ function run(op: keyof typeof OP, a: Tensor, b: Tensor | null, mul: number, add:
     checkShape(op, "gradOut", a.shape, b.shape);
   }
   const o = output(op, dev, a.shape, a.dtype, out);
+  if (overBinding(dev, o, a, ...(b ? [b] : []))) {
+    // over one binding: element blocks (multiples of 64 elements, so every view starts aligned)
+    const [fa, fb, fo] = [a, b, o].map((t) => t?.reshape([t.size]));
+    for (const [e0, e1] of ranges(a.size, rowsPerBlock(dev, op, a.size, [4]))) {
+      run(op, fa!.rows(e0, e1), fb ? fb.rows(e0, e1) : null, mul, add, fo!.rows(e0, e1));
+    }
+    return o;
+  }
   const { alias, buffers } = aliasing(dev, o, [a, b ?? a]);
   const n4 = Math.ceil(a.size / 4);
   const { span, workgroups } = spans(n4);
   dev.run(kernel, {
-    buffers: [...buffers, o.buffer],
+    buffers: [...buffers, o.binding],
     params: params(n4, span, { f32: mul }, { f32: add }),
     workgroups,
     overrides: { OP: OP[op], ALIAS: alias },
