@@ -1,11 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/gather.ts";
+import { scatterTopk as cpuScatterTopk } from "../cpu/scatter_topk.ts";
 import { Device, getDevice } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor } from "../tensor.ts";
 import { poison, randn } from "../testing.ts";
 import { embedding, gatherRows, scatterRows } from "./gather.ts";
+import { scatterTopk } from "./scatter_topk.ts";
 
 // Tolerance: gathers and scatters move bits, so results must be exactly equal.
 
@@ -111,5 +113,21 @@ describe("gather and scatter over one binding", async () => {
     expect(scatterRows(dst, idx, src)).toBe(dst);
     expect([...(await dst.read())]).toEqual([...cpu.scatterRows(hd, hi, hs).data]);
     for (const t of [dst, idx, src]) t.dispose();
+  });
+
+  test("scatterTopk: out [150, 61] over one binding, with -1 and 61 indices", async () => {
+    const [rows, cols, k] = [150, 61, 7];
+    const rng = new Rng(38);
+    const hv = host([rows, k], randn(rows * k, 39));
+    const hi = host([rows, k], new Int32Array(rows * k), "i32"); // k distinct columns per row
+    const all = Int32Array.from({ length: cols }, (_, i) => i);
+    for (let r = 0; r < rows; r++) hi.data.set(rng.shuffle(all.slice()).slice(0, k), r * k);
+    [hi.data[4], hi.data[500]] = [-1, cols]; // skipped
+    const [values, indices] = [Tensor.fromHost(dev, hv), Tensor.fromHost(dev, hi)];
+    const out = poison(Tensor.empty(dev, [rows, cols]));
+    expect(out.byteLength).toBeGreaterThan(dev.maxBinding);
+    expect(scatterTopk(values, indices, cols, { out })).toBe(out);
+    expect([...(await out.read())]).toEqual([...cpuScatterTopk(hv, hi, cols).data]);
+    for (const t of [values, indices, out]) t.dispose();
   });
 });
