@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/reduce.ts";
-import { getDevice } from "../device.ts";
-import { DTypeError, ShapeError } from "../errors.ts";
+import { Device, getDevice } from "../device.ts";
+import { DTypeError, LimitError, ShapeError } from "../errors.ts";
 import { numel, type Shape } from "../shape.ts";
 import { host, Tensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
@@ -65,4 +65,54 @@ describe("colSum", () => {
       out.dispose();
     });
   }
+});
+
+// Under a forced small binding cap (16 KiB = 4,096 floats; 512 KiB for rows wide enough to be cut into segments):
+// x and/or out over one binding, row counts that are not multiples of the 64-row blocks.
+describe("reductions over one binding", async () => {
+  const small = await Device.create({ maxBindingBytes: 16 * 1024 });
+  const wide = await Device.create({ maxBindingBytes: 512 * 1024 });
+  const cases: Array<[Device, Shape]> = [
+    [small, [150, 61]],
+    [small, [3, 50, 37]],
+    [small, [5001, 1]],
+    [wide, [150, 1030]], // 2 lanes per row in each block
+  ];
+  for (const [dev, shape] of cases) {
+    test(`rowSum/rowMean/rowMax/rowL2 on ${JSON.stringify(shape)} in row blocks match the CPU reference`, async () => {
+      const hx = host(shape, randn(numel(shape), numel(shape) + 11));
+      const x = Tensor.fromHost(dev, hx);
+      expect(x.byteLength).toBeGreaterThan(dev.maxBinding);
+      const cols = shape[shape.length - 1];
+      for (const [name, op] of Object.entries(rowOps)) {
+        const want = cpu[name as keyof typeof rowOps](hx);
+        const out = poison(Tensor.empty(dev, want.shape));
+        expect(op(x, { out })).toBe(out);
+        const { rtol, atol } = name === "rowMax" ? { rtol: 0, atol: 0 } : tol(cols);
+        assertClose(`${name} ${JSON.stringify(shape)} split`, await out.read(), want.data, rtol, atol);
+        out.dispose();
+      }
+      x.dispose();
+    });
+  }
+
+  for (const shape of [[300, 61], [5000, 3], [1000, 3], [2100, 63]] as Array<[number, number]>) {
+    test(`colSum on ${JSON.stringify(shape)} in row blocks matches the CPU reference`, async () => {
+      const hx = host(shape, randn(numel(shape), shape[0] + 5 * shape[1]));
+      const x = Tensor.fromHost(small, hx);
+      const out = poison(Tensor.empty(small, [shape[1]]));
+      expect(colSum(x, { out })).toBe(out);
+      const { rtol, atol } = tol(shape[0]);
+      assertClose(`colSum ${JSON.stringify(shape)} split`, await out.read(), cpu.colSum(hx).data, rtol, atol);
+      x.dispose();
+      out.dispose();
+    });
+  }
+
+  test("colSum past one partial row per block per binding, and rows wider than a binding: LimitError", () => {
+    const x = Tensor.empty(small, [4500, 63]);
+    expect(() => colSum(x)).toThrow(LimitError);
+    expect(() => rowSum(Tensor.empty(small, [2, 5000]))).toThrow(LimitError);
+    x.dispose();
+  });
 });

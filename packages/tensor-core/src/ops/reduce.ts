@@ -3,15 +3,15 @@
 // segments whose partials a second small launch folds; see reduce.wgsl); columns are summed in row chunks by
 // lanes owning 4 columns each, then the chunks (colsum.wgsl).
 import { params } from "../device.ts";
-import { ShapeError } from "../errors.ts";
+import { LimitError, ShapeError } from "../errors.ts";
 import { fmt, rowsCols } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { dummyBuffer, launch, rowSplit } from "./alias.ts";
+import { byRows, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import type { OutOption } from "./unary.ts";
 import colsumSource from "./colsum.wgsl" with { type: "text" };
 import source from "./reduce.wgsl" with { type: "text" };
 import { rowKernel } from "./row_io.ts";
-
 
 const KIND = {
   rowSum: { op: 0, finish: 0 },
@@ -27,14 +27,18 @@ function rowReduce(name: keyof typeof KIND, x: Tensor, out?: Tensor): Tensor {
   const { rows, cols } = rowsCols(x.shape);
   const o = output(name, dev, x.shape.slice(0, -1), "f32", out);
   if (rows === 0) return o;
+  // Over one binding: blocks of whole rows (x flattened to [rows, cols], out to [rows]), each reduced as below.
+  const split = (ob: Tensor, [xb]: Tensor[]) => void rowReduce(name, xb, ob);
+  if (byRows(name, o.reshape([rows]), [x.reshape([rows, cols])], split, [true])) return o;
   const { op, finish } = KIND[name];
   const { lanes, seg } = rowSplit(rows, cols);
   const part = lanes > 1 ? Tensor.empty(dev, [rows, lanes], "f32", `${name} partials`) : null;
-  const buffers = [x.buffer, part?.buffer ?? dummyBuffer(dev), o.buffer];
+  const buffers = [x.binding, part?.buffer ?? dummyBuffer(dev), o.binding];
   const kernel = rowKernel("reduce", source, cols, false);
   const stage = (s: number, l: number) => {
     const p = params(rows, cols, l, s === 1 || l === 1 ? finish : 0, { f32: 1 / cols }, 0xff800000, seg);
-    dev.run(kernel, { buffers, params: p, workgroups: launch(dev, s === 0 ? rows * l : rows), overrides: { OP: op, STAGE: s } });
+    const workgroups = launch(dev, s === 0 ? rows * l : rows);
+    dev.run(kernel, { buffers, params: p, workgroups, overrides: { OP: op, STAGE: s } });
   };
   stage(0, lanes);
   if (part) {
@@ -77,15 +81,34 @@ export function colSum(x: Tensor, opts: OutOption = {}): Tensor {
   const chunkRows = Math.max(16, Math.min(Math.floor(65536 / cols), Math.ceil((rows * quads) / 512)));
   const chunks = Math.max(1, Math.ceil(rows / chunkRows));
   const colsumKernel = rowKernel("colsum", colsumSource, cols, false);
-  const run = (src: GPUBuffer, dst: GPUBuffer, r: number, cr: number, n: number) =>
-    dev.run(colsumKernel, { buffers: [src, dst], params: params(r, cols, cr, n), workgroups: launch(dev, n * quads) });
-  if (chunks === 1) {
-    run(x.buffer, o.buffer, rows, rows, 1);
+  // Chunk sums of rows [r, r + n * cr) into rows [dst0, dst0 + n) of dst.
+  const run = (src: Tensor, dst: Tensor, r: number, cr: number, n: number, dst0: number) => {
+    const p = params(r, cols, cr, n, dst0);
+    dev.run(colsumKernel, { buffers: [src.binding, dst.binding], params: p, workgroups: launch(dev, n * quads) });
+  };
+  if (chunks === 1 && !overBinding(dev, x)) {
+    run(x, o, rows, rows, 1, 0);
     return o;
   }
-  const part = Tensor.empty(dev, [chunks, cols], "f32", "colSum partials");
-  run(x.buffer, part.buffer, rows, chunkRows, chunks);
-  run(part.buffer, o.buffer, chunks, chunks, 1);
+  // Over one binding: blocks of whole rows (64-row multiples), each writing its own chunks' partials, with chunks
+  // made longer until all the partials fit one binding (LimitError when even one partial per block does not:
+  // x over about 64 bindings).
+  const blocks = ranges(rows, rowsPerBlock(dev, "colSum", rows, [cols * 4]));
+  const count = (cr: number) => blocks.map(([r0, r1]) => Math.ceil((r1 - r0) / cr));
+  let cr = chunkRows;
+  while (count(cr).reduce((a, b) => a + b, 0) * cols * 4 > dev.maxBinding) {
+    const msg = `colSum: the ${blocks.length} block sums of ${fmt(x.shape)} do not fit one binding`;
+    if (cr >= blocks[0][1]) throw new LimitError(msg);
+    cr *= 2;
+  }
+  const per = count(cr);
+  const part = Tensor.empty(dev, [per.reduce((a, b) => a + b, 0), cols], "f32", "colSum partials");
+  let dst0 = 0;
+  blocks.forEach(([r0, r1], b) => {
+    run(blocks.length === 1 ? x : x.rows(r0, r1), part, r1 - r0, cr, per[b], dst0);
+    dst0 += per[b];
+  });
+  run(part, o, part.shape[0], part.shape[0], 1, 0);
   part.dispose();
   return o;
 }
