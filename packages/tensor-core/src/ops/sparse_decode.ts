@@ -8,11 +8,13 @@
 // (sparse_rows4.wgsl, sparse_dots4.wgsl) run: each list entry is read once per row block instead of once per float.
 // The decode backward with d_in <= 1024 walks the lists once for both outputs (sparse_wdec_dots.wgsl, then
 // sparse_sum64.wgsl): gradOut's rows are read once per pair, not twice, and W_dec's once per latent, not per pair.
+// sparseDecode with W_dec, the pairs or out over one binding runs passes over blocks of latents (and batch rows).
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
+import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import { fill } from "./fill.ts";
 import { saeActBackward } from "./sae_train.ts";
 import { latentLists, type LatentLists } from "./latent_lists.ts";
@@ -74,22 +76,37 @@ export function sparseDecode(values: Tensor, indices: Tensor, W: Tensor, opts: S
     checkShape("sparseDecode", "bias", bias.shape, [dIn]);
   }
   const result = output("sparseDecode", device, [batch, dIn], "f32", out);
-  const chunks = Math.ceil(dIn / 64);
   if (batch * dIn === 0) return result;
-  if (dIn % 4 === 0) {
-    const { R, blocks } = vec4Blocks(dIn);
-    device.run(sparseVec4Kernel("decode", R), {
-      buffers: [W.buffer, values.buffer, indices.buffer, dummy(device), bias ? bias.buffer : dummy(device), result.buffer],
-      params: params(batch, k, dIn / 4, dSae, bias ? 1 : 0, blocks, 0, 0),
-      workgroups: device.grid(batch * blocks),
-    });
-    return result;
+  // over one binding: passes over blocks of latents (W's row views; pairs outside the block skip), each adding into
+  // out (hasBias 2), within blocks of batch rows; one pass when everything fits
+  const split = overBinding(device, W, values, indices, result);
+  const lb = split ? rowsPerBlock(device, "sparseDecode", dSae, [dIn * 4]) : dSae;
+  const bb = split ? rowsPerBlock(device, "sparseDecode", batch, [k * 4, dIn * 4]) : batch;
+  const view = (t: Tensor, r0: number, r1: number, per: number, n: number) =>
+    per === n ? t.binding : t.rows(r0, r1).binding;
+  const biasBuf = bias ? bias.binding : dummy(device);
+  for (const [b0, b1] of ranges(batch, bb)) {
+    const [v, i, o] = [values, indices, result].map((t) => view(t, b0, b1, bb, batch));
+    for (const [l0, l1] of dSae === 0 ? [[0, 0]] : ranges(dSae, lb)) {
+      const w = view(W, l0, l1, lb, dSae);
+      const mode = l0 > 0 ? 2 : bias ? 1 : 0;
+      if (dIn % 4 === 0) {
+        const { R, blocks } = vec4Blocks(dIn);
+        device.run(sparseVec4Kernel("decode", R), {
+          buffers: [w, v, i, dummy(device), biasBuf, o],
+          params: params(b1 - b0, k, dIn / 4, l1 - l0, mode, blocks, 0, l0),
+          workgroups: device.grid((b1 - b0) * blocks),
+        });
+      } else {
+        const chunks = Math.ceil(dIn / 64);
+        device.run(kernels.decode, {
+          buffers: [v, i, w, biasBuf, o],
+          params: params(b1 - b0, k, dIn, l1 - l0, mode, chunks, l0, 0),
+          workgroups: device.grid((b1 - b0) * chunks),
+        });
+      }
+    }
   }
-  device.run(kernels.decode, {
-    buffers: [values.buffer, indices.buffer, W.buffer, bias ? bias.buffer : dummy(device), result.buffer],
-    params: params(batch, k, dIn, dSae, bias ? 1 : 0, chunks, 0, 0),
-    workgroups: device.grid(batch * chunks),
-  });
   return result;
 }
 
