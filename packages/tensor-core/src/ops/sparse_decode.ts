@@ -8,10 +8,11 @@
 // (sparse_rows4.wgsl, sparse_dots4.wgsl) run: each list entry is read once per row block instead of once per float.
 // The decode backward with d_in <= 1024 walks the lists once for both outputs (sparse_wdec_dots.wgsl, then
 // sparse_sum64.wgsl): gradOut's rows are read once per pair, not twice, and W_dec's once per latent, not per pair.
-// sparseDecode with W_dec, the pairs or out over one binding runs passes over blocks of latents (and batch rows).
+// sparseDecode with W_dec, the pairs or out over one binding runs passes over blocks of latents (and batch rows);
+// sparseDecodeBackward with W_dec or gradWdec over one binding, passes over blocks of latents (backwardByLatents).
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
-import { ShapeError } from "../errors.ts";
+import { LimitError, ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
@@ -143,6 +144,12 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
+  if (overBinding(device, W, gradWdec)) {
+    const inputs = { gradOut, values, indices, W, gradValues, gradWdec, lists };
+    backwardByLatents(device, inputs, { batch, k, dSae, dIn, overwrite, reluMask: opts.reluMask === true });
+    if (!opts.lists) lists.dispose();
+    return { gradValues, gradWdec };
+  }
   const partBytes = batch * k * 64 * 4;
   if (vec4 && opts.fuse !== false && vec4Blocks(dIn).blocks === 1 && partBytes <= device.limits.maxStorageBufferBindingSize) {
     // one walk of the lists: grad W_dec rows and each dot's 64 lane parts, then the parts summed (and masked)
@@ -180,7 +187,7 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   const raw = opts.reluMask ? Tensor.empty(device, [batch, k], "f32", "gradValues (before the ReLU mask)") : gradValues;
   device.run(kernels.gradValues, {
     buffers: [gradOut.buffer, indices.buffer, W.buffer, raw.buffer],
-    params: params(batch, k, dIn, dSae),
+    params: params(batch, k, dIn, dSae, 0, 0, 0, 0),
     workgroups: device.grid(Math.ceil((batch * k) / 8)),
   });
   device.run(kernels.gradWdec, {
@@ -194,6 +201,77 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   }
   if (!opts.lists) lists.dispose();
   return { gradValues, gradWdec };
+}
+
+interface BackwardInputs {
+  gradOut: Tensor;
+  values: Tensor;
+  indices: Tensor;
+  W: Tensor;
+  gradValues: Tensor;
+  gradWdec: Tensor;
+  lists: LatentLists;
+}
+
+interface BackwardDims {
+  batch: number;
+  k: number;
+  dSae: number;
+  dIn: number;
+  overwrite: boolean;
+  reluMask: boolean;
+}
+
+/**
+ * sparseDecodeBackward with W_dec or its gradient over one binding: passes over blocks of latents (W_dec's and
+ * gradWdec's row views, the block's slice of the list offsets). The dot kernels write only the pairs whose latent
+ * is in the block (the first pass writes every pair: 0 for indices out of range); the rest must fit one binding.
+ */
+function backwardByLatents(device: Device, t: BackwardInputs, d: BackwardDims): void {
+  const { batch, k, dSae, dIn } = d;
+  const whole = [t.gradOut, t.values, t.indices, t.gradValues, t.lists.entries, t.lists.offsets];
+  const over = whole.find((x) => x.byteLength > device.maxBinding);
+  if (over) {
+    const what = `${over.label} ${fmt(over.shape)}`;
+    throw new LimitError(`sparseDecodeBackward: ${what} is over one binding (only W_dec and its gradient may be)`);
+  }
+  const lb = rowsPerBlock(device, "sparseDecodeBackward", dSae, [dIn * 4]);
+  const vec4 = dIn % 4 === 0;
+  const masked = d.reluMask && !vec4;
+  const raw = masked ? Tensor.empty(device, [batch, k], "f32", "gradValues (before the mask)") : t.gradValues;
+  const b = (x: Tensor) => x.binding;
+  for (const [l0, l1] of ranges(dSae, lb)) {
+    const [w, gw, off] = [t.W.rows(l0, l1), t.gradWdec.rows(l0, l1), t.lists.offsets.rows(l0, l1 + 1)].map(b);
+    const only = l0 > 0 ? 1 : 0;
+    if (vec4) {
+      const { R, blocks } = vec4Blocks(dIn);
+      device.run(kernels.gradValues4, {
+        buffers: [b(t.gradOut), w, b(t.indices), b(t.gradValues), d.reluMask ? b(t.values) : dummy(device)],
+        params: params(batch, k, dIn / 4, l1 - l0, d.reluMask ? 1 : 0, l0, only, 0),
+        workgroups: device.grid(Math.ceil((batch * k) / 8)),
+      });
+      device.run(sparseVec4Kernel("wdec", R), {
+        buffers: [b(t.gradOut), b(t.values), b(t.lists.entries), off, dummy(device), gw],
+        params: params(batch, k, dIn / 4, l1 - l0, 0, blocks, d.overwrite ? 1 : 0, 0),
+        workgroups: device.grid((l1 - l0) * blocks),
+      });
+    } else {
+      device.run(kernels.gradValues, {
+        buffers: [b(t.gradOut), b(t.indices), w, b(raw)],
+        params: params(batch, k, dIn, l1 - l0, l0, only, 0, 0),
+        workgroups: device.grid(Math.ceil((batch * k) / 8)),
+      });
+      device.run(kernels.gradWdec, {
+        buffers: [b(t.gradOut), b(t.values), off, b(t.lists.entries), gw],
+        params: params(k, dIn, l1 - l0, 0),
+        workgroups: device.grid(l1 - l0),
+      });
+    }
+  }
+  if (raw !== t.gradValues) {
+    saeActBackward("mask", raw, t.values, { out: t.gradValues });
+    raw.dispose();
+  }
 }
 
 export interface SparseEncoderGradOptions {

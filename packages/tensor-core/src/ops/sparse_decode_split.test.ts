@@ -1,14 +1,16 @@
 // sparseDecode with W_dec, the pairs or out over one binding (a device capped at 16 KiB per binding: 4,096 floats):
 // passes over blocks of W_dec's latent rows within blocks of batch rows, against the CPU reference with out
 // poisoned first; scalar (d_in not a multiple of 4) and vec4 kernels, with and without the bias, indices out of
-// range. Tolerance as in sparse_decode.test.ts: f32 sums of k products against float64, rtol 1e-4, atol 1e-5.
+// range; sparseDecodeBackward with W_dec / gradWdec over one binding (accumulating, overwriting, ReLU mask).
+// Tolerance as in sparse_decode.test.ts: f32 sums of k (decode) or up to batch*k products against float64,
+// rtol 1e-4, atol 1e-5.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/sparse_decode.ts";
 import { Device } from "../device.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { sparseDecode } from "./sparse_decode.ts";
+import { sparseDecode, sparseDecodeBackward } from "./sparse_decode.ts";
 
 /** Distinct latents per row, spread over every block of W_dec; two out of range ([0] = d_sae, [k + 1] = -1). */
 function pickIndices(batch: number, k: number, dSae: number, seed: number): HostTensor<"i32"> {
@@ -47,6 +49,31 @@ describe("sparseDecode over one binding", async () => {
       sparseDecode(v, i, W, { out });
       assertClose("sparseDecode (no bias)", await out.read(), cpu.sparseDecode(hv, hi, hW).data, 1e-4, 1e-5);
       for (const t of [v, i, W, b, out]) t.dispose();
+    });
+  }
+
+  // [batch, k, d_sae, d_in]: W_dec over one binding in 3 / 5 latent blocks (a short last one), scalar and vec4
+  for (const [batch, k, dSae, dIn] of [[33, 7, 517, 13], [40, 9, 300, 52], [20, 4, 1100, 4]] as const) {
+    test(`backward [batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}] matches the CPU reference`, async () => {
+      const hv = host([batch, k], randn(batch * k, 11));
+      const hi = pickIndices(batch, k, dSae, 12);
+      const hW = host([dSae, dIn], randn(dSae * dIn, 13, 0.2));
+      const hg = host([batch, dIn], randn(batch * dIn, 14));
+      const hgw0 = host([dSae, dIn], randn(dSae * dIn, 15, 0.1));
+      const [v, i, W, g] = [hv, hi, hW, hg].map((h) => Tensor.fromHost(dev, h as HostTensor));
+      expect(W.byteLength).toBeGreaterThan(dev.maxBinding);
+      for (const mode of ["accumulate", "overwrite", "reluMask"] as const) {
+        const gradValues = poison(Tensor.empty(dev, [batch, k]));
+        const gradWdec = mode === "overwrite" ? poison(Tensor.empty(dev, [dSae, dIn])) : Tensor.fromHost(dev, hgw0);
+        const reluMask = mode === "reluMask";
+        sparseDecodeBackward(g, v, i, W, { gradValues, gradWdec, overwrite: mode === "overwrite", reluMask });
+        const want = cpu.sparseDecodeBackward(hg, hv, hi, hW, mode === "overwrite" ? {} : { gradWdec: hgw0 });
+        const wantValues = Float32Array.from(want.gradValues.data, (x, q) => (reluMask && !(hv.data[q] > 0) ? 0 : x));
+        assertClose(`gradValues (${mode})`, await gradValues.read(), wantValues, 1e-4, 1e-5);
+        assertClose(`gradWdec (${mode})`, await gradWdec.read(), want.gradWdec.data, 1e-4, 1e-5);
+        for (const t of [gradValues, gradWdec]) t.dispose();
+      }
+      for (const t of [v, i, W, g]) t.dispose();
     });
   }
 });
