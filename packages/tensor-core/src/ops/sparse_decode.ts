@@ -10,6 +10,7 @@
 // sparse_sum64.wgsl): gradOut's rows are read once per pair, not twice, and W_dec's once per latent, not per pair.
 // sparseDecode with W_dec, the pairs or out over one binding runs passes over blocks of latents (and batch rows);
 // sparseDecodeBackward with W_dec or gradWdec over one binding, passes over blocks of latents (backwardByLatents).
+// sparseEncoderGrad with gradWenc over one binding: blocks of its d_in rows (the scalar kernel, with a d offset).
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { LimitError, ShapeError } from "../errors.ts";
@@ -291,7 +292,18 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
   const gradBenc = output("sparseEncoderGrad", device, [dSae], "f32", opts.gradBenc);
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseEncoderGrad", lists, batch * k, dSae);
-  if (dIn % 4 === 0 && dIn > 0) {
+  if (overBinding(device, gradWenc)) {
+    // blocks of gradWenc's rows (dims of d_in) through the scalar kernel; x and the lists must fit
+    const over = [x, gradValues, lists.entries, lists.offsets].find((t) => t.byteLength > device.maxBinding);
+    if (over) throw new LimitError(`sparseEncoderGrad: ${over.label} ${fmt(over.shape)} is over one binding`);
+    for (const [d0, d1] of ranges(dIn, rowsPerBlock(device, "sparseEncoderGrad", dIn, [dSae * 4]))) {
+      device.run(kernels.encoderGrad, {
+        buffers: [x, gradValues, lists.offsets, lists.entries, gradWenc.rows(d0, d1), gradBenc].map((t) => t.binding),
+        params: params(k, dIn, dSae, d0, d1 - d0, 0, 0, 0),
+        workgroups: device.grid(dSae),
+      });
+    }
+  } else if (dIn % 4 === 0 && dIn > 0) {
     const { R, blocks } = vec4Blocks(dIn);
     device.run(sparseVec4Kernel("enc", R), {
       buffers: [x.buffer, gradValues.buffer, lists.entries.buffer, lists.offsets.buffer, gradBenc.buffer, gradWenc.buffer],
@@ -301,7 +313,7 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
   } else {
     device.run(kernels.encoderGrad, {
       buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
-      params: params(k, dIn, dSae, 0),
+      params: params(k, dIn, dSae, 0, dIn, 0, 0, 0),
       workgroups: device.grid(dSae),
     });
   }

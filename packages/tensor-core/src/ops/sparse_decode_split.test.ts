@@ -1,7 +1,8 @@
 // sparseDecode with W_dec, the pairs or out over one binding (a device capped at 16 KiB per binding: 4,096 floats):
 // passes over blocks of W_dec's latent rows within blocks of batch rows, against the CPU reference with out
 // poisoned first; scalar (d_in not a multiple of 4) and vec4 kernels, with and without the bias, indices out of
-// range; sparseDecodeBackward with W_dec / gradWdec over one binding (accumulating, overwriting, ReLU mask).
+// range; sparseDecodeBackward with W_dec / gradWdec over one binding (accumulating, overwriting, ReLU mask);
+// sparseEncoderGrad with gradWenc over one binding.
 // Tolerance as in sparse_decode.test.ts: f32 sums of k (decode) or up to batch*k products against float64,
 // rtol 1e-4, atol 1e-5.
 import { describe, expect, test } from "bun:test";
@@ -10,7 +11,7 @@ import { Device } from "../device.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { sparseDecode, sparseDecodeBackward } from "./sparse_decode.ts";
+import { sparseDecode, sparseDecodeBackward, sparseEncoderGrad } from "./sparse_decode.ts";
 
 /** Distinct latents per row, spread over every block of W_dec; two out of range ([0] = d_sae, [k + 1] = -1). */
 function pickIndices(batch: number, k: number, dSae: number, seed: number): HostTensor<"i32"> {
@@ -74,6 +75,24 @@ describe("sparseDecode over one binding", async () => {
         for (const t of [gradValues, gradWdec]) t.dispose();
       }
       for (const t of [v, i, W, g]) t.dispose();
+    });
+  }
+
+  // gradWenc [d_in, d_sae] over one binding: blocks of 64 of its rows, the last short; d_in 130 and 132 (vec4 size)
+  for (const [batch, k, dSae, dIn] of [[25, 5, 60, 130], [19, 6, 57, 132]] as const) {
+    test(`encoder grad [batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}] matches the CPU reference`, async () => {
+      const hx = host([batch, dIn], randn(batch * dIn, 21));
+      const hgv = host([batch, k], randn(batch * k, 22));
+      const hi = pickIndices(batch, k, dSae, 23);
+      const [x, gv, i] = [hx, hgv, hi].map((h) => Tensor.fromHost(dev, h as HostTensor));
+      const gradWenc = poison(Tensor.empty(dev, [dIn, dSae]));
+      const gradBenc = poison(Tensor.empty(dev, [dSae]));
+      expect(gradWenc.byteLength).toBeGreaterThan(dev.maxBinding);
+      sparseEncoderGrad(x, gv, i, dSae, { gradWenc, gradBenc });
+      const want = cpu.sparseEncoderGrad(hx, hgv, hi, dSae);
+      assertClose("gradWenc", await gradWenc.read(), want.gradWenc.data, 1e-4, 1e-5);
+      assertClose("gradBenc", await gradBenc.read(), want.gradBenc.data, 1e-4, 1e-5);
+      for (const t of [x, gv, i, gradWenc, gradBenc]) t.dispose();
     });
   }
 });
