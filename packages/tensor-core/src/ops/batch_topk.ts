@@ -5,6 +5,7 @@
 //   2. batch_topk_select.wgsl (one workgroup): the exact threshold t from those lists, scanning x only for rows that
 //      may hold more than kr elements above the probe, and each row's count of earlier ties;
 //   3. batch_topk.wgsl (one invocation per row): the dense output and the threshold.
+// x over one binding: an exact radix select and blocks of rows instead (batch_topk_split.ts).
 // Fast when no row holds much more than twice its share of the kept values; correct (slower) either way.
 // The CPU reference is cpu/batch_topk.ts.
 import { params } from "../device.ts";
@@ -12,6 +13,8 @@ import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import source from "./batch_topk.wgsl" with { type: "text" };
+import { batchTopkSplit } from "./batch_topk_split.ts";
+import { overBinding } from "./blocks.ts";
 import selectSource from "./batch_topk_select.wgsl" with { type: "text" };
 import { rowKernel } from "./row_io.ts";
 import { TOPK_MAX_K, TOPK_ROWS_PER_WORKGROUP, topk } from "./topk.ts";
@@ -50,6 +53,10 @@ export function batchTopk(x: Tensor, kTotal: number, opts: BatchTopkOptions = {}
   const { rows, cols } = batchTopkDims("batchTopk", x.shape, kTotal);
   const out = output("batchTopk", device, [rows, cols], "f32", opts.out);
   const threshold = output("batchTopk", device, [1], "f32", opts.threshold);
+  if (overBinding(device, x, out)) {
+    batchTopkSplit(device, x, kTotal, out, threshold);
+    return { out, threshold };
+  }
   const kr = batchTopkCandidates(rows, cols, kTotal);
   const { values, indices } = topk(x, kr);
   const sel = Tensor.empty(device, [2], "i32", "batchTopk");

@@ -8,11 +8,15 @@
 // (sparse_rows4.wgsl, sparse_dots4.wgsl) run: each list entry is read once per row block instead of once per float.
 // The decode backward with d_in <= 1024 walks the lists once for both outputs (sparse_wdec_dots.wgsl, then
 // sparse_sum64.wgsl): gradOut's rows are read once per pair, not twice, and W_dec's once per latent, not per pair.
+// sparseDecode with W_dec, the pairs or out over one binding runs passes over blocks of latents (and batch rows);
+// sparseDecodeBackward with W_dec or gradWdec over one binding, passes over blocks of latents (backwardByLatents).
+// sparseEncoderGrad with gradWenc over one binding: blocks of its d_in rows (the scalar kernel, with a d offset).
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
-import { ShapeError } from "../errors.ts";
+import { LimitError, ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
+import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import { fill } from "./fill.ts";
 import { saeActBackward } from "./sae_train.ts";
 import { latentLists, type LatentLists } from "./latent_lists.ts";
@@ -74,22 +78,37 @@ export function sparseDecode(values: Tensor, indices: Tensor, W: Tensor, opts: S
     checkShape("sparseDecode", "bias", bias.shape, [dIn]);
   }
   const result = output("sparseDecode", device, [batch, dIn], "f32", out);
-  const chunks = Math.ceil(dIn / 64);
   if (batch * dIn === 0) return result;
-  if (dIn % 4 === 0) {
-    const { R, blocks } = vec4Blocks(dIn);
-    device.run(sparseVec4Kernel("decode", R), {
-      buffers: [W.buffer, values.buffer, indices.buffer, dummy(device), bias ? bias.buffer : dummy(device), result.buffer],
-      params: params(batch, k, dIn / 4, dSae, bias ? 1 : 0, blocks, 0, 0),
-      workgroups: device.grid(batch * blocks),
-    });
-    return result;
+  // over one binding: passes over blocks of latents (W's row views; pairs outside the block skip), each adding into
+  // out (hasBias 2), within blocks of batch rows; one pass when everything fits
+  const split = overBinding(device, W, values, indices, result);
+  const lb = split ? rowsPerBlock(device, "sparseDecode", dSae, [dIn * 4]) : dSae;
+  const bb = split ? rowsPerBlock(device, "sparseDecode", batch, [k * 4, dIn * 4]) : batch;
+  const view = (t: Tensor, r0: number, r1: number, per: number, n: number) =>
+    per === n ? t.binding : t.rows(r0, r1).binding;
+  const biasBuf = bias ? bias.binding : dummy(device);
+  for (const [b0, b1] of ranges(batch, bb)) {
+    const [v, i, o] = [values, indices, result].map((t) => view(t, b0, b1, bb, batch));
+    for (const [l0, l1] of dSae === 0 ? [[0, 0]] : ranges(dSae, lb)) {
+      const w = view(W, l0, l1, lb, dSae);
+      const mode = l0 > 0 ? 2 : bias ? 1 : 0;
+      if (dIn % 4 === 0) {
+        const { R, blocks } = vec4Blocks(dIn);
+        device.run(sparseVec4Kernel("decode", R), {
+          buffers: [w, v, i, dummy(device), biasBuf, o],
+          params: params(b1 - b0, k, dIn / 4, l1 - l0, mode, blocks, 0, l0),
+          workgroups: device.grid((b1 - b0) * blocks),
+        });
+      } else {
+        const chunks = Math.ceil(dIn / 64);
+        device.run(kernels.decode, {
+          buffers: [v, i, w, biasBuf, o],
+          params: params(b1 - b0, k, dIn, l1 - l0, mode, chunks, l0, 0),
+          workgroups: device.grid((b1 - b0) * chunks),
+        });
+      }
+    }
   }
-  device.run(kernels.decode, {
-    buffers: [values.buffer, indices.buffer, W.buffer, bias ? bias.buffer : dummy(device), result.buffer],
-    params: params(batch, k, dIn, dSae, bias ? 1 : 0, chunks, 0, 0),
-    workgroups: device.grid(batch * chunks),
-  });
   return result;
 }
 
@@ -126,6 +145,12 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
+  if (overBinding(device, W, gradWdec)) {
+    const inputs = { gradOut, values, indices, W, gradValues, gradWdec, lists };
+    backwardByLatents(device, inputs, { batch, k, dSae, dIn, overwrite, reluMask: opts.reluMask === true });
+    if (!opts.lists) lists.dispose();
+    return { gradValues, gradWdec };
+  }
   const partBytes = batch * k * 64 * 4;
   if (vec4 && opts.fuse !== false && vec4Blocks(dIn).blocks === 1 && partBytes <= device.limits.maxStorageBufferBindingSize) {
     // one walk of the lists: grad W_dec rows and each dot's 64 lane parts, then the parts summed (and masked)
@@ -163,7 +188,7 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   const raw = opts.reluMask ? Tensor.empty(device, [batch, k], "f32", "gradValues (before the ReLU mask)") : gradValues;
   device.run(kernels.gradValues, {
     buffers: [gradOut.buffer, indices.buffer, W.buffer, raw.buffer],
-    params: params(batch, k, dIn, dSae),
+    params: params(batch, k, dIn, dSae, 0, 0, 0, 0),
     workgroups: device.grid(Math.ceil((batch * k) / 8)),
   });
   device.run(kernels.gradWdec, {
@@ -177,6 +202,77 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   }
   if (!opts.lists) lists.dispose();
   return { gradValues, gradWdec };
+}
+
+interface BackwardInputs {
+  gradOut: Tensor;
+  values: Tensor;
+  indices: Tensor;
+  W: Tensor;
+  gradValues: Tensor;
+  gradWdec: Tensor;
+  lists: LatentLists;
+}
+
+interface BackwardDims {
+  batch: number;
+  k: number;
+  dSae: number;
+  dIn: number;
+  overwrite: boolean;
+  reluMask: boolean;
+}
+
+/**
+ * sparseDecodeBackward with W_dec or its gradient over one binding: passes over blocks of latents (W_dec's and
+ * gradWdec's row views, the block's slice of the list offsets). The dot kernels write only the pairs whose latent
+ * is in the block (the first pass writes every pair: 0 for indices out of range); the rest must fit one binding.
+ */
+function backwardByLatents(device: Device, t: BackwardInputs, d: BackwardDims): void {
+  const { batch, k, dSae, dIn } = d;
+  const whole = [t.gradOut, t.values, t.indices, t.gradValues, t.lists.entries, t.lists.offsets];
+  const over = whole.find((x) => x.byteLength > device.maxBinding);
+  if (over) {
+    const what = `${over.label} ${fmt(over.shape)}`;
+    throw new LimitError(`sparseDecodeBackward: ${what} is over one binding (only W_dec and its gradient may be)`);
+  }
+  const lb = rowsPerBlock(device, "sparseDecodeBackward", dSae, [dIn * 4]);
+  const vec4 = dIn % 4 === 0;
+  const masked = d.reluMask && !vec4;
+  const raw = masked ? Tensor.empty(device, [batch, k], "f32", "gradValues (before the mask)") : t.gradValues;
+  const b = (x: Tensor) => x.binding;
+  for (const [l0, l1] of ranges(dSae, lb)) {
+    const [w, gw, off] = [t.W.rows(l0, l1), t.gradWdec.rows(l0, l1), t.lists.offsets.rows(l0, l1 + 1)].map(b);
+    const only = l0 > 0 ? 1 : 0;
+    if (vec4) {
+      const { R, blocks } = vec4Blocks(dIn);
+      device.run(kernels.gradValues4, {
+        buffers: [b(t.gradOut), w, b(t.indices), b(t.gradValues), d.reluMask ? b(t.values) : dummy(device)],
+        params: params(batch, k, dIn / 4, l1 - l0, d.reluMask ? 1 : 0, l0, only, 0),
+        workgroups: device.grid(Math.ceil((batch * k) / 8)),
+      });
+      device.run(sparseVec4Kernel("wdec", R), {
+        buffers: [b(t.gradOut), b(t.values), b(t.lists.entries), off, dummy(device), gw],
+        params: params(batch, k, dIn / 4, l1 - l0, 0, blocks, d.overwrite ? 1 : 0, 0),
+        workgroups: device.grid((l1 - l0) * blocks),
+      });
+    } else {
+      device.run(kernels.gradValues, {
+        buffers: [b(t.gradOut), b(t.indices), w, b(raw)],
+        params: params(batch, k, dIn, l1 - l0, l0, only, 0, 0),
+        workgroups: device.grid(Math.ceil((batch * k) / 8)),
+      });
+      device.run(kernels.gradWdec, {
+        buffers: [b(t.gradOut), b(t.values), off, b(t.lists.entries), gw],
+        params: params(k, dIn, l1 - l0, 0),
+        workgroups: device.grid(l1 - l0),
+      });
+    }
+  }
+  if (raw !== t.gradValues) {
+    saeActBackward("mask", raw, t.values, { out: t.gradValues });
+    raw.dispose();
+  }
 }
 
 export interface SparseEncoderGradOptions {
@@ -196,7 +292,18 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
   const gradBenc = output("sparseEncoderGrad", device, [dSae], "f32", opts.gradBenc);
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseEncoderGrad", lists, batch * k, dSae);
-  if (dIn % 4 === 0 && dIn > 0) {
+  if (overBinding(device, gradWenc)) {
+    // blocks of gradWenc's rows (dims of d_in) through the scalar kernel; x and the lists must fit
+    const over = [x, gradValues, lists.entries, lists.offsets].find((t) => t.byteLength > device.maxBinding);
+    if (over) throw new LimitError(`sparseEncoderGrad: ${over.label} ${fmt(over.shape)} is over one binding`);
+    for (const [d0, d1] of ranges(dIn, rowsPerBlock(device, "sparseEncoderGrad", dIn, [dSae * 4]))) {
+      device.run(kernels.encoderGrad, {
+        buffers: [x, gradValues, lists.offsets, lists.entries, gradWenc.rows(d0, d1), gradBenc].map((t) => t.binding),
+        params: params(k, dIn, dSae, d0, d1 - d0, 0, 0, 0),
+        workgroups: device.grid(dSae),
+      });
+    }
+  } else if (dIn % 4 === 0 && dIn > 0) {
     const { R, blocks } = vec4Blocks(dIn);
     device.run(sparseVec4Kernel("enc", R), {
       buffers: [x.buffer, gradValues.buffer, lists.entries.buffer, lists.offsets.buffer, gradBenc.buffer, gradWenc.buffer],
@@ -206,7 +313,7 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
   } else {
     device.run(kernels.encoderGrad, {
       buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
-      params: params(k, dIn, dSae, 0),
+      params: params(k, dIn, dSae, 0, dIn, 0, 0, 0),
       workgroups: device.grid(dSae),
     });
   }

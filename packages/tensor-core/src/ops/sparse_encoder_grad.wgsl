@@ -1,7 +1,8 @@
 // sparse_encoder_grad: for each latent i, gradWenc[:, i] = sum over i's list (pair q = b * k + j, in pair order) of
 // gradValues[q] * x[b, :], and gradBenc[i] = sum of gradValues[q]; zero for latents nobody selected.
 // One workgroup per latent, lanes along d_in (the column writes are strided by d_sae).
-struct Params { k: u32, dIn: u32, dSae: u32, _a: u32 }
+// gradWenc over one binding (sparse_decode.ts): gradW binds its rows [d0, d0 + width) (width = dIn otherwise).
+struct Params { k: u32, dIn: u32, dSae: u32, d0: u32, width: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;              // [batch, d_in]
 @group(0) @binding(2) var<storage, read> gradValues: array<f32>;     // [batch, k]
@@ -16,11 +17,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (i >= p.dSae) { return; }
   let s0 = offsets[i];
   let s1 = offsets[i + 1u];
-  for (var d = lid; d < p.dIn; d += 64u) {
+  for (var d = lid; d < p.width; d += 64u) {
     var acc = 0.0;
     for (var t = s0; t < s1; t++) {
       let q = entries[t];
-      acc += gradValues[q] * x[(q / p.k) * p.dIn + d];
+      acc += gradValues[q] * x[(q / p.k) * p.dIn + p.d0 + d];
     }
     gradW[d * p.dSae + i] = acc;
   }

@@ -7,8 +7,10 @@
 //   enc:     gradW_enc[:, i] = sum_{q in list(i)} gradValues[q] * x[q / k, :], gradB_enc[i] = sum gradValues[q]
 // So each list entry (index and coefficient) is read once per R vec4s, not once per float as in the scalar kernels
 // (on llvmpipe every storage read is a per-lane, per-float emulated load: that was most of their time).
+// decode with W over one binding (sparse_decode.ts): W binds latents [base, base + dSae), and hasBias = 2 starts
+// from out's value, so passes over blocks of latents add up.
 // The //@ lines are unrolled over r < R by sparse_vec4.ts (v_r: the lane's r-th vec4, clamped into the row).
-struct Params { rows: u32, k: u32, dIn4: u32, dSae: u32, hasBias: u32, blocks: u32, overwrite: u32, _b: u32 }
+struct Params { rows: u32, k: u32, dIn4: u32, dSae: u32, hasBias: u32, blocks: u32, overwrite: u32, base: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;  // W_dec [d_sae, d_in] (decode), gradOut or x [batch, d_in]
 @group(0) @binding(2) var<storage, read> coef: array<f32>;       // values or gradValues [batch * k]
@@ -27,18 +29,21 @@ fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   if (b >= p.rows) { return; }
   let d0 = (w % p.blocks) * 64u * R + l;
   //@lanes
+  let o = b * p.dIn4;
   //@zero
-  if (p.hasBias != 0u) {
+  if (p.hasBias == 1u) {
     //@bias
   }
+  if (p.hasBias == 2u) {
+    //@load
+  }
   for (var j = 0u; j < p.k; j++) {
-    let i = list[b * p.k + j];
+    let i = list[b * p.k + j] - i32(p.base);
     if (i < 0 || u32(i) >= p.dSae) { continue; } // the same for the whole workgroup (one row): no divergence
     let c = coef[b * p.k + j];
     let row = u32(i) * p.dIn4;
     //@acc
   }
-  let o = b * p.dIn4;
   //@store
 }
 

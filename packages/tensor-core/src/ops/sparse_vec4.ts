@@ -25,6 +25,7 @@ function expand(text: string, R: number): string {
     lanes: each(R, (r) => `let v${r} = min(${at(r)}, p.dIn4 - 1u); let in${r} = ${at(r)} < p.dIn4;`),
     zero: each(R, (r) => `var acc${r} = vec4<f32>();`),
     bias: each(R, (r) => `acc${r} = bias[v${r}];`),
+    load: each(R, (r) => `acc${r} = out[o + v${r}];`),
     acc: each(R, (r) => `acc${r} += c * src[row + v${r}];`),
     wrow: each(R, (r) => `let w${r} = select(vec4<f32>(), W[wrow + v${r}], in${r});`),
     accdot: each(R, (r) => `{ let g = src[row + v${r}]; acc${r} += c * g; d += dot(g, w${r}); }`),
