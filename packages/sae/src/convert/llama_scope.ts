@@ -7,6 +7,21 @@ import { intField, need, objField, readJsonObject, readSafetensorsHost, strField
 import type { Converter } from "./types.ts";
 import { SaeConfigError } from "../errors.ts";
 
+/** The cfg fields SAELens's Llama Scope loaders (plain and R1-distill) both fix. */
+export const LLAMA_SCOPE_CFG = {
+  model_name: "meta-llama/Llama-3.1-8B",
+  hook_head_index: null,
+  activation_fn: "relu",
+  finetuning_scaling_factor: false,
+  sae_lens_training_version: null,
+  prepend_bos: true,
+  dataset_path: "cerebras/SlimPajama-627B",
+  context_size: 1024,
+  dataset_trust_remote_code: true,
+  apply_b_dec_to_input: false,
+  normalize_activations: "expected_average_only_in",
+} as const;
+
 export const llamaScope: Converter = {
   files: (_repo, path) => ({
     required: [`${path}/hyperparams.json`, `${path}/checkpoints/final.safetensors`],
@@ -29,18 +44,8 @@ export const llamaScope: Converter = {
       d_in,
       d_sae: intField(old, "d_sae", file),
       dtype: "bfloat16",
-      model_name: "meta-llama/Llama-3.1-8B",
       hook_name: strField(old, "hook_point_in", file),
-      hook_head_index: null,
-      activation_fn: "relu",
-      finetuning_scaling_factor: false,
-      sae_lens_training_version: null,
-      prepend_bos: true,
-      dataset_path: "cerebras/SlimPajama-627B",
-      context_size: 1024,
-      dataset_trust_remote_code: true,
-      apply_b_dec_to_input: false,
-      normalize_activations: "expected_average_only_in",
+      ...LLAMA_SCOPE_CFG,
       ...overrides,
     };
     const wfile = await download(`${path}/checkpoints/final.safetensors`);

@@ -4,6 +4,7 @@
 // log_jumprelu_threshold [d_sae]): a JumpReLU SAE with threshold = exp(log_jumprelu_threshold).
 import { WEIGHTS_FILE } from "../checkpoint.ts";
 import { intField, need, readJsonObject, readSafetensorsHost, strField, transpose } from "./tensors.ts";
+import { LLAMA_SCOPE_CFG } from "./llama_scope.ts";
 import type { Converter } from "./types.ts";
 
 export const llamaScopeR1Distill: Converter = {
@@ -17,18 +18,8 @@ export const llamaScopeR1Distill: Converter = {
       d_in,
       d_sae: d_in * intField(hf, "expansion_factor", file),
       dtype: "float32",
-      model_name: "meta-llama/Llama-3.1-8B",
       hook_name: strField(hf, "hook_point_in", file),
-      hook_head_index: null,
-      activation_fn: "relu",
-      finetuning_scaling_factor: false,
-      sae_lens_training_version: null,
-      prepend_bos: true,
-      dataset_path: "cerebras/SlimPajama-627B",
-      context_size: 1024,
-      dataset_trust_remote_code: true,
-      apply_b_dec_to_input: false,
-      normalize_activations: "expected_average_only_in",
+      ...LLAMA_SCOPE_CFG,
       ...overrides,
     };
     const wfile = await download(`${path}/${WEIGHTS_FILE}`);

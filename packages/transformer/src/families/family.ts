@@ -1,7 +1,7 @@
 // The contract each model family folder implements (config.json -> ModelConfig, HF tensors -> ModelParams) and the
 // typed reader for config.json fields they share. The registry of families is registry.ts.
 import { FormatError } from "@sae/tensor-core";
-import type { ModelConfig } from "../model/arch.ts";
+import { gpt2Arch, type ModelConfig } from "../model/arch.ts";
 import type { HfTensors, ModelParams } from "../model/params.ts";
 
 export interface Family {
@@ -81,4 +81,23 @@ export class ConfigFields {
     const first = Array.isArray(v) ? v[0] : v;
     return typeof first === "number" ? first : fallback;
   }
+}
+
+/** The dimensions every Hugging Face-layout config names the same way (hidden_size, num_attention_heads,
+ *  num_hidden_layers, vocab_size, intermediate_size, max_position_embeddings), on GPT-2's defaults. */
+export function hfArch(f: ConfigFields, epsKey: string, epsDefault: number): ModelConfig {
+  const dModel = f.int("hidden_size");
+  const { nHeads, dHead } = f.heads(dModel, "num_attention_heads");
+  const dVocab = f.int("vocab_size");
+  return gpt2Arch({
+    nLayers: f.int("num_hidden_layers"),
+    dModel,
+    nHeads,
+    dHead,
+    dVocab,
+    dMlp: f.int("intermediate_size"),
+    nCtx: f.int("max_position_embeddings"),
+    eps: f.num(epsKey, epsDefault),
+    bosTokenId: f.bos(dVocab),
+  });
 }

@@ -2,11 +2,11 @@
 // base rotary_emb_base), parallel attention + MLP (use_parallel_residual), exact gelu, and a fused query_key_value
 // whose rows interleave per head: head h's q, k, v are rows [h * 3 d_head, +d_head), [+d_head, +2 d_head),
 // [+2 d_head, +3 d_head). Untied embed_out. rope_scaling: linear only.
-import { gpt2Arch, type ModelConfig } from "../../model/arch.ts";
+import type { ModelConfig } from "../../model/arch.ts";
 import { FormatError } from "@sae/tensor-core";
 import { transposed, type HfTensors, type ModelParams } from "../../model/params.ts";
 import type { HostParam } from "../../model/weights.ts";
-import type { ConfigFields, Family } from "../family.ts";
+import { hfArch, type ConfigFields, type Family } from "../family.ts";
 
 /** Rows of the interleaved [n_heads * 3 * d_head, ...] tensor for one part (0 q, 1 k, 2 v), in head order. */
 function part(p: HostParam, nHeads: number, dHead: number, which: number): HostParam {
@@ -39,19 +39,9 @@ function linearFactor(f: ConfigFields): number {
 
 export const gptNeox: Family = {
   config(f) {
-    const dModel = f.int("hidden_size");
-    const { nHeads, dHead } = f.heads(dModel, "num_attention_heads");
-    const nLayers = f.int("num_hidden_layers");
-    const dVocab = f.int("vocab_size");
-    const base = gpt2Arch({
-      nLayers, dModel, nHeads, dHead, dVocab,
-      dMlp: f.int("intermediate_size"),
-      nCtx: f.int("max_position_embeddings"),
-      eps: f.num("layer_norm_eps", 1e-5),
-      bosTokenId: f.bos(dVocab),
-    });
+    const base = hfArch(f, "layer_norm_eps", 1e-5);
     const act = f.oneOf("hidden_act", ["gelu", "gelu_new"] as const, "gelu");
-    const rotaryDim = Math.floor(dHead * f.num("rotary_pct", 0.25));
+    const rotaryDim = Math.floor(base.dHead * f.num("rotary_pct", 0.25));
     return {
       ...base,
       family: "gpt_neox",

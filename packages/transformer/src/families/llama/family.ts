@@ -2,9 +2,9 @@
 // Llama 3 rope_scaling), grouped-query attention (num_key_value_heads), SwiGLU MLP (gate_proj, up_proj, down_proj),
 // no biases unless attention_bias / mlp_bias, untied lm_head unless tie_word_embeddings.
 import { FormatError } from "@sae/tensor-core";
-import { gpt2Arch, type Llama3RopeScaling, type ModelConfig } from "../../model/arch.ts";
+import type { Llama3RopeScaling, ModelConfig } from "../../model/arch.ts";
 import type { BlockParams, HfTensors, ModelParams } from "../../model/params.ts";
-import type { ConfigFields, Family } from "../family.ts";
+import { hfArch, type ConfigFields, type Family } from "../family.ts";
 
 function ropeScaling(f: ConfigFields): Llama3RopeScaling | null {
   const s = f.json.rope_scaling as Record<string, unknown> | null | undefined;
@@ -28,17 +28,8 @@ function ropeScaling(f: ConfigFields): Llama3RopeScaling | null {
 
 /** The Llama architecture; qwen2 and mistral start from it. */
 export function llamaConfig(f: ConfigFields, family: string): ModelConfig {
-  const dModel = f.int("hidden_size");
-  const { nHeads, dHead } = f.heads(dModel, "num_attention_heads");
-  const nLayers = f.int("num_hidden_layers");
-  const dVocab = f.int("vocab_size");
-  const base = gpt2Arch({
-    nLayers, dModel, nHeads, dHead, dVocab,
-    dMlp: f.int("intermediate_size"),
-    nCtx: f.int("max_position_embeddings"),
-    eps: f.num("rms_norm_eps", 1e-6),
-    bosTokenId: f.bos(dVocab),
-  });
+  const base = hfArch(f, "rms_norm_eps", 1e-6);
+  const { nHeads, dHead } = base;
   const nKvHeads = f.int("num_key_value_heads", nHeads);
   if (nHeads % nKvHeads !== 0) {
     const what = `num_attention_heads ${nHeads} is not a multiple of num_key_value_heads ${nKvHeads}`;
