@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { getDevice, params } from "./device.ts";
-import { DisposedError, GpuValidationError, ShaderCompileError, ShapeError } from "./errors.ts";
+import { Device, getDevice, params } from "./device.ts";
+import { DisposedError, GpuValidationError, LimitError, ShaderCompileError, ShapeError } from "./errors.ts";
 import { fill } from "./ops/fill.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -58,5 +58,32 @@ describe("device", () => {
     dev.run(k, { buffers: [t.buffer], params: params(1), workgroups: [1] });
     await expect(dev.sync()).rejects.toBeInstanceOf(GpuValidationError);
     t.dispose();
+  });
+
+  test("a binding over maxBinding throws a LimitError naming kernel, tensor and sizes; views within it bind", async () => {
+    const dev = await Device.create({ maxBindingBytes: 4100 }); // rounded down to 4096: bindings are 16-byte units
+    expect(dev.maxBinding).toBe(4096);
+    const big = Tensor.empty(dev, [16, 80], "f32", "big"); // 5,120 bytes
+    const k = { name: "poke", source: "@group(0) @binding(1) var<storage, read_write> o: array<f32>;\n@compute @workgroup_size(1)\nfn main() { o[0] = 3.5; }\n" };
+    const err = (() => {
+      try {
+        dev.run(k, { buffers: [big.buffer], workgroups: [1] });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(LimitError);
+    expect(err!.message).toContain("poke: binding 1 'big [16, 80] f32' is 5120 bytes, over one binding of 4096 bytes");
+    expect(() => dev.run(k, { buffers: [big.binding], workgroups: [1] })).toThrow(LimitError);
+    const part = big.rows(0, 12); // 3,840 bytes at offset 0
+    dev.run(k, { buffers: [part.binding], workgroups: [1] });
+    expect((await big.read())[0]).toBe(3.5);
+    const range = { buffer: big.storage, offset: 256, size: 4352 };
+    expect(() => dev.run(k, { buffers: [range], workgroups: [1] })).toThrow(/bytes 256\.\.4608 of its buffer/);
+    big.dispose();
+    const reused = Tensor.empty(dev, [80, 16], "f32", "again"); // the pool's buffer, named after its new tensor
+    expect(() => dev.run(k, { buffers: [reused.buffer], workgroups: [1] })).toThrow("'again [80, 16] f32'");
+    reused.dispose();
+    dev.destroy();
   });
 });

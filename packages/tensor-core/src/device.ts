@@ -102,8 +102,9 @@ export class Device {
   constructor(gpu: GPUDevice, adapter: AdapterSummary, maxBindingBytes?: number) {
     this.gpu = gpu;
     this.adapter = adapter;
+    // a multiple of 16: pooled buffers and views bind whole 16-byte units, so what fits by byteLength binds too
     const limit = gpu.limits.maxStorageBufferBindingSize;
-    this.maxBinding = Math.min(limit, maxBindingBytes ?? limit);
+    this.maxBinding = Math.floor(Math.min(limit, maxBindingBytes ?? limit) / 16) * 16;
     this.pool = new BufferPool(gpu);
     this.arena = gpu.createBuffer({ size: SLOT * ARENA_SLOTS, usage: 0x40 | 0x8, label: "uniform arena" });
     gpu.addEventListener?.("uncapturederror", (ev: Event) => {
@@ -188,6 +189,8 @@ export class Device {
   /** Records one dispatch into the open batch. Errors surface at the next sync()/read(). */
   run(kernel: Kernel, d: Dispatch): void {
     if (d.params && d.params.length > MAX_PARAM_WORDS) throw new LimitError(`${kernel.name}: ${d.params.length} param words, max ${MAX_PARAM_WORDS}`);
+    const resources = d.buffers.map((b) => ("buffer" in b ? b : { buffer: b }));
+    resources.forEach((r, i) => this.checkBinding(kernel, i + 1, r));
     if (d.params && this.arenaUsed === ARENA_SLOTS) this.flush();
     const pass = this.open();
     const c = this.pipeline(kernel, d.overrides);
@@ -197,7 +200,7 @@ export class Device {
       this.arenaCpu.set(d.params, (slot * SLOT) / 4);
       entries.push({ binding: 0, resource: { buffer: this.arena, offset: slot * SLOT, size: d.params.length * 4 } });
     }
-    d.buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: "buffer" in b ? b : { buffer: b } }));
+    resources.forEach((resource, i) => entries.push({ binding: i + 1, resource }));
     const bindGroup = this.gpu.createBindGroup({ layout: c.pipeline.getBindGroupLayout(0), entries, label: kernel.name });
     pass.setPipeline(c.pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -206,6 +209,19 @@ export class Device {
     this.batchSig = mix(mix(mix(mix(this.batchSig, c.id), x), y), z);
     this.dispatchesSinceRead++;
     this.dispatchCount++;
+  }
+
+  /** Every bind group entry is within one binding (maxBinding, a test's cap included): a real device over its limit
+   * gives only a silent validation error, and a test under a cap would not see an op that forgot to split. */
+  private checkBinding(kernel: Kernel, slot: number, b: GPUBufferBinding): void {
+    const bytes = b.size ?? b.buffer.size - (b.offset ?? 0);
+    if (bytes <= this.maxBinding) return;
+    const what = this.pool.holder(b.buffer);
+    const range = b.offset ? ` (bytes ${b.offset}..${b.offset + bytes} of its buffer)` : "";
+    throw new LimitError(
+      `${kernel.name}: binding ${slot} '${what}' is ${bytes} bytes${range}, over one binding of ${this.maxBinding} bytes ` +
+        `on ${this.describe()}`,
+    );
   }
 
   /** Ends the open batch and submits it (with the copy commands given, after the dispatches). */

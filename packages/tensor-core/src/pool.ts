@@ -17,6 +17,9 @@ export interface PoolStats {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
+  /** What each buffer holds now (the `what` of its latest acquire): names it in errors, as a reused buffer's label
+   * still names its first tensor. */
+  private holders = new WeakMap<GPUBuffer, string>();
   private stats: PoolStats = { liveBytes: 0, peakBytes: 0, freeBytes: 0, created: 0 };
   private gpu: GPUDevice;
   private maxBufferSize: number;
@@ -48,9 +51,15 @@ export class BufferPool {
       }
       this.stats.created++;
     }
+    this.holders.set(buf, what);
     this.stats.liveBytes += size;
     if (this.stats.liveBytes > this.stats.peakBytes) this.stats.peakBytes = this.stats.liveBytes;
     return buf;
+  }
+
+  /** What a buffer holds: its latest acquire's `what` ("label [shape] dtype"), else its label. */
+  holder(buf: GPUBuffer): string {
+    return this.holders.get(buf) ?? buf.label;
   }
 
   release(buf: GPUBuffer): void {

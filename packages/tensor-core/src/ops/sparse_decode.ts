@@ -152,7 +152,7 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
     return { gradValues, gradWdec };
   }
   const partBytes = batch * k * 64 * 4;
-  if (vec4 && opts.fuse !== false && vec4Blocks(dIn).blocks === 1 && partBytes <= device.limits.maxStorageBufferBindingSize) {
+  if (vec4 && opts.fuse !== false && vec4Blocks(dIn).blocks === 1 && partBytes <= device.maxBinding) {
     // one walk of the lists: grad W_dec rows and each dot's 64 lane parts, then the parts summed (and masked)
     const partial = Tensor.empty(device, [batch * k, 64], "f32", "grad values lane parts");
     device.run(sparseVec4Kernel("wdecDots", vec4Blocks(dIn).R), {

@@ -78,6 +78,24 @@ describe("sparseDecode over one binding", async () => {
     });
   }
 
+  // everything fits but the fused path's [batch * k, 64] lane parts (38,400 bytes): the unfused vec4 pair runs
+  test("backward with only the lane parts over one binding matches the CPU reference", async () => {
+    const [batch, k, dSae, dIn] = [30, 5, 50, 16];
+    const hv = host([batch, k], randn(batch * k, 31));
+    const hi = pickIndices(batch, k, dSae, 32);
+    const hW = host([dSae, dIn], randn(dSae * dIn, 33, 0.2));
+    const hg = host([batch, dIn], randn(batch * dIn, 34));
+    const [v, i, W, g] = [hv, hi, hW, hg].map((h) => Tensor.fromHost(dev, h as HostTensor));
+    expect(batch * k * 64 * 4).toBeGreaterThan(dev.maxBinding);
+    const gradValues = poison(Tensor.empty(dev, [batch, k]));
+    const gradWdec = poison(Tensor.empty(dev, [dSae, dIn]));
+    sparseDecodeBackward(g, v, i, W, { gradValues, gradWdec, overwrite: true });
+    const want = cpu.sparseDecodeBackward(hg, hv, hi, hW);
+    assertClose("gradValues", await gradValues.read(), want.gradValues.data, 1e-4, 1e-5);
+    assertClose("gradWdec", await gradWdec.read(), want.gradWdec.data, 1e-4, 1e-5);
+    for (const t of [v, i, W, g, gradValues, gradWdec]) t.dispose();
+  });
+
   // gradWenc [d_in, d_sae] over one binding: blocks of 64 of its rows, the last short; d_in 130 and 132 (vec4 size)
   for (const [batch, k, dSae, dIn] of [[25, 5, 60, 130], [19, 6, 57, 132]] as const) {
     test(`encoder grad [batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}] matches the CPU reference`, async () => {
