@@ -1,16 +1,21 @@
 // Builds every package in packages/ to what npm consumers load: ESM JavaScript for Node/Deno (dist/node), the same
-// for browser bundlers with no `node:` import left (dist/browser: each node built-in is a stub that throws when
-// called), and `.d.ts` declarations (dist/types). WGSL and HTML (`with { type: "text" }`) and JSON imports are inlined
-// by Bun's bundler. The entry points are read from each package.json's `exports`: every subpath names its source under
-// the `bun` condition (Bun, and this workspace, run the TypeScript source) and the built files under `types`,
-// `browser`, `import` and `default`; this script checks that shape. A subpath with only a `bun` condition (test
-// helpers such as `@sae/core/testing`, which read the repository's fixtures) is for this workspace: not built, and
-// not exported to Node, Deno or browsers. Not a publisher: scripts/pack.ts packs.
+// for browser bundlers with no `node:` import (dist/browser), and `.d.ts` declarations (dist/types). WGSL and HTML
+// (`with { type: "text" }`) and JSON imports are inlined by Bun's bundler. The entry points are read from each
+// package.json's `exports`: every subpath names its source under the `bun` condition (Bun, and this workspace, run
+// the TypeScript source) and the built files under `types`, `browser`, `import` and `default`; this script checks that
+// shape. The `./node` subpath of a library package (its file-system helpers) is built for Node/Deno only: no
+// `browser` condition, `default` is the Node build. Every other entry of a library package is built for browsers
+// with no stubs, so a `node:` import there fails the build (scripts/node-free.ts, run by check-layout, names the
+// import chain); only the node-only apps (server, cli) get `node:` built-ins stubbed with modules that throw when
+// called. A subpath with only a `bun` condition (test helpers such as `@sae/core/testing`, which read the repository's
+// fixtures) is for this workspace: not built, and not exported to Node, Deno or browsers. Not a publisher:
+// scripts/pack.ts packs.
 // Usage: bun scripts/build.ts [--js-only] [package-dir-name ...]
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, relative } from "node:path";
 import type { BunPlugin } from "bun";
+import { NODE_APPS, NODE_SUBPATH, NOT_YET_SPLIT, TEMPORARILY_EXEMPT } from "./node-free.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const PACKAGES = join(ROOT, "packages");
@@ -18,7 +23,7 @@ const PACKAGES = join(ROOT, "packages");
 export interface ExportEntry {
   bun: string;
   types: string;
-  browser: string;
+  browser?: string;
   import: string;
   default: string;
 }
@@ -31,11 +36,15 @@ export interface PackageJson {
   bin?: Record<string, string>;
 }
 
-/** The exports entry every subpath must have, derived from its source file (`./src/<path>.ts`). */
-export function exportEntry(src: string): ExportEntry {
+/** The exports entry every subpath must have, derived from its source file (`./src/<path>.ts`); `./node` has no
+ * browser build. */
+export function exportEntry(src: string, sub = "."): ExportEntry {
   const m = /^\.\/src\/(.+)\.ts$/.exec(src);
   if (!m) throw new Error(`exports source ${src} must be ./src/<path>.ts`);
   const p = m[1];
+  if (sub === NODE_SUBPATH) {
+    return { bun: src, types: `./dist/types/${p}.d.ts`, import: `./dist/node/${p}.js`, default: `./dist/node/${p}.js` };
+  }
   return {
     bun: src,
     types: `./dist/types/${p}.d.ts`,
@@ -67,7 +76,7 @@ export function readPackage(dir: string): PackageJson {
   checkManifest(dir, pkg as PackageJson & Record<string, unknown>);
   for (const [sub, e] of Object.entries(pkg.exports ?? {})) {
     if (Object.keys(e).join() === "bun") continue; // workspace-only (Bun) subpath
-    const want = exportEntry((e as ExportEntry).bun ?? String(e));
+    const want = exportEntry((e as ExportEntry).bun ?? String(e), sub);
     if (JSON.stringify(e) !== JSON.stringify(want)) {
       throw new Error(`${pkg.name} exports["${sub}"] must be ${JSON.stringify(want)} (got ${JSON.stringify(e)})`);
     }
@@ -75,9 +84,10 @@ export function readPackage(dir: string): PackageJson {
   return pkg;
 }
 
-/** The subpaths that are built (every one but the workspace-only `{ "bun": ... }` ones). */
-export function builtEntries(pkg: PackageJson): ExportEntry[] {
-  return Object.values(pkg.exports).filter((e): e is ExportEntry => "types" in e);
+/** The subpaths that are built (every one but the workspace-only `{ "bun": ... }` ones); for browsers, those with a
+ * `browser` condition. */
+export function builtEntries(pkg: PackageJson, target: "node" | "browser" = "node"): ExportEntry[] {
+  return Object.values(pkg.exports).filter((e): e is ExportEntry => "types" in e && (target === "node" || "browser" in e));
 }
 
 export function packageDirs(): string[] {
@@ -93,18 +103,25 @@ const NODE_ONLY_PACKAGES: Record<string, string> = {
   "@hono/node-server": "@hono/node-server (the Node listener) is not available in a browser build of @sae/server",
 };
 
-/** Browser builds: `node:fs` etc. become modules whose every export throws "not available in a browser" when used;
- * the NODE_ONLY_PACKAGES likewise. */
-const nodeStubs: BunPlugin = {
-  name: "node-builtins-unavailable",
+/** Browser builds: the NODE_ONLY_PACKAGES become modules that throw when loaded. */
+const nodeOnlyPackages: BunPlugin = {
+  name: "node-only-packages",
   setup(build) {
-    const names = new Set(builtinModules);
     const nodeOnly = new RegExp(`^(${Object.keys(NODE_ONLY_PACKAGES).join("|").replace(/[/.]/g, "\\$&")})$`);
     build.onResolve({ filter: nodeOnly }, (args) => ({ path: args.path, namespace: "node-only" }));
     build.onLoad({ filter: /.*/, namespace: "node-only" }, (args) => ({
       contents: `throw new Error(${JSON.stringify(NODE_ONLY_PACKAGES[args.path])});`,
       loader: "js",
     }));
+  },
+};
+
+/** Browser builds of the node-only apps (NODE_APPS): `node:fs` etc. become modules whose every export throws "not
+ * available in this runtime" when used. Library packages never get these (their browser entries are node-free). */
+const nodeStubs: BunPlugin = {
+  name: "node-builtins-unavailable",
+  setup(build) {
+    const names = new Set(builtinModules);
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
       const bare = args.path.replace(/^node:/, "");
       if (!args.path.startsWith("node:") && !names.has(bare)) return undefined;
@@ -127,6 +144,27 @@ const nodeStubs: BunPlugin = {
   },
 };
 
+/** Browser builds of library packages: a Node built-in or `bun` import fails the build, naming the importing file. */
+const refuseNode: BunPlugin = {
+  name: "refuse-node-builtins",
+  setup(build) {
+    const names = new Set(builtinModules);
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const bare = args.path.replace(/^node:/, "");
+      if (!args.path.startsWith("node:") && !names.has(bare) && args.path !== "bun") return undefined;
+      throw new Error(`${relative(ROOT, args.importer)} imports ${args.path}: a browser entry must not (move it to ./node)`);
+    });
+  },
+};
+
+/** Browser plugins for a package: stubs for the node-only apps (and, until tensor-core's hub client leaves it, for
+ * tensor-core), otherwise a Node built-in fails the build. */
+function browserPlugins(dir: string, pkg: PackageJson): BunPlugin[] {
+  const exempt = TEMPORARILY_EXEMPT.some((f) => f.startsWith(`${relative(ROOT, dir)}/`));
+  const stubbed = NODE_APPS.has(pkg.name) || NOT_YET_SPLIT.has(pkg.name) || exempt;
+  return [nodeOnlyPackages, stubbed ? nodeStubs : refuseNode];
+}
+
 function walk(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir)) {
     const p = join(dir, e);
@@ -137,8 +175,8 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 async function buildJs(dir: string, pkg: PackageJson): Promise<void> {
-  const entrypoints = builtEntries(pkg).map((e) => join(dir, e.bun));
   for (const target of ["node", "browser"] as const) {
+    const entrypoints = builtEntries(pkg, target).map((e) => join(dir, e.bun));
     const outdir = join(dir, "dist", target);
     const res = await Bun.build({
       entrypoints,
@@ -149,7 +187,7 @@ async function buildJs(dir: string, pkg: PackageJson): Promise<void> {
       splitting: true,
       packages: "external",
       naming: { entry: "[dir]/[name].[ext]", chunk: "_chunks/[name]-[hash].[ext]" },
-      plugins: target === "browser" ? [nodeStubs] : [],
+      plugins: target === "node" ? [] : browserPlugins(dir, pkg),
     });
     if (!res.success) throw new AggregateError(res.logs, `${pkg.name}: bun build --target ${target} failed`);
     const nodeImport = /from\s*"node:|import\("node:/;

@@ -4,9 +4,12 @@
 // tensor-core draws terminal progress (ProgressBar, isTTY: its hub client reports through onProgress), or when
 // a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
 // shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted), or when a package's source files
-// import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are erased).
+// import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are erased),
+// or when a library package's browser entry ("." and any subpath but ./node) reaches a `node:` module or `bun`
+// (scripts/node-free.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { nodeFreeProblems } from "./node-free.ts";
 
 const LEVEL = { "tensor-core": 0, transformer: 1, sae: 1, train: 2, server: 2, cli: 3 } as const;
 type Pkg = keyof typeof LEVEL;
@@ -146,8 +149,9 @@ for (const pkg of Object.keys(LEVEL) as Pkg[]) {
     problems.push(`runtime import cycle: ${c.map((f) => relative(root, f)).join(" -> ")} (break it, or use import type)`);
   }
 }
+problems.push(...nodeFreeProblems());
 if (problems.length) {
   console.error(`layout check failed:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log("layout check: dependency order, file lengths, kernel placement and import cycles ok");
+console.log("layout check: dependency order, file lengths, kernel placement, import cycles and node-free entries ok");

@@ -4,7 +4,8 @@
 // f16 rounding; and the soft cap really is there (the basis-row probe the adapter used before reads other values).
 import { expect, test } from "bun:test";
 import { fileURLToPath } from "node:url";
-import { f16BitsToNumber, loadSafetensorsFile, numberToF16Bits, Tensor } from "@sae/tensor-core";
+import { f16BitsToNumber, numberToF16Bits, Tensor } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { asAnalysisModel } from "@sae/core";
 import { loadModel, NO_PROCESSING } from "@sae/transformer";

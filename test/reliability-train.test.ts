@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSafetensorsFile } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { newestCheckpoint } from "@sae/server";
 import { checkComplete, CheckpointError, latestCheckpoint, listCheckpoints, resolveConfig, trainSae } from "@sae/train";
 

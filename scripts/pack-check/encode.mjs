@@ -2,7 +2,8 @@
 // under plain Node (Dawn from npm `webgpu`) and under Deno (navigator.gpu), loads a SAELens checkpoint
 // (cfg.json + sae_weights.safetensors, written by SAELens) and checks encode/decode against the values
 // PyTorch computed (expected.safetensors). Prints one line; exits 1 on a mismatch.
-import { getDevice, loadSafetensorsFile, Tensor } from "@sae/tensor-core";
+import { getDevice, Tensor } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { Sae } from "@sae/core";
 
 const runtime = "Deno" in globalThis ? `deno ${globalThis.Deno.version.deno}`

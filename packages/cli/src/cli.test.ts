@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSafetensorsFile } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import type { CliIO } from "./command.ts";
 import { main } from "./main.ts";
 

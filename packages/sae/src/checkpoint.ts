@@ -7,7 +7,8 @@
 // threshold (SAELens' convention), the TopK family's rescale_acts_by_decoder_norm folded into the weights.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core";
+import { FormatError } from "@sae/tensor-core";
+import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
 import { architecture } from "./arch/registry.ts";
 import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
 import { fileTensorShapes, hostFromTensors, tensor, type SaeFolder } from "./checkpoint_bytes.ts";

@@ -4,7 +4,8 @@
 // with the converted Kissane & Krzyzanowski fixture SAE is checked against PyTorch's values for that SAE.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { getDevice, loadSafetensorsFile, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { getDevice, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { loadHookZ } from "./load.ts";
 import { cpuTrainStep } from "./cpu/reference.ts";

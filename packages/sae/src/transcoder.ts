@@ -9,14 +9,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  loadSafetensorsFile,
   matmul,
   saeActivation,
   saeAxpby,
-  saveSafetensorsFile,
   Tensor,
   type Device,
 } from "@sae/tensor-core";
+import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
 import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";

@@ -1,4 +1,6 @@
-// @sae/tensor-core public surface. Everything a sibling package may use is listed here by name.
+// @sae/tensor-core public surface. Everything a sibling package may use is listed here by name. File-system
+// helpers are in @sae/tensor-core/node (src/node.ts), so this entry runs in browsers (the hub client below still has
+// disk parts until it moves to @sae/hub; scripts/node-free.ts exempts exactly those files).
 export { acquireAdapter, summarize, type AdapterSummary, type AcquireOptions } from "./adapter.ts";
 export { Device, getDevice, params, type Kernel, type Dispatch, type DeviceOptions } from "./device.ts";
 export { BufferPool, type PoolStats } from "./pool.ts";
@@ -86,7 +88,6 @@ export {
   type SafetensorsHeader,
   type WritableTensor,
 } from "./io/safetensors.ts";
-export { loadSafetensorsFile, saveSafetensorsFile, readSafetensorsHeaderFile } from "./io/safetensors-fs.ts";
 export {
   fetchBytes,
   fetchText,

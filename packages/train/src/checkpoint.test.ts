@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { saveSafetensorsFile } from "@sae/tensor-core";
+import { saveSafetensorsFile } from "@sae/tensor-core/node";
 import { checkComplete, cleanTemp, latestCheckpoint, listCheckpoints, TRAINER_STATE_FILE } from "./checkpoint.ts";
 
 function fakeCheckpoint(dir: string): void {

@@ -10,13 +10,8 @@
 // name. Temporary folders are never listed as checkpoints; those of dead processes are removed by cleanTemp.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import {
-  loadSafetensorsFile,
-  readSafetensorsHeaderFile,
-  saveSafetensorsFile,
-  Tensor,
-  type WritableTensor,
-} from "@sae/tensor-core";
+import { Tensor, type WritableTensor } from "@sae/tensor-core";
+import { loadSafetensorsFile, readSafetensorsHeaderFile, saveSafetensorsFile } from "@sae/tensor-core/node";
 import type { Sae } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { fsErrorCode, fsyncPath, fsyncTree, pidAlive, tempName, tempOwner } from "./durable.ts";

@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import {
   bf16BitsToNumber,
   f16BitsToNumber,
-  loadSafetensorsFile,
   numberToBf16Bits,
   numberToF16Bits,
 } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { CheckpointError, SaeConfigError } from "../errors.ts";
 import { readTorchStateDict } from "../torch_pt.ts";
 import type { HostTensor } from "./types.ts";

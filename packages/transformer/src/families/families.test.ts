@@ -5,7 +5,7 @@
 // KV-cache generation equal to HF's tokens; a right-padded row; TransformerLens-processed weights, same log-probs.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { loadSafetensorsFile } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import type { HookedTransformer } from "../model/hooked_transformer.ts";
 import { loadModel } from "../model/load_model.ts";

@@ -4,7 +4,8 @@
 // to the unchunked run, chunked f16 generation equal to HF's greedy tokens, unembedding() readable either way.
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
-import { PackedMatrix, loadSafetensorsFile } from "@sae/tensor-core";
+import { PackedMatrix } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { loadModel } from "./load_model.ts";
 import { NO_PROCESSING } from "./process.ts";

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, getDevice, loadSafetensorsFile, type Device, type HubDownloadOptions } from "@sae/tensor-core";
+import { FormatError, getDevice, type Device, type HubDownloadOptions } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { familyOf } from "../families/registry.ts";
 import { resolveModelName } from "./aliases.ts";
 import type { ModelConfig } from "./arch.ts";

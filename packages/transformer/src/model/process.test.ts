@@ -2,7 +2,7 @@
 // file: log-probs and attention patterns unchanged, logits minus their mean over d_vocab, residual-stream and
 // writing activations minus their mean over d_model. Also checks processWeights leaves its input untouched.
 import { describe, expect, test } from "bun:test";
-import { loadSafetensorsFile } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { parseGpt2Config } from "./config.ts";
 import { loadGpt2 } from "./load.ts";

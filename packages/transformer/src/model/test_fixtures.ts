@@ -1,6 +1,7 @@
 // Test helpers for the model tests: fixture paths, the golden file, host math for expected values. Tests only.
 import { fileURLToPath } from "node:url";
-import { loadSafetensorsFile, type HostTensor } from "@sae/tensor-core";
+import { type HostTensor } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import type { TokenBatch } from "./tokens.ts";
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));

@@ -5,7 +5,8 @@
 // so the fixture keeps |gs - r| >= 5e-3.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { getDevice, loadSafetensorsFile, ShapeError, Tensor } from "@sae/tensor-core";
+import { getDevice, ShapeError, Tensor } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { makeConfig } from "../../config.ts";
 import { Sae } from "../../sae.ts";
