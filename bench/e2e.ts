@@ -6,7 +6,7 @@
 // reads back (GPT-2-small-sized rows, 1024 x 768 f32 per block; GB/s beside plain reads of the same file).
 // Run alone: `bun bench/e2e.ts [--quick]`; or through bench/run.ts.
 import { getDevice, Rng, type Device } from "@sae/tensor-core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { ActivationCacheReader, ActivationCacheWriter, resolveConfig, trainSae, type Rates } from "@sae/train";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng, type Device } from "@sae/tensor-core";
-import { formatWeightMemory, loadModel, NO_PROCESSING, type WeightDType } from "@sae/transformer";
+import { formatWeightMemory, NO_PROCESSING, type WeightDType } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 import { runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";
 
 const SMALL = process.env.BENCH_SMALL === "1";

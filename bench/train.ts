@@ -6,7 +6,7 @@
 // Run alone: `bun bench/train.ts [--quick] [--steps 1000] [--arch topk,standard]`; or through bench/run.ts.
 import { adam, getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { Sae, type ArchitectureName, type SaeParams } from "@sae/core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { median, runPeer, timeGpu, type BenchGroup, type BenchRow } from "./lib.ts";

@@ -132,7 +132,7 @@ const nodeStubs: BunPlugin = {
       const names = Object.keys(real).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "default");
       const lines = [
         `const fail = (n) => { throw new Error("node:${args.path} " + n + " is not available in this runtime ` +
-          `(the browser build of @sae/*): load over fetch (Sae.fromUrl, loadBundled({ baseUrl }), ` +
+          `(the browser build of @sae/*): load over fetch (Sae.fromUrl, loadModelFromUrl, ` +
           `readSafetensors)"); };`,
         `const stub = (n) => new Proxy(function () {}, { apply: () => fail(n), construct: () => fail(n), ` +
           `get: (_t, k) => (k === "then" ? undefined : stub(n + "." + String(k))) });`,

@@ -8,7 +8,8 @@ import { f16BitsToNumber, numberToF16Bits, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { asAnalysisModel } from "@sae/core";
-import { loadModel, NO_PROCESSING } from "@sae/transformer";
+import { NO_PROCESSING } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 
 const dir = fileURLToPath(new URL("../packages/transformer/fixtures/hf/gemma2", import.meta.url));
 const embed = loadSafetensorsFile(`${dir}/model.safetensors`).tensors.get("model.embed_tokens.weight")!;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getDevice } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { Sae, SplicedModel } from "@sae/core";
 
 test("README example: load the bundled model, splice a saved SAE, read hook_sae_acts_post", async () => {

@@ -2,7 +2,7 @@
 // `browser` condition: dist/browser) and run under Deno as a stand-in for a browser: the bundle imports no `node:`
 // module and no `webgpu`, every package's entry loads, WebGPU comes from navigator.gpu, files come over fetch
 // (file: URLs here, http(s) in a browser). Checks a matmul, a TopK SAE encode, the SAELens checkpoint by URL
-// (Sae.fromUrl) against PyTorch's values, the bundled model by URL (loadBundled({ baseUrl })) against Node's logits
+// (Sae.fromUrl) against PyTorch's values, the bundled model by URL (loadModelFromUrl) against Node's logits
 // from disk, and that a file-system loader fails with the "not available" error.
 // Usage: deno run -A browser.js <checkpoint folder URL> <bundled model folder URL> <model-node.json path URL>
 import * as tensorCore from "@sae/tensor-core";
@@ -38,7 +38,7 @@ const xs = want.tensors.get("x").data;
 const got = await (await saved.encode(Tensor.from(device, [xs.length / saved.cfg.d_in, saved.cfg.d_in], xs))).read();
 const ref = want.tensors.get("feature_acts").data;
 const saeErr = ref.reduce((m, v, i) => Math.max(m, Math.abs(v - got[i])), 0);
-const model = await transformer.loadBundled({ baseUrl: modelUrl });
+const model = await transformer.loadModelFromUrl(modelUrl);
 const node = await (await fetch(refUrl)).json();
 const run = await model.runWithCache("ROMEO:\nBut soft, what light", { names: [], logits: true });
 const logits = await run.logits.read();
@@ -49,6 +49,6 @@ const ok = ab.every((v, i) => Math.abs(v - wantAb[i]) < 1e-5) && l0.every((n) =>
   logits.length === node.logits.length && modelErr <= 1e-3;
 console.log(`${ok ? "ok" : "MISMATCH"} browser bundle under deno (navigator.gpu): 6 entries loaded ` +
   `(${surface.join(" ")} exports), matmul ${JSON.stringify(ab)}, TopK L0 per row ${l0.join(" ")} (k ${k}); ` +
-  `Sae.fromUrl SAELens ckpt max |error| ${saeErr.toExponential(2)}; loadBundled({ baseUrl }) logits max ` +
+  `Sae.fromUrl SAELens ckpt max |error| ${saeErr.toExponential(2)}; loadModelFromUrl logits max ` +
   `|deno bundle - node| ${modelErr.toExponential(2)}; Sae.load: ${loadError.slice(0, 50)}`);
 globalThis.Deno.exit(ok ? 0 : 1);

@@ -2,7 +2,7 @@
 // a TypeScript consumer with skipLibCheck off (no Bun types, no workspace sources).
 import { getDevice, Tensor, type Device } from "@sae/tensor-core";
 import { Sae, type SaeConfig } from "@sae/core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { createApp } from "@sae/server";
 import { main } from "@sae/cli";
 

@@ -3,7 +3,7 @@
 // `deno run -A model.mjs out.json` compares against that file (wgpu/naga compiles every kernel of the forward:
 // layer norm, attention, GELU, matmul): logits within 1e-3 and the same text, or exit 1.
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 
 const isDeno = "Deno" in globalThis;
 const runtime = isDeno ? `deno ${globalThis.Deno.version.deno}` : `node ${process.version}`;

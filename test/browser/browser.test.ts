@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { getDevice, host } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { cpu, randn } from "@sae/tensor-core/testing";
-import { bundledModelDir, loadBundled } from "@sae/transformer";
+import { bundledModelDir, loadBundled } from "@sae/transformer/node";
 import { browserBundle } from "./bundle.ts";
 import { openPage } from "./chromium.ts";
 import { files, serveStatic, type StaticServer } from "./static_server.ts";

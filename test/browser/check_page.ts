@@ -6,7 +6,7 @@
 import { CacheStorageHubCache, fetchBytes, getDevice, hubFetchBytes, matmul } from "@sae/tensor-core";
 import { readSafetensors, Tensor } from "@sae/tensor-core";
 import { Sae } from "@sae/core";
-import { loadBundled } from "@sae/transformer";
+import { loadModelFromUrl } from "@sae/transformer";
 
 export const PROMPT = "ROMEO: But soft, what light";
 export const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -25,7 +25,7 @@ async function run(): Promise<Record<string, unknown>> {
   const acts = await sae.encode(x); // [batch, d_sae]
   const out = sae.decode(acts); // [batch, d_in]
 
-  const model = await loadBundled({ device, baseUrl: "/model/" });
+  const model = await loadModelFromUrl("/model/", { device });
   const logits = await model.forward(PROMPT); // [1, pos, d_vocab]
   const gen = await model.generate(PROMPT, { maxNewTokens: 16, temperature: 0 });
   // The hub client over fetch with the browser's Cache Storage: the second read of a commit-pinned file is cached.

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { asAnalysisModel, asAnalysisSae, Sae, steerGenerate, topFeaturesPerToken } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { openPage } from "./chromium.ts";
 import { files, serveStatic, type StaticServer } from "./static_server.ts";
 

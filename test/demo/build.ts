@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { bundledModelDir } from "@sae/transformer";
+import { bundledModelDir } from "@sae/transformer/node";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const { values } = parseArgs({ options: { out: { type: "string" }, sae: { type: "string" } } });

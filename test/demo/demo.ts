@@ -5,7 +5,7 @@
 // browser test reads them from there.
 import { getDevice } from "@sae/tensor-core";
 import { asAnalysisModel, asAnalysisSae, Sae, steerGenerate, topFeaturesPerToken } from "@sae/core";
-import { loadBundled } from "@sae/transformer";
+import { loadModelFromUrl } from "@sae/transformer";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -25,7 +25,7 @@ function cell(text: string): HTMLTableCellElement {
 
 async function main(): Promise<void> {
   const device = await getDevice();
-  const hooked = await loadBundled({ device, baseUrl: modelUrl });
+  const hooked = await loadModelFromUrl(modelUrl, { device });
   const model = asAnalysisModel(hooked, "tiny-shakespeare");
   const sae = asAnalysisSae(await Sae.fromUrl(saeUrl, device));
   (document.body.dataset as DOMStringMap).dSae = String(sae.cfg.d_sae);

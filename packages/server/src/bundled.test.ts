@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { Sae, asAnalysisModel, asAnalysisSae, steerGenerate, topFeaturesPerToken } from "@sae/core";
 import { Tensor, getDevice } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { createApp } from "./app.ts";
 
 const HOOK = "blocks.1.hook_resid_pre";

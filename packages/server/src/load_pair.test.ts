@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PretrainedNotFoundError, Sae } from "@sae/core";
 import { getDevice, sha256Hex, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { loadAnalysisPair, NoSaeError } from "./load_pair.ts";
 
 const HOOK = "blocks.1.hook_resid_pre";

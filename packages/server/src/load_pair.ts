@@ -19,11 +19,11 @@ import { DownloadError, getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError, isTempName } from "@sae/train";
 import {
   dtypeFromKwargs,
-  loadModel,
   processingFromKwargs,
   type HookedTransformer,
   type WeightDType,
 } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
 export class NoSaeError extends ConfigError {}

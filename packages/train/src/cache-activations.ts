@@ -4,7 +4,8 @@
 // same config and use_cached_activations then reads exactly the blocks it would have computed, without the model.
 // It caches training_tokens plus one shuffle buffer of rows by default, so that run never cycles the cache.
 import { getDevice } from "@sae/tensor-core";
-import { dtypeFromKwargs, loadModel, processingFromKwargs } from "@sae/transformer";
+import { dtypeFromKwargs, processingFromKwargs } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 import { completeDims, type TrainConfig } from "./config.ts";
 import type { HubDatasetOptions } from "./data/hub-dataset.ts";
 import { trainPrompts } from "./data/train-prompts.ts";

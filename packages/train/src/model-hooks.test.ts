@@ -2,7 +2,7 @@
 // n_heads * d_head] rows, heads major, as SAELens's evals flatten it, and logitsWith puts the 4-D shape back.
 import { expect, test } from "bun:test";
 import { getDevice, Tensor } from "@sae/tensor-core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import { ModelHook } from "./model-hooks.ts";
 
 test("hook_z activations are [batch * pos, n_heads * d_head] rows; an identity splice keeps the logits", async () => {

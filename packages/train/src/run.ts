@@ -8,7 +8,8 @@
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { dtypeFromKwargs, formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
+import { dtypeFromKwargs, formatWeightMemory, processingFromKwargs } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 import type { HookedTransformer } from "@sae/transformer";
 import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";

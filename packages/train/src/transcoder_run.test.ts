@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Transcoder } from "@sae/core";
 import { getDevice, Tensor } from "@sae/tensor-core";
-import { loadModel } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 import { resolveConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { ModelHook, PairedHook } from "./model-hooks.ts";

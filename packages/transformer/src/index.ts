@@ -1,4 +1,6 @@
-// @sae/transformer public surface. Everything a later package may use is listed here by name.
+// @sae/transformer public surface. Everything a later package may use is listed here by name. Loading from folders,
+// the hub cache or the bundled model's files is in @sae/transformer/node (src/node.ts); this entry loads from URLs
+// (loadModelFromUrl) and from tensors in memory (loadModelFromCheckpoint), and imports no `node:` module.
 export { Gpt2Tokenizer, type Gpt2TokenizerOptions, type EncodeOptions } from "./tokenizer/gpt2.ts";
 export { gpt2PreTokenize, GPT2_PRETOKEN_PATTERN, splitOnSpecial, parseMerges, bpeMerge, pairKey } from "./tokenizer/bpe.ts";
 export { BYTE_TO_CHAR, textToByteChars, byteCharsToBytes, decodeUtf8 } from "./tokenizer/bytes.ts";
@@ -10,17 +12,8 @@ export {
   type RunWithCacheOptions,
   type Unembedding,
 } from "./model/hooked_transformer.ts";
-export { loadGpt2, loadGpt2FromHub, loadBundled, bundledModelDir, type Gpt2Checkpoint } from "./model/load.ts";
-export {
-  loadModel,
-  folderSource,
-  resolveModelSource,
-  type LoadOptions,
-  type ModelSource,
-  type Checkpoint,
-} from "./model/load_model.ts";
+export { loadModelFromCheckpoint, type LoadOptions, type Checkpoint } from "./model/build_model.ts";
 export { loadModelFromUrl, type UrlLoadOptions } from "./model/load_url.ts";
-export { hubSource } from "./model/hub_source.ts";
 export { MODEL_ALIASES, resolveModelName } from "./model/aliases.ts";
 export { HfTokenizer } from "./tokenizer/hf_tokenizer.ts";
 export { parseGpt2Config, type Gpt2Config } from "./model/config.ts";

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
-import { bundledModelDir } from "@sae/transformer";
+import { bundledModelDir } from "@sae/transformer/node";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice, sha256Hex } from "@sae/tensor-core";
 import { formatBytes } from "@sae/train";
-import { bundledModelDir, loadBundled } from "@sae/transformer";
+import { bundledModelDir, loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
 

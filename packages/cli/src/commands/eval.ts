@@ -4,7 +4,8 @@
 import { existsSync } from "node:fs";
 import { loadSae, parsePretrainedRef, Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { dtypeFromKwargs, formatWeightMemory, loadModel, processingFromKwargs } from "@sae/transformer";
+import { dtypeFromKwargs, formatWeightMemory, processingFromKwargs } from "@sae/transformer";
+import { loadModel } from "@sae/transformer/node";
 import {
   bundledDataset,
   ConfigError,

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice, sha256Hex } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
-import { bundledModelDir, formatWeightMemory, loadBundled, NO_PROCESSING, type ModelConfig } from "@sae/transformer";
+import { formatWeightMemory, NO_PROCESSING, type ModelConfig } from "@sae/transformer";
+import { bundledModelDir, loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
 

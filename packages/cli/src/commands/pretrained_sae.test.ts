@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice, sha256Hex } from "@sae/tensor-core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
 

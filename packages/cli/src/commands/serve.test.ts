@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae, asAnalysisModel, asAnalysisSae, steerGenerate } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
-import { loadBundled } from "@sae/transformer";
+import { loadBundled } from "@sae/transformer/node";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "sae-serve-e2e-"));

@@ -3,7 +3,7 @@
 // SOURCE.md beside it). Plain text, read as one document.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundledModelDir } from "@sae/transformer";
+import { bundledModelDir } from "@sae/transformer/node";
 import { ConfigError } from "../errors.ts";
 
 const BUNDLED = {

@@ -1,6 +1,7 @@
 // Loading GPT-2: from a Hugging Face-format folder (config.json + model.safetensors [+ vocab.json, merges.txt]),
 // from in-memory {config, tensors}, from the Hugging Face hub, or the bundled tiny Shakespeare model (no download).
-// These go through the same path as loadModel (load_model.ts) but insist on a GPT-2 config.
+// These go through the same path as loadModel (load_model.ts) but insist on a GPT-2 config. Reads files
+// (@sae/transformer/node); browsers load the bundled model with loadModelFromUrl (load_url.ts).
 // Weight processing defaults to TransformerLens's from_pretrained defaults (see process.ts and the README).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,7 +9,8 @@ import { FormatError, type FetchUrlOptions } from "@sae/tensor-core";
 import { parseGpt2Config } from "./config.ts";
 import type { HookedTransformer } from "./hooked_transformer.ts";
 import { hubSource } from "./hub_source.ts";
-import { buildModel, bundledModelDir, folderSource, loadModel, type LoadOptions } from "./load_model.ts";
+import { buildModel, type LoadOptions } from "./build_model.ts";
+import { bundledModelDir, folderSource, loadModel } from "./load_model.ts";
 import { loadModelFromUrl } from "./load_url.ts";
 import type { TensorSource } from "./weights.ts";
 

@@ -3,39 +3,19 @@
 // come from a ModelSource: a local folder, or a hub repo (hub_source.ts) when the name is not a folder (a
 // TransformerLens alias resolves to its repo id, aliases.ts). Weight processing defaults to TransformerLens's
 // from_pretrained defaults; NO_PROCESSING gives Hugging Face's activations. The tokenizer: load_tokenizer.ts.
+// Reads files (@sae/transformer/node); building from what is in memory is build_model.ts.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, getDevice, type Device, type HubDownloadOptions } from "@sae/tensor-core";
+import { FormatError, type HubDownloadOptions } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { familyOf } from "../families/registry.ts";
 import { resolveModelName } from "./aliases.ts";
-import type { ModelConfig } from "./arch.ts";
-import type { WeightDType } from "./device_weights.ts";
-import { HookedTransformer } from "./hooked_transformer.ts";
+import { buildModel, loadModelFromCheckpoint, type Checkpoint, type LoadOptions } from "./build_model.ts";
+import type { HookedTransformer } from "./hooked_transformer.ts";
 import { hubSource } from "./hub_source.ts";
 import { tokenizerFrom } from "./load_tokenizer.ts";
-import { HfTensors } from "./params.ts";
-import { processParams, TRANSFORMER_LENS_DEFAULTS, type ProcessOptions } from "./process.ts";
-import type { TextTokenizer } from "./tokens.ts";
 import type { TensorSource } from "./weights.ts";
-
-export interface LoadOptions extends Partial<ProcessOptions> {
-  device?: Device;
-  /** Overrides the tokenizer found beside the weights (null: none). */
-  tokenizer?: TextTokenizer | null;
-  /** Weight processing; wins over the flat flags above. Missing keys take TRANSFORMER_LENS_DEFAULTS. */
-  processing?: Partial<ProcessOptions>;
-  /** Hub client options when the source is a repo id or alias (cache, endpoint, token, revision, offline). */
-  hub?: HubDownloadOptions;
-  /**
-   * How weight matrices are held on the device (default "f32"): "f16" halves their memory (a matrix with values
-   * past f16's 65504 stays f32), "bf16" keeps bf16 checkpoints exact. Activations and arithmetic stay f32.
-   */
-  dtype?: WeightDType;
-  /** Most bytes of one weight buffer (default: the device's binding limit); bigger matrices go in row chunks. */
-  maxBindingBytes?: number;
-}
 
 /** Where a checkpoint's files come from. A folder is one; a hub repo (download + cache) plugs in the same way. */
 export interface ModelSource {
@@ -44,12 +24,6 @@ export interface ModelSource {
   has(file: string): Promise<boolean>;
   /** The local path of the file (fetched first if the source is remote). */
   path(file: string): Promise<string>;
-}
-
-/** An in-memory checkpoint: the config.json object and HF-named tensors. */
-export interface Checkpoint {
-  config: unknown;
-  tensors: TensorSource;
 }
 
 export function folderSource(dir: string): ModelSource {
@@ -62,17 +36,6 @@ function readJson(file: string, what: string): unknown {
   } catch (e) {
     throw new FormatError(`${file}: cannot read ${what} (${(e as Error).message})`);
   }
-}
-
-/** The processing options from LoadOptions (processing, then flat flags, then TransformerLens defaults). */
-export function processingOf(o: LoadOptions): ProcessOptions {
-  const pick = (k: keyof ProcessOptions) => o.processing?.[k] ?? o[k] ?? TRANSFORMER_LENS_DEFAULTS[k];
-  return {
-    foldLn: pick("foldLn"),
-    centerWritingWeights: pick("centerWritingWeights"),
-    centerUnembed: pick("centerUnembed"),
-    foldValueBiases: pick("foldValueBiases"),
-  };
 }
 
 /** model.safetensors, or every shard named by model.safetensors.index.json, as one name -> tensor map. */
@@ -103,39 +66,6 @@ async function readWeights(src: ModelSource): Promise<{ tensors: TensorSource; f
   return { tensors, file: indexFile };
 }
 
-/** config + tensors -> the model, processed as asked. */
-export async function buildModel(
-  config: unknown,
-  configFile: string,
-  tensors: TensorSource,
-  file: string,
-  tokenizer: TextTokenizer | null,
-  o: LoadOptions,
-): Promise<HookedTransformer> {
-  const { family, fields } = familyOf(config, configFile);
-  const cfg: ModelConfig = withTokenizerBos(family.config(fields), tokenizer);
-  const raw = family.params(cfg, new HfTensors(tensors, file, describe(cfg)));
-  const params = processParams(raw, cfg, processingOf(o));
-  const upload = { dtype: o.dtype, maxBindingBytes: o.maxBindingBytes };
-  return new HookedTransformer(o.device ?? (await getDevice()), cfg, params, tokenizer, upload);
-}
-
-/**
- * BOS as TransformerLens prepends it: the tokenizer's bos_token (Llama 2's <s> = 1 even where config.json says
- * otherwise), falling back to config.json's bos_token_id when the tokenizer names none (Qwen 2) or names one past
- * the model's vocabulary (a tokenizer that does not belong to the weights; padding must stay a valid id).
- */
-function withTokenizerBos(cfg: ModelConfig, tokenizer: TextTokenizer | null): ModelConfig {
-  const bos = tokenizer?.bosTokenId;
-  return typeof bos === "number" && bos < cfg.dVocab ? { ...cfg, bosTokenId: bos } : cfg;
-}
-
-export function describe(cfg: ModelConfig): string {
-  const heads = `heads ${cfg.nHeads}/${cfg.nKvHeads} x ${cfg.dHead}`;
-  const sizes = `d_model ${cfg.dModel}, ${heads}, d_mlp ${cfg.dMlp}, vocab ${cfg.dVocab}`;
-  return `{${cfg.family}: layers ${cfg.nLayers}, ${sizes}}`;
-}
-
 /** The folder of the bundled tiny GPT-2 trained on Tiny Shakespeare (see its TRAINING.md). */
 export function bundledModelDir(): string {
   return fileURLToPath(new URL("../../assets/tiny-shakespeare/", import.meta.url));
@@ -157,9 +87,7 @@ export async function loadModel(
   source: string | ModelSource | Checkpoint,
   options: LoadOptions = {},
 ): Promise<HookedTransformer> {
-  if (typeof source === "object" && "tensors" in source) {
-    return buildModel(source.config, "<config>", source.tensors, "<tensors>", options.tokenizer ?? null, options);
-  }
+  if (typeof source === "object" && "tensors" in source) return loadModelFromCheckpoint(source, options);
   const src = typeof source === "string" ? resolveModelSource(source, options.hub) : source;
   if (!(await src.has("config.json"))) {
     throw new FormatError(`${src.label}: no config.json (not a Hugging Face model folder)`);

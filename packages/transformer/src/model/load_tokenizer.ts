@@ -3,7 +3,7 @@
 // else with a tokenizer.json (GPT-NeoX, Llama 2/3, Qwen 2, Mistral, Gemma 2) goes through HfTokenizer. No
 // tokenizer files: null (the model then takes token ids only).
 import { readFileSync } from "node:fs";
-import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";
+import { hfTokenizerFromFiles } from "../tokenizer/files.ts";
 import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
 import type { ModelSource } from "./load_model.ts";
 import type { TextTokenizer } from "./tokens.ts";
@@ -18,5 +18,5 @@ export async function tokenizerFrom(src: ModelSource, modelType: string): Promis
   }
   if (!(await src.has("tokenizer.json"))) return null;
   const config = (await src.has("tokenizer_config.json")) ? await src.path("tokenizer_config.json") : undefined;
-  return HfTokenizer.fromFiles(await src.path("tokenizer.json"), config);
+  return hfTokenizerFromFiles(await src.path("tokenizer.json"), config);
 }

@@ -9,7 +9,7 @@ import { familyOf } from "../families/registry.ts";
 import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
 import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";
 import type { HookedTransformer } from "./hooked_transformer.ts";
-import { buildModel, type LoadOptions } from "./load_model.ts";
+import { buildModel, type LoadOptions } from "./build_model.ts";
 import type { TextTokenizer } from "./tokens.ts";
 
 export interface UrlLoadOptions extends LoadOptions, FetchUrlOptions {}

@@ -8,6 +8,7 @@ import { encode as r50kEncode } from "gpt-tokenizer/encoding/r50k_base";
 import { bpeMerge, gpt2PreTokenize, pairKey, parseMerges, splitOnSpecial } from "./bpe.ts";
 import { BYTE_TO_CHAR, textToByteChars } from "./bytes.ts";
 import { Gpt2Tokenizer } from "./gpt2.ts";
+import { gpt2Tokenizer, gpt2TokenizerFromDir } from "./files.ts";
 
 const EOT = "<|endoftext|>";
 
@@ -70,7 +71,7 @@ const TRICKY = [
 ];
 
 describe("GPT-2 tokenizer", () => {
-  const tok = Gpt2Tokenizer.gpt2();
+  const tok = gpt2Tokenizer();
 
   test("vocabulary and special ids", () => {
     expect(tok.vocabSize).toBe(50257);
@@ -160,7 +161,7 @@ describe("BPE pieces", () => {
     try {
       writeFileSync(join(dir, "vocab.json"), JSON.stringify(vocab));
       writeFileSync(join(dir, "merges.txt"), `#version: 0.2\n${merges.join("\n")}\n`);
-      const small = Gpt2Tokenizer.fromDir(dir);
+      const small = gpt2TokenizerFromDir(dir);
       expect(small.vocabSize).toBe(262);
       expect(small.eosTokenId).toBe(261);
       const ids = small.encode("hello world<|endoftext|>");
@@ -169,7 +170,7 @@ describe("BPE pieces", () => {
       expect(small.decode(ids)).toBe("hello world<|endoftext|>");
       const ranks = parseMerges(merges.join("\n"));
       expect(bpeMerge([..."hellohello"], ranks)).toEqual(naiveBpe([..."hellohello"], ranks));
-      expect(() => Gpt2Tokenizer.fromDir(join(dir, "missing"))).toThrow(FormatError);
+      expect(() => gpt2TokenizerFromDir(join(dir, "missing"))).toThrow(FormatError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,7 @@
 // GPT-2 byte-level BPE tokenizer over any Hugging Face-format vocab.json + merges.txt (GPT-2's own, shipped in
 // assets/gpt2, or a small trained one). Special tokens (default <|endoftext|>, GPT-2's BOS/EOS) are matched in
-// text before pre-tokenisation. Lossless: decode(encode(s)) === s for any well-formed string. Not a chat template.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+// text before pre-tokenisation. Lossless: decode(encode(s)) === s for any well-formed string. Not a chat template,
+// and no file reading (gpt2TokenizerFromDir and gpt2Tokenizer in tokenizer/files.ts, @sae/transformer/node).
 import { FormatError, LimitError } from "@sae/tensor-core";
 import { bpeMerge, gpt2PreTokenize, parseMerges, splitOnSpecial } from "./bpe.ts";
 import { byteCharsToBytes, decodeUtf8, textToByteChars } from "./bytes.ts";
@@ -80,26 +78,6 @@ export class Gpt2Tokenizer {
     return new Gpt2Tokenizer(vocab, parseMerges(mergesTxt, options.mergesFile ?? "merges.txt"), options);
   }
 
-  /** From a folder holding vocab.json and merges.txt. */
-  static fromDir(dir: string, options: Gpt2TokenizerOptions = {}): Gpt2Tokenizer {
-    const vocabFile = join(dir, "vocab.json");
-    const mergesFile = join(dir, "merges.txt");
-    const read = (p: string) => {
-      try {
-        return readFileSync(p, "utf8");
-      } catch (e) {
-        throw new FormatError(`tokenizer: cannot read ${p} (${(e as Error).message}); a tokenizer folder holds vocab.json and merges.txt`);
-      }
-    };
-    return Gpt2Tokenizer.fromFiles(read(vocabFile), read(mergesFile), { vocabFile, mergesFile, ...options });
-  }
-
-  /** GPT-2's own 50,257-token vocabulary (assets/gpt2), loaded once. */
-  static gpt2(): Gpt2Tokenizer {
-    gpt2Instance ??= Gpt2Tokenizer.fromDir(fileURLToPath(new URL("../../assets/gpt2/", import.meta.url)));
-    return gpt2Instance;
-  }
-
   /** Text -> token ids. */
   encode(text: string, options: EncodeOptions = {}): number[] {
     const ids: number[] = [];
@@ -167,4 +145,3 @@ export class Gpt2Tokenizer {
   }
 }
 
-let gpt2Instance: Gpt2Tokenizer | undefined;

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { FormatError } from "@sae/tensor-core";
 import { Gpt2Tokenizer } from "./gpt2.ts";
 import { HfTokenizer } from "./hf_tokenizer.ts";
+import { hfTokenizerFromFiles } from "./files.ts";
 
 const DIR = fileURLToPath(new URL("../../fixtures/tokenizers/", import.meta.url));
 const KINDS = ["gpt2", "qwen2", "llama3", "llama2_sp", "gemma_sp"] as const;
@@ -18,7 +19,7 @@ interface Expected {
 
 function load(kind: string): { tok: HfTokenizer; expected: Expected } {
   const d = join(DIR, kind);
-  const tok = HfTokenizer.fromFiles(join(d, "tokenizer.json"), join(d, "tokenizer_config.json"));
+  const tok = hfTokenizerFromFiles(join(d, "tokenizer.json"), join(d, "tokenizer_config.json"));
   return { tok, expected: JSON.parse(readFileSync(join(d, "expected.json"), "utf8")) };
 }
 
@@ -57,7 +58,7 @@ describe("HfTokenizer", () => {
   });
 
   test("without tokenizer_config.json, BOS is the special token the post-processor prepends (add_bos_token)", () => {
-    const bosOf = (kind: string) => HfTokenizer.fromFiles(join(DIR, kind, "tokenizer.json")).bosTokenId;
+    const bosOf = (kind: string) => hfTokenizerFromFiles(join(DIR, kind, "tokenizer.json")).bosTokenId;
     expect(bosOf("llama2_sp")).toBe(1); // <s>
     expect(bosOf("llama3")).toBe(556); // <|begin_of_text|>
     expect(bosOf("gpt2")).toBeNull(); // ByteLevel post-processor: adds nothing

@@ -2,8 +2,8 @@
 // SentencePiece-style BPE with byte fallback as in Llama 2 / Mistral / Gemma) through the maintained pure-JS
 // @huggingface/tokenizers. encode never adds BOS/EOS itself: the model prepends BOS the TransformerLens way
 // (tokens.ts, prependBos), so every family's BOS handling lives in one place. Special tokens in text are matched.
-// Not the project's own GPT-2 BPE (gpt2.ts), which the bundled model keeps.
-import { readFileSync } from "node:fs";
+// Not the project's own GPT-2 BPE (gpt2.ts), which the bundled model keeps, nor reading it from disk
+// (hfTokenizerFromFiles in tokenizer/files.ts, @sae/transformer/node).
 import { Tokenizer } from "@huggingface/tokenizers";
 import { FormatError } from "@sae/tensor-core";
 
@@ -29,18 +29,6 @@ export class HfTokenizer {
     this.vocabSize = this.tok.get_vocab(true).size;
     this.bosTokenId = this.idOf(config.bos_token) ?? this.idOf(templateFirst(tokenizerJson));
     this.eosTokenId = this.idOf(config.eos_token);
-  }
-
-  /** From tokenizer.json (and tokenizer_config.json when there is one) on disk. */
-  static fromFiles(tokenizerFile: string, configFile?: string): HfTokenizer {
-    const read = (f: string) => {
-      try {
-        return JSON.parse(readFileSync(f, "utf8"));
-      } catch (e) {
-        throw new FormatError(`${f}: cannot read (${(e as Error).message})`);
-      }
-    };
-    return new HfTokenizer(read(tokenizerFile), configFile ? read(configFile) : {}, tokenizerFile);
   }
 
   /** Text -> ids, without the BOS/EOS the tokenizer's post-processor would add. */
