@@ -3,6 +3,8 @@
 // (bench/peer_check.ts); no ratio is claimed from a peer that fails that check. `--final` runs only the rows
 // bench/RESULTS.md reports (peer GEMM both ways, x @ W_enc, TopK vs both peers, TopK with dead latents, standard
 // sparse, model activations, end to end, the TopK step's op-by-op profile): about 10 minutes on a quiet 2-core machine.
+// `scale` (opt-in, bench/scale.ts) also writes bench/out/scale.json with its cost-model fits; `scale --quick --small`
+// checks it in about a minute.
 // A group is a module exporting `group: BenchGroup` (see lib.ts); add one line below.
 import { getDevice } from "@sae/tensor-core";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -29,7 +31,7 @@ const OPT_IN: GroupName[] = ["scale"]; // run only when named
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const final = args.includes("--final");
-if (args.includes("--small")) process.env.BENCH_SMALL = "1"; // small shapes (train, matmul --final, e2e): checks the bench
+if (args.includes("--small")) process.env.BENCH_SMALL = "1"; // small shapes (train, matmul --final, e2e, scale): checks the bench
 const asked = args.filter((a) => !a.startsWith("--"));
 const unknown = asked.filter((a) => !(a in GROUPS));
 if (unknown.length > 0) {
