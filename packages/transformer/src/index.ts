@@ -35,6 +35,15 @@ export {
   type HookFn,
 } from "./model/hooks.ts";
 export { generate, GENERATE_DEFAULTS, type GenerateOptions, type GenerateResult } from "./model/generate.ts";
+export { logitBlockRows, type LogitRows } from "./model/logit_rows.ts";
+export {
+  forEachLogitBlock,
+  hostLogitRows,
+  klDivRows,
+  logSoftmaxRow,
+  nextTokenLosses,
+  topLogits,
+} from "./model/logit_stats.ts";
 export {
   padBatch,
   toBatch,

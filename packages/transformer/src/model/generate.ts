@@ -42,13 +42,6 @@ export const GENERATE_DEFAULTS = {
   prependBos: true,
 };
 
-/** The last position's logits [d_vocab] of a [1, pos, d_vocab] tensor, read back alone. */
-async function lastRow(logits: Tensor): Promise<Float32Array> {
-  const [, pos, vocab] = logits.shape;
-  const bytes = await logits.device.readBuffer(logits.buffer, vocab * 4, (pos - 1) * vocab * 4);
-  return new Float32Array(bytes);
-}
-
 export async function generate(model: HookedTransformer, prompt: string | readonly number[], options: GenerateOptions = {}): Promise<GenerateResult> {
   const o = { ...GENERATE_DEFAULTS, ...options, prependBos: options.prependBos ?? defaultPrependBos(model.cfg.family) };
   const { nCtx, nLayers, nKvHeads, dHead, bosTokenId, eosTokenId } = model.cfg;
@@ -73,9 +66,9 @@ export async function generate(model: HookedTransformer, prompt: string | readon
       const input = kv ? tokens.slice(done) : tokens;
       const ids = Int32Array.from(input);
       const batch = { ids, mask: new Int32Array(ids.length).fill(1), batch: 1, pos: ids.length };
-      const { logits } = await model.run(batch, { hooks: o.hooks, kv, posOffset: kv ? done : 0 });
-      const row = await lastRow(logits!);
-      logits!.dispose();
+      // the last position's logits only: a prompt whose logits are over one binding is unembedded in blocks
+      const { rows } = await model.run(batch, { hooks: o.hooks, kv, posOffset: kv ? done : 0, logitRows: true });
+      const row = await rows!.read(ids.length - 1, ids.length).finally(() => rows!.dispose());
       if (kv) done = tokens.length;
       const next = sampleToken(penalizeFrequency(row, tokens, o.freqPenalty), o.temperature, o.topK, rng);
       tokens.push(next);

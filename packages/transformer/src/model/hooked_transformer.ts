@@ -3,22 +3,22 @@
 // activations and stops after the last block it needs), runWithHooks (hooks read or replace activations), and the
 // low-level `run` that generate.ts drives with a KV cache. What differs between families is data in ModelConfig
 // (arch.ts); the block itself is block.ts. Loading is in load.ts / load_model.ts.
-import { LimitError, ShapeError, Tensor, activate, add, fmt, type Device } from "@sae/tensor-core";
+import { LimitError, ShapeError, Tensor, add, fmt, type Device } from "@sae/tensor-core";
 import type { ModelConfig } from "./arch.ts";
 import { embed } from "./attention.ts";
 import { runBlock, runNorm, type DeviceBlock, type Emit, type KvCache } from "./block.ts";
 import {
   gatherRows,
-  linear,
   uploadWeights,
   weightParts,
   type DeviceWeights,
   type UploadOptions,
-  type Weight,
   type WeightDType,
 } from "./device_weights.ts";
 import { generate, type GenerateOptions, type GenerateResult } from "./generate.ts";
 import { hookLayer, hookNamesFor, type HookFn } from "./hooks.ts";
+import { fullLogits, logitRows, type LogitRows, type Unembedding } from "./logit_rows.ts";
+import { nextTokenLosses } from "./logit_stats.ts";
 import type { ModelParams } from "./params.ts";
 import { rotaryInvFreq, rotaryTables } from "./rope.ts";
 import {
@@ -31,7 +31,7 @@ import {
   type TokenBatch,
 } from "./tokens.ts";
 
-export type { DeviceBlock, DeviceWeights, KvCache };
+export type { DeviceBlock, DeviceWeights, KvCache, Unembedding };
 
 export interface RunOptions {
   hooks?: Readonly<Record<string, HookFn>>;
@@ -44,11 +44,18 @@ export interface RunOptions {
   posOffset?: number;
   /** With keep: also run to the logits (default: only when keep is empty or has an ln_final hook). */
   logits?: boolean;
+  /**
+   * Return the logits as `rows` (LogitRows: blocks of positions, each fitting one binding) instead of one tensor:
+   * the whole tensor is computed only when it fits one binding, else the final-normed residual is kept.
+   */
+  logitRows?: boolean;
 }
 
 export interface RunResult {
-  /** [batch, pos, d_vocab], or null when the run stopped before the unembedding. */
+  /** [batch, pos, d_vocab], or null when the run stopped before the unembedding or returned `rows`. */
   logits: Tensor | null;
+  /** With opts.logitRows: the logits in blocks of positions (the caller disposes them). */
+  rows?: LogitRows;
   cache: Record<string, Tensor>;
   /** How many transformer blocks ran. */
   blocksRun: number;
@@ -59,15 +66,6 @@ export interface RunWithCacheOptions {
   stopAtLayer?: number;
   /** Also compute logits (runs every block). Implied when names include an ln_final hook. */
   logits?: boolean;
-}
-
-/** The unembedding as the model holds it (device tensors owned by the model: do not dispose). */
-export interface Unembedding {
-  /** [d_vocab, d_model]  logits = x @ W_U_T^T + b_U; a PackedMatrix when held in f16/bf16 or over one binding. */
-  W_U_T: Weight;
-  b_U: Tensor; // [d_vocab]
-  /** Final logit soft cap (cap * tanh(logits / cap)); 0 = none. */
-  softcap: number;
 }
 
 export class HookedTransformer {
@@ -141,13 +139,33 @@ export class HookedTransformer {
     return this.tokenizer;
   }
 
-  /** Logits [batch, pos, d_vocab]. Padding positions (mask 0) are computed but never attended to. */
+  /**
+   * Logits [batch, pos, d_vocab]. Padding positions (mask 0) are computed but never attended to. Over one binding
+   * the tensor is filled in blocks of positions; LimitError when it cannot be allocated at all: logitRows,
+   * tokenLosses and generate need only blocks of it.
+   */
   async forward(input: ModelInput): Promise<Tensor> {
     return (await this.run(this.batchOf(input))).logits!;
   }
 
   async runWithHooks(input: ModelInput, hooks: Readonly<Record<string, HookFn>>): Promise<Tensor> {
     return (await this.run(this.batchOf(input), { hooks })).logits!;
+  }
+
+  /** The logits in blocks of positions that each fit one binding (logit_rows.ts); the caller disposes them. */
+  async logitRows(input: ModelInput, opts: { hooks?: Readonly<Record<string, HookFn>> } = {}): Promise<LogitRows> {
+    return (await this.run(this.batchOf(input), { hooks: opts.hooks, logitRows: true })).rows!;
+  }
+
+  /** Next-token cross-entropy [batch, pos - 1] (nats, float64) without the full logits (logit_stats.ts). */
+  async tokenLosses(input: ModelInput, opts: { hooks?: Readonly<Record<string, HookFn>> } = {}): Promise<Float64Array> {
+    const batch = this.batchOf(input);
+    const rows = (await this.run(batch, { hooks: opts.hooks, logitRows: true })).rows!;
+    try {
+      return await nextTokenLosses(rows, batch.ids);
+    } finally {
+      rows.dispose();
+    }
   }
 
   /** Only the named activations come back; the pass stops after the last block they need (then logits is null). */
@@ -239,17 +257,21 @@ export class HookedTransformer {
       blocksRun++;
     }
     let logits: Tensor | null = null;
+    let rows: LogitRows | undefined;
+    const held: Tensor[] = [];
     if (plan.logits && blocksRun === cfg.nLayers) {
-      const xf = await runNorm(cfg, "ln_final", cfg.nLayers, x, w.lnFW, w.lnFB, emit);
-      logits = linear(xf, w.W_U_T, { transB: true, bias: w.b_U }); // [batch, pos, d_vocab]
-      if (cfg.finalSoftcap > 0) {
-        const raw = track(logits);
-        logits = activate(raw, "softcap", { cap: cfg.finalSoftcap });
+      const xf = await runNorm(cfg, "ln_final", cfg.nLayers, x, w.lnFW, w.lnFB, emit); // [batch, pos, d_model]
+      if (opts.logitRows) {
+        const r = logitRows(xf, this.unembedding(), !Object.values(cache).includes(xf));
+        rows = r.rows;
+        if (r.holds) held.push(xf);
+      } else {
+        logits = fullLogits(xf, this.unembedding()); // [batch, pos, d_vocab]
       }
     }
-    const kept = new Set(Object.values(cache));
+    const kept = new Set([...Object.values(cache), ...held]);
     for (const t of made) if (!kept.has(t)) t.dispose();
-    return { logits, cache, blocksRun };
+    return { logits, cache, blocksRun, ...(rows ? { rows } : {}) };
   }
 
   /** Learned positions posOffset.. for every row (packed W_E: the fused embed kernel reads f32 tables only). */

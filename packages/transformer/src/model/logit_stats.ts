@@ -1,0 +1,124 @@
+// What callers need from logits without holding all of them: next-token cross-entropy per position, KL between two
+// runs' distributions, top-k logits per position. Each reads LogitRows (logit_rows.ts) one block of positions at a
+// time and reduces it on the host in float64, so at most one block of each run's logits exists at once.
+import { ShapeError, fmt } from "@sae/tensor-core";
+import type { LogitRows } from "./logit_rows.ts";
+
+/** out[j] = log_softmax(logits[off .. off + n))[j], float64. */
+export function logSoftmaxRow(logits: ArrayLike<number>, off: number, n: number, out: Float64Array): void {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, logits[off + j]);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(logits[off + j] - max);
+  const lse = max + Math.log(sum);
+  for (let j = 0; j < n; j++) out[j] = logits[off + j] - lse;
+}
+
+/**
+ * Calls fn with the same block of rows [r0, r1) of every source, block by block (the smallest blockRows of them),
+ * values [r1 - r0, d_vocab] each.
+ */
+export async function forEachLogitBlock(
+  sources: readonly LogitRows[],
+  fn: (r0: number, r1: number, blocks: Float32Array[]) => void,
+): Promise<void> {
+  const [first] = sources;
+  for (const s of sources) {
+    if (s.batch !== first.batch || s.pos !== first.pos || s.dVocab !== first.dVocab) {
+      const [a, b] = [fmt([s.batch, s.pos, s.dVocab]), fmt([first.batch, first.pos, first.dVocab])];
+      throw new ShapeError(`logit rows ${a} differ from ${b}`);
+    }
+  }
+  const n = first.batch * first.pos;
+  const block = Math.max(1, Math.min(...sources.map((s) => s.blockRows)));
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const r1 = Math.min(n, r0 + block);
+    fn(r0, r1, await Promise.all(sources.map((s) => s.read(r0, r1))));
+  }
+}
+
+/** Next-token cross-entropy: position p of row b predicts ids[b * pos + p + 1]; -> [batch, pos - 1]. */
+export async function nextTokenLosses(rows: LogitRows, ids: ArrayLike<number>): Promise<Float64Array> {
+  const { batch, pos, dVocab: V } = rows;
+  if (ids.length !== batch * pos) {
+    throw new ShapeError(`nextTokenLosses: ${ids.length} ids for logits ${fmt([batch, pos, V])}`);
+  }
+  const out = new Float64Array(batch * Math.max(pos - 1, 0));
+  const lp = new Float64Array(V);
+  await forEachLogitBlock([rows], (r0, r1, [v]) => {
+    for (let r = r0; r < r1; r++) {
+      const [b, p] = [Math.floor(r / pos), r % pos];
+      if (p === pos - 1) continue;
+      logSoftmaxRow(v, (r - r0) * V, V, lp);
+      out[b * (pos - 1) + p] = -lp[ids[r + 1]];
+    }
+  });
+  return out;
+}
+
+/** KL(p || q) per row with p = softmax(pRows), q = softmax(qRows): -> [batch * pos]. */
+export async function klDivRows(pRows: LogitRows, qRows: LogitRows): Promise<Float64Array> {
+  const V = pRows.dVocab;
+  const out = new Float64Array(pRows.batch * pRows.pos);
+  const [lp, lq] = [new Float64Array(V), new Float64Array(V)];
+  await forEachLogitBlock([pRows, qRows], (r0, r1, [p, q]) => {
+    for (let r = r0; r < r1; r++) {
+      logSoftmaxRow(p, (r - r0) * V, V, lp);
+      logSoftmaxRow(q, (r - r0) * V, V, lq);
+      let kl = 0;
+      for (let j = 0; j < V; j++) kl += Math.exp(lp[j]) * (lp[j] - lq[j]);
+      out[r] = kl;
+    }
+  });
+  return out;
+}
+
+/** The k largest logits of every row, largest first (ties: the lower id first): ids and values [batch * pos, k]. */
+export async function topLogits(rows: LogitRows, k: number): Promise<{ ids: Int32Array; values: Float32Array }> {
+  const V = rows.dVocab;
+  if (!(Number.isInteger(k) && k >= 1 && k <= V)) throw new ShapeError(`topLogits: k ${k} is outside [1, ${V}]`);
+  const n = rows.batch * rows.pos;
+  const ids = new Int32Array(n * k);
+  const values = new Float32Array(n * k);
+  await forEachLogitBlock([rows], (r0, r1, [v]) => {
+    for (let r = r0; r < r1; r++) {
+      const off = (r - r0) * V;
+      // insertion into a sorted list of k: O(V k) worst case, O(V) for the usual k << V
+      const topI: number[] = [];
+      for (let j = 0; j < V; j++) {
+        const x = v[off + j];
+        if (topI.length === k && !(x > v[off + topI[k - 1]])) continue;
+        let at = topI.length < k ? topI.length : k - 1;
+        while (at > 0 && x > v[off + topI[at - 1]]) at--;
+        if (topI.length === k) topI.pop();
+        topI.splice(at, 0, j);
+      }
+      topI.forEach((j, i) => {
+        ids[r * k + i] = j;
+        values[r * k + i] = v[off + j];
+      });
+    }
+  });
+  return { ids, values };
+}
+
+/** Host logits [batch, pos, d_vocab] as LogitRows (stand-in models; blockRows forces blocks in tests). */
+export function hostLogitRows(
+  values: Float32Array,
+  batch: number,
+  pos: number,
+  dVocab: number,
+  blockRows = batch * pos,
+): LogitRows {
+  if (values.length !== batch * pos * dVocab) {
+    throw new ShapeError(`hostLogitRows: ${values.length} values for ${fmt([batch, pos, dVocab])}`);
+  }
+  return {
+    batch,
+    pos,
+    dVocab,
+    blockRows,
+    read: async (r0, r1) => values.slice(r0 * dVocab, r1 * dVocab),
+    dispose: () => {},
+  };
+}
