@@ -44,7 +44,7 @@ export interface DeviceWeights {
 
 export interface UploadOptions {
   dtype?: WeightDType;
-  /** Most bytes of one device buffer (default: the device's maxStorageBufferBindingSize); tests force it small. */
+  /** Most bytes of one device buffer (default: the device's binding limit, maxBinding); tests force it small. */
   maxBindingBytes?: number;
 }
 
@@ -60,7 +60,7 @@ function fitsFormat(format: PackedFormat, data: Float32Array): boolean {
 /** One matrix: packed in `dtype`, or an f32 Tensor when f32 fits one binding, else packed f32 in row chunks. */
 function uploadMatrix(device: Device, p: HostParam, label: string, o: UploadOptions): Weight {
   const data = p.data;
-  const maxBytes = o.maxBindingBytes ?? device.limits.maxStorageBufferBindingSize;
+  const maxBytes = o.maxBindingBytes ?? device.maxBinding;
   const dtype = o.dtype ?? "f32";
   if (dtype !== "f32" && fitsFormat(dtype, data)) {
     return PackedMatrix.upload(device, p.shape, data, dtype, { label, maxChunkBytes: maxBytes });

@@ -5,7 +5,8 @@
 // Gemma 2's fixture (final soft cap) against transformers' logits and greedy tokens with 8 KiB bindings (21 rows).
 // forward's LimitError past maxBufferSize on a device whose reported limits are shrunk.
 import { describe, expect, test } from "bun:test";
-import { Device, LimitError, Tensor, fill, getDevice, loadSafetensorsFile } from "@sae/tensor-core";
+import { Device, LimitError, Tensor, fill, getDevice } from "@sae/tensor-core";
+import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { bundledModelDir, loadGpt2 } from "./load.ts";
 import { loadModel } from "./load_model.ts";
