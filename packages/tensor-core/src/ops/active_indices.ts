@@ -16,6 +16,6 @@ export function activeIndices(values: Tensor, indices: Tensor, opts: { out?: Ten
   const out = output("activeIndices", device, indices.shape, "i32", opts.out);
   checkNoAlias("activeIndices", out, { values, indices });
   const n = indices.size;
-  if (n > 0) device.run(kernel, { buffers: [values.buffer, indices.buffer, out.buffer], params: params(n, 0, 0, 0), workgroups: device.grid(Math.ceil(n / 64)) });
+  if (n > 0) device.run(kernel, { buffers: [values.binding, indices.binding, out.binding], params: params(n, 0, 0, 0), workgroups: device.grid(Math.ceil(n / 64)) });
   return out;
 }

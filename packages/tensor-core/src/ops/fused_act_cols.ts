@@ -4,11 +4,13 @@
 //   "reluGrad" (a = dL/df, b = f, v = norms, c0) -> out = dL/dpre with the L1 term c0 * norms added, colA = b_enc grad
 //   "jumpGrad" (a = dL/df, b = pre, v = log_threshold, c0 = l0 coef / batch, bandwidth)
 //                                                -> out = dL/dpre, colA = b_enc grad, colB = log_threshold grad
-// CPU reference: cpu/fused_act_cols.ts.
+// Over one binding: blocks of rows (a multiple of 64), each continuing the column sums (the same order: the same
+// bits); v and the column sums are bound whole. CPU reference: cpu/fused_act_cols.ts.
 import { params, type Device } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./fused_act_cols.wgsl" with { type: "text" };
 
 const kernel = { name: "fused_act_cols", source };
@@ -66,14 +68,19 @@ export function fusedActCols(mode: FusedActCols, a: Tensor, opts: FusedActColsOp
   const colA = output(op, device, [cols], "f32", opts.colA);
   const colB = mode === "jumpGrad" ? output(op, device, [cols], "f32", opts.colB) : null;
   for (const [name, t] of [["out", out], ["colA", colA], ["colB", colB]] as const) {
-    if (t && (t.buffer === a.buffer || t.buffer === opts.b?.buffer || t.buffer === opts.v?.buffer)) throw new ShapeError(`${op}: ${name} must not alias an input`);
+    if (t && (t.storage === a.storage || t.storage === opts.b?.storage || t.storage === opts.v?.storage)) throw new ShapeError(`${op}: ${name} must not alias an input`);
   }
   if (rows * cols === 0) return { out, colA, colB };
-  device.run(kernel, {
-    buffers: [a.buffer, needB ? opts.b!.buffer : dummy(device, 0), needV ? opts.v!.buffer : dummy(device, 1), out.buffer, colA.buffer, colB ? colB.buffer : dummy(device, 2)],
-    params: params(rows, cols, { f32: opts.c0 ?? 0 }, { f32: opts.bandwidth ?? 1 }),
-    workgroups: device.grid(Math.ceil(cols / 64)),
-    overrides: { MODE: MODE[mode] },
-  });
+  const split = overBinding(device, a, opts.b, out);
+  const per = split ? rowsPerBlock(device, op, rows, [cols * 4]) : rows;
+  for (const [r0, r1] of ranges(rows, per)) {
+    const part = (t: Tensor) => (split ? t.rows(r0, r1).binding : t.binding);
+    device.run(kernel, {
+      buffers: [part(a), needB ? part(opts.b!) : dummy(device, 0), needV ? opts.v!.binding : dummy(device, 1), part(out), colA.binding, colB ? colB.binding : dummy(device, 2)],
+      params: params(r1 - r0, cols, { f32: opts.c0 ?? 0 }, { f32: opts.bandwidth ?? 1 }, r0 > 0 ? 1 : 0, 0, 0, 0),
+      workgroups: device.grid(Math.ceil(cols / 64)),
+      overrides: { MODE: MODE[mode] },
+    });
+  }
   return { out, colA, colB };
 }

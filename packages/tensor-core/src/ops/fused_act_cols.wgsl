@@ -6,7 +6,8 @@
 // MODE 2 jumpGrad: out = a * (b > e);                      colA = sum_b out       (a = d loss/d f, b = pre, v = log_threshold)
 //                  colB = sum_b rect((b - e) / bw) * e * (-(e / bw) * a - c0 / bw)   (d loss / d log_threshold)
 override MODE: u32 = 0u;
-struct Params { rows: u32, cols: u32, c0: f32, bw: f32 }
+// acc: a row block after the first (a tensor over one binding, fused_act_cols.ts): the sums continue colA / colB.
+struct Params { rows: u32, cols: u32, c0: f32, bw: f32, acc: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;            // [batch, d_sae]
 @group(0) @binding(2) var<storage, read> b: array<f32>;            // [batch, d_sae]
@@ -19,7 +20,7 @@ struct Params { rows: u32, cols: u32, c0: f32, bw: f32 }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 64u;
   if (i >= p.cols) { return; }
-  var sA = 0.0;
+  var sA = select(0.0, colA[i], p.acc != 0u);
   var sB = 0.0;
   if (MODE == 0u) {
     for (var r = 0u; r < p.rows; r++) {
@@ -37,6 +38,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       sA += y;
     }
   } else {
+    if (p.acc != 0u) { sB = colB[i]; }
     let e = exp(v[i]);
     let k1 = -(e / p.bw);
     let k0 = -(p.c0 / p.bw);

@@ -37,7 +37,7 @@ export function latentLists(indices: Tensor, dSae: number): LatentLists {
   const unsorted = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries (unsorted)");
   const entries = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries");
   fill(counts, 0);
-  const buffers = [indices.buffer, counts.buffer, offsets.buffer, unsorted.buffer, entries.buffer];
+  const buffers = [indices.binding, counts.binding, offsets.binding, unsorted.binding, entries.binding];
   const p = params(n, dSae, 0, 0);
   const grid = device.grid(Math.ceil(Math.max(1, n) / 256));
   device.run(kernels.count, { buffers, params: p, workgroups: grid });
@@ -66,7 +66,7 @@ export function latentSums(values: Tensor, lists: LatentLists, opts: { out?: Ten
   if (values.size !== lists.pairs) throw new ShapeError(`latentSums: values ${fmt(values.shape)} has ${values.size} entries, the lists were built for ${lists.pairs} pairs`);
   const out = output("latentSums", device, [lists.dSae], "f32", opts.out);
   device.run(kernels.sums, {
-    buffers: [values.buffer, lists.offsets.buffer, lists.entries.buffer, out.buffer],
+    buffers: [values.binding, lists.offsets.binding, lists.entries.binding, out.binding],
     params: params(lists.dSae, 0, 0, 0),
     workgroups: device.grid(Math.ceil(lists.dSae / 64)),
   });

@@ -11,6 +11,8 @@
 // sparseDecode with W_dec, the pairs or out over one binding runs passes over blocks of latents (and batch rows);
 // sparseDecodeBackward with W_dec or gradWdec over one binding, passes over blocks of latents (backwardByLatents).
 // sparseEncoderGrad with gradWenc over one binding: blocks of its d_in rows (the scalar kernel, with a d offset).
+// Both, with gradOut / x or the pairs over one binding: blocks of batch rows, each with the lists of its pairs,
+// adding into the weight gradients.
 import { params, type Device } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { LimitError, ShapeError } from "../errors.ts";
@@ -143,6 +145,15 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   const vec4 = dIn % 4 === 0 && dIn > 0;
   if (overwrite && !vec4) fill(gradWdec, 0);
   if (batch * k === 0 || dIn === 0) return { gradValues, gradWdec };
+  if (overBinding(device, gradOut, values, indices, gradValues)) {
+    // blocks of batch rows, each a backward of its own (lists of its pairs) adding into gradWdec after the first
+    const r = (t: Tensor, b0: number, b1: number) => t.rows(b0, b1);
+    for (const [b0, b1] of ranges(batch, rowsPerBlock(device, "sparseDecodeBackward", batch, [dIn * 4, k * 4]))) {
+      const blockOpts = { gradValues: r(gradValues, b0, b1), gradWdec, overwrite: overwrite && b0 === 0, reluMask: opts.reluMask, fuse: opts.fuse };
+      sparseDecodeBackward(r(gradOut, b0, b1), r(values, b0, b1), r(indices, b0, b1), W, blockOpts);
+    }
+    return { gradValues, gradWdec };
+  }
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseDecodeBackward", lists, batch * k, dSae);
   if (overBinding(device, W, gradWdec)) {
@@ -156,12 +167,12 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
     // one walk of the lists: grad W_dec rows and each dot's 64 lane parts, then the parts summed (and masked)
     const partial = Tensor.empty(device, [batch * k, 64], "f32", "grad values lane parts");
     device.run(sparseVec4Kernel("wdecDots", vec4Blocks(dIn).R), {
-      buffers: [gradOut.buffer, W.buffer, values.buffer, lists.entries.buffer, lists.offsets.buffer, gradWdec.buffer, partial.buffer],
+      buffers: [gradOut.binding, W.binding, values.binding, lists.entries.binding, lists.offsets.binding, gradWdec.binding, partial.binding],
       params: params(batch, k, dIn / 4, dSae, overwrite ? 1 : 0, 0, 0, 0),
       workgroups: device.grid(dSae),
     });
     device.run(kernels.sum64, {
-      buffers: [partial.buffer, indices.buffer, values.buffer, gradValues.buffer],
+      buffers: [partial.binding, indices.binding, values.binding, gradValues.binding],
       params: params(batch * k, dSae, opts.reluMask ? 1 : 0, 0),
       workgroups: device.grid(Math.ceil((batch * k) / 64)),
     });
@@ -173,12 +184,12 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
     const { R, blocks } = vec4Blocks(dIn);
     // the ReLU mask in sparse_dots4's write; wdec writes every row when overwriting (no zeroing pass)
     device.run(kernels.gradValues4, {
-      buffers: [gradOut.buffer, W.buffer, indices.buffer, gradValues.buffer, opts.reluMask ? values.buffer : dummy(device)],
+      buffers: [gradOut.binding, W.binding, indices.binding, gradValues.binding, opts.reluMask ? values.binding : dummy(device)],
       params: params(batch, k, dIn / 4, dSae, opts.reluMask ? 1 : 0, 0, 0, 0),
       workgroups: device.grid(Math.ceil((batch * k) / 8)),
     });
     device.run(sparseVec4Kernel("wdec", R), {
-      buffers: [gradOut.buffer, values.buffer, lists.entries.buffer, lists.offsets.buffer, dummy(device), gradWdec.buffer],
+      buffers: [gradOut.binding, values.binding, lists.entries.binding, lists.offsets.binding, dummy(device), gradWdec.binding],
       params: params(batch, k, dIn / 4, dSae, 0, blocks, overwrite ? 1 : 0, 0),
       workgroups: device.grid(dSae * blocks),
     });
@@ -187,12 +198,12 @@ export function sparseDecodeBackward(gradOut: Tensor, values: Tensor, indices: T
   }
   const raw = opts.reluMask ? Tensor.empty(device, [batch, k], "f32", "gradValues (before the ReLU mask)") : gradValues;
   device.run(kernels.gradValues, {
-    buffers: [gradOut.buffer, indices.buffer, W.buffer, raw.buffer],
+    buffers: [gradOut.binding, indices.binding, W.binding, raw.binding],
     params: params(batch, k, dIn, dSae, 0, 0, 0, 0),
     workgroups: device.grid(Math.ceil((batch * k) / 8)),
   });
   device.run(kernels.gradWdec, {
-    buffers: [gradOut.buffer, values.buffer, lists.offsets.buffer, lists.entries.buffer, gradWdec.buffer],
+    buffers: [gradOut.binding, values.binding, lists.offsets.binding, lists.entries.binding, gradWdec.binding],
     params: params(k, dIn, dSae, 0),
     workgroups: device.grid(dSae),
   });
@@ -290,35 +301,48 @@ export function sparseEncoderGrad(x: Tensor, gradValues: Tensor, indices: Tensor
   const dIn = x.shape[1];
   const gradWenc = output("sparseEncoderGrad", device, [dIn, dSae], "f32", opts.gradWenc);
   const gradBenc = output("sparseEncoderGrad", device, [dSae], "f32", opts.gradBenc);
+  if (overBinding(device, x, gradValues, indices)) {
+    // blocks of batch rows, each with the lists of its pairs, continuing the sums (acc) after the first
+    for (const [b0, b1] of ranges(batch, rowsPerBlock(device, "sparseEncoderGrad", batch, [dIn * 4, k * 4]))) {
+      const lists = latentLists(indices.rows(b0, b1), dSae);
+      encoderGradScalar(x.rows(b0, b1), gradValues.rows(b0, b1), lists, gradWenc, gradBenc, b0 > 0);
+      lists.dispose();
+    }
+    return { gradWenc, gradBenc };
+  }
   const lists = opts.lists ?? latentLists(indices, dSae);
   checkLists("sparseEncoderGrad", lists, batch * k, dSae);
   if (overBinding(device, gradWenc)) {
-    // blocks of gradWenc's rows (dims of d_in) through the scalar kernel; x and the lists must fit
-    const over = [x, gradValues, lists.entries, lists.offsets].find((t) => t.byteLength > device.maxBinding);
-    if (over) throw new LimitError(`sparseEncoderGrad: ${over.label} ${fmt(over.shape)} is over one binding`);
-    for (const [d0, d1] of ranges(dIn, rowsPerBlock(device, "sparseEncoderGrad", dIn, [dSae * 4]))) {
-      device.run(kernels.encoderGrad, {
-        buffers: [x, gradValues, lists.offsets, lists.entries, gradWenc.rows(d0, d1), gradBenc].map((t) => t.binding),
-        params: params(k, dIn, dSae, d0, d1 - d0, 0, 0, 0),
-        workgroups: device.grid(dSae),
-      });
-    }
+    encoderGradScalar(x, gradValues, lists, gradWenc, gradBenc, false);
   } else if (dIn % 4 === 0 && dIn > 0) {
     const { R, blocks } = vec4Blocks(dIn);
     device.run(sparseVec4Kernel("enc", R), {
-      buffers: [x.buffer, gradValues.buffer, lists.entries.buffer, lists.offsets.buffer, gradBenc.buffer, gradWenc.buffer],
+      buffers: [x.binding, gradValues.binding, lists.entries.binding, lists.offsets.binding, gradBenc.binding, gradWenc.binding],
       params: params(batch, k, dIn / 4, dSae, 0, blocks, 0, 0),
       workgroups: device.grid(dSae * blocks),
     });
   } else {
-    device.run(kernels.encoderGrad, {
-      buffers: [x.buffer, gradValues.buffer, lists.offsets.buffer, lists.entries.buffer, gradWenc.buffer, gradBenc.buffer],
-      params: params(k, dIn, dSae, 0, dIn, 0, 0, 0),
-      workgroups: device.grid(dSae),
-    });
+    encoderGradScalar(x, gradValues, lists, gradWenc, gradBenc, false);
   }
   if (!opts.lists) lists.dispose();
   return { gradWenc, gradBenc };
+}
+
+/** The scalar encoder-grad kernel, over blocks of gradWenc's d_in rows when it is over one binding; acc continues
+ * the sums already in gradWenc / gradBenc (a later block of batch rows). x and the lists must fit one binding. */
+function encoderGradScalar(x: Tensor, gradValues: Tensor, lists: LatentLists, gradWenc: Tensor, gradBenc: Tensor, acc: boolean): void {
+  const device = x.device;
+  const [dIn, dSae, k] = [x.shape[1], lists.dSae, lists.k];
+  const over = [x, gradValues, lists.entries, lists.offsets].find((t) => t.byteLength > device.maxBinding);
+  if (over) throw new LimitError(`sparseEncoderGrad: ${over.label} ${fmt(over.shape)} is over one binding`);
+  for (const [d0, d1] of ranges(dIn, rowsPerBlock(device, "sparseEncoderGrad", dIn, [dSae * 4]))) {
+    const gw = d1 - d0 === dIn ? gradWenc : gradWenc.rows(d0, d1);
+    device.run(kernels.encoderGrad, {
+      buffers: [x, gradValues, lists.offsets, lists.entries, gw, gradBenc].map((t) => t.binding),
+      params: params(k, dIn, dSae, d0, d1 - d0, acc ? 1 : 0, 0, 0),
+      workgroups: device.grid(dSae),
+    });
+  }
 }
 
 function checkLists(op: string, lists: LatentLists, pairs: number, dSae: number): void {

@@ -2,7 +2,8 @@
 // passes over blocks of W_dec's latent rows within blocks of batch rows, against the CPU reference with out
 // poisoned first; scalar (d_in not a multiple of 4) and vec4 kernels, with and without the bias, indices out of
 // range; sparseDecodeBackward with W_dec / gradWdec over one binding (accumulating, overwriting, ReLU mask);
-// sparseEncoderGrad with gradWenc over one binding.
+// sparseEncoderGrad with gradWenc over one binding; both with gradOut / x and the pairs over one binding (batch
+// blocks).
 // Tolerance as in sparse_decode.test.ts: f32 sums of k (decode) or up to batch*k products against float64,
 // rtol 1e-4, atol 1e-5.
 import { describe, expect, test } from "bun:test";
@@ -95,6 +96,42 @@ describe("sparseDecode over one binding", async () => {
     assertClose("gradWdec", await gradWdec.read(), want.gradWdec.data, 1e-4, 1e-5);
     for (const t of [v, i, W, g, gradValues, gradWdec]) t.dispose();
   });
+
+  // gradOut / x and the pairs over one binding: blocks of batch rows (within them, latent blocks when W_dec is over)
+  for (const [batch, k, dSae, dIn] of [[300, 5, 70, 20], [200, 9, 300, 52], [150, 40, 64, 7]] as const) {
+    test(`batch blocks [batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}]: both gradients match the CPU reference`, async () => {
+      const hv = host([batch, k], randn(batch * k, 41));
+      const hi = pickIndices(batch, k, dSae, 42);
+      const hW = host([dSae, dIn], randn(dSae * dIn, 43, 0.2));
+      const hg = host([batch, dIn], randn(batch * dIn, 44));
+      const hgw0 = host([dSae, dIn], randn(dSae * dIn, 45, 0.1));
+      const [v, i, W, g] = [hv, hi, hW, hg].map((h) => Tensor.fromHost(dev, h as HostTensor));
+      expect(Math.max(g.byteLength, v.byteLength)).toBeGreaterThan(dev.maxBinding);
+      for (const mode of ["accumulate", "overwrite"] as const) {
+        const gradValues = poison(Tensor.empty(dev, [batch, k]));
+        const gradWdec = mode === "overwrite" ? poison(Tensor.empty(dev, [dSae, dIn])) : Tensor.fromHost(dev, hgw0);
+        sparseDecodeBackward(g, v, i, W, { gradValues, gradWdec, overwrite: mode === "overwrite" });
+        const want = cpu.sparseDecodeBackward(hg, hv, hi, hW, mode === "overwrite" ? {} : { gradWdec: hgw0 });
+        assertClose(`gradValues (${mode})`, await gradValues.read(), want.gradValues.data, 1e-4, 1e-5);
+        assertClose(`gradWdec (${mode})`, await gradWdec.read(), want.gradWdec.data, 1e-4, 1e-5);
+        for (const t of [gradValues, gradWdec]) t.dispose();
+      }
+      // the encoder gradient with x [batch, d_in] (the same shape as gradOut) over one binding
+      const gradWenc = poison(Tensor.empty(dev, [dIn, dSae]));
+      const gradBenc = poison(Tensor.empty(dev, [dSae]));
+      if (dSae * 4 * 64 > dev.maxBinding && gradWenc.byteLength > dev.maxBinding) {
+        // gradWenc [52, 300] splits only in blocks of 64 rows of d_sae: a typed error names them
+        expect(() => sparseEncoderGrad(g, v, i, dSae, { gradWenc, gradBenc })).toThrow("64 rows of 1200 bytes do not fit");
+        for (const t of [v, i, W, g, gradWenc, gradBenc]) t.dispose();
+        return;
+      }
+      sparseEncoderGrad(g, v, i, dSae, { gradWenc, gradBenc });
+      const want = cpu.sparseEncoderGrad(hg, hv, hi, dSae);
+      assertClose("gradWenc", await gradWenc.read(), want.gradWenc.data, 1e-4, 1e-5);
+      assertClose("gradBenc", await gradBenc.read(), want.gradBenc.data, 1e-4, 1e-5);
+      for (const t of [v, i, W, g, gradWenc, gradBenc]) t.dispose();
+    });
+  }
 
   // gradWenc [d_in, d_sae] over one binding: blocks of 64 of its rows, the last short; d_in 130 and 132 (vec4 size)
   for (const [batch, k, dSae, dIn] of [[25, 5, 60, 130], [19, 6, 57, 132]] as const) {
