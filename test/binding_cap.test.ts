@@ -58,7 +58,7 @@ describe("every architecture under a 64 KiB binding cap", () => {
   });
   const rng = new Rng(11);
   const xs = Array.from({ length: STEPS }, () => rng.normalArray(BATCH * D_IN, 1));
-  const sparseToo = (_: ArchitectureName) => false; // the sparse pair steps: with activeIndices / latentLists split
+  const sparseToo = (_: ArchitectureName) => false; // the sparse pair steps: after featureStatsSparse splits
   const cases: Array<[ArchitectureName, boolean]> = ARCHITECTURE_NAMES.flatMap((a): Array<[ArchitectureName, boolean]> =>
     sparseToo(a) ? [[a, false], [a, true]] : [[a, false]],
   );

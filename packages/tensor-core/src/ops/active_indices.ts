@@ -4,6 +4,7 @@
 import { params } from "../device.ts";
 import { deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { ranges, rowsPerBlock } from "./blocks.ts";
 import { pairDims } from "./sparse_decode.ts";
 import source from "./active_indices.wgsl" with { type: "text" };
 
@@ -16,6 +17,12 @@ export function activeIndices(values: Tensor, indices: Tensor, opts: { out?: Ten
   const out = output("activeIndices", device, indices.shape, "i32", opts.out);
   checkNoAlias("activeIndices", out, { values, indices });
   const n = indices.size;
-  if (n > 0) device.run(kernel, { buffers: [values.binding, indices.binding, out.binding], params: params(n, 0, 0, 0), workgroups: device.grid(Math.ceil(n / 64)) });
+  // over one binding: blocks of elements (multiples of 64: aligned views); one dispatch when they fit
+  const per = rowsPerBlock(device, "activeIndices", n, [4]);
+  const part = (t: Tensor, e0: number, e1: number) => (per === n ? t : t.reshape([n]).rows(e0, e1)).binding;
+  for (const [e0, e1] of ranges(n, per)) {
+    const buffers = [part(values, e0, e1), part(indices, e0, e1), part(out, e0, e1)];
+    device.run(kernel, { buffers, params: params(e1 - e0, 0, 0, 0), workgroups: device.grid(Math.ceil((e1 - e0) / 64)) });
+  }
   return out;
 }

@@ -1,11 +1,14 @@
 // latentLists: per latent, the sorted list of (b, j) pairs that selected it (pair = b * k + j), built on the GPU by a
 // counting sort (latent_lists.wgsl). The sparse backward kernels walk these lists so that every row of W_dec's and
 // every column of W_enc's gradient is summed by one workgroup in a fixed order: deterministic without float atomics.
+// Indices, entries or offsets over one binding: the same sort in windows (latent_lists_split.ts); nothing else
+// changes (and nothing is split) when they fit.
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { fill } from "./fill.ts";
+import { latentListsSplit, latentSumsSplit, listsOverBinding } from "./latent_lists_split.ts";
 import source from "./latent_lists.wgsl" with { type: "text" };
 import sumsSource from "./latent_sums.wgsl" with { type: "text" };
 
@@ -32,21 +35,9 @@ export function latentLists(indices: Tensor, dSae: number): LatentLists {
   if (!Number.isInteger(dSae) || dSae < 1) throw new LimitError(`latentLists: d_sae = ${dSae} must be a positive integer`);
   const n = indices.size;
   const k = indices.shape[1];
-  const counts = Tensor.empty(device, [dSae], "u32", "latent counts");
   const offsets = Tensor.empty(device, [dSae + 1], "u32", "latent offsets");
-  const unsorted = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries (unsorted)");
   const entries = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries");
-  fill(counts, 0);
-  const buffers = [indices.binding, counts.binding, offsets.binding, unsorted.binding, entries.binding];
-  const p = params(n, dSae, 0, 0);
-  const grid = device.grid(Math.ceil(Math.max(1, n) / 256));
-  device.run(kernels.count, { buffers, params: p, workgroups: grid });
-  device.run(kernels.scan, { buffers, params: p, workgroups: [1] });
-  device.run(kernels.fill, { buffers, params: p, workgroups: grid });
-  device.run(kernels.sort, { buffers, params: p, workgroups: grid });
-  counts.dispose();
-  unsorted.dispose();
-  return {
+  const lists = {
     dSae,
     pairs: n,
     k,
@@ -57,6 +48,23 @@ export function latentLists(indices: Tensor, dSae: number): LatentLists {
       entries.dispose();
     },
   };
+  if (listsOverBinding(device, n, dSae)) {
+    latentListsSplit(indices, dSae, offsets, entries);
+    return lists;
+  }
+  const counts = Tensor.empty(device, [dSae], "u32", "latent counts");
+  const unsorted = Tensor.empty(device, [Math.max(1, n)], "u32", "latent entries (unsorted)");
+  fill(counts, 0);
+  const buffers = [indices.binding, counts.binding, offsets.binding, unsorted.binding, entries.binding];
+  const p = params(n, dSae, 0, 0);
+  const grid = device.grid(Math.ceil(Math.max(1, n) / 256));
+  device.run(kernels.count, { buffers, params: p, workgroups: grid });
+  device.run(kernels.scan, { buffers, params: p, workgroups: [1] });
+  device.run(kernels.fill, { buffers, params: p, workgroups: grid });
+  device.run(kernels.sort, { buffers, params: p, workgroups: grid });
+  counts.dispose();
+  unsorted.dispose();
+  return lists;
 }
 
 /** Per latent, the sum of values [batch, k] over its list: the column sums of the sparse matrix (values, indices). */
@@ -65,6 +73,10 @@ export function latentSums(values: Tensor, lists: LatentLists, opts: { out?: Ten
   checkDType("latentSums", "values", values, "f32");
   if (values.size !== lists.pairs) throw new ShapeError(`latentSums: values ${fmt(values.shape)} has ${values.size} entries, the lists were built for ${lists.pairs} pairs`);
   const out = output("latentSums", device, [lists.dSae], "f32", opts.out);
+  if (listsOverBinding(device, lists.pairs, lists.dSae) || out.byteLength > device.maxBinding) {
+    latentSumsSplit(values, lists.offsets, lists.entries, out);
+    return out;
+  }
   device.run(kernels.sums, {
     buffers: [values.binding, lists.offsets.binding, lists.entries.binding, out.binding],
     params: params(lists.dSae, 0, 0, 0),
