@@ -1,7 +1,7 @@
 // Fails when a package imports upward or sideways in the dependency order, when test helpers leak into a package's
 // main surface (index.ts re-exporting them, non-test code importing a /testing subpath), when a source file passes
 // 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), when
-// tensor-core draws terminal progress (ProgressBar, isTTY: its hub client reports through onProgress), or when
+// tensor-core or hub draws terminal progress (ProgressBar, isTTY: the hub client reports through onProgress), or when
 // a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
 // shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted), or when a package's source files
 // import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are erased),
@@ -11,10 +11,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { nodeFreeProblems } from "./node-free.ts";
 
-const LEVEL = { "tensor-core": 0, transformer: 1, sae: 1, train: 2, server: 2, cli: 3 } as const;
+const LEVEL = { "tensor-core": 0, hub: 0, transformer: 1, sae: 1, train: 2, server: 2, cli: 3 } as const;
 type Pkg = keyof typeof LEVEL;
 const NAME: Record<string, Pkg> = {
   "@sae/tensor-core": "tensor-core",
+  "@sae/hub": "hub",
   "@sae/transformer": "transformer",
   "@sae/core": "sae",
   "@sae/train": "train",
@@ -23,11 +24,12 @@ const NAME: Record<string, Pkg> = {
 };
 const ALLOWED: Record<Pkg, Pkg[]> = {
   "tensor-core": [],
-  transformer: ["tensor-core"],
-  sae: ["tensor-core"],
-  train: ["tensor-core", "transformer", "sae"],
-  server: ["tensor-core", "transformer", "sae", "train"],
-  cli: ["tensor-core", "transformer", "sae", "train", "server"],
+  hub: [],
+  transformer: ["tensor-core", "hub"],
+  sae: ["tensor-core", "hub"],
+  train: ["tensor-core", "hub", "transformer", "sae"],
+  server: ["tensor-core", "hub", "transformer", "sae", "train"],
+  cli: ["tensor-core", "hub", "transformer", "sae", "train", "server"],
 };
 const MAX_LINES = 500;
 
@@ -87,8 +89,8 @@ for (const pkg of Object.keys(LEVEL) as Pkg[]) {
     checkTesting(f, rel, text, isTest);
     if (pkg !== "tensor-core" && !isTest && /\bGPUDevice\b/.test(text)) problems.push(`${rel}: only tensor-core touches GPUDevice`);
     if (pkg !== "cli" && !isTest && /process\.argv/.test(text)) problems.push(`${rel}: only cli reads process.argv`);
-    if (pkg === "tensor-core" && /\bProgressBar\b|\.isTTY\b/.test(text)) {
-      problems.push(`${rel}: tensor-core draws no terminal progress (report through onProgress; bars: @sae/train)`);
+    if ((pkg === "tensor-core" || pkg === "hub") && /\bProgressBar\b|\.isTTY\b/.test(text)) {
+      problems.push(`${rel}: ${pkg} draws no terminal progress (report through onProgress; bars: @sae/train)`);
     }
   }
 }

@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from "node:path";
 const ROOT = join(import.meta.dir, "..");
 const NAME_TO_DIR: Record<string, string> = {
   "@sae/tensor-core": "tensor-core",
+  "@sae/hub": "hub",
   "@sae/transformer": "transformer",
   "@sae/core": "sae",
   "@sae/train": "train",
@@ -22,15 +23,10 @@ export const NODE_APPS = new Set(["@sae/server", "@sae/cli"]);
 /** The subpath of a library package that holds what touches the file system. */
 export const NODE_SUBPATH = "./node";
 /**
- * Files a node-free entry may still reach for now (not followed): tensor-core's hub client, which moves to `@sae/hub`
- * (branch `hub`). Remove an entry when its file leaves the package's "." graph.
+ * Files a node-free entry may still reach for now (not followed). Empty: tensor-core's hub client, the last entries,
+ * is @sae/hub now (its disk parts in @sae/hub/node).
  */
-export const TEMPORARILY_EXEMPT = [
-  "packages/tensor-core/src/io/hub.ts",
-  "packages/tensor-core/src/io/hub-bytes-fs.ts",
-  "packages/tensor-core/src/io/hub-cache.ts",
-  "packages/tensor-core/src/io/sha256.ts",
-];
+export const TEMPORARILY_EXEMPT: string[] = [];
 
 /** Library packages whose "." is not yet split into a node-free "." and ./node (not checked; browser builds stubbed).
  * Remove each as it is split. */

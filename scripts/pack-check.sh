@@ -8,7 +8,7 @@
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
-#   - a browser bundle of all six packages (`browser` condition: no node: or webgpu import left), run under Deno
+#   - a browser bundle of all seven packages (`browser` condition: no node: or webgpu import left), run under Deno
 #     as a stand-in for a browser (browser.mjs: matmul, a TopK encode, the SAELens checkpoint by URL against
 #     PyTorch's values, the bundled model by URL against Node's logits; file loaders fail as documented)
 #   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off, no `types` setting)

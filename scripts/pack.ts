@@ -1,17 +1,17 @@
 // Packs every package into an npm tarball the way `bun publish` would publish it: builds first (scripts/build.ts:
 // dist/node, dist/browser, dist/types), then `bun pm pack`, which rewrites `workspace:*` to the real version.
-// Publishing: `bun scripts/pack.ts` then `npm publish <tarball>` for each (tensor-core first), or after
+// Publishing: `bun scripts/pack.ts` then `npm publish <tarball>` for each (tensor-core and hub first), or after
 // `bun scripts/build.ts`, `bun publish` in each package folder. Usage: bun scripts/pack.ts [--out DIR] [--no-build]
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, packageDirs, readPackage } from "./build.ts";
 
-/** Tarball paths, in dependency order (tensor-core first). */
+/** Tarball paths, in dependency order (tensor-core and hub first). */
 export async function pack(out: string, withBuild = true): Promise<string[]> {
   if (withBuild) await build([], false);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const order = ["tensor-core", "transformer", "sae", "train", "server", "cli"];
+  const order = ["tensor-core", "hub", "transformer", "sae", "train", "server", "cli"];
   const dirs = packageDirs().sort((a, b) => order.indexOf(a.split("/").pop()!) - order.indexOf(b.split("/").pop()!));
   const tarballs: string[] = [];
   for (const dir of dirs) {

@@ -11,6 +11,7 @@ import * as core from "@sae/core";
 import * as train from "@sae/train";
 import * as server from "@sae/server";
 import * as cli from "@sae/cli";
+import * as hub from "@sae/hub";
 
 const { getDevice, matmul, Tensor } = tensorCore;
 const device = await getDevice();
@@ -32,8 +33,8 @@ try {
 }
 const [ckptUrl, modelUrl, refUrl] = globalThis.Deno.args;
 const saved = await core.Sae.fromUrl(ckptUrl, device);
-const expectedBytes = await (await fetch(`${ckptUrl}/expected.safetensors`)).arrayBuffer();
-const want = tensorCore.readSafetensors(new Uint8Array(expectedBytes)); // written by SAELens/PyTorch
+const expectedBytes = await hub.fetchBytes(hub.joinUrl(ckptUrl, "expected.safetensors"));
+const want = tensorCore.readSafetensors(expectedBytes); // written by SAELens/PyTorch
 const xs = want.tensors.get("x").data;
 const got = await (await saved.encode(Tensor.from(device, [xs.length / saved.cfg.d_in, saved.cfg.d_in], xs))).read();
 const ref = want.tensors.get("feature_acts").data;
@@ -43,11 +44,11 @@ const node = await (await fetch(refUrl)).json();
 const run = await model.runWithCache("ROMEO:\nBut soft, what light", { names: [], logits: true });
 const logits = await run.logits.read();
 const modelErr = node.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - logits[i])), 0);
-const surface = [tensorCore, transformer, core, train, server, cli].map((m) => Object.keys(m).length);
+const surface = [tensorCore, hub, transformer, core, train, server, cli].map((m) => Object.keys(m).length);
 const ok = ab.every((v, i) => Math.abs(v - wantAb[i]) < 1e-5) && l0.every((n) => n <= k && n > 0) &&
   /not available in this runtime/.test(loadError) && got.length === ref.length && saeErr <= 1e-5 &&
   logits.length === node.logits.length && modelErr <= 1e-3;
-console.log(`${ok ? "ok" : "MISMATCH"} browser bundle under deno (navigator.gpu): 6 entries loaded ` +
+console.log(`${ok ? "ok" : "MISMATCH"} browser bundle under deno (navigator.gpu): 7 entries loaded ` +
   `(${surface.join(" ")} exports), matmul ${JSON.stringify(ab)}, TopK L0 per row ${l0.join(" ")} (k ${k}); ` +
   `Sae.fromUrl SAELens ckpt max |error| ${saeErr.toExponential(2)}; loadModelFromUrl logits max ` +
   `|deno bundle - node| ${modelErr.toExponential(2)}; Sae.load: ${loadError.slice(0, 50)}`);

@@ -5,6 +5,8 @@ import { Sae, type SaeConfig } from "@sae/core";
 import { loadBundled } from "@sae/transformer/node";
 import { createApp } from "@sae/server";
 import { main } from "@sae/cli";
+import { hubFetchBytes, MemoryHubCache, type HubCache } from "@sae/hub";
+import { FileHubCache, hubDownload } from "@sae/hub/node";
 
 export async function encodeRow(dir: string, row: Float32Array): Promise<Float32Array> {
   const device: Device = await getDevice();
@@ -13,4 +15,9 @@ export async function encodeRow(dir: string, row: Float32Array): Promise<Float32
   const acts = await sae.encode(Tensor.from(device, [1, cfg.d_in], row));
   return (await acts.read()) as Float32Array;
 }
-export const surface = [loadBundled, createApp, main] as const;
+export const surface = [loadBundled, createApp, main, hubDownload] as const;
+
+export function hubBytes(dir?: string): Promise<Uint8Array> {
+  const cache: HubCache = dir ? new FileHubCache(dir) : new MemoryHubCache();
+  return hubFetchBytes("gpt2", "config.json", { cache });
+}

@@ -3,7 +3,8 @@
 // SAE encode/decode of a SAELens checkpoint fetched by URL (/sae/, with /sae/expected.safetensors' x as input) and
 // the bundled model fetched by URL (/model/): logits and greedy text. It POSTs everything to /report (or the error);
 // the test compares the numbers with its references.
-import { CacheStorageHubCache, fetchBytes, getDevice, hubFetchBytes, matmul } from "@sae/tensor-core";
+import { CacheStorageHubCache, fetchBytes, hubFetchBytes } from "@sae/hub";
+import { getDevice, matmul } from "@sae/tensor-core";
 import { readSafetensors, Tensor } from "@sae/tensor-core";
 import { Sae } from "@sae/core";
 import { loadModelFromUrl } from "@sae/transformer";

@@ -2,14 +2,16 @@
 // user asked for) print their message and exit 2 with no stack; a diverged run exits 1 with its message; filesystem
 // and memory failures (ENOENT, ENOTDIR, ENOSPC, EADDRINUSE, out of memory, ...) print one line naming the path or
 // the size and exit 2 / 1; anything else is a bug: exit 1 with the stack.
-import { DownloadError, FormatError, LimitError, NoAdapterError, SaeError, ShapeError } from "@sae/tensor-core";
+import { DownloadError } from "@sae/hub";
+import { FormatError, LimitError, NoAdapterError, SaeError, ShapeError } from "@sae/tensor-core";
 import { CheckpointError, ConfigError, DatasetError, DivergedError } from "@sae/train";
 
-const USER_ERRORS = [ConfigError, DatasetError, CheckpointError, FormatError, ShapeError, LimitError, NoAdapterError, DownloadError];
+const USER_ERRORS = [ConfigError, DatasetError, CheckpointError, FormatError, ShapeError, LimitError, NoAdapterError];
 // other packages' typed input errors, by name (@sae/core, @sae/server and @sae/transformer sit beside @sae/train)
 const USER_ERROR_NAMES = /^(UnknownHookError|SaeConfigError|CheckpointError|HookMismatchError|PretrainedNotFoundError|ListenError)$/;
 
 export function isUserError(e: unknown): boolean {
+  if (e instanceof DownloadError) return true; // @sae/hub's errors are not SaeErrors (hub does not depend on tensor-core)
   if (!(e instanceof SaeError)) return false;
   if (USER_ERRORS.some((C) => e instanceof C)) return true;
   return USER_ERROR_NAMES.test(e.name);

@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DownloadError, getDevice, Tensor, UnavailableError } from "@sae/tensor-core";
+import { DownloadError, UnavailableError } from "@sae/hub";
+import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { Sae } from "./sae.ts";
 

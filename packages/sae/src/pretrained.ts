@@ -2,9 +2,10 @@
 // scripts/gen_registry.py: 73 releases, 4,500 SAEs) and loading a release's SAE the way SAE.from_pretrained does:
 // resolve the release and id to a hub repo, a path and a conversion (a release name with '/' that the registry does
 // not list is read as a Hugging Face repo of SAELens-format folders, the id as the folder), download that
-// conversion's files through the tensor-core hub client into the Hugging Face cache layout, convert (convert/*),
+// conversion's files through the hub client (@sae/hub/node) into the Hugging Face cache layout, convert (convert/*),
 // and build the host SAE (convert/build.ts). The Sae class uploads it (Sae.fromPretrained).
-import { DownloadError, hubDownload, type HubDownloadOptions } from "@sae/tensor-core";
+import { DownloadError } from "@sae/hub";
+import { hubDownload, type HubDownloadOptions } from "@sae/hub/node";
 import { buildHostSae, type HostSae } from "./convert/build.ts";
 import { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
 import type { ConversionFiles, Converter } from "./convert/types.ts";

@@ -2,8 +2,8 @@
 // decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
 // (normalize_activations = "expected_average_only_in"; the per-token "layer_norm" / "constant_norm_rescale" at
 // inference through runtime_norm.ts), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
-import { fetchBytes, fetchOptionalBytes, fetchText, joinUrl, saeAxpby, saeRowNorm } from "@sae/tensor-core";
-import { saeRowScale, ShapeError, Tensor, type Device, type FetchUrlOptions, type Shape } from "@sae/tensor-core";
+import { fetchBytes, fetchOptionalBytes, fetchText, joinUrl, type FetchUrlOptions } from "@sae/hub";
+import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
 import type { Architecture, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";

@@ -15,7 +15,8 @@ import {
   type AnalysisSae,
   type FromPretrainedOptions,
 } from "@sae/core";
-import { DownloadError, getDevice, type Device } from "@sae/tensor-core";
+import { DownloadError } from "@sae/hub";
+import { getDevice, type Device } from "@sae/tensor-core";
 import { ConfigError, isTempName } from "@sae/train";
 import {
   dtypeFromKwargs,

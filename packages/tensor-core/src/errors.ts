@@ -40,12 +40,3 @@ export class GpuOutOfMemoryError extends SaeError {}
 
 /** A file that is truncated, malformed or missing a field; the message names the file and the field. */
 export class FormatError extends SaeError {}
-
-/** A network or hub failure: the message names the URL and the status. */
-export class DownloadError extends SaeError {}
-
-/** A server that could not answer (network error, HTTP 5xx or 429): retried with backoff; the hub cache answers if it can. */
-export class UnavailableError extends DownloadError {}
-
-/** A request with no response, or no bytes, within its timeout; the message names the URL and the limit. */
-export class TimeoutError extends UnavailableError {}

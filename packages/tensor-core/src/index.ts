@@ -1,6 +1,5 @@
 // @sae/tensor-core public surface. Everything a sibling package may use is listed here by name. File-system
-// helpers are in @sae/tensor-core/node (src/node.ts), so this entry runs in browsers (the hub client below still has
-// disk parts until it moves to @sae/hub; scripts/node-free.ts exempts exactly those files).
+// helpers are in @sae/tensor-core/node (src/node.ts), so this entry runs in browsers. The hub client is @sae/hub.
 export { acquireAdapter, summarize, type AdapterSummary, type AcquireOptions } from "./adapter.ts";
 export { Device, getDevice, params, type Kernel, type Dispatch, type DeviceOptions } from "./device.ts";
 export { BufferPool, type PoolStats } from "./pool.ts";
@@ -20,9 +19,6 @@ export {
   GpuValidationError,
   GpuOutOfMemoryError,
   FormatError,
-  DownloadError,
-  UnavailableError,
-  TimeoutError,
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
 export { add, sub, mul, div } from "./ops/binary.ts";
@@ -88,23 +84,4 @@ export {
   type SafetensorsHeader,
   type WritableTensor,
 } from "./io/safetensors.ts";
-export {
-  fetchBytes,
-  fetchText,
-  fetchOptionalBytes,
-  joinUrl,
-  type FetchLike,
-  type FetchUrlOptions,
-} from "./io/fetch-url.ts";
 export { f16BitsToNumber, numberToF16Bits, bf16BitsToNumber, numberToBf16Bits } from "./io/half.ts";
-export { hubDownload, hubFileMetadata, hubFileUrl, type HubDownloadOptions, type HubFileMetadata, type DownloadProgress } from "./io/hub.ts";
-export {
-  hubFetchBytes,
-  MemoryHubCache,
-  CacheStorageHubCache,
-  type HubCache,
-  type HubBytesOptions,
-} from "./io/hub-bytes.ts";
-export { FileHubCache } from "./io/hub-bytes-fs.ts";
-export { hubCacheDir, repoFolderName, isCommitHash, HubCacheRepo, type RepoType } from "./io/hub-cache.ts";
-export { sha256Hex, sha256File, isSha256Hex } from "./io/sha256.ts";

@@ -1,7 +1,7 @@
-// Terminal bars for hub downloads: the hub client (@sae/tensor-core) only reports bytes through its onProgress
+// Terminal bars for hub downloads: the hub client (@sae/hub) only reports bytes through its onProgress
 // callback; this turns those reports into one ProgressBar per file (label = file name, unit bytes), finished when
 // the file's last byte arrives. The CLI passes it to everything that downloads (models, pretrained SAEs, datasets).
-import type { DownloadProgress } from "@sae/tensor-core";
+import type { DownloadProgress } from "@sae/hub";
 import { ProgressBar, type ProgressStream } from "./progress.ts";
 
 /** An onProgress callback drawing a byte bar per downloaded file on `stream` (silent unless it is a TTY). */

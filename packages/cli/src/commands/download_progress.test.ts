@@ -1,4 +1,4 @@
-// The CLI still shows download bars now that the hub client (@sae/tensor-core) only reports through onProgress:
+// The CLI still shows download bars now that the hub client (@sae/hub) only reports through onProgress:
 // `sae inspect --model-name <repo id>` against a loopback hub serving the bundled model draws one byte bar per
 // downloaded file on a TTY-like progress stream (@sae/train's downloadProgress), and nothing on a non-TTY.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
-import { getDevice, sha256Hex } from "@sae/tensor-core";
+import { sha256Hex } from "@sae/hub/node";
+import { getDevice } from "@sae/tensor-core";
 import { formatBytes } from "@sae/train";
 import { bundledModelDir, loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";

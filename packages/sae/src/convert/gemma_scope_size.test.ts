@@ -7,7 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { getDevice, sha256Hex, Tensor } from "@sae/tensor-core";
+import { sha256Hex } from "@sae/hub/node";
+import { getDevice, Tensor } from "@sae/tensor-core";
 import { Sae } from "../sae.ts";
 
 const [D_IN, D_SAE] = [2304, 4096];

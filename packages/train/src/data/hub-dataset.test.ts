@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TimeoutError } from "@sae/tensor-core";
+import { TimeoutError } from "@sae/hub";
 import { DatasetError } from "../errors.ts";
 import { LocalDataFiles, RowFilesSource } from "./file-source.ts";
 import { HubDatasetFiles, type HubDatasetOptions, listHubDatasetFiles, pickTrainFiles } from "./hub-dataset.ts";

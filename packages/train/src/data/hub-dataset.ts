@@ -9,7 +9,7 @@
 // says; SAELens's default for it is true, so the key itself stays inert), configs/subsets, other splits.
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { HubCacheRepo, hubCacheDir, hubDownload, type HubDownloadOptions } from "@sae/tensor-core";
+import { HubCacheRepo, hubCacheDir, hubDownload, type HubDownloadOptions } from "@sae/hub/node";
 import { DatasetError } from "../errors.ts";
 import { DATA_FILE } from "./row-readers.ts";
 

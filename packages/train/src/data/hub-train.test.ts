@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sha256Hex } from "@sae/tensor-core";
+import { sha256Hex } from "@sae/hub/node";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { resolveConfig } from "../config.ts";
 import { trainSae } from "../run.ts";

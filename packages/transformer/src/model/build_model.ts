@@ -1,7 +1,8 @@
 // Building a model from a config.json object and HF-named tensors already in memory: the step every loader ends in
 // (folders and the hub in load_model.ts, URLs in load_url.ts), and loadModelFromCheckpoint for tensors you hold
 // (e.g. read with readSafetensors from bytes). No file system: part of @sae/transformer's browser entry.
-import { getDevice, type Device, type HubDownloadOptions } from "@sae/tensor-core";
+import type { HubDownloadOptions } from "@sae/hub/node";
+import { getDevice, type Device } from "@sae/tensor-core";
 import { familyOf } from "../families/registry.ts";
 import type { ModelConfig } from "./arch.ts";
 import type { WeightDType } from "./device_weights.ts";

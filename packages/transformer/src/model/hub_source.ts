@@ -3,7 +3,8 @@
 // returned. `has` is a download that answers false on HTTP 404 (or, offline, a file the cache does not hold);
 // any other failure (401/403 of a gated repo without a token, network) is thrown as the hub client typed it.
 // Download progress goes to hub.onProgress (the CLI passes @sae/train's downloadProgress, which draws bars).
-import { DownloadError, hubDownload, UnavailableError, type HubDownloadOptions } from "@sae/tensor-core";
+import { DownloadError, UnavailableError } from "@sae/hub";
+import { hubDownload, type HubDownloadOptions } from "@sae/hub/node";
 import type { ModelSource } from "./load_model.ts";
 
 export function hubSource(repoId: string, hub: HubDownloadOptions = {}): ModelSource {

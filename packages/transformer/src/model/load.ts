@@ -5,7 +5,8 @@
 // Weight processing defaults to TransformerLens's from_pretrained defaults (see process.ts and the README).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, type FetchUrlOptions } from "@sae/tensor-core";
+import type { FetchUrlOptions } from "@sae/hub";
+import { FormatError } from "@sae/tensor-core";
 import { parseGpt2Config } from "./config.ts";
 import type { HookedTransformer } from "./hooked_transformer.ts";
 import { hubSource } from "./hub_source.ts";

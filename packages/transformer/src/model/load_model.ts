@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, type HubDownloadOptions } from "@sae/tensor-core";
+import type { HubDownloadOptions } from "@sae/hub/node";
+import { FormatError } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { familyOf } from "../families/registry.ts";
 import { resolveModelName } from "./aliases.ts";

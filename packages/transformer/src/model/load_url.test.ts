@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DownloadError, getDevice } from "@sae/tensor-core";
+import { DownloadError } from "@sae/hub";
+import { getDevice } from "@sae/tensor-core";
 import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";
 import { bundledModelDir, loadBundled } from "./load.ts";
 import { loadModelFromUrl } from "./load_url.ts";

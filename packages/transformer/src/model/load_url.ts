@@ -3,8 +3,8 @@
 // else tokenizer.json [+ tokenizer_config.json]; none: token ids only). The bundled model served as static files
 // loads this way (loadBundled({ baseUrl })). Not sharded checkpoints (model.safetensors.index.json): a folder or
 // the hub client reads those (load_model.ts).
-import { fetchBytes, fetchOptionalBytes, fetchText, FormatError, joinUrl, readSafetensors } from "@sae/tensor-core";
-import type { FetchUrlOptions } from "@sae/tensor-core";
+import { fetchBytes, fetchOptionalBytes, fetchText, joinUrl, type FetchUrlOptions } from "@sae/hub";
+import { FormatError, readSafetensors } from "@sae/tensor-core";
 import { familyOf } from "../families/registry.ts";
 import { Gpt2Tokenizer } from "../tokenizer/gpt2.ts";
 import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sha256Hex } from "@sae/tensor-core";
+import { sha256Hex } from "@sae/hub/node";
 
 export const FIXTURES = fileURLToPath(new URL("../../../fixtures/datasets/", import.meta.url));
 export const COMMIT = "89abcdef0123456789abcdef0123456789abcdef";

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { DownloadError, TimeoutError, UnavailableError } from "../errors.ts";
+import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
 import { hubDownload } from "./hub.ts";
 import { gitBlobSha1 } from "./sha1.ts";
 

@@ -4,10 +4,10 @@
 // implement HubCache. A file pinned to a commit hash is answered from the cache without a request; a branch or tag
 // is fetched, and the cache answers only when the hub is unreachable (with a warning) or offline is set.
 // Not hubDownload (hub.ts), which streams to huggingface_hub's cache folder with retries and locks.
-import { DownloadError, UnavailableError } from "../errors.ts";
+import { DownloadError, UnavailableError } from "./errors.ts";
 import { fetchBytes, type FetchLike } from "./fetch-url.ts";
-import { hubFileUrl } from "./hub.ts";
-import { isCommitHash, type RepoType } from "./hub-cache.ts";
+import { hubEndpoint, hubFileUrl, isCommitHash, type RepoType } from "./hub-names.ts";
+import { processEnv } from "./env.ts";
 
 /** Bytes by key (the file's URL). get answers null when the key is absent. */
 export interface HubCache {
@@ -62,19 +62,15 @@ export interface HubBytesOptions {
   onWarning?: (line: string) => void;
 }
 
-function env(name: string): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-}
-
 /** One file of a hub repo as bytes (fetched, or from o.cache as described above). */
 export async function hubFetchBytes(repoId: string, filename: string, o: HubBytesOptions = {}): Promise<Uint8Array> {
   const revision = o.revision ?? "main";
-  const endpoint = o.endpoint ?? env("HF_ENDPOINT") ?? "https://huggingface.co";
+  const endpoint = o.endpoint ?? hubEndpoint();
   const url = hubFileUrl(repoId, filename, revision, endpoint, o.repoType);
   const cached = o.cache ? await o.cache.get(url) : null;
   if (cached && (isCommitHash(revision) || o.offline)) return cached;
   if (o.offline) throw new DownloadError(`hub: offline and ${url} is not in the cache`);
-  const token = o.token === false ? undefined : (o.token ?? env("HF_TOKEN"));
+  const token = o.token === false ? undefined : (o.token ?? processEnv().HF_TOKEN);
   try {
     const bytes = await fetchBytes(url, { fetch: o.fetch, headers: token ? { authorization: `Bearer ${token}` } : {} });
     await o.cache?.put(url, bytes);

@@ -6,19 +6,9 @@
 import { existsSync, rmSync, statSync } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { DownloadError, TimeoutError, UnavailableError } from "../errors.ts";
+import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
 import { backoff, type Ctx, httpError, readBody, type RetryPolicy, timedFetch } from "./hub-fetch.ts";
-
-export interface DownloadProgress {
-  repoId: string;
-  filename: string;
-  downloaded: number;
-  total: number | undefined;
-}
-
-export interface TransferOptions {
-  onProgress?: (p: DownloadProgress) => void;
-}
+import type { TransferOptions } from "./hub-fetch.ts";
 
 /** GET ctx.url into `partial` until it holds `size` bytes (or the body ends when no size is known). */
 export async function fetchResumable(

@@ -1,5 +1,5 @@
 // Git's blob object id: SHA-1 of "blob <length>\0" followed by the bytes. The hub sends it as the ETag of every file
-// not stored in LFS, so it verifies those downloads. node:crypto, hex digests; files are streamed.
+// not stored in LFS, so it verifies those downloads. node:crypto, hex digests; files are streamed (the ./node entry; browsers: digest.ts).
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 
@@ -11,9 +11,4 @@ export async function gitBlobSha1File(path: string): Promise<string> {
   const hash = createHash("sha1").update(`blob ${statSync(path).size}\0`);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array);
   return hash.digest("hex");
-}
-
-/** True for a 40-hex-digit string: the form of a git object id (a blob's ETag, a commit hash). */
-export function isSha1Hex(s: string): boolean {
-  return /^[0-9a-f]{40}$/.test(s);
 }

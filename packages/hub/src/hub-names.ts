@@ -1,9 +1,12 @@
 // Checks for every name the hub client turns into a cache path: repo ids, revisions and filenames from the caller,
 // ETags and commit hashes from the server. Anything that could leave the cache (`..`, an absolute path, a
 // backslash, a NUL) or that is not the documented form is a DownloadError naming the value; nothing is written.
-import { DownloadError } from "../errors.ts";
-import { isSha1Hex } from "./sha1.ts";
-import { isSha256Hex } from "./sha256.ts";
+// Also the file URL (hubFileUrl) built from them. No file system: the "." entry.
+import { DownloadError } from "./errors.ts";
+import { isSha1Hex, isSha256Hex } from "./digest.ts";
+import { processEnv } from "./env.ts";
+
+export type RepoType = "model" | "dataset";
 
 const PART = /^[\w.-]{1,96}$/;
 
@@ -54,4 +57,28 @@ export function checkCommit(raw: string, url: string): string {
   const sent = JSON.stringify(raw.slice(0, 100));
   const msg = `hub: the server sent X-Repo-Commit ${sent}, not a 40-hex commit hash; nothing was written; URL ${url}`;
   throw new DownloadError(msg);
+}
+
+/** A 40-hex git commit hash. */
+export function isCommitHash(revision: string): boolean {
+  return /^[0-9a-f]{40}$/.test(revision);
+}
+
+/** HF_ENDPOINT where there is a process environment, else https://huggingface.co. */
+export function hubEndpoint(): string {
+  return processEnv().HF_ENDPOINT ?? "https://huggingface.co";
+}
+
+/** {endpoint}/[datasets/]{repo}/resolve/{revision}/{file}, every name checked and URL-encoded. */
+export function hubFileUrl(
+  repoId: string,
+  filename: string,
+  revision = "main",
+  endpoint = hubEndpoint(),
+  repoType: RepoType = "model",
+): string {
+  const prefix = repoType === "dataset" ? "datasets/" : "";
+  const file = checkFilename(filename).split("/").map(encodeURIComponent).join("/");
+  const rev = encodeURIComponent(checkRevision(revision));
+  return `${endpoint.replace(/\/+$/, "")}/${prefix}${checkRepoId(repoId)}/resolve/${rev}/${file}`;
 }

@@ -3,7 +3,8 @@
 // UnavailableError (network error, HTTP 5xx / 429: worth retrying, the cache may answer), its subclass TimeoutError,
 // DownloadError (anything else: 404, 401, a protocol violation). Defaults follow huggingface_hub: 10 s each
 // (HF_HUB_ETAG_TIMEOUT, HF_HUB_DOWNLOAD_TIMEOUT, in seconds), backoff from 1 s doubling up to 8 s.
-import { DownloadError, TimeoutError, UnavailableError } from "../errors.ts";
+import { processEnv } from "./env.ts";
+import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
 
 export interface RetryOptions {
   /** Milliseconds to wait for response headers (default HF_HUB_ETAG_TIMEOUT seconds, else 10 s). */
@@ -17,6 +18,17 @@ export interface RetryOptions {
 }
 
 export type RetryPolicy = Required<RetryOptions>;
+
+export interface DownloadProgress {
+  repoId: string;
+  filename: string;
+  downloaded: number;
+  total: number | undefined;
+}
+
+export interface TransferOptions {
+  onProgress?: (p: DownloadProgress) => void;
+}
 
 /** What a request is for: names the file in errors. */
 export interface Ctx {
@@ -34,7 +46,7 @@ function secondsFromEnv(name: string, env: Record<string, string | undefined>): 
   throw new DownloadError(`hub: ${name}='${v}' is not a positive number of seconds`);
 }
 
-export function retryPolicy(o: RetryOptions, env: Record<string, string | undefined> = process.env): RetryPolicy {
+export function retryPolicy(o: RetryOptions, env: Record<string, string | undefined> = processEnv()): RetryPolicy {
   return {
     connectTimeoutMs: o.connectTimeoutMs ?? secondsFromEnv("HF_HUB_ETAG_TIMEOUT", env) ?? 10_000,
     readTimeoutMs: o.readTimeoutMs ?? secondsFromEnv("HF_HUB_DOWNLOAD_TIMEOUT", env) ?? 10_000,

@@ -2,7 +2,7 @@
 // (network, 5xx, 429, timeouts) and which are not (404, 401, protocol errors), and the backoff schedule.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createServer, type Server } from "node:http";
-import { DownloadError, TimeoutError, UnavailableError } from "../errors.ts";
+import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
 import { httpError, retryPolicy, timedFetch, withRetries } from "./hub-fetch.ts";
 
 let server: Server;

@@ -1,7 +1,7 @@
 // Reading a file by URL with the runtime's `fetch` (browsers, Deno, Node, Bun): its bytes or text, or a typed error
 // naming the URL. The loaders that take a base URL instead of a folder (Sae.fromUrl, loadModelFromUrl) use it.
 // Not the hub client (hub.ts: revisions, retries, a cache).
-import { DownloadError, UnavailableError } from "../errors.ts";
+import { DownloadError, UnavailableError } from "./errors.ts";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 

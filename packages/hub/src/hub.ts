@@ -6,16 +6,17 @@
 // cannot answer (network error, timeout, 5xx) a cached copy is returned with a one-line warning; HF_HUB_OFFLINE=1
 // uses only the cache. Not a general hub API (no listing, no uploads).
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
-import { DownloadError, UnavailableError } from "../errors.ts";
-import { HubCacheRepo, hubCacheDir, isCommitHash, type RepoType } from "./hub-cache.ts";
+import { DownloadError, UnavailableError } from "./errors.ts";
+import { HubCacheRepo, hubCacheDir } from "./hub-cache.ts";
 import { type Ctx, httpError, type RetryOptions, retryPolicy, timedFetch, withRetries } from "./hub-fetch.ts";
 import { withFileLock } from "./hub-lock.ts";
-import { checkCommit, checkFilename, checkRepoId, checkRevision, normalizeEtag } from "./hub-names.ts";
-import { type DownloadProgress, fetchResumable } from "./hub-transfer.ts";
-import { gitBlobSha1File, isSha1Hex } from "./sha1.ts";
+import { checkCommit, checkFilename, checkRevision, hubEndpoint, hubFileUrl, isCommitHash } from "./hub-names.ts";
+import { normalizeEtag, type RepoType } from "./hub-names.ts";
+import type { DownloadProgress } from "./hub-fetch.ts";
+import { fetchResumable } from "./hub-transfer.ts";
+import { isSha1Hex } from "./digest.ts";
+import { gitBlobSha1File } from "./sha1.ts";
 import { sha256File } from "./sha256.ts";
-
-export type { DownloadProgress } from "./hub-transfer.ts";
 
 export interface HubDownloadOptions extends RetryOptions {
   revision?: string;
@@ -42,23 +43,6 @@ export interface HubFileMetadata {
   size: number | undefined;
   /** Where the bytes are fetched from after redirects (a CDN for LFS files). */
   location: string;
-}
-
-export function hubFileUrl(
-  repoId: string,
-  filename: string,
-  revision = "main",
-  endpoint = defaultEndpoint(),
-  repoType: RepoType = "model",
-): string {
-  const prefix = repoType === "dataset" ? "datasets/" : "";
-  const file = checkFilename(filename).split("/").map(encodeURIComponent).join("/");
-  const rev = encodeURIComponent(checkRevision(revision));
-  return `${endpoint.replace(/\/+$/, "")}/${prefix}${checkRepoId(repoId)}/resolve/${rev}/${file}`;
-}
-
-function defaultEndpoint(): string {
-  return process.env.HF_ENDPOINT ?? "https://huggingface.co";
 }
 
 function envFlag(v: string | undefined): boolean {
@@ -113,7 +97,7 @@ export async function hubFileMetadata(
   options: HubDownloadOptions = {},
 ): Promise<HubFileMetadata> {
   const revision = options.revision ?? "main";
-  const url = hubFileUrl(repoId, filename, revision, options.endpoint ?? defaultEndpoint(), options.repoType);
+  const url = hubFileUrl(repoId, filename, revision, options.endpoint ?? hubEndpoint(), options.repoType);
   const policy = retryPolicy(options);
   const auth = authHeaders(options.token);
   const ctx = { repoId, filename, revision, url };
@@ -176,7 +160,7 @@ export async function hubDownload(repoId: string, filename: string, options: Hub
 /** Under the blob's lock: unless another process finished it meanwhile, GET, verify, rename into place. */
 async function fetchBlob(blob: string, meta: HubFileMetadata, ctx: Ctx, options: HubDownloadOptions): Promise<void> {
   if (existsSync(blob)) return;
-  const endpoint = options.endpoint ?? defaultEndpoint();
+  const endpoint = options.endpoint ?? hubEndpoint();
   const auth = new URL(meta.location).origin === new URL(endpoint).origin ? authHeaders(options.token) : {};
   const partial = `${blob}.incomplete`;
   await fetchResumable(ctx, auth, partial, meta.size, retryPolicy(options), options);

@@ -8,10 +8,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { DownloadError } from "../errors.ts";
-import { checkCommit, checkFilename, checkRepoId, checkRevision, normalizeEtag } from "./hub-names.ts";
-
-export type RepoType = "model" | "dataset";
+import { DownloadError } from "./errors.ts";
+import { checkCommit, checkFilename, checkRepoId, checkRevision, isCommitHash, normalizeEtag } from "./hub-names.ts";
+import type { RepoType } from "./hub-names.ts";
 
 /** HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (XDG_CACHE_HOME respected like huggingface_hub). */
 export function hubCacheDir(env: Record<string, string | undefined> = process.env): string {
@@ -23,11 +22,6 @@ export function hubCacheDir(env: Record<string, string | undefined> = process.en
 /** "gpt2" -> "models--gpt2"; "org/name" -> "models--org--name". */
 export function repoFolderName(repoId: string, repoType: RepoType = "model"): string {
   return [`${repoType}s`, ...repoId.split("/")].join("--");
-}
-
-/** A 40-hex git commit hash. */
-export function isCommitHash(revision: string): boolean {
-  return /^[0-9a-f]{40}$/.test(revision);
 }
 
 export class HubCacheRepo {

@@ -5,9 +5,11 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DownloadError } from "../errors.ts";
+import { DownloadError } from "./errors.ts";
 import { hubCacheDir, repoFolderName } from "./hub-cache.ts";
-import { hubDownload, hubFileUrl, type DownloadProgress } from "./hub.ts";
+import type { DownloadProgress } from "./hub-fetch.ts";
+import { hubFileUrl } from "./hub-names.ts";
+import { hubDownload } from "./hub.ts";
 import { gitBlobSha1 } from "./sha1.ts";
 import { sha256Hex } from "./sha256.ts";
 

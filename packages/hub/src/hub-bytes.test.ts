@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DownloadError, UnavailableError } from "../errors.ts";
+import { DownloadError, UnavailableError } from "./errors.ts";
 import { CacheStorageHubCache, hubFetchBytes, MemoryHubCache, type HubCache } from "./hub-bytes.ts";
 import { FileHubCache } from "./hub-bytes-fs.ts";
 

@@ -1,4 +1,5 @@
-// SHA-256 of bytes and of files (streamed, so multi-GiB checkpoints never sit in memory). node:crypto, hex digests.
+// SHA-256 of bytes and of files (streamed, so multi-GiB checkpoints never sit in memory). node:crypto, hex digests
+// (the ./node entry; browsers: digest.ts).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 
@@ -10,9 +11,4 @@ export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Uint8Array);
   return hash.digest("hex");
-}
-
-/** True for a 64-hex-digit string: the form of an LFS object's ETag, which is the file's SHA-256. */
-export function isSha256Hex(s: string): boolean {
-  return /^[0-9a-f]{64}$/.test(s);
 }
