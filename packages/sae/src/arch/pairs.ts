@@ -60,3 +60,12 @@ export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, i
   const { gradValues } = sparseDecodeBackward(gOut, values, indices, m.params.W_dec, { gradWdec, lists, overwrite: true, reluMask });
   return { lists, gradWdec, gradValues };
 }
+
+/** More loss terms of a pair step on its pairs (Matryoshka's inner reconstructions). */
+export interface PairTerms {
+  losses: Record<string, Tensor>; // [1] each
+  /** Adds the terms' W_dec and b_dec gradients into grads; returns gV [batch, k] plus the terms' d loss / d values
+   * (gV is consumed). */
+  backward(grads: Record<string, Tensor>, gV: Tensor): Tensor;
+  dispose(): void;
+}

@@ -5,8 +5,9 @@
 // (saved as a JumpReLU SAE, as SAELens does). One 4-byte readback per step (the kept minimum); only when it is not
 // positive (fewer than k * batch scores are positive: all of them are kept, and the smallest positive one moves t)
 // a positive count and a second selection follow.
+// With [batch, d_sae] over one binding the selection runs in row blocks, exactly (blocks.ts).
 // Matryoshka BatchTopK (matryoshka_batchtopk/) is this plus nested prefix losses.
-import { batchTopk, fill, saeActivation, saeDot, Tensor } from "@sae/tensor-core";
+import { saeActivation, Tensor } from "@sae/tensor-core";
 import type { SaeConfig } from "../../config.ts";
 import type { Architecture, Exported, HostWeights, SaeModel, TrainContext, TrainStep } from "../contract.ts";
 import { center, disposeAll } from "../common.ts";
@@ -14,6 +15,9 @@ import { familyExport, familyTrainDefaults, TOPK_SAELENS_DEFAULTS, validateK } f
 import { SaeConfigError } from "../../errors.ts";
 import { batchCpuActs, familyCpuLosses } from "../family/cpu.ts";
 import { familyDecode, familyStep, preActs, scores, unscaled, type FamilyActs } from "../family/family.ts";
+import { selectsInBlocks } from "../topk/blocks.ts";
+import { batchBlockStep } from "./blocks.ts";
+import { batchSelect } from "./select.ts";
 
 export function thresholdActs(hp: Tensor, t: number): Tensor {
   const d_sae = hp.shape[1];
@@ -21,28 +25,6 @@ export function thresholdActs(hp: Tensor, t: number): Tensor {
   const f = saeActivation("threshold", hp, { v1: tv });
   tv.dispose();
   return f;
-}
-
-/**
- * The batch-level selection on scores hp [batch, d_sae]: f (the floor(k * batch) largest positive values, zeros
- * elsewhere) and the smallest kept positive value (null when none is positive).
- */
-export async function batchSelect(hp: Tensor, k: number): Promise<{ f: Tensor; kept: number | null }> {
-  const [B, d_sae] = hp.shape;
-  const kTotal = Math.floor(k * B);
-  const first = batchTopk(hp, kTotal);
-  const kept = (await first.threshold.read())[0];
-  first.threshold.dispose();
-  if (kept > 0) return { f: first.out, kept };
-  first.out.dispose();
-  const count = saeDot(hp, hp, 1, "count");
-  const positive = Math.round((await count.read())[0]);
-  count.dispose();
-  if (positive === 0) return { f: fill(Tensor.empty(hp.device, [B, d_sae], "f32", "batchtopk acts"), 0), kept: null };
-  const { out, threshold } = batchTopk(hp, positive); // every positive score; its minimum is the smallest positive
-  const minPositive = (await threshold.read())[0];
-  threshold.dispose();
-  return { f: out, kept: minPositive };
 }
 
 /** The family acts of a BatchTopK step, with the threshold update (m.topkThreshold). */
@@ -103,6 +85,7 @@ export const batchtopk: Architecture = {
   decode: familyDecode,
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
+    if (selectsInBlocks(m, x.shape[0])) return batchBlockStep(m, x, saeIn, ctx);
     return familyStep(m, x, saeIn, await batchActs(m, saeIn), ctx);
   },
 };

@@ -29,12 +29,13 @@ export function auxBudget(m: SaeModel, ctx: TrainContext): { numDead: number; kA
 /**
  * The kAux largest entries of each row of `masked` as (values, indices) pairs, in rounds of at most 256 (the topk
  * op's limit). Overwrites `masked` with -3e38 where a round took an entry, so the next round takes the next largest.
+ * With `into` (one [rows, r] pair per round, e.g. row views of the whole batch's rounds) the rounds are written there.
  */
-export function deadRounds(masked: Tensor, kAux: number): { values: Tensor; indices: Tensor }[] {
-  const rounds: { values: Tensor; indices: Tensor }[] = [];
+export function deadRounds(masked: Tensor, kAux: number, into?: AuxPairs[]): AuxPairs[] {
+  const rounds: AuxPairs[] = [];
   for (let rest = kAux; rest > 0; ) {
     const k = Math.min(rest, TOPK_MAX_K);
-    const top = topk(masked, k);
+    const top = topk(masked, k, into?.[rounds.length]);
     rounds.push(top);
     rest -= k;
     if (rest > 0) {
@@ -46,18 +47,42 @@ export function deadRounds(masked: Tensor, kAux: number): { values: Tensor; indi
   return rounds;
 }
 
-/** What both forms of the term start from: k_aux, the loss coefficient, and pre with live latents pushed to
- * -3e38 (masked [batch, d_sae]; the caller disposes it and deadBias); null when no latent is dead. */
-export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor; masked: Tensor } | null {
+/** Round sizes of deadRounds for kAux: 256 each, the rest last. */
+export function roundSizes(kAux: number): number[] {
+  const out: number[] = [];
+  for (let rest = kAux; rest > 0; rest -= TOPK_MAX_K) out.push(Math.min(rest, TOPK_MAX_K));
+  return out;
+}
+
+/** Pairs of one round: values [batch, r], indices [batch, r] i32. */
+export interface AuxPairs {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/** The dead latents' part of the setup: k_aux, the loss coefficient and the [d_sae] bias pushing live latents to
+ * -3e38 (the caller disposes it); null when no latent is dead. */
+export function auxDead(m: SaeModel, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor } | null {
   const { numDead, kAux0, kAux } = auxBudget(m, ctx);
   if (numDead === 0) return null;
   const d_sae = m.cfg.d_sae;
   const bias = new Float32Array(d_sae);
   for (let j = 0; j < d_sae; j++) if (!ctx.deadMask?.[j]) bias[j] = EXCLUDED;
   const coef = (m.cfg.aux_loss_coefficient * Math.min(numDead / kAux0, 1)) / batch;
-  const deadBias = Tensor.from(m.device, [d_sae], bias, "dead bias");
-  const masked = saeAxpby(pre, null, deadBias, 1, 0, 1); // [batch, d_sae], live latents pushed to -3e38
-  return { kAux, coef, deadBias, masked };
+  return { kAux, coef, deadBias: Tensor.from(m.device, [d_sae], bias, "dead bias") };
+}
+
+/** pre [rows, d_sae] with live latents pushed to -3e38 (a new tensor). */
+export function maskLive(pre: Tensor, deadBias: Tensor): Tensor {
+  return saeAxpby(pre, null, deadBias, 1, 0, 1);
+}
+
+/** What both forms of the term start from: k_aux, the loss coefficient, and pre with live latents pushed to
+ * -3e38 (masked [batch, d_sae]; the caller disposes it and deadBias); null when no latent is dead. */
+export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor; masked: Tensor } | null {
+  const dead = auxDead(m, batch, ctx);
+  if (!dead) return null;
+  return { ...dead, masked: maskLive(pre, dead.deadBias) };
 }
 
 /** values [batch, r] taken at indices [batch, r] of a rescaled pre, divided by norms[indices] (norms [d_sae]). */

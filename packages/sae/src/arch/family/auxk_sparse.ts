@@ -40,7 +40,16 @@ export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, 
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
   const { kAux, coef, deadBias, masked } = setup;
-  const rounds: AuxRound[] = deadRounds(masked, kAux).map((r) => {
+  return auxKPairs(m, deadRounds(masked, kAux), coef, x, saeOut, norms, [deadBias, masked]);
+}
+
+/**
+ * The term from its rounds of pairs taken on the score scale (each round's values [batch, r] become the decoded
+ * values, divided by norms at their indices when rescaling); `owned` is disposed with the term.
+ */
+export function auxKPairs(m: SaeModel, taken: AuxRound[], coef: number, x: Tensor, saeOut: Tensor,
+  norms: Tensor | null, owned: Tensor[] = []): AuxKSparse {
+  const rounds: AuxRound[] = taken.map((r) => {
     if (!norms) return r;
     const values = unscaleAt(r.values, r.indices, norms);
     r.values.dispose();
@@ -64,6 +73,6 @@ export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, 
       gE.dispose();
       return out;
     },
-    dispose: () => disposeAll([deadBias, masked, e, loss, ...rounds.flatMap((r) => [r.values, r.indices])]),
+    dispose: () => disposeAll([...owned, e, loss, ...rounds.flatMap((r) => [r.values, r.indices])]),
   };
 }

@@ -9,6 +9,9 @@ import { checkWidths } from "./widths.ts";
 import { batchCpuActs, familyCpuLosses } from "../family/cpu.ts";
 import { center } from "../common.ts";
 import { familyStep } from "../family/family.ts";
+import { selectsInBlocks } from "../topk/blocks.ts";
+import { batchBlockStep } from "../batchtopk/blocks.ts";
+import { pairLevels } from "./pair_levels.ts";
 
 /** BatchTopK in everything but its name, the inner losses, the default widths, their check and the step. */
 export const matryoshkaBatchtopk: Architecture = {
@@ -24,6 +27,9 @@ export const matryoshkaBatchtopk: Architecture = {
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
     const widths = m.cfg.matryoshka_widths ?? [m.cfg.d_sae];
+    if (selectsInBlocks(m, x.shape[0])) {
+      return batchBlockStep(m, x, saeIn, ctx, (values, indices) => pairLevels(m, values, indices, x, widths));
+    }
     return familyStep(m, x, saeIn, await batchActs(m, saeIn), ctx, { widths });
   },
 };

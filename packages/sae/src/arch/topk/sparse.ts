@@ -6,38 +6,45 @@
 // top-k taken in row blocks (topk/blocks.ts) there is no dense pre at all: hidden_pre is made only if read.
 import { fill, latentLists, matmul, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, type LatentLists } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
-import { denseActs, pairDecoderBackward, pairOutput, type LazyPre } from "../pairs.ts";
-import { auxKSparse } from "../family/auxk_sparse.ts";
+import { denseActs, pairDecoderBackward, pairOutput, type LazyPre, type PairTerms } from "../pairs.ts";
+import { auxKPairs, auxKSparse } from "../family/auxk_sparse.ts";
+import type { BlockAux } from "./blocks.ts";
 import { colSum, disposeAll, mse, total } from "../common.ts";
 
 /**
  * Scores: pre [batch, d_sae], hp (pre * ||W_dec[i]|| when rescaling, with norms; else pre). Top-k: shown [batch, k]
  * (ReLU'd top-k of hp, what SAELens reports), values [batch, k] (shown / norms: what is decoded), indices [batch, k]
- * i32. ctx.deadMask drives the aux-k term.
+ * i32 (-1 where a pair is unused: BatchTopK's variable counts per row). ctx.deadMask drives the aux-k term, whose
+ * rounds come in s.aux when they were taken in row blocks. `terms`: more loss terms on the pairs (Matryoshka's).
  */
 export function sparseTopkStep(
   m: SaeModel,
   x: Tensor,
   saeIn: Tensor,
-  s: { pre: Tensor | null; hp: Tensor | LazyPre; norms: Tensor | null },
+  s: { pre: Tensor | null; hp: Tensor | LazyPre; norms: Tensor | null; aux?: BlockAux | null },
   top: { shown: Tensor; values: Tensor; indices: Tensor },
   ctx: TrainContext = {},
+  terms: PairTerms | null = null,
 ): TrainStep {
   const { d_in, d_sae } = m.cfg;
   const { values, indices, shown } = top;
   const saeOut = sparseDecode(values, indices, m.params.W_dec, { bias: m.params.b_dec }); // [batch, d_in]
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
-  const aux = s.hp instanceof Tensor ? auxKSparse(m, s.hp, x, saeOut, ctx, s.norms) : null; // lazy: none is dead
+  const aux = s.aux
+    ? auxKPairs(m, s.aux.rounds, s.aux.coef, x, saeOut, s.norms, s.aux.owned)
+    : s.hp instanceof Tensor ? auxKSparse(m, s.hp, x, saeOut, ctx, s.norms) : null;
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
-  const loss = total([mseLoss, auxLoss]);
-  const { out, dense, made } = pairOutput(s.hp, saeOut, shown, indices, loss, { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss });
+  const loss = total([mseLoss, auxLoss, ...Object.values(terms?.losses ?? {})]);
+  const losses = { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss, ...terms?.losses };
+  const { out, dense, made } = pairOutput(s.hp, saeOut, shown, indices, loss, losses);
   return {
     out,
     backward(): SaeParams {
       // gV [batch, k]: d loss / d values, zero where ReLU cut the value
-      const { lists, gradWdec, gradValues: gV } = pairDecoderBackward(m, gOut, values, indices, true);
-      let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
+      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, values, indices, true);
       const grads: SaeParams = { W_dec: gradWdec, b_dec: colSum(gOut) };
+      const gV = terms ? terms.backward(grads, gradValues) : gradValues;
+      let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
       // aux-k: its W_dec and b_dec gradients accumulate into grads; its pre gradient adds each round's encoder gradient
       const auxGrads = aux?.backward(grads) ?? [];
       aux?.rounds.forEach((r, i) => {
@@ -56,6 +63,7 @@ export function sparseTopkStep(
     },
     dispose: () => {
       aux?.dispose();
+      terms?.dispose();
       const hp = s.hp instanceof Tensor ? s.hp : made();
       disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), s.pre, hp, s.norms, saeOut, shown, values, indices]);
     },

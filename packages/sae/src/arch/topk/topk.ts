@@ -25,15 +25,15 @@ export function topkActs(hp: Tensor, k: number): { f: Tensor; values: Tensor; in
   return { f: denseActs(values, top.indices, hp.shape[1]), values, indices: top.indices };
 }
 
-/** The pair step with the encoder GEMM and top-k in row blocks (no dense [batch, d_sae]; no latent is dead). */
+/** The pair step with the encoder GEMM, top-k and aux-k selections in row blocks (no dense [batch, d_sae]). */
 function blockStep(m: SaeModel, x: Tensor, saeIn: Tensor, ctx: TrainContext): TrainStep {
   const norms = m.cfg.rescale_acts_by_decoder_norm ? decoderNorms(m) : null;
-  const top = topkInBlocks(m, saeIn, m.cfg.k as number, norms);
+  const top = topkInBlocks(m, saeIn, m.cfg.k as number, norms, ctx);
   const shown = saeActivation("relu", top.values); // [batch, k] on the score scale
   top.values.dispose();
   const values = norms ? unscaleAt(shown, top.indices, norms) : shown; // [batch, k] decoded
   const hp = { dSae: m.cfg.d_sae, make: () => denseScores(m, saeIn, norms) };
-  return sparseTopkStep(m, x, saeIn, { pre: null, hp, norms }, { shown, values, indices: top.indices }, ctx);
+  return sparseTopkStep(m, x, saeIn, { pre: null, hp, norms, aux: top.aux }, { shown, values, indices: top.indices }, ctx);
 }
 
 export const topkArch: Architecture = {
@@ -64,7 +64,7 @@ export const topkArch: Architecture = {
   decode: familyDecode,
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
-    if (selectsInBlocks(m, x.shape[0], ctx)) return blockStep(m, x, saeIn, ctx);
+    if (selectsInBlocks(m, x.shape[0])) return blockStep(m, x, saeIn, ctx);
     const pre = preActs(m, saeIn);
     const { hp, norms } = scores(m, pre);
     const top = topk(hp, m.cfg.k as number);
