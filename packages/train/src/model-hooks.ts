@@ -4,8 +4,13 @@
 // head of a [batch, pos, n_heads, d_head] hook is read, replaced and zero-ablated.
 import { HookMismatchError } from "@sae/core";
 import { copy, fill, Tensor } from "@sae/tensor-core";
-import { hookLayer, type HookedTransformer, type TokenBatch } from "@sae/transformer";
+import { hookLayer, type HookedTransformer, type LogitRows, type TokenBatch } from "@sae/transformer";
 import type { HookActivations } from "./store/producers.ts";
+
+type HookFn = (act: Tensor) => Promise<Tensor>;
+
+/** What replaces a hook's activation: a map of its rows [batch * pos, d_in] (an SAE's output) or zeros. */
+export type Replacement = ((x: Tensor) => Promise<Tensor>) | "zero";
 
 function batchOf(tokens: Int32Array, batch: number, pos: number): TokenBatch {
   return { ids: tokens, mask: new Int32Array(batch * pos).fill(1), batch, pos };
@@ -104,9 +109,33 @@ export class ModelHook implements HookActivations {
   }
 
   /** Logits with the activation at the hook replaced by replace(act [batch * pos, d_in]) or by zeros. */
-  async logitsWith(tokens: Int32Array, batch: number, pos: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
+  async logitsWith(tokens: Int32Array, batch: number, pos: number, replace: Replacement): Promise<Float32Array> {
     const made: Tensor[] = [];
-    const hook = async (act: Tensor): Promise<Tensor> => {
+    const hook = this.replacing(batch, pos, replace, made);
+    const t = await this.model.runWithHooks(batchOf(tokens, batch, pos), { [this.hookName]: hook });
+    const out = (await t.read()) as Float32Array;
+    t.dispose();
+    for (const m of made) m.dispose();
+    return out;
+  }
+
+  /**
+   * The logits as LogitRows (blocks of positions, each fitting one binding: @sae/transformer's logit_rows.ts), clean
+   * or with the hook's activation replaced as in logitsWith; the caller disposes them.
+   */
+  async logitRows(tokens: Int32Array, batch: number, pos: number, replace?: Replacement): Promise<LogitRows> {
+    const made: Tensor[] = [];
+    const hooks = replace ? { [this.hookName]: this.replacing(batch, pos, replace, made) } : {};
+    try {
+      return await this.model.logitRows(batchOf(tokens, batch, pos), { hooks });
+    } finally {
+      for (const m of made) m.dispose();
+    }
+  }
+
+  /** The hook function that replaces this hook's activation (SAE output or zeros); outputs it made go into `made`. */
+  private replacing(batch: number, pos: number, replace: Replacement, made: Tensor[]): HookFn {
+    return async (act: Tensor): Promise<Tensor> => {
       if (this.headIndex !== null) {
         const h = this.headIndex;
         const all = (await act.read()) as Float32Array;
@@ -131,11 +160,6 @@ export class ModelHook implements HookActivations {
       made.push(out);
       return out.reshape(act.shape);
     };
-    const t = await this.model.runWithHooks(batchOf(tokens, batch, pos), { [this.hookName]: hook });
-    const out = (await t.read()) as Float32Array;
-    t.dispose();
-    for (const m of made) m.dispose();
-    return out;
   }
 }
 

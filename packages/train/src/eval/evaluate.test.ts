@@ -1,13 +1,16 @@
 // evaluateSae against SAELens 6.18's own run_evals (fixtures/saelens_evals.json, written by
 // scripts/saelens_eval_goldens.py): the harness's stand-in language model (resid = E[tokens] at
 // blocks.0.hook_resid_pre, logits = tanh(resid) @ U) is rebuilt here, the SAE is the project's Sae with the same
-// parameters, and every metric run_evals reports must agree within 1e-5 abs / 1e-4 rel.
+// parameters, and every metric run_evals reports must agree within 1e-5 abs / 1e-4 rel; the logits read in blocks
+// of 3 positions (LogitRows, the path a large vocabulary takes) give the same CE and KL.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeConfig, Sae, type ArchitectureName } from "@sae/core";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
+import { hostLogitRows, type LogitRows } from "@sae/transformer";
+import type { Replacement } from "../model-hooks.ts";
 import { evaluateSae, type EvalHook } from "./evaluate.ts";
 import { weightMetrics } from "./weights.ts";
 
@@ -31,6 +34,7 @@ class StandInLm implements EvalHook {
   readonly dIn: number;
   readonly vocab: number;
   readonly mix: number;
+  blockRows: number | null = null;
   constructor(E: Float32Array, U: Float32Array, dIn: number, vocab: number, mix = 0) {
     [this.E, this.U, this.dIn, this.vocab, this.mix] = [E, U, dIn, vocab, mix];
     this.model = { cfg: { dVocab: vocab } };
@@ -61,21 +65,16 @@ class StandInLm implements EvalHook {
     return out;
   }
 
-  async logits(tokens: Int32Array, _b: number, pos: number): Promise<Float32Array> {
+  /** Logits as host LogitRows read `blockRows` positions at a time (the blocked path a large vocabulary takes). */
+  async logitRows(tokens: Int32Array, batch: number, pos: number, replace?: Replacement): Promise<LogitRows> {
+    const rows = (values: Float32Array) => hostLogitRows(values, batch, pos, this.vocab, this.blockRows ?? batch * pos);
+    if (replace === "zero") return rows(this.head(new Float32Array(tokens.length * this.dIn), pos));
     const x = await this.tensor(tokens);
-    const out = this.head(await x.read(), pos);
-    x.dispose();
-    return out;
-  }
-
-  async logitsWith(tokens: Int32Array, _b: number, pos: number, replace: ((x: Tensor) => Promise<Tensor>) | "zero"): Promise<Float32Array> {
-    if (replace === "zero") return this.head(new Float32Array(tokens.length * this.dIn), pos);
-    const x = await this.tensor(tokens);
-    const y = await replace(x);
+    const y = replace ? await replace(x) : x;
     const out = this.head(await y.read(), pos);
     x.dispose();
-    y.dispose();
-    return out;
+    if (y !== x) y.dispose();
+    return rows(out);
   }
 }
 
@@ -125,6 +124,13 @@ describe("evaluateSae vs SAELens 6.18 run_evals", () => {
       for (const [k, v] of Object.entries((c.featurewise_weight_based_metrics ?? {}) as Record<string, number[]>)) {
         close(k, wm[k as keyof typeof wm]!, v);
       }
+      // the logits in blocks of 3 positions (not dividing pos): the same sums in the same order, so equal results
+      lm.blockRows = 3;
+      const blocked = await evaluateSae(lm, sae, { prompts, batchPrompts, excludeIds, deadThreshold: 1e-8 });
+      for (const k of ["ce_loss_without_sae", "ce_loss_with_sae", "ce_loss_with_ablation"] as const) {
+        expect(blocked[k]).toBe(r[k]);
+      }
+      expect([blocked.kl_div_with_sae, blocked.kl_div_with_ablation]).toEqual([r.kl_div_with_sae, r.kl_div_with_ablation]);
     });
   }
 });

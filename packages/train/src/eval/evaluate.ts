@@ -2,14 +2,26 @@
 // hook's activations, feature density, and the downstream CE loss score and KL divergence with the SAE spliced
 // into the model, against the clean run and a zero ablation of the hook. Special-token positions (excludeIds) stay
 // clean in the spliced run and are left out of every average. The metric maths lives in metrics.ts; this file
-// only runs the model and the SAE and feeds the accumulators.
+// only runs the model and the SAE and feeds the accumulators. The three runs' logits are read a block of positions
+// at a time (LogitRows: each block fits one binding, so a 256k vocabulary never needs its [batch, pos, d_vocab]
+// tensor; one block when the whole tensor fits).
 import { Tensor } from "@sae/tensor-core";
+import { forEachLogitBlock, logSoftmaxRow, type LogitRows } from "@sae/transformer";
 import { ConfigError } from "../errors.ts";
 import type { ModelHook } from "../model-hooks.ts";
-import { ceLossScore, crossEntropyPerToken, densityMetrics, klDivPerToken, klDivScore, ReconstructionAccumulator, type FeatureMetrics, type Histogram, type ReconstructionMetrics } from "./metrics.ts";
+import {
+  ceLossScore,
+  densityMetrics,
+  klDivPerToken,
+  klDivScore,
+  ReconstructionAccumulator,
+  type FeatureMetrics,
+  type Histogram,
+  type ReconstructionMetrics,
+} from "./metrics.ts";
 
 /** What evaluation needs of the model side (ModelHook fits; tests use a stand-in language model). */
-export type EvalHook = Pick<ModelHook, "tensor" | "logits" | "logitsWith"> & { readonly model: { readonly cfg: { readonly dVocab: number } } };
+export type EvalHook = Pick<ModelHook, "tensor" | "logitRows">;
 
 /** What evaluation needs of an SAE (@sae/core's Sae fits): encode/decode on [n, d_in]. */
 export interface EvalSae {
@@ -81,23 +93,14 @@ export async function evaluateSae(hook: EvalHook, sae: EvalSae, o: EvalOptions):
     for (const t of [x, f, xHat]) t.dispose();
     acc.add(xs, hs, fs, keep, B, pos);
     if (o.reconstructionOnly) continue;
-    const vocab = hook.model.cfg.dVocab;
-    const clean = await hook.logits(tokens, B, pos);
-    const withSae = await hook.logitsWith(tokens, B, pos, spliced);
-    const zero = await hook.logitsWith(tokens, B, pos, "zero");
-    // CE at position p predicts token p + 1 and is left out when token p is special (SAELens: mask[:, :-1]).
-    for (const [key, logits] of [["clean", clean], ["sae", withSae], ["zero", zero]] as const) {
-      const v = crossEntropyPerToken(logits, tokens, B, pos, vocab);
-      for (let b = 0; b < B; b++) for (let p = 0; p < pos - 1; p++) if (keep[b * pos + p]) ce[key] += v[b * (pos - 1) + p];
-    }
-    for (let b = 0; b < B; b++) for (let p = 0; p < pos - 1; p++) ce.n += keep[b * pos + p];
-    const kS = klDivPerToken(clean, withSae, B * pos, vocab);
-    const kZ = klDivPerToken(clean, zero, B * pos, vocab);
-    for (let i = 0; i < kS.length; i++) {
-      if (!keep[i]) continue;
-      kl.sae += kS[i];
-      kl.zero += kZ[i];
-      kl.n++;
+    const runs: LogitRows[] = [];
+    try {
+      runs.push(await hook.logitRows(tokens, B, pos));
+      runs.push(await hook.logitRows(tokens, B, pos, spliced));
+      runs.push(await hook.logitRows(tokens, B, pos, "zero"));
+      await addCeKl(runs, tokens, keep, ce, kl);
+    } finally {
+      for (const r of runs) r.dispose();
     }
   }
   const m = acc.finish();
@@ -123,6 +126,41 @@ export async function evaluateSae(hook: EvalHook, sae: EvalSae, o: EvalOptions):
     total_tokens_eval: o.prompts.length * pos,
     ...(o.featureMetrics ? { feature_metrics: acc.featureMetrics() } : {}),
   };
+}
+
+/**
+ * Adds one batch's CE (clean, SAE, zero ablation) and KL (SAE and ablation against clean) over kept positions, block
+ * by block of the three runs' logits [batch * pos, d_vocab]. CE at position p predicts token p + 1 and is left out
+ * when token p is special (SAELens: mask[:, :-1]).
+ */
+async function addCeKl(
+  [clean, withSae, zero]: LogitRows[],
+  tokens: Int32Array,
+  keep: Uint8Array,
+  ce: { clean: number; sae: number; zero: number; n: number },
+  kl: { sae: number; zero: number; n: number },
+): Promise<void> {
+  const { pos, dVocab: V } = clean;
+  const lp = new Float64Array(V);
+  await forEachLogitBlock([clean, withSae, zero], (r0, r1, [c, s, z]) => {
+    const rows = r1 - r0;
+    for (let r = r0; r < r1; r++) {
+      if (!keep[r] || r % pos === pos - 1) continue;
+      for (const [key, v] of [["clean", c], ["sae", s], ["zero", z]] as const) {
+        logSoftmaxRow(v, (r - r0) * V, V, lp);
+        ce[key] -= lp[tokens[r + 1]];
+      }
+      ce.n++;
+    }
+    const kS = klDivPerToken(c, s, rows, V);
+    const kZ = klDivPerToken(c, z, rows, V);
+    for (let i = 0; i < rows; i++) {
+      if (!keep[r0 + i]) continue;
+      kl.sae += kS[i];
+      kl.zero += kZ[i];
+      kl.n++;
+    }
+  });
 }
 
 /** The evaluation as aligned "name value" lines for the terminal. */

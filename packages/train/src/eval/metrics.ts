@@ -14,6 +14,7 @@
 //   ce_loss_score    (CE_zero_ablation - CE_with_sae) / (CE_zero_ablation - CE_clean)
 //   kl_div_with_sae  mean over tokens of KL(p_clean || p_sae); kl_div_score = (KL_abl - KL_sae) / KL_abl
 import { ShapeError } from "@sae/tensor-core";
+import { logSoftmaxRow } from "@sae/transformer";
 
 export interface ReconstructionMetrics {
   /** Kept (not special) tokens evaluated. */
@@ -237,15 +238,6 @@ export function densityMetrics(fireCounts: ArrayLike<number>, tokens: number, de
     logDensity[i] = Math.log10(d + 1e-10);
   }
   return { dead_fraction: dead / n, dense_fraction: dense / n, log_density: logDensity, histogram: histogram(logDensity, 40, -10, 0) };
-}
-
-function logSoftmaxRow(logits: ArrayLike<number>, off: number, v: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let j = 0; j < v; j++) max = Math.max(max, logits[off + j]);
-  let sum = 0;
-  for (let j = 0; j < v; j++) sum += Math.exp(logits[off + j] - max);
-  const lse = max + Math.log(sum);
-  for (let j = 0; j < v; j++) out[j] = logits[off + j] - lse;
 }
 
 /** Next-token cross-entropy per position: logits [batch, pos, vocab], tokens [batch, pos] -> [batch, pos - 1]. */
