@@ -111,3 +111,21 @@ export function byRows(
   }
   return true;
 }
+
+/**
+ * byRows for elementwise ops whose [C] inputs broadcast along the rows: a single row (out [..., 1, C] or [C]) over
+ * one binding goes in blocks of columns instead, cutting every input of C elements with it (the rest bound whole).
+ * Not for ops that work along a row (softmax, row sums): a block of a row is not a row.
+ */
+export function byElements(op: string, out: Tensor, inputs: Tensor[], run: (out: Tensor, inputs: Tensor[]) => void): boolean {
+  const C = out.shape[out.shape.length - 1] ?? 1;
+  if (out.size !== C || C <= 1) return byRows(op, out, inputs, run);
+  const device = out.device;
+  if (!overBinding(device, out, ...inputs)) return false;
+  for (const t of inputs) {
+    if (t.size !== C && t.byteLength > device.maxBinding) throw new LimitError(`${op}: ${t.label} ${fmt(t.shape)} cannot be split with out ${fmt(out.shape)}`);
+  }
+  const cut = (t: Tensor, c0: number, c1: number) => (t.size === C ? t.reshape([C]).rows(c0, c1).reshape([...t.shape.slice(0, -1), c1 - c0]) : t);
+  for (const [c0, c1] of ranges(C, rowsPerBlock(device, op, C, [4]))) run(cut(out, c0, c1), inputs.map((t) => cut(t, c0, c1)));
+  return true;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import * as cpuDense from "../cpu/feature_stats.ts";
 import * as cpu from "../cpu/fused_feature_stats.ts";
-import { getDevice } from "../device.ts";
+import { Device, getDevice } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
@@ -26,29 +26,40 @@ function pairs(rng: Rng, batch: number, k: number, dSae: number): { values: Host
   return { values: host([batch, k], values), indices: host([batch, k], indices) };
 }
 
+/** 3 batches of pairs into sinceFired / actFreq on the device and in the CPU reference: exactly equal. */
+async function check(dev: Device, batch: number, k: number, dSae: number): Promise<void> {
+  const rng = new Rng(batch * 31 + dSae);
+  const hs = host([dSae], Float32Array.from({ length: dSae }, () => rng.int(50)));
+  const ha = host([dSae], Float32Array.from({ length: dSae }, () => rng.int(1000)));
+  const since = Tensor.fromHost(dev, hs);
+  const freq = Tensor.fromHost(dev, ha);
+  for (let step = 0; step < 3; step++) {
+    const p = pairs(rng, batch, Math.min(k, dSae), dSae);
+    const v = Tensor.fromHost(dev, p.values);
+    const ix = Tensor.fromHost(dev, p.indices);
+    featureStatsSparse(v, ix, since, freq);
+    cpu.featureStatsSparse(p.values, p.indices, hs, ha);
+    v.dispose();
+    ix.dispose();
+  }
+  expect([...(await since.read())]).toEqual([...hs.data]);
+  expect([...(await freq.read())]).toEqual([...ha.data]);
+  for (const t of [since, freq]) t.dispose();
+}
+
 describe("featureStatsSparse", () => {
   for (const [batch, k, dSae] of [[1, 1, 3], [37, 5, 1001], [200, 7, 129], [513, 3, 64]]) {
     test(`3 batches of [${batch}, ${k}] pairs over d_sae ${dSae} match the CPU reference`, async () => {
-      const dev = await getDevice();
-      const rng = new Rng(batch * 31 + dSae);
-      const hs = host([dSae], Float32Array.from({ length: dSae }, () => rng.int(50)));
-      const ha = host([dSae], Float32Array.from({ length: dSae }, () => rng.int(1000)));
-      const since = Tensor.fromHost(dev, hs);
-      const freq = Tensor.fromHost(dev, ha);
-      for (let step = 0; step < 3; step++) {
-        const p = pairs(rng, batch, Math.min(k, dSae), dSae);
-        const v = Tensor.fromHost(dev, p.values);
-        const ix = Tensor.fromHost(dev, p.indices);
-        featureStatsSparse(v, ix, since, freq);
-        cpu.featureStatsSparse(p.values, p.indices, hs, ha);
-        v.dispose();
-        ix.dispose();
-      }
-      expect([...(await since.read())]).toEqual([...hs.data]);
-      expect([...(await freq.read())]).toEqual([...ha.data]);
-      for (const t of [since, freq]) t.dispose();
+      await check(await getDevice(), batch, k, dSae);
     });
   }
+
+  // a 1 KiB cap (256 elements): the pairs (1,539 / 185 / 1,400), the latents (1,001 / 1,500) or both over it
+  test("over one binding: blocks of pairs and of latents match the CPU reference", async () => {
+    const capped = await Device.create({ maxBindingBytes: 1024 });
+    for (const [batch, k, dSae] of [[513, 3, 64], [37, 5, 1001], [200, 7, 1500]]) await check(capped, batch, k, dSae);
+    capped.destroy();
+  });
 
   test("the CPU reference equals dense featureStats on the scattered activations", () => {
     const rng = new Rng(4);

@@ -12,7 +12,7 @@ import actBackwardSrc from "./sae_act_backward.wgsl" with { type: "text" };
 import scatterSrc from "./sae_scatter.wgsl" with { type: "text" };
 import rownormSrc from "./sae_rownorm.wgsl" with { type: "text" };
 import rowscaleSrc from "./sae_rowscale.wgsl" with { type: "text" };
-import { byRows, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
+import { byElements, byRows, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 
 const K = {
   axpby: { name: "sae_axpby", source: axpbySrc },
@@ -69,7 +69,7 @@ export function saeAxpby(a: Tensor, b: Tensor | null, v: Tensor | null, alpha: n
   const out = output("saeAxpby", device, a.shape, "f32", opts.out);
   const [b0, v0] = [useB ? (b as Tensor) : a, useV ? (v as Tensor) : a]; // a stands in for what is not read
   const split = (o: Tensor, [ab, bb, vb]: Tensor[]) => void saeAxpby(ab, useB ? bb : null, useV ? vb : null, alpha, beta, gamma, { out: o });
-  if (byRows("saeAxpby", out, [a, b0, v0], split)) return out;
+  if (byElements("saeAxpby", out, [a, b0, v0], split)) return out;
   const n = a.size;
   device.run(K.axpby, {
     buffers: [a.binding, useB ? (b as Tensor).binding : dummy(device, 0), useV ? (v as Tensor).binding : dummy(device, 1), out.binding],
@@ -137,7 +137,7 @@ export function saeActivation(kind: SaeActivation, a: Tensor, opts: { b?: Tensor
   const out = output("saeActivation", device, a.shape, "f32", opts.out);
   const given = [a, needB ? b : a, needV1 ? v1 : a, needV2 ? v2 : a] as Tensor[];
   const split = (o: Tensor, [ab, bb, v1b, v2b]: Tensor[]) => void saeActivation(kind, ab, { b: needB ? bb : undefined, v1: v1b, v2: v2b, out: o });
-  if (byRows("saeActivation", out, given, split)) return out;
+  if (byElements("saeActivation", out, given, split)) return out;
   device.run(K.act, {
     buffers: [a.binding, needB ? (b as Tensor).binding : dummy(device, 0), needV1 ? (v1 as Tensor).binding : dummy(device, 1), needV2 ? (v2 as Tensor).binding : dummy(device, 2), out.binding],
     params: params(a.size, lastDim(a)),
@@ -172,7 +172,7 @@ export function saeActBackward(
   const out = output("saeActBackward", device, a.shape, "f32", opts.out);
   const given = [a, b, needC ? (c as Tensor) : a, needV ? (v as Tensor) : a];
   const split = (o: Tensor, [ab, bb, cb, vb]: Tensor[]) => void saeActBackward(kind, ab, bb, { ...opts, c: needC ? cb : undefined, v: needV ? vb : undefined, out: o });
-  if (byRows("saeActBackward", out, given, split)) return out;
+  if (byElements("saeActBackward", out, given, split)) return out;
   device.run(K.actBackward, {
     buffers: [a.binding, b.binding, needC ? (c as Tensor).binding : dummy(device, 0), needV ? (v as Tensor).binding : dummy(device, 1), out.binding],
     params: params(a.size, lastDim(a), { f32: opts.c0 ?? 0 }, { f32: opts.bandwidth ?? 1 }),
