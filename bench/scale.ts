@@ -48,6 +48,8 @@ export interface ScaleRow extends BenchRow {
   /** Which code path the step took (see pathOf). */
   path: string;
   peakBytes: number;
+  /** peakBytes minus the live bytes before the step (parameters, Adam's moments, the batch): what the step adds. */
+  stepBytes: number;
   cpuMs: number;
   /** PyTorch dense step (SAELens's): peak RSS above its baseline. */
   torchPeakBytes?: number;
@@ -64,15 +66,17 @@ type ScalePeerResult = PeerResult & { peak_bytes?: number };
 const caseName = (c: Case) => `${c.arch}${c.arch === "standard" ? "" : ` k=${c.k}`} d_sae ${c.dSae}`;
 
 /**
- * The path a row's step takes. TopK mirrors selectsInBlocks (packages/sae/src/arch/topk/blocks.ts; no latent is dead
- * here): row blocks when [batch, d_sae] is over one binding. BatchTopK and standard have no row-blocked step on main:
- * they make the dense [batch, d_sae] tensors, which the ops split over bindings when they are over one.
+ * The path a row's step took. TopK mirrors selectsInBlocks (packages/sae/src/arch/topk/blocks.ts; no latent is dead
+ * here): row blocks when [batch, d_sae] is over one binding. The others are read from the step's memory: a step that
+ * added less than one [batch, d_sae] f32 tensor held none (a row-blocked step), else it made the dense tensors, which
+ * the ops split over bindings when they are over one.
  */
-function pathOf(device: Device, c: Case): string {
-  const over = BATCH * c.dSae * 4 > device.maxBinding;
+function pathOf(device: Device, c: Case, stepBytes: number): string {
+  const dense = BATCH * c.dSae * 4;
+  const over = dense > device.maxBinding;
   if (c.arch === "topk") return over ? "row blocks (encoder GEMM + top-k per block)" : "dense pre + k pairs";
-  const dense = over ? "dense [batch, d_sae], split over bindings" : "dense [batch, d_sae]";
-  return c.arch === "batchtopk" ? `${dense} (no row-blocked BatchTopK on main)` : dense;
+  if (stepBytes < dense) return "no dense [batch, d_sae] held (step added less than one)";
+  return over ? "dense [batch, d_sae], split over bindings" : "dense [batch, d_sae]";
 }
 
 async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
@@ -81,6 +85,7 @@ async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
   const x = Tensor.from(device, [BATCH, D_IN], new Rng(7).normalArray(BATCH * D_IN), "bench batch");
   const step = stepper(sae, x, false); // SAELens renormalises no decoder: TopK-family steps rescale by its norms
   device.pool.resetPeak();
+  const before = device.memory().liveBytes;
   const t = await timeGpu(device, step, { warmup: 1, reps: quick ? 1 : 3 });
   const peakBytes = device.memory().peakBytes;
   sae.dispose();
@@ -100,8 +105,9 @@ async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
     arch: c.arch,
     dSae: c.dSae,
     k: c.k,
-    path: pathOf(device, c),
+    path: pathOf(device, c, peakBytes - before),
     peakBytes,
+    stepBytes: peakBytes - before,
   };
 }
 
@@ -204,14 +210,16 @@ function print(all: BenchRow[]): string {
   const peer = peerCheck();
   const ratio = (t: number | undefined, ours: number) =>
     t === undefined ? "" : peer.trusted ? (t / ours).toFixed(2) : "(peer degraded)";
-  const head = ["name", "path", "ms (reps)", "tokens/s", "peak MiB", "cpu ms", "torch dense ms", "dense/ours",
-    "dense peak MiB", "torch sparse ms", "sparse/ours", "sparse peak MiB"];
+  const head = ["name", "path", "ms (reps)", "tokens/s", "peak MiB", "step MiB", "[batch, d_sae] MiB", "cpu ms",
+    "torch dense ms", "dense/ours", "dense peak MiB", "torch sparse ms", "sparse/ours", "sparse peak MiB"];
   const body = rows.map((r) => [
     r.name,
     r.path,
     `${r.ms.toFixed(0)} (${r.reps})`,
     r.rate.toFixed(0),
     mib(r.peakBytes),
+    mib(r.stepBytes),
+    mib(BATCH * r.dSae * 4),
     fix(r.cpuMs),
     r.torchMs === undefined ? (r.torchNote ?? "") : r.torchMs.toFixed(0),
     ratio(r.torchMs, r.ms),
@@ -231,8 +239,8 @@ function print(all: BenchRow[]): string {
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
     ...body.map(line),
     "",
-    "peak MiB: ours = the pool's live bytes at the step's peak; torch = peak RSS above the peer's baseline (not",
-    "tensor bytes)",
+    "peak MiB: ours = the pool's live bytes at the step's peak (step MiB: less what was live before it: parameters,",
+    "Adam's moments, the batch); torch = peak RSS above the peer's baseline (not tensor bytes)",
     "ratios: torch ms / ours (above 1: we are faster)",
     "",
     "cost model (least squares):",
