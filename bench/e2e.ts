@@ -7,7 +7,8 @@
 // Run alone: `bun bench/e2e.ts [--quick]`; or through bench/run.ts.
 import { getDevice, Rng, type Device } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer/node";
-import { ActivationCacheReader, ActivationCacheWriter, resolveConfig, trainSae, type Rates } from "@sae/train";
+import { resolveConfig, type Rates } from "@sae/train";
+import { ActivationCacheReader, ActivationCacheWriter, trainSae } from "@sae/train/node";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { builtinModules } from "node:module";
 import { dirname, join, relative } from "node:path";
 import type { BunPlugin } from "bun";
-import { NODE_APPS, NODE_SUBPATH, NOT_YET_SPLIT, TEMPORARILY_EXEMPT } from "./node-free.ts";
+import { NODE_APPS, NODE_SUBPATH } from "./node-free.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const PACKAGES = join(ROOT, "packages");
@@ -87,7 +87,8 @@ export function readPackage(dir: string): PackageJson {
 /** The subpaths that are built (every one but the workspace-only `{ "bun": ... }` ones); for browsers, those with a
  * `browser` condition. */
 export function builtEntries(pkg: PackageJson, target: "node" | "browser" = "node"): ExportEntry[] {
-  return Object.values(pkg.exports).filter((e): e is ExportEntry => "types" in e && (target === "node" || "browser" in e));
+  const built = (e: object): e is ExportEntry => "types" in e && (target === "node" || "browser" in e);
+  return Object.values(pkg.exports).filter(built);
 }
 
 export function packageDirs(): string[] {
@@ -152,17 +153,15 @@ const refuseNode: BunPlugin = {
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
       const bare = args.path.replace(/^node:/, "");
       if (!args.path.startsWith("node:") && !names.has(bare) && args.path !== "bun") return undefined;
-      throw new Error(`${relative(ROOT, args.importer)} imports ${args.path}: a browser entry must not (move it to ./node)`);
+      const who = relative(ROOT, args.importer);
+      throw new Error(`${who} imports ${args.path}: a browser entry must not (move it to ./node)`);
     });
   },
 };
 
-/** Browser plugins for a package: stubs for the node-only apps (and, until tensor-core's hub client leaves it, for
- * tensor-core), otherwise a Node built-in fails the build. */
-function browserPlugins(dir: string, pkg: PackageJson): BunPlugin[] {
-  const exempt = TEMPORARILY_EXEMPT.some((f) => f.startsWith(`${relative(ROOT, dir)}/`));
-  const stubbed = NODE_APPS.has(pkg.name) || NOT_YET_SPLIT.has(pkg.name) || exempt;
-  return [nodeOnlyPackages, stubbed ? nodeStubs : refuseNode];
+/** Browser plugins for a package: stubs for the node-only apps, otherwise a Node built-in fails the build. */
+function browserPlugins(pkg: PackageJson): BunPlugin[] {
+  return [nodeOnlyPackages, NODE_APPS.has(pkg.name) ? nodeStubs : refuseNode];
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -187,7 +186,7 @@ async function buildJs(dir: string, pkg: PackageJson): Promise<void> {
       splitting: true,
       packages: "external",
       naming: { entry: "[dir]/[name].[ext]", chunk: "_chunks/[name]-[hash].[ext]" },
-      plugins: target === "node" ? [] : browserPlugins(dir, pkg),
+      plugins: target === "node" ? [] : browserPlugins(pkg),
     });
     if (!res.success) throw new AggregateError(res.logs, `${pkg.name}: bun build --target ${target} failed`);
     const nodeImport = /from\s*"node:|import\("node:/;

@@ -22,16 +22,6 @@ const NAME_TO_DIR: Record<string, string> = {
 export const NODE_APPS = new Set(["@sae/server", "@sae/cli"]);
 /** The subpath of a library package that holds what touches the file system. */
 export const NODE_SUBPATH = "./node";
-/**
- * Files a node-free entry may still reach for now (not followed). Empty: tensor-core's hub client, the last entries,
- * is @sae/hub now (its disk parts in @sae/hub/node).
- */
-export const TEMPORARILY_EXEMPT: string[] = [];
-
-/** Library packages whose "." is not yet split into a node-free "." and ./node (not checked; browser builds stubbed).
- * Remove each as it is split. */
-export const NOT_YET_SPLIT = new Set(["@sae/core", "@sae/train"]);
-
 type Exports = Record<string, Record<string, string>>;
 
 function readExports(dir: string): { name: string; exports: Exports } {
@@ -69,8 +59,11 @@ function isNodeOnly(spec: string): boolean {
   return spec.startsWith("node:") || spec === "bun" || builtinModules.includes(spec.split("/")[0]);
 }
 
-/** Import chains from `entry` to a Node-only module (one chain per offending import), as "a.ts -> b.ts -> node:fs". */
-export function nodeReach(entry: string, exempt: string[] = TEMPORARILY_EXEMPT): string[] {
+/**
+ * Import chains from `entry` to a Node-only module (one chain per offending import), as "a.ts -> b.ts -> node:fs".
+ * Files in `exempt` (repository-relative) are not followed.
+ */
+export function nodeReach(entry: string, exempt: string[] = []): string[] {
   const skip = new Set(exempt.map((f) => join(ROOT, f)));
   const seen = new Set<string>();
   const found: string[] = [];
@@ -101,7 +94,7 @@ export function nodeFreeEntries(): { name: string; sub: string; file: string }[]
   const out: { name: string; sub: string; file: string }[] = [];
   for (const dir of Object.values(NAME_TO_DIR)) {
     const { name, exports } = readExports(dir);
-    if (NODE_APPS.has(name) || NOT_YET_SPLIT.has(name)) continue;
+    if (NODE_APPS.has(name)) continue;
     for (const [sub, e] of Object.entries(exports)) {
       if (sub === NODE_SUBPATH || Object.keys(e).join() === "bun") continue;
       out.push({ name, sub, file: join(ROOT, "packages", dir, e.bun) });

@@ -8,9 +8,11 @@
 #   - `npx sae --help` runs the CLI's bin (a .js file with a node shebang); `bunx sae --help` in this workspace
 #   - under `deno` (npm package deno, a devDependency here): the same encode through navigator.gpu, and the bundled
 #     model's logits and greedy text equal to Node's (model.mjs: every kernel of the forward compiles under naga)
-#   - a browser bundle of all seven packages (`browser` condition: no node: or webgpu import left), run under Deno
-#     as a stand-in for a browser (browser.mjs: matmul, a TopK encode, the SAELens checkpoint by URL against
-#     PyTorch's values, the bundled model by URL against Node's logits; file loaders fail as documented)
+#   - the outside app under node and deno loads the checkpoint with @sae/core/node's loadSae (encode.mjs)
+#   - a browser bundle of the five libraries' main entries (hub too; `browser` condition), no externals, no stubs:
+#     no node: or webgpu import and no node-builtin stub in it, run under Deno as a stand-in for a browser (browser.mjs:
+#     matmul, a TopK encode, the SAELens checkpoint by URL against PyTorch's values, the bundled model by URL against
+#     Node's logits; no file loader in the main entries)
 #   - a TypeScript consumer typechecks against the published .d.ts files (skipLibCheck off, no `types` setting)
 # Prints one "ok ..." line per step; exits non-zero at the first failure. Usage: bash scripts/pack-check.sh [--keep]
 set -euo pipefail
@@ -70,8 +72,12 @@ if grep -qE 'from ?"(node:|webgpu)|import\("(node:|webgpu)' "$WORK/browser.js"; 
   grep -oE 'from ?"(node:[^"]*|webgpu)"' "$WORK/browser.js" | sort -u
   exit 1
 fi
+if grep -q "is not available in this runtime (the browser build" "$WORK/browser.js"; then
+  echo "the browser bundle carries node: built-in stubs (a main entry reaches node:; see scripts/node-free.ts)"
+  exit 1
+fi
 echo "ok browser bundle (bun build --target browser, no --external): $(($(wc -c <"$WORK/browser.js") / 1024)) KB," \
-  "no node: or webgpu import"
+  "no node: or webgpu import, no node: stubs"
 (cd "$WORK" && "$DENO" run -A browser.js "file://$APP/ckpt" \
   "file://$APP/node_modules/@sae/transformer/assets/tiny-shakespeare/" "file://$WORK/model-node.json" 2>&1 \
   | grep -v "^Warning")

@@ -1,12 +1,12 @@
 // The real-size check behind packages/sae/src/wide.test.ts, run by hand (too big for CI): a SAELens 6 JumpReLU SAE
 // of 65,536 x 2,304 (Gemma Scope's 64k width; W_enc and W_dec 604 MB each, over lavapipe's 128 MiB binding) written
-// to a temp folder, loaded with Sae.load, and 3 rows encoded and checked against the float64 CPU encode.
+// to a temp folder, loaded with loadSae, and 3 rows encoded and checked against the float64 CPU encode.
 // Usage: bun scripts/wide-sae-check.ts [d_sae] [d_in]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getDevice, Tensor } from "../packages/tensor-core/src/index.ts";
-import { Sae } from "../packages/sae/src/sae.ts";
+import { loadSae } from "../packages/sae/src/load.ts";
 import { checkEncode, hashed, writeWideSae } from "../packages/sae/src/wide_fixture.ts";
 
 const [dSae, dIn, B] = [Number(process.argv[2] ?? 65536), Number(process.argv[3] ?? 2304), 3];
@@ -15,7 +15,7 @@ const t0 = performance.now();
 const s = writeWideSae(dir, "jumprelu", dIn, dSae);
 const device = await getDevice();
 const t1 = performance.now();
-const sae = Sae.load(dir, device);
+const sae = loadSae(dir, device);
 const x = hashed(B * dIn, 9, 3);
 const xt = Tensor.from(device, [B, dIn], x);
 const f = (await (await sae.encode(xt)).read()) as Float32Array;

@@ -8,6 +8,7 @@ import { getDevice } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "@sae/transformer/node";
 import { Sae, SplicedModel } from "@sae/core";
+import { loadSae, saveSae } from "@sae/core/node";
 
 test("README example: load the bundled model, splice a saved SAE, read hook_sae_acts_post", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sae-readme-"));
@@ -15,10 +16,10 @@ test("README example: load the bundled model, splice a saved SAE, read hook_sae_
     const device = await getDevice();
     const model = await loadBundled({ device });
     const made = Sae.create(device, { architecture: "topk", d_in: 128, d_sae: 200, k: 8, hook_name: "blocks.1.hook_resid_pre" }, 3);
-    await made.save(dir);
+    await saveSae(made, dir);
     made.dispose();
 
-    const sae = Sae.load(dir, device);
+    const sae = loadSae(dir, device);
     const spliced = new SplicedModel(model).attach(sae);
     const { cache } = await spliced.runWithCacheWithSaes("But soft, what light", { names: [`${sae.cfg.hook_name}.hook_sae_acts_post`] });
     const acts = cache.get("blocks.1.hook_resid_pre.hook_sae_acts_post")!;

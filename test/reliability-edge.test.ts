@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Sae } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
 import { ConfigError, evaluateSae, type EvalHook, type EvalSae } from "@sae/train";
+import { saveSae } from "@sae/core/node";
 
 const MAIN = join(import.meta.dir, "..", "packages", "cli", "src", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "sae-rel-edge-"));
@@ -18,7 +19,7 @@ const device = await getDevice();
 const SAE = join(tmp, "sae");
 const hook_name = "blocks.1.hook_resid_pre";
 const made = Sae.create(device, { d_in: 128, d_sae: 256, architecture: "topk", k: 8, hook_name, model_name: "tiny-shakespeare" }, 11);
-await made.save(SAE);
+await saveSae(made, SAE);
 
 interface Ran {
   code: number;

@@ -10,8 +10,11 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
+import type { Sae } from "@sae/core";
+import { saveSae } from "@sae/core/node";
 import { newestCheckpoint } from "@sae/server";
-import { checkComplete, CheckpointError, latestCheckpoint, listCheckpoints, resolveConfig, trainSae } from "@sae/train";
+import { CheckpointError, resolveConfig } from "@sae/train";
+import { checkComplete, latestCheckpoint, listCheckpoints, trainSae } from "@sae/train/node";
 
 const ROOT = join(import.meta.dir, "..");
 const MAIN = join(ROOT, "packages/cli/src/main.ts");
@@ -263,8 +266,8 @@ describe("training reliability faults", () => {
       n_eval_batches: 1,
     };
     let calls = 0;
-    const fullDisk = async (s: { save(d: string): Promise<void> }, dir: string) => {
-      if (++calls < 3) return s.save(dir);
+    const fullDisk = async (s: Sae, dir: string) => {
+      if (++calls < 3) return saveSae(s, dir);
       writeFileSync(join(dir, "sae_weights.safetensors"), "half of a file"); // the disk fills mid-write
       throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: "ENOSPC" });
     };

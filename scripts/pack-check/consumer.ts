@@ -7,10 +7,11 @@ import { createApp } from "@sae/server";
 import { main } from "@sae/cli";
 import { hubFetchBytes, MemoryHubCache, type HubCache } from "@sae/hub";
 import { FileHubCache, hubDownload } from "@sae/hub/node";
+import { loadSae } from "@sae/core/node";
 
 export async function encodeRow(dir: string, row: Float32Array): Promise<Float32Array> {
   const device: Device = await getDevice();
-  const sae = Sae.load(dir, device);
+  const sae = loadSae(dir, device);
   const cfg: SaeConfig = sae.cfg;
   const acts = await sae.encode(Tensor.from(device, [1, cfg.d_in], row));
   return (await acts.read()) as Float32Array;

@@ -4,12 +4,12 @@
 // PyTorch computed (expected.safetensors). Prints one line; exits 1 on a mismatch.
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
-import { Sae } from "@sae/core";
+import { loadSae } from "@sae/core/node";
 
 const runtime = "Deno" in globalThis ? `deno ${globalThis.Deno.version.deno}`
   : "Bun" in globalThis ? `bun ${globalThis.Bun.version}` : `node ${process.version}`;
 const device = await getDevice();
-const sae = Sae.load("ckpt", device);
+const sae = loadSae("ckpt", device);
 const want = loadSafetensorsFile("ckpt/expected.safetensors").tensors;
 const xData = want.get("x").data;
 const x = Tensor.from(device, [xData.length / sae.cfg.d_in, sae.cfg.d_in], xData);

@@ -13,6 +13,7 @@ import { getDevice } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer/node";
 import { openPage } from "./chromium.ts";
 import { files, serveStatic, type StaticServer } from "./static_server.ts";
+import { loadSae, saveSae } from "@sae/core/node";
 
 const TEXT = "ROMEO: But soft, what light";
 const [STRENGTH, TOKENS] = [60, 12];
@@ -62,7 +63,7 @@ let report: Report;
 beforeAll(async () => {
   const fields = { d_in: 128, d_sae: 64, architecture: "topk", k: 4, hook_name: "blocks.1.hook_resid_pre" } as const;
   const sae = Sae.create(device, fields, 7);
-  await sae.save(join(tmp, "sae"));
+  await saveSae(sae, join(tmp, "sae"));
   sae.dispose();
   const args = ["test/demo/build.ts", "--out", join(tmp, "site"), "--sae", join(tmp, "sae")];
   const build = Bun.spawn([process.execPath, ...args], {
@@ -93,7 +94,7 @@ describe("the static demo page in headless Chromium", () => {
   test("typed text: the features table equals topFeaturesPerToken under Dawn", async () => {
     const hooked = await loadBundled({ device });
     const model = asAnalysisModel(hooked, "tiny-shakespeare");
-    const sae = asAnalysisSae(Sae.load(join(tmp, "sae"), device));
+    const sae = asAnalysisSae(loadSae(join(tmp, "sae"), device));
     const want = await topFeaturesPerToken(model, sae, TEXT, { top: 3 });
     expect(report.rows.map((r) => r[0])).toEqual(want.tokens);
     for (let p = 0; p < want.tokens.length; p++) {

@@ -11,6 +11,8 @@ import { assertClose } from "@sae/tensor-core/testing";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { Sae } from "./sae.ts";
 import { FIXTURES } from "./test_fixtures.ts";
+import { loadSae } from "./load.ts";
+import { saveSae } from "./checkpoint.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "sae-ckpt-"));
 
@@ -38,7 +40,7 @@ describe("SAELens checkpoints", () => {
   test("SAELens 5 layout (flat cfg, hook_point spellings) loads with the values PyTorch computed", async () => {
     const device = await getDevice();
     const dir = join(FIXTURES, "ckpt_v5_standard");
-    const sae = Sae.load(dir, device);
+    const sae = loadSae(dir, device);
     expect(sae.cfg.architecture).toBe("standard");
     expect(sae.cfg.hook_name).toBe("blocks.3.hook_resid_pre");
     expect(sae.cfg.hook_layer).toBe(3);
@@ -52,7 +54,7 @@ describe("SAELens checkpoints", () => {
   test("SAELens 6 layout (nested metadata, jumprelu threshold) loads with the values PyTorch computed", async () => {
     const device = await getDevice();
     const dir = join(FIXTURES, "ckpt_v6_jumprelu");
-    const sae = Sae.load(dir, device);
+    const sae = loadSae(dir, device);
     expect(sae.cfg.architecture).toBe("jumprelu");
     expect(sae.cfg.hook_name).toBe("blocks.5.hook_resid_post");
     expect(sae.cfg.model_name).toBe("gemma-2-2b");
@@ -63,9 +65,9 @@ describe("SAELens checkpoints", () => {
 
   test("save writes exactly the names, shapes, dtypes and cfg keys SAELens reads; load round-trips", async () => {
     const device = await getDevice();
-    const sae = Sae.load(join(FIXTURES, "ckpt_v6_jumprelu"), device);
+    const sae = loadSae(join(FIXTURES, "ckpt_v6_jumprelu"), device);
     const dir = tmp();
-    await sae.save(dir);
+    await saveSae(sae, dir);
     const header = readSafetensorsHeaderFile(join(dir, "sae_weights.safetensors"));
     const got = Object.fromEntries(header.entries.map((e) => [e.name, `${e.dtype} [${e.shape.join(", ")}]`]));
     expect(got).toEqual({ W_enc: "F32 [16, 40]", b_enc: "F32 [40]", W_dec: "F32 [40, 16]", b_dec: "F32 [16]", threshold: "F32 [40]" });
@@ -78,7 +80,7 @@ describe("SAELens checkpoints", () => {
     const thr = loadSafetensorsFile(join(dir, "sae_weights.safetensors")).tensors.get("threshold")!.data;
     const orig = loadSafetensorsFile(join(FIXTURES, "ckpt_v6_jumprelu", "sae_weights.safetensors")).tensors.get("threshold")!.data;
     assertClose("threshold round trip", thr as Float32Array, orig as Float32Array, 1e-6, 1e-7);
-    const back = Sae.load(dir, device);
+    const back = loadSae(dir, device);
     await expected(join(FIXTURES, "ckpt_v6_jumprelu"), back);
     sae.dispose();
     back.dispose();
@@ -100,17 +102,17 @@ describe("SAELens checkpoints", () => {
       return dir;
     };
     const missing = make(() => {}, (t) => t.delete("b_enc"));
-    expect(() => Sae.load(missing, device)).toThrow(CheckpointError);
-    expect(() => Sae.load(missing, device)).toThrow(/sae_weights\.safetensors: missing tensor 'b_enc' \[40\]/);
+    expect(() => loadSae(missing, device)).toThrow(CheckpointError);
+    expect(() => loadSae(missing, device)).toThrow(/sae_weights\.safetensors: missing tensor 'b_enc' \[40\]/);
     const wrong = make(() => {}, (t) => t.set("W_dec", { shape: [40, 15], data: new Float32Array(600) }));
-    expect(() => Sae.load(wrong, device)).toThrow(/tensor 'W_dec' has shape \[40, 15\], expected \[40, 16\]/);
+    expect(() => loadSae(wrong, device)).toThrow(/tensor 'W_dec' has shape \[40, 15\], expected \[40, 16\]/);
     const dIn = make((c) => (c.d_in = 17), () => {});
-    expect(() => Sae.load(dIn, device)).toThrow(/tensor 'W_enc' has shape \[16, 40\], expected \[17, 40\] \(d_in 17, d_sae 40 in cfg.json\)/);
+    expect(() => loadSae(dIn, device)).toThrow(/tensor 'W_enc' has shape \[16, 40\], expected \[17, 40\] \(d_in 17, d_sae 40 in cfg.json\)/);
     const arch = make((c) => (c.architecture = "matryoshka"), () => {});
-    expect(() => Sae.load(arch, device)).toThrow(SaeConfigError);
-    expect(() => Sae.load(arch, device)).toThrow(/cfg\.json: field 'architecture': unknown architecture "matryoshka"; valid: standard, gated, jumprelu, topk, batchtopk/);
+    expect(() => loadSae(arch, device)).toThrow(SaeConfigError);
+    expect(() => loadSae(arch, device)).toThrow(/cfg\.json: field 'architecture': unknown architecture "matryoshka"; valid: standard, gated, jumprelu, topk, batchtopk/);
     const noDsae = make((c) => delete c.d_sae, () => {});
-    expect(() => Sae.load(noDsae, device)).toThrow(/cfg\.json: missing required field 'd_sae'/);
-    expect(() => Sae.load(join(tmp(), "nowhere"), device)).toThrow(/nowhere\/cfg\.json: file not found/);
+    expect(() => loadSae(noDsae, device)).toThrow(/cfg\.json: missing required field 'd_sae'/);
+    expect(() => loadSae(join(tmp(), "nowhere"), device)).toThrow(/nowhere\/cfg\.json: file not found/);
   });
 });

@@ -5,21 +5,17 @@
 // maps its own tensors (Architecture.fileShapes / fromFile / exportInference, arch/<name>/): jumprelu as
 // `threshold` (not log_threshold), batchtopk and matryoshka_batchtopk as a jumprelu SAE with their running
 // threshold (SAELens' convention), the TopK family's rescale_acts_by_decoder_norm folded into the weights.
+// Reads and writes files (@sae/core/node); parsing from bytes, shared with Sae.fromBytes, is checkpoint_bytes.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormatError } from "@sae/tensor-core";
 import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
 import { architecture } from "./arch/registry.ts";
 import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
-import { fileTensorShapes, hostFromTensors, tensor, type SaeFolder } from "./checkpoint_bytes.ts";
+import { CFG_FILE, fileTensorShapes, hostFromTensors, SPARSITY_FILE, tensor, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
+import type { SaeFolder } from "./checkpoint_bytes.ts";
 import { CheckpointError } from "./errors.ts";
 import type { Sae } from "./sae.ts";
-
-export { checkFinite, fileTensorShapes, type SaeFolder } from "./checkpoint_bytes.ts";
-
-export const CFG_FILE = "cfg.json";
-export const WEIGHTS_FILE = "sae_weights.safetensors";
-export const SPARSITY_FILE = "sparsity.safetensors";
 
 /** Reads and validates cfg.json. */
 export function readConfigFile(path: string): { cfg: SaeConfig; extra: Record<string, unknown> } {
@@ -42,7 +38,7 @@ export function readWeights(file: string, cfg: SaeConfig): Record<string, Float3
 }
 
 /**
- * Reads an SAE folder in the SAELens layout to host parameters (Sae.load uploads them). A TopK cfg.json with
+ * Reads an SAE folder in the SAELens layout to host parameters (loadSae uploads them). A TopK cfg.json with
  * rescale_acts_by_decoder_norm true (SAELens scales pre-activations by ||W_dec[i]|| and divides them out before
  * decoding) keeps the flag: the TopK family's encode / decode apply it (arch/family/family.ts).
  */
@@ -54,7 +50,7 @@ export function readSaeFolder(dir: string): SaeFolder {
   return { cfg, extra, host, sparsity };
 }
 
-/** Writes an SAE folder that SAELens (and loadSae) reads. */
+/** Writes an SAE folder that SAELens (and loadSae) reads (what `sae.save(dir)` was). */
 export async function saveSae(sae: Sae, dir: string): Promise<void> {
   let host = await sae.toHost();
   let cfg: SaeConfig = { ...sae.cfg };

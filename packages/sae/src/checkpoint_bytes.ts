@@ -7,6 +7,10 @@ import { architecture } from "./arch/registry.ts";
 import { configFromSaeLens, type SaeConfig } from "./config.ts";
 import { CheckpointError } from "./errors.ts";
 
+export const CFG_FILE = "cfg.json";
+export const WEIGHTS_FILE = "sae_weights.safetensors";
+export const SPARSITY_FILE = "sparsity.safetensors";
+
 /** Tensor names and shapes in the weights file SAELens writes for this config. */
 export function fileTensorShapes(cfg: SaeConfig): Record<string, number[]> {
   const arch = architecture(cfg.architecture);

@@ -1,6 +1,6 @@
 // Sae.fromBytes and Sae.fromUrl: the SAELens checkpoints written by SAELens (fixtures ckpt_v5_standard,
 // ckpt_v6_jumprelu) loaded from bytes and from a loopback HTTP server encode and decode to PyTorch's values
-// (expected.safetensors), the same as Sae.load from the folder; a missing sparsity file (404) loads as none; a
+// (expected.safetensors), the same as loadSae from the folder; a missing sparsity file (404) loads as none; a
 // missing weights file is a DownloadError naming the URL; a server that is down is an UnavailableError.
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { DownloadError, UnavailableError } from "@sae/hub";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { Sae } from "./sae.ts";
+import { loadSae } from "./load.ts";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures");
 const device = await getDevice();
@@ -57,7 +58,7 @@ describe("Sae.fromBytes / Sae.fromUrl", () => {
       const [weights, sparsity] = [read("sae_weights.safetensors"), read("sparsity.safetensors")];
       const cfg = read("cfg.json").toString();
       const sae = Sae.fromBytes({ cfg, weights, sparsity }, device);
-      const folder = Sae.load(join(FIXTURES, dir), device);
+      const folder = loadSae(join(FIXTURES, dir), device);
       expect(sae.cfg).toEqual(folder.cfg);
       expect(sae.extraConfig).toEqual(folder.extraConfig);
       expect(Array.from(sae.sparsity!)).toEqual(Array.from(folder.sparsity!));

@@ -1,4 +1,6 @@
-// @sae/core public surface. Everything other packages may use is listed here by name.
+// @sae/core public surface. Everything other packages may use is listed here by name. No file system: reading and
+// writing SAE folders, pretrained downloads and feature files are in @sae/core/node (src/node.ts); this entry loads
+// from bytes and URLs (Sae.fromBytes, Sae.fromUrl) and imports no `node:` module, so browsers can use it.
 
 // Analysis (src/analysis): features per token, max-activating examples, logit attribution, steering, ablation.
 export type { ActivationHook, SampleOptions, AnalysisModel, AnalysisSaeConfig, AnalysisSae, FeatureValue, TokenValue, SteerFeature } from "./analysis/types.ts";
@@ -15,7 +17,6 @@ export {
   type FeatureSource,
   type CollectFeatureDataOptions,
 } from "./analysis/feature_data.ts";
-export { writeFeatureData, openFeatureData, FEATURE_INDEX_FILE, FEATURE_RECORDS_FILE } from "./analysis/feature_file.ts";
 export {
   featureLogitEffects,
   promptLogitAttribution,
@@ -40,30 +41,40 @@ export { ghostGrads, type GhostGrads } from "./arch/standard/ghost_grads.ts";
 export { initHostParams, meanOf, geometricMedian, activationNormScale } from "./init.ts";
 export { NORMALIZE_ACTIVATIONS, type NormalizeActivations } from "./config.ts";
 export { SaeConfigError, CheckpointError, PretrainedNotFoundError, HookMismatchError } from "./errors.ts";
-export { saeFolderFromBytes, type SaeBytes } from "./checkpoint_bytes.ts";
-export { readSaeFolder, saveSae, readConfigFile, type SaeFolder, readWeights, fileTensorShapes, CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE } from "./checkpoint.ts";
+export {
+  saeFolderFromBytes,
+  fileTensorShapes,
+  CFG_FILE,
+  WEIGHTS_FILE,
+  SPARSITY_FILE,
+  type SaeBytes,
+  type SaeFolder,
+} from "./checkpoint_bytes.ts";
 export {
   PRETRAINED,
   PRETRAINED_SOURCE,
   pretrainedEntry,
-  resolvePretrained,
   parsePretrainedRef,
-  pretrainedHost,
   type PretrainedRelease,
   type PretrainedSae,
   type FromPretrainedOptions,
-  type ResolvedPretrained,
 } from "./pretrained.ts";
-export { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
-export { buildHostSae, type HostSae } from "./convert/build.ts";
+export type { ConversionName } from "./convert/registry.ts";
+export type { HostSae } from "./convert/build.ts";
 export type { Converted, Converter, ConvertContext, ConversionFiles, HostTensor } from "./convert/types.ts";
-export { readNpy, readNpz } from "./convert/npy.ts";
-export { loadSparsifyDir } from "./convert/sparsify.ts";
-export { hookZConfig, hookZConfigPath, readHookZ } from "./convert_hook_z.ts";
-export { loadSae, loadHookZ } from "./load.ts";
 export { readTorchStateDict, type TorchTensor } from "./torch_pt.ts";
 export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";
 export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SaeHookPoint, type SpliceableSae, type SpliceableTranscoder, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";
 export { foldDecoderNorms } from "./fold.ts";
-export { Transcoder, TRANSCODER_ARCHITECTURES, transcoderConfig, transcoderShapes, isTranscoderConfig, type TranscoderConfig, type TranscoderArchitecture } from "./transcoder.ts";
+export {
+  Transcoder,
+  TRANSCODER_ARCHITECTURES,
+  transcoderConfig,
+  transcoderShapes,
+  transcoderHost,
+  isTranscoderConfig,
+  type TranscoderConfig,
+  type TranscoderArchitecture,
+  type TranscoderFolder,
+} from "./transcoder.ts";
 export { cpuTrainStep, type HostParams, type CpuTrainContext, type CpuTrainResult } from "./cpu/reference.ts";

@@ -12,6 +12,7 @@ import { getDevice, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { INTERCHANGE_CASES, INTERCHANGE_DIR, INTERCHANGE_X } from "../scripts/interchange_cases.ts";
 import type { Sae } from "./sae.ts";
+import { saveSae } from "./checkpoint.ts";
 
 interface Enc {
   shape: number[];
@@ -37,7 +38,7 @@ describe("checkpoints written here load in SAELens 6.18 with the same encode/dec
     test(`${c.name} (SAELens loads it as ${expected[c.name].loaded_class.split(".").pop()})`, async () => {
       const sae = c.make(device);
       const dir = join(root, c.name);
-      await sae.save(dir);
+      await saveSae(sae, dir);
       const committed = join(INTERCHANGE_DIR, c.name);
       expect(Buffer.compare(readFileSync(join(dir, "sae_weights.safetensors")), readFileSync(join(committed, "sae_weights.safetensors")))).toBe(0);
       expect(JSON.parse(readFileSync(join(dir, "cfg.json"), "utf8"))).toEqual(JSON.parse(readFileSync(join(committed, "cfg.json"), "utf8")));
@@ -57,7 +58,7 @@ describe("checkpoints written here load in SAELens 6.18 with the same encode/dec
       return;
     }
     writeFileSync(join(root, "x.json"), JSON.stringify({ shape: INTERCHANGE_X.shape, data: Array.from(INTERCHANGE_X.data) }));
-    for (const c of INTERCHANGE_CASES) if (!existsSync(join(root, c.name, "cfg.json"))) await c.make(device).save(join(root, c.name));
+    for (const c of INTERCHANGE_CASES) if (!existsSync(join(root, c.name, "cfg.json"))) await saveSae(c.make(device), join(root, c.name));
     const script = join(import.meta.dir, "..", "scripts", "saelens_load_interchange.py");
     const r = spawnSync("/usr/bin/python3", [script, "--dir", root, "--out", "-"], { encoding: "utf8", env: { ...process.env, SAELENS_HARNESS: harness, SAELENS_SRC: src } });
     expect(r.status, r.stderr).toBe(0);

@@ -10,6 +10,7 @@ import { configFromSaeLens } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { Sae } from "./sae.ts";
 import { FIXTURES } from "./test_fixtures.ts";
+import { loadSae } from "./load.ts";
 
 const GOOD = { architecture: "standard", d_in: 4, d_sae: 8, hook_name: "blocks.0.hook_resid_pre", model_name: "gpt2" };
 
@@ -55,18 +56,18 @@ describe("weights at load (#7, #9)", () => {
     try {
       const dir = join(tmp, "sae");
       cpSync(join(FIXTURES, "ckpt_v5_standard"), dir, { recursive: true });
-      const ok = Sae.load(dir, device);
+      const ok = loadSae(dir, device);
       const { d_in } = ok.cfg;
       const file = join(dir, "sae_weights.safetensors");
       poke(file, "W_enc", d_in + 2, Number.NaN);
-      expect(() => Sae.load(dir, device)).toThrow(CheckpointError);
-      expect(() => Sae.load(dir, device)).toThrow(new RegExp(`tensor 'W_enc' \\[${d_in}, ${ok.cfg.d_sae}\\] holds 1 non-finite value\\(s\\) \\(first: NaN at \\[0, ${d_in + 2}\\]\\)`));
+      expect(() => loadSae(dir, device)).toThrow(CheckpointError);
+      expect(() => loadSae(dir, device)).toThrow(new RegExp(`tensor 'W_enc' \\[${d_in}, ${ok.cfg.d_sae}\\] holds 1 non-finite value\\(s\\) \\(first: NaN at \\[0, ${d_in + 2}\\]\\)`));
       poke(file, "W_enc", d_in + 2, 0);
       poke(file, "b_dec", 1, Number.POSITIVE_INFINITY);
-      expect(() => Sae.load(dir, device)).toThrow(/'b_dec' \[\d+\] holds 1 non-finite value\(s\) \(first: Infinity at \[1\]\)/);
+      expect(() => loadSae(dir, device)).toThrow(/'b_dec' \[\d+\] holds 1 non-finite value\(s\) \(first: Infinity at \[1\]\)/);
       rmSync(file);
-      expect(() => Sae.load(dir, device)).toThrow(CheckpointError);
-      expect(() => Sae.load(dir, device)).toThrow(`${file}: file not found`);
+      expect(() => loadSae(dir, device)).toThrow(CheckpointError);
+      expect(() => loadSae(dir, device)).toThrow(`${file}: file not found`);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

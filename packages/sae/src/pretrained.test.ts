@@ -13,6 +13,8 @@ import { PretrainedNotFoundError } from "./errors.ts";
 import { PRETRAINED, pretrainedEntry } from "./pretrained.ts";
 import { Sae } from "./sae.ts";
 import { FIXTURES } from "./test_fixtures.ts";
+import { loadSae } from "./load.ts";
+import { loadPretrainedSae } from "./pretrained_load.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const files = new Map<string, Uint8Array>();
@@ -104,11 +106,11 @@ describe("fromPretrained over a loopback hub", () => {
   test("downloads cfg, weights and sparsity into the hub cache and loads the SAE", async () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-    const sae = await Sae.fromPretrained("gpt2-small-res-jb", "blocks.0.hook_resid_pre", device, { cacheDir, endpoint });
+    const sae = await loadPretrainedSae("gpt2-small-res-jb", "blocks.0.hook_resid_pre", device, { cacheDir, endpoint });
     expect(sae.cfg.hook_name).toBe("blocks.3.hook_resid_pre"); // what the served cfg.json says
     expect(sae.extraConfig.model_from_pretrained_kwargs).toEqual({ center_writing_weights: true }); // release override
     expect(sae.sparsity?.length).toBe(40);
-    const want = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+    const want = loadSae(join(FIXTURES, "ckpt_v5_standard"), device);
     assertClose("W_enc", await sae.W_enc.read(), await want.W_enc.read(), 0, 0);
     const snap = join(cacheDir, "models--jbloom--GPT2-Small-SAEs-Reformatted", "snapshots", COMMIT, "blocks.0.hook_resid_pre");
     for (const f of ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]) expect(existsSync(join(snap, f))).toBe(true);
@@ -120,12 +122,12 @@ describe("fromPretrained over a loopback hub", () => {
   test("a release without sparsity and with expected_average_only_in folds norm_scaling_factor into the weights", async () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-    const sae = await Sae.fromPretrained("gpt2-small-mlp-tm", "blocks.0.hook_mlp_out", device, { cacheDir, endpoint });
+    const sae = await loadPretrainedSae("gpt2-small-mlp-tm", "blocks.0.hook_mlp_out", device, { cacheDir, endpoint });
     const s = pretrainedEntry("gpt2-small-mlp-tm", "blocks.0.hook_mlp_out").sae.norm_scaling_factor as number;
     expect(s).toBeCloseTo(1.049317316132615, 12);
     expect(sae.cfg.normalize_activations).toBe("none");
     expect(sae.sparsity).toBeNull();
-    const raw = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+    const raw = loadSae(join(FIXTURES, "ckpt_v5_standard"), device);
     assertClose("W_enc * s", await sae.W_enc.read(), (await raw.W_enc.read()).map((v) => v * s), 1e-6, 1e-7);
     assertClose("W_dec / s", await sae.W_dec.read(), (await raw.W_dec.read()).map((v) => v / s), 1e-6, 1e-7);
     assertClose("b_dec / s", await sae.b_dec.read(), (await raw.b_dec.read()).map((v) => v / s), 1e-6, 1e-7);
@@ -136,10 +138,10 @@ describe("fromPretrained over a loopback hub", () => {
   test("gpt2-small-resid-post-v5-32k (normalize_activations layer_norm) loads and runs with the per-token norm", async () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-    const sae = await Sae.fromPretrained("gpt2-small-resid-post-v5-32k", "blocks.0.hook_resid_post", device, { cacheDir, endpoint });
+    const sae = await loadPretrainedSae("gpt2-small-resid-post-v5-32k", "blocks.0.hook_resid_post", device, { cacheDir, endpoint });
     expect(sae.cfg.normalize_activations).toBe("layer_norm");
     expect(sae.cfg.dataset_path).toBe("Skylion007/openwebtext"); // release override
-    const raw = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device); // same weights, no normalisation
+    const raw = loadSae(join(FIXTURES, "ckpt_v5_standard"), device); // same weights, no normalisation
     const d = raw.cfg.d_in;
     const xh = Float32Array.from({ length: 3 * d }, (_, i) => Math.sin(i * 0.7) * 2 + (i % 3));
     const xn = new Float32Array(xh.length);
@@ -163,7 +165,7 @@ describe("fromPretrained over a loopback hub", () => {
   test("gpt2-small-hook-z-kk: the original .pt and _cfg.json are converted (SAELens connor_rob_hook_z)", async () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-    const sae = await Sae.fromPretrained("gpt2-small-hook-z-kk", "blocks.0.hook_z", device, { cacheDir, endpoint });
+    const sae = await loadPretrainedSae("gpt2-small-hook-z-kk", "blocks.0.hook_z", device, { cacheDir, endpoint });
     expect(sae.cfg).toMatchObject({ architecture: "standard", d_in: 12, d_sae: 20, hook_name: "blocks.0.attn.hook_z", hook_layer: 0, neuronpedia_id: "gpt2-small/0-att-kk" });
     const exp = loadSafetensorsFile(join(FIXTURES, "hook_z_kk", "expected.safetensors")).tensors;
     const x = Tensor.from(device, [10, 12], exp.get("z")?.data as Float32Array);
@@ -180,7 +182,7 @@ describe("fromPretrained over a loopback hub", () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
     const [release, id] = ["sae_bench_pythia70m_sweep_topk_ctx128_0730", "blocks.3.hook_resid_post__trainer_0"];
-    const sae = await Sae.fromPretrained(release, id, device, { cacheDir, endpoint });
+    const sae = await loadPretrainedSae(release, id, device, { cacheDir, endpoint });
     const np = pretrainedEntry(release, id).sae.neuronpedia;
     expect(sae.cfg).toMatchObject({ architecture: "topk", k: 3, d_in: 6, d_sae: 10, neuronpedia_id: np });
     expect(sae.cfg.hook_name).toBe("blocks.3.hook_resid_post");
@@ -198,12 +200,12 @@ describe("fromPretrained over a loopback hub", () => {
   test("a release name with '/' that the registry lacks is a hub repo of SAELens folders (id = folder)", async () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-    const sae = await Sae.fromPretrained("someone/my-saes", "layer0", device, { cacheDir, endpoint });
-    const want = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+    const sae = await loadPretrainedSae("someone/my-saes", "layer0", device, { cacheDir, endpoint });
+    const want = loadSae(join(FIXTURES, "ckpt_v5_standard"), device);
     assertClose("W_enc", await sae.W_enc.read(), await want.W_enc.read(), 0, 0);
     expect(sae.sparsity).toBeNull(); // the repo has no sparsity.safetensors: a 404, not an error
     expect(requests).toContain("GET /someone/my-saes/resolve/main/layer0/cfg.json");
-    await expect(Sae.fromPretrained("no-slash-release", "x", device, { cacheDir, endpoint })).rejects.toThrow(PretrainedNotFoundError);
+    await expect(loadPretrainedSae("no-slash-release", "x", device, { cacheDir, endpoint })).rejects.toThrow(PretrainedNotFoundError);
     sae.dispose();
     want.dispose();
   });
@@ -212,7 +214,7 @@ describe("fromPretrained over a loopback hub", () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
     const opts = { cacheDir, endpoint, conversion: "sparsify" as const };
-    const sae = await Sae.fromPretrained("EleutherAI/sae-pythia-70m-32k", "layers.3", device, opts);
+    const sae = await loadPretrainedSae("EleutherAI/sae-pythia-70m-32k", "layers.3", device, opts);
     expect(sae.cfg).toMatchObject({ architecture: "topk", k: 3, hook_name: "blocks.3.hook_resid_post", dtype: "bfloat16" });
     // SAELens names the model after the SAE folder's parent: in a hub snapshot, the commit folder.
     expect(sae.cfg.model_name).toBe(COMMIT);

@@ -3,13 +3,11 @@
 // resolve the release and id to a hub repo, a path and a conversion (a release name with '/' that the registry does
 // not list is read as a Hugging Face repo of SAELens-format folders, the id as the folder), download that
 // conversion's files through the hub client (@sae/hub/node) into the Hugging Face cache layout, convert (convert/*),
-// and build the host SAE (convert/build.ts). The Sae class uploads it (Sae.fromPretrained).
-import { DownloadError } from "@sae/hub";
-import { hubDownload, type HubDownloadOptions } from "@sae/hub/node";
-import { buildHostSae, type HostSae } from "./convert/build.ts";
-import { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
-import type { ConversionFiles, Converter } from "./convert/types.ts";
-import { PretrainedNotFoundError, SaeConfigError } from "./errors.ts";
+// and build the host SAE (convert/build.ts). This file is the registry and its lookups (no file system); resolving
+// to a conversion, downloading and converting are pretrained_load.ts (@sae/core/node: loadPretrainedSae).
+import type { HubDownloadOptions } from "@sae/hub/node";
+import type { ConversionName } from "./convert/registry.ts";
+import { PretrainedNotFoundError } from "./errors.ts";
 import registry from "./pretrained.json" with { type: "json" };
 
 export interface PretrainedSae {
@@ -53,18 +51,6 @@ export interface FromPretrainedOptions {
   conversion?: ConversionName;
 }
 
-/** A release and SAE id resolved without network: the repo, path, conversion, overrides and files to fetch. */
-export interface ResolvedPretrained {
-  repoId: string;
-  path: string;
-  conversion: ConversionName;
-  converter: Converter;
-  /** Release config_overrides plus neuronpedia_id, as SAELens's get_config_overrides builds them. */
-  overrides: Record<string, unknown>;
-  normScalingFactor?: number;
-  files: ConversionFiles;
-}
-
 function shortList(items: string[]): string {
   return items.length > 8 ? `${items.slice(0, 8).join(", ")}, ... (${items.length} in all)` : items.join(", ");
 }
@@ -90,29 +76,6 @@ export function pretrainedEntry(release: string, saeId: string): { release: Pret
   return { release: rel, sae };
 }
 
-/** Resolves a release and id (or a Hugging Face repo and folder) to what loading needs; no network. */
-export function resolvePretrained(release: string, saeId: string, conversion?: ConversionName): ResolvedPretrained {
-  if (conversion !== undefined && !isConversionName(conversion)) {
-    throw new SaeConfigError(`unknown conversion '${conversion}'; valid: ${Object.keys(CONVERSIONS).join(", ")}`);
-  }
-  let r: Omit<ResolvedPretrained, "converter" | "files">;
-  if (Object.hasOwn(PRETRAINED, release) || !release.includes("/")) {
-    const { release: rel, sae } = pretrainedEntry(release, saeId);
-    const overrides = { ...rel.config_overrides, neuronpedia_id: sae.neuronpedia };
-    r = {
-      repoId: rel.repo_id,
-      path: sae.path,
-      conversion: conversion ?? rel.conversion,
-      overrides,
-      normScalingFactor: sae.norm_scaling_factor,
-    };
-  } else {
-    r = { repoId: release, path: saeId, conversion: conversion ?? "sae_lens", overrides: {} };
-  }
-  const converter: Converter = CONVERSIONS[r.conversion];
-  return { ...r, converter, files: converter.files(r.repoId, r.path) };
-}
-
 /**
  * Splits `<release>/<id>` (CLI `--sae`): the longest registry release followed by '/', else a Hugging Face repo
  * `owner/name` followed by '/<folder>'. Null when the text is neither.
@@ -124,39 +87,4 @@ export function parsePretrainedRef(ref: string): { release: string; saeId: strin
   if (best) return { release: best, saeId: ref.slice(best.length + 1) };
   const m = /^([A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*)\/(.+)$/.exec(ref); // not ./x, ../x or /x
   return m ? { release: m[1], saeId: m[2] } : null;
-}
-
-/** Downloads (or reads from the hub cache) and converts a pretrained SAE to host parameters. */
-export async function pretrainedHost(
-  release: string,
-  saeId: string,
-  opts: FromPretrainedOptions = {},
-): Promise<HostSae> {
-  const r = resolvePretrained(release, saeId, opts.conversion);
-  const hub = {
-    cacheDir: opts.cacheDir,
-    endpoint: opts.endpoint,
-    revision: opts.revision,
-    token: opts.token,
-    offline: opts.offline,
-    quiet: opts.quiet ?? true,
-    onProgress: opts.onProgress,
-  };
-  const download = (file: string) => hubDownload(r.repoId, file, hub);
-  const optional = async (file: string): Promise<string | null> => {
-    try {
-      return await download(file);
-    } catch (e) {
-      if (e instanceof DownloadError && /HTTP 404|not in the cache/.test(e.message)) return null;
-      throw e;
-    }
-  };
-  const converted = await r.converter.load({
-    repoId: r.repoId,
-    path: r.path,
-    overrides: r.overrides,
-    download,
-    optional,
-  });
-  return buildHostSae(converted, `${r.repoId}/${r.path}`, r.normScalingFactor);
 }

@@ -10,6 +10,8 @@ import { configFromSaeLens, makeConfig } from "./config.ts";
 import { SaeConfigError } from "./errors.ts";
 import { activationNormScale, geometricMedian, meanOf } from "./init.ts";
 import { Sae } from "./sae.ts";
+import { loadSae } from "./load.ts";
+import { saveSae } from "./checkpoint.ts";
 
 function sumDist(points: Float32Array, d: number, y: ArrayLike<number>): number {
   let s = 0;
@@ -58,9 +60,9 @@ describe("Sae", () => {
     const f = await (await sae.encode(x)).read();
     const out = await (await sae.forward(x)).read();
     const dir = mkdtempSync(join(tmpdir(), "sae-norm-"));
-    await sae.save(dir);
+    await saveSae(sae, dir);
     expect(JSON.parse(readFileSync(join(dir, "cfg.json"), "utf8")).normalize_activations).toBe("none");
-    const back = Sae.load(dir, device);
+    const back = loadSae(dir, device);
     assertClose("acts after fold", await (await back.encode(x)).read(), f, 1e-5, 1e-5);
     assertClose("reconstruction after fold", await (await back.forward(x)).read(), out, 1e-5, 1e-5);
     sae.dispose();

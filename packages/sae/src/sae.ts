@@ -1,7 +1,8 @@
 // The Sae class: a config, parameters on a Device, and the architecture from the registry. Inference (encode,
 // decode, forward), the training step (trainForward then backward), decoder-row normalisation, activation scaling
 // (normalize_activations = "expected_average_only_in"; the per-token "layer_norm" / "constant_norm_rescale" at
-// inference through runtime_norm.ts), and load/save/fromPretrained (checkpoint.ts, pretrained.ts).
+// inference through runtime_norm.ts), and building from bytes or URLs (fromBytes, fromUrl). No file system: loading
+// a folder, saving and pretrained downloads are functions in @sae/core/node (loadSae, saveSae, loadPretrainedSae).
 import { fetchBytes, fetchOptionalBytes, fetchText, joinUrl, type FetchUrlOptions } from "@sae/hub";
 import { saeAxpby, saeRowNorm, saeRowScale, ShapeError, Tensor, type Device, type Shape } from "@sae/tensor-core";
 import { architecture } from "./arch/registry.ts";
@@ -10,9 +11,7 @@ import { center, decode as decodeDense, disposeAll } from "./arch/common.ts";
 import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { initHostParams } from "./init.ts";
-import { readSaeFolder, saveSae } from "./checkpoint.ts";
 import { saeFolderFromBytes, type SaeBytes, type SaeFolder } from "./checkpoint_bytes.ts";
-import { pretrainedHost, type FromPretrainedOptions } from "./pretrained.ts";
 import { RuntimeNorm } from "./runtime_norm.ts";
 import { activate, hiddenPre } from "./encode_split.ts";
 import { foldDecoderNorms } from "./fold.ts";
@@ -65,14 +64,9 @@ export class Sae implements SaeModel {
     return Sae.fromHost(device, cfg, initHostParams(cfg, seed));
   }
 
-  /** Loads a folder in the SAELens layout (cfg.json, sae_weights.safetensors, sparsity.safetensors). */
-  static load(dir: string, device: Device): Sae {
-    return Sae.fromFolder(device, readSaeFolder(dir));
-  }
-
   /** An SAELens checkpoint from bytes (no file system: browsers, Deno, bundles): cfg.json and the safetensors. */
   static fromBytes(bytes: SaeBytes, device: Device): Sae {
-    return Sae.fromFolder(device, saeFolderFromBytes(bytes));
+    return Sae.fromFolder(saeFolderFromBytes(bytes), device);
   }
 
   /**
@@ -88,28 +82,15 @@ export class Sae implements SaeModel {
     return Sae.fromBytes({ cfg, weights, sparsity, label: baseUrl.replace(/\/$/, "") }, device);
   }
 
-  private static fromFolder(device: Device, folder: SaeFolder): Sae {
+  /**
+   * A checkpoint already read to the host (saeFolderFromBytes; @sae/core/node's folder reader and pretrained
+   * conversions): uploads the parameters and keeps the extra cfg.json keys and the feature sparsity.
+   */
+  static fromFolder(folder: SaeFolder, device: Device): Sae {
     const sae = Sae.fromHost(device, folder.cfg, folder.host);
     sae.extraConfig = folder.extra;
     sae.sparsity = folder.sparsity;
     return sae;
-  }
-
-  /**
-   * Downloads (or reads from the hub cache) a release's SAE listed in pretrained.json, through its SAELens
-   * conversion; a release with '/' that the registry lacks is a Hugging Face repo of SAELens folders.
-   */
-  static async fromPretrained(release: string, saeId: string, device: Device, opts: FromPretrainedOptions = {}): Promise<Sae> {
-    const h = await pretrainedHost(release, saeId, opts);
-    const sae = Sae.fromHost(device, h.cfg, h.host);
-    sae.extraConfig = h.extra;
-    sae.sparsity = h.sparsity;
-    return sae;
-  }
-
-  /** Writes the SAELens layout to dir. */
-  save(dir: string): Promise<void> {
-    return saveSae(this, dir);
   }
 
   /** Uploads host parameters (training layout names). */

@@ -1,6 +1,6 @@
 // Inference against SAELens 6.18's own classes (fixtures/saelens_inference.json, scripts/saelens_inference_goldens.py):
 // each SAE is written as SAELens would store it (cfg.json = its cfg.to_dict(), sae_weights.safetensors = its
-// state dict) and loaded through Sae.load, so the checkpoint mapping is under test too. encode/decode of x, encode
+// state dict) and loaded through loadSae, so the checkpoint mapping is under test too. encode/decode of x, encode
 // of a [batch, pos, d_in] input, fold_W_dec_norm, and every training architecture's inference export (BatchTopK and
 // Matryoshka BatchTopK come back as JumpReLU) must agree within 1e-5 abs / 1e-4 rel.
 import { describe, expect, test } from "bun:test";
@@ -11,6 +11,7 @@ import { getDevice, Tensor } from "@sae/tensor-core";
 import { saveSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "./sae.ts";
+import { loadSae } from "./load.ts";
 
 interface Enc {
   shape: number[];
@@ -41,7 +42,7 @@ describe("SAELens 6.18 inference SAEs (SAE.from_dict) load and run here", () => 
   for (const c of fx.inference) {
     test(c.name, async () => {
       const dir = writeSaeLens(c.config, c.params);
-      const sae = Sae.load(dir, device);
+      const sae = loadSae(dir, device);
       const { f, out } = await run(sae, c.input.x);
       close(`${c.name} encode`, f, c.output.encode);
       close(`${c.name} decode`, out, c.output.decode);
@@ -77,7 +78,7 @@ describe("SAELens 6.18 inference SAEs (SAE.from_dict) load and run here", () => 
 describe("SAELens 6.18 inference exports (save_inference_model) load and run here", () => {
   for (const c of fx.exports) {
     test(`${c.name} -> ${c.loaded_class.split(".").pop()}`, async () => {
-      const sae = Sae.load(writeSaeLens(c.cfg_json, c.state_dict), device);
+      const sae = loadSae(writeSaeLens(c.cfg_json, c.state_dict), device);
       expect(sae.cfg.architecture).toBe(c.cfg_json.architecture);
       const { f, out } = await run(sae, c.sae_in);
       close(`${c.name} export encode`, f, c.encode);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { getDevice, matmul, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
-import { loadHookZ } from "./load.ts";
+import { loadHookZ, loadSae } from "./load.ts";
 import { cpuTrainStep } from "./cpu/reference.ts";
 import { HookMismatchError } from "./errors.ts";
 import { Sae } from "./sae.ts";
@@ -80,7 +80,7 @@ const TOKENS = [
 async function setup() {
   const device = await getDevice();
   const model = new FakeHookModel(device);
-  const sae = Sae.load(join(FIXTURES, "ckpt_v5_standard"), device);
+  const sae = loadSae(join(FIXTURES, "ckpt_v5_standard"), device);
   const host = await sae.toHost();
   const x = model.embed(TOKENS);
   const ref = cpuTrainStep(sae.cfg, Object.fromEntries(Object.entries(host).map(([k, v]) => [k, Float64Array.from(v)])), x, x.length / D);

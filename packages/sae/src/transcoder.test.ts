@@ -3,7 +3,7 @@
 // SAELens's save_model wrote load here, and encode / decode / forward agree within 1e-5 abs / 1e-4 rel; spliced into
 // a fake two-hook model, the input hook is read and the output hook replaced.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getDevice, matmul, Tensor, type Device } from "@sae/tensor-core";
@@ -13,6 +13,7 @@ import { HookMismatchError } from "./errors.ts";
 import { SplicedModel, type HookableModel, type SpliceHook } from "./spliced.ts";
 import { Sae } from "./sae.ts";
 import { Transcoder } from "./transcoder.ts";
+import { loadTranscoder } from "./transcoder_files.ts";
 
 interface Enc {
   shape: number[];
@@ -59,7 +60,7 @@ class TwoHookModel implements HookableModel<Float32Array> {
 describe("SAELens 6.18 transcoders load and run here", () => {
   for (const c of fx.transcoders) {
     test(`${c.name} (${c.loaded_class.split(".").pop()})`, async () => {
-      const tc = Transcoder.load(folder(c), device);
+      const tc = loadTranscoder(folder(c), device);
       expect([tc.cfg.d_in, tc.cfg.d_out, tc.cfg.hook_name, tc.cfg.hook_name_out]).toEqual([8, 6, IN, OUT]);
       const x = Tensor.from(device, c.x.shape, f32(c.x));
       const f = await tc.encode(x);
@@ -96,6 +97,24 @@ describe("SAELens 6.18 transcoders load and run here", () => {
     });
   }
 
+  test("Transcoder.fromBytes (no file system) of SAELens's files encodes and forwards as SAELens", async () => {
+    for (const c of fx.transcoders) {
+      const dir = folder(c);
+      const bytes = { cfg: readFileSync(join(dir, "cfg.json"), "utf8"), weights: readFileSync(join(dir, "sae_weights.safetensors")) };
+      const tc = Transcoder.fromBytes({ ...bytes, label: "https://example.org/tc" }, device);
+      expect(tc.cfg).toEqual(loadTranscoder(dir, device).cfg);
+      const x = Tensor.from(device, c.x.shape, f32(c.x));
+      close(`${c.name} encode`, await (await tc.encode(x)).read(), c.encode);
+      close(`${c.name} forward`, await (await tc.forward(x)).read(), c.forward);
+      const { cfg, weights } = await tc.toFolder();
+      expect(cfg.d_out).toBe(6);
+      expect(Object.keys(weights).sort()).toEqual(Object.keys(c.state_dict).sort());
+      tc.dispose();
+    }
+    const bad = { cfg: "{not json", weights: new Uint8Array(8), label: "https://example.org/tc" };
+    expect(() => Transcoder.fromBytes(bad, device)).toThrow("https://example.org/tc/cfg.json: not valid JSON");
+  });
+
   test("a transcoder release held as a jumprelu Sae (extraConfig) becomes a Transcoder with the same outputs", async () => {
     const sae = Sae.create(device, { architecture: "jumprelu", d_in: 8, d_sae: 24, apply_b_dec_to_input: false, hook_name: IN }, 9);
     sae.extraConfig = { transcoder: "jumprelu_transcoder", hook_name_out: OUT, d_out: 8 };
@@ -111,9 +130,9 @@ describe("SAELens 6.18 transcoders load and run here", () => {
 
   test("config and shape errors name the field, file and widths", async () => {
     const c = fx.transcoders[0];
-    expect(() => Transcoder.load(folder({ ...c, cfg_json: { ...c.cfg_json, apply_b_dec_to_input: true } }), device)).toThrow("transcoders support apply_b_dec_to_input = false only");
-    expect(() => Transcoder.load(folder({ ...c, cfg_json: { ...c.cfg_json, d_out: 7 } }), device)).toThrow("tensor 'W_dec' has shape [24, 6] F32, expected [24, 7] float");
-    const tc = Transcoder.load(folder(c), device);
+    expect(() => loadTranscoder(folder({ ...c, cfg_json: { ...c.cfg_json, apply_b_dec_to_input: true } }), device)).toThrow("transcoders support apply_b_dec_to_input = false only");
+    expect(() => loadTranscoder(folder({ ...c, cfg_json: { ...c.cfg_json, d_out: 7 } }), device)).toThrow("tensor 'W_dec' has shape [24, 6] F32, expected [24, 7] float");
+    const tc = loadTranscoder(folder(c), device);
     await expect(tc.encode(Tensor.from(device, [2, 5], new Float32Array(10)))).rejects.toThrow("transcoder at blocks.0.ln2.hook_normalized: input [2, 5] must be [..., 8]");
     const model = new TwoHookModel(device, new Float32Array(48), new Float32Array(30));
     expect(() => new SplicedModel(model).attachTranscoder(tc, { outputHook: IN })).toThrow(HookMismatchError);

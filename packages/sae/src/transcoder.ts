@@ -3,20 +3,21 @@
 //   transcoder:          f = ReLU(x W_enc + b_enc),                       out = f W_dec + b_dec
 //   skip_transcoder:     f as transcoder,                                 out = f W_dec + b_dec + x W_skip^T
 //   jumprelu_transcoder: f = ReLU(pre) * (pre > threshold), pre = x W_enc + b_enc, out = f W_dec + b_dec
-// Loaded from the SAELens folder layout (cfg.json with d_out, metadata.hook_name_out; sae_weights.safetensors).
-// encode/decode/forward take any leading shape; spliced via SplicedModel.attachTranscoder. `save` writes that
-// folder layout (what @sae/train's transcoder training ends with: a standard Sae trained against the output hook).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// The SAELens folder layout (cfg.json with d_out, metadata.hook_name_out; sae_weights.safetensors) from bytes
+// (fromBytes) and to its contents (toFolder); reading and writing the folder on disk is transcoder_files.ts
+// (@sae/core/node: loadTranscoder, saveTranscoder; what @sae/train's transcoder training ends with).
+// encode/decode/forward take any leading shape; spliced via SplicedModel.attachTranscoder.
 import {
+  FormatError,
   matmul,
+  readSafetensors,
   saeActivation,
   saeAxpby,
   Tensor,
   type Device,
+  type SafeTensor,
 } from "@sae/tensor-core";
-import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
-import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint.ts";
+import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";
 import { asRows, withLead } from "./rows.ts";
@@ -76,6 +77,31 @@ export function transcoderConfig(raw: unknown, file = CFG_FILE): TranscoderConfi
   };
 }
 
+/** Host parameters from a weights file's tensors (SAELens names), each checked for shape, dtype and finiteness. */
+export function transcoderHost(
+  file: string,
+  tensors: Map<string, SafeTensor>,
+  cfg: TranscoderConfig,
+): Record<string, Float32Array> {
+  const host: Record<string, Float32Array> = {};
+  for (const [name, shape] of Object.entries(transcoderShapes(cfg))) {
+    const t = tensors.get(name);
+    if (!t || t.shape.join() !== shape.join() || !(t.data instanceof Float32Array)) {
+      const got = t ? `has shape [${t.shape.join(", ")}] ${t.dtype}` : "is missing";
+      throw new CheckpointError(`${file}: tensor '${name}' ${got}, expected [${shape.join(", ")}] float`);
+    }
+    checkFinite(file, name, shape, t.data);
+    host[name] = t.data;
+  }
+  return host;
+}
+
+/** A transcoder folder's contents: cfg.json's object and the weights by SAELens name. */
+export interface TranscoderFolder {
+  cfg: Record<string, unknown>;
+  weights: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
 export class Transcoder {
   readonly cfg: TranscoderConfig;
   readonly device: Device;
@@ -103,7 +129,7 @@ export class Transcoder {
   }
 
   /**
-   * A pretrained transcoder release that Sae.fromPretrained loaded as a standard / jumprelu Sae (extraConfig
+   * A pretrained transcoder release that loadPretrainedSae loaded as a standard / jumprelu Sae (extraConfig
    * `transcoder`, `hook_name_out`, `d_out`), as a Transcoder that SplicedModel.attachTranscoder can splice.
    */
   static async fromSae(sae: Sae): Promise<Transcoder> {
@@ -132,30 +158,31 @@ export class Transcoder {
     return Transcoder.fromHost(sae.device, cfg, host);
   }
 
-  /** Loads a SAELens transcoder folder (cfg.json + sae_weights.safetensors). */
-  static load(dir: string, device: Device): Transcoder {
-    const cfgPath = join(dir, CFG_FILE);
-    const weights = join(dir, WEIGHTS_FILE);
-    for (const f of [cfgPath, weights]) if (!existsSync(f)) throw new CheckpointError(`${f}: file not found (a transcoder folder needs ${CFG_FILE} and ${WEIGHTS_FILE})`);
-    const cfg = transcoderConfig(JSON.parse(readFileSync(cfgPath, "utf8")), cfgPath);
-    const { tensors } = loadSafetensorsFile(weights);
-    const host: Record<string, Float32Array> = {};
-    for (const [name, shape] of Object.entries(transcoderShapes(cfg))) {
-      const t = tensors.get(name);
-      if (!t || t.shape.join() !== shape.join() || !(t.data instanceof Float32Array)) {
-        throw new CheckpointError(`${weights}: tensor '${name}' ${t ? `has shape [${t.shape.join(", ")}] ${t.dtype}` : "is missing"}, expected [${shape.join(", ")}] float`);
+  /** A SAELens transcoder checkpoint from bytes (cfg.json text or object, sae_weights.safetensors); no file system. */
+  static fromBytes(
+    bytes: { cfg: string | unknown; weights: Uint8Array | ArrayBuffer; label?: string },
+    device: Device,
+  ): Transcoder {
+    const at = (f: string) => (bytes.label ? `${bytes.label}/${f}` : f);
+    let raw = bytes.cfg;
+    if (typeof raw === "string") {
+      try {
+        raw = JSON.parse(raw);
+      } catch (e) {
+        throw new FormatError(`${at(CFG_FILE)}: not valid JSON (${(e as Error).message})`);
       }
-      checkFinite(weights, name, shape, t.data);
-      host[name] = t.data;
     }
-    return Transcoder.fromHost(device, cfg, host);
+    const cfg = transcoderConfig(raw, at(CFG_FILE));
+    const file = at(WEIGHTS_FILE);
+    const { tensors } = readSafetensors(bytes.weights, { file });
+    return Transcoder.fromHost(device, cfg, transcoderHost(file, tensors, cfg));
   }
 
   /**
-   * Writes the SAELens transcoder folder (SAELens 6.18 save_model: cfg.json with d_out and metadata.hook_name /
-   * hook_name_out, sae_weights.safetensors by SAELens name), which Transcoder.load and SAELens read.
+   * The SAELens transcoder folder's contents (SAELens 6.18 save_model: cfg.json with d_out and metadata.hook_name /
+   * hook_name_out, sae_weights.safetensors by SAELens name), which saveTranscoder writes and SAELens reads.
    */
-  async save(dir: string): Promise<void> {
+  async toFolder(): Promise<TranscoderFolder> {
     const c = this.cfg;
     const cfg = {
       architecture: c.architecture,
@@ -169,13 +196,11 @@ export class Transcoder {
       reshape_activations: "none",
       metadata: { model_name: c.model_name, hook_name: c.hook_name, hook_name_out: c.hook_name_out },
     };
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    const weights: TranscoderFolder["weights"] = {};
     for (const [name, shape] of Object.entries(transcoderShapes(c))) {
-      out[name] = { shape, data: (await this.params[name].read()) as Float32Array };
+      weights[name] = { shape, data: (await this.params[name].read()) as Float32Array };
     }
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, CFG_FILE), `${JSON.stringify(cfg, null, 2)}\n`);
-    saveSafetensorsFile(join(dir, WEIGHTS_FILE), out);
+    return { cfg, weights };
   }
 
   private get who(): string {

@@ -2,7 +2,7 @@
 // SAE with apply_b_dec_to_input false trained against the output hook (TrainContext.target) matches PyTorch
 // autograd (fixtures/transcoder_train.json from scripts/transcoder_train_golden.py) in every loss term and every
 // parameter gradient, within 1e-5 abs + 1e-4 rel; saved in SAELens's Transcoder folder layout it loads back with
-// Transcoder.load and encodes / decodes the same. Misuse (another architecture, b_dec on the input, a target of the
+// loadTranscoder and encodes / decodes the same. Misuse (another architecture, b_dec on the input, a target of the
 // wrong shape) is a typed error.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { makeConfig } from "./config.ts";
 import { SaeConfigError } from "./errors.ts";
 import { Sae } from "./sae.ts";
 import { Transcoder } from "./transcoder.ts";
+import { saveTranscoder, loadTranscoder } from "./transcoder_files.ts";
 
 const fx = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/transcoder_train.json"), "utf8"));
 const device = await getDevice();
@@ -58,15 +59,15 @@ describe("plain transcoder training (standard objective against the output hook)
     for (const t of [x, y]) t.dispose();
   });
 
-  test("saved as a SAELens Transcoder folder, Transcoder.load encodes and decodes the same", async () => {
+  test("saved as a SAELens Transcoder folder, loadTranscoder encodes and decodes the same", async () => {
     const sae = transcoderSae();
     const dir = mkdtempSync(join(tmpdir(), "tc-train-"));
-    await (await Transcoder.fromSae(sae)).save(dir);
+    await saveTranscoder(await Transcoder.fromSae(sae), dir);
     const cfg = JSON.parse(readFileSync(join(dir, "cfg.json"), "utf8"));
     const got = [cfg.architecture, cfg.d_in, cfg.d_sae, cfg.d_out, cfg.apply_b_dec_to_input];
     expect(got).toEqual(["transcoder", fx.d_in, fx.d_sae, fx.d_in, false]);
     expect([cfg.metadata.hook_name, cfg.metadata.hook_name_out]).toEqual([IN, OUT]);
-    const tc = Transcoder.load(dir, device);
+    const tc = loadTranscoder(dir, device);
     const x = Tensor.from(device, [fx.batch, fx.d_in], f32(fx.x));
     const [fa, fb] = [await sae.encode(x), await tc.encode(x)];
     const fHost = (await fa.read()) as Float32Array;

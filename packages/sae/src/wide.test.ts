@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Device, Tensor } from "@sae/tensor-core";
 import { Sae } from "./sae.ts";
 import { checkEncode, hashed, writeWideSae } from "./wide_fixture.ts";
+import { loadSae } from "./load.ts";
 
 const [D_IN, D_SAE, B] = [96, 4096, 100];
 
@@ -19,7 +20,7 @@ describe("SAEs wider than one binding", async () => {
     test(`${arch} ${D_IN} x ${D_SAE}: loads, encodes and decodes like the CPU reference`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "sae-wide-"));
       const s = writeWideSae(dir, arch, D_IN, D_SAE, 24);
-      const sae = Sae.load(dir, device);
+      const sae = loadSae(dir, device);
       expect(sae.W_enc.byteLength).toBeGreaterThan(device.maxBinding);
       const x = hashed(B * D_IN, 9, 3);
       const xt = Tensor.from(device, [B, D_IN], x);

@@ -11,6 +11,7 @@ import { getDevice, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "@sae/transformer/node";
 import { loadAnalysisPair, NoSaeError } from "./load_pair.ts";
+import { loadSae, saveSae } from "@sae/core/node";
 
 const HOOK = "blocks.1.hook_resid_pre";
 const COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
@@ -23,7 +24,7 @@ let endpoint = "";
 
 beforeAll(async () => {
   const sae = Sae.create(device, { d_in: D, d_sae: 2 * D, architecture: "topk", k: 4, hook_name: HOOK }, 3);
-  await sae.save(dir);
+  await saveSae(sae, dir);
   sae.dispose();
   for (const n of readdirSync(dir)) {
     const body = new Uint8Array(readFileSync(join(dir, n)));
@@ -55,7 +56,7 @@ async function features(sae: { encode(x: Tensor): Tensor | Promise<Tensor> }): P
 
 describe("loadAnalysisPair --sae <release>/<id>", () => {
   test("a Hugging Face repo of SAELens folders and a registry release both load the served SAE", async () => {
-    const want = Sae.load(dir, device);
+    const want = loadSae(dir, device);
     const wantF = await features(want);
     for (const ref of [`someone/tiny-saes/${HOOK}`, `gpt2-small-res-jb/${HOOK}`]) {
       const hub = { endpoint, cacheDir: mkdtempSync(join(tmpdir(), "sae-hub-")), quiet: true };

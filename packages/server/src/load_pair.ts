@@ -17,7 +17,8 @@ import {
 } from "@sae/core";
 import { DownloadError } from "@sae/hub";
 import { getDevice, type Device } from "@sae/tensor-core";
-import { ConfigError, isTempName } from "@sae/train";
+import { ConfigError } from "@sae/train";
+import { isTempName } from "@sae/train/node";
 import {
   dtypeFromKwargs,
   processingFromKwargs,
@@ -25,6 +26,7 @@ import {
   type WeightDType,
 } from "@sae/transformer";
 import { loadModel } from "@sae/transformer/node";
+import { loadSae, loadPretrainedSae } from "@sae/core/node";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
 export class NoSaeError extends ConfigError {}
@@ -95,7 +97,7 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
   };
   const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;
   if (ref) {
-    const sae = await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {
+    const sae = await loadPretrainedSae(ref.release, ref.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {
       if (!(e instanceof DownloadError) || !/HTTP 404/.test(e.message)) throw e;
       throw new NoSaeError(`--sae ${opts.sae}: no such local folder, and not on the hub (${e.message})`);
     });
@@ -120,7 +122,7 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
     );
   }
   if (!existsSync(join(saeDir, "cfg.json"))) throw new NoSaeError(`${saeDir} has no cfg.json: pass a SAELens-format SAE folder (\`sae train\` writes one)`);
-  const sae = Sae.load(saeDir, device);
+  const sae = loadSae(saeDir, device);
   const saeLabel = `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${saeDir}`;
   return { ...(await pairWith(sae)), sae: asAnalysisSae(sae), saeDir, saeLabel };
 }

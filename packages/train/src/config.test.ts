@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { completeDims, DEFAULT_CONFIG, fieldSpec, resolveConfig, totalSteps } from "./config.ts";
 import { ConfigError } from "./errors.ts";
-import { configFromArgs, parseFlags } from "./flags.ts";
+import { configFromArgs } from "./config-file.ts";
+import { parseFlags } from "./flags.ts";
 import { closest, editDistance } from "./suggest.ts";
 
 describe("config", () => {

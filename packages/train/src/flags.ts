@@ -1,9 +1,9 @@
 // Command-line flags derived from CONFIG_FIELDS: `l1_coefficient` is `--l1-coefficient 5e-5` (or `=5e-5`),
 // booleans are `--resume` / `--no-resume` / `--resume=false`, nullable fields accept `null`, and `--config f.json`
 // loads a JSON object of the same keys first (flags override it). Unknown flags are errors with a suggestion.
-// Pure: takes the argument list it is given (the CLI passes the command line).
-import { readFileSync } from "node:fs";
-import { CONFIG_KEYS, checkValue, fieldSpec, resolveConfig, type TrainConfig } from "./config.ts";
+// Pure: takes the argument list it is given (the CLI passes the command line); reading the --config file and
+// resolving the whole config is config-file.ts (@sae/train/node: configFromArgs).
+import { CONFIG_KEYS, checkValue, fieldSpec, type TrainConfig } from "./config.ts";
 import { fromSaeLensConfig } from "./saelens_config.ts";
 import { ConfigError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
@@ -151,16 +151,10 @@ export function helpTable(rows: readonly (readonly string[])[]): string {
 }
 
 /**
- * Reads a JSON config file: this project's keys, a SAELens 5 flat runner config or a SAELens 6 nested one
- * (saelens_config.ts); unknown keys are rejected, naming the file and the nearest known key.
+ * A JSON config file's text: this project's keys, a SAELens 5 flat runner config or a SAELens 6 nested one
+ * (saelens_config.ts); unknown keys are rejected, naming the file (`path`) and the nearest known key.
  */
-export function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(`--config ${path}: cannot read (${(e as Error).message})`);
-  }
+export function parseConfigJson(text: string, path: string): Record<string, unknown> {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -194,13 +188,6 @@ export function checkCounts(c: TrainConfig, where: string): TrainConfig {
     if (v !== null && !(v >= 0)) throw new ConfigError(`${where}: ${flagOf(key)} must be >= 0, got ${v}`);
   }
   return c;
-}
-
-/** Config file (if any), then flags, resolved with the defaults and checked at the edge. */
-export function configFromArgs(parsed: ParsedArgs): TrainConfig {
-  const fromFile = parsed.configFile ? readConfigFile(parsed.configFile) : {};
-  const where = parsed.configFile ?? "flags";
-  return checkCounts(resolveConfig({ ...fromFile, ...parsed.overrides }, where), where);
 }
 
 /** One line per config flag for --help (after a command's own `[flag, kind, help]` rows), in aligned columns. */

@@ -1,7 +1,7 @@
 // Plain transcoder training end to end on the bundled model (this project's extension; SAELens 6.18 trains no
 // transcoders): hook_name_out makes the store yield paired [input hook | output hook] rows from one forward pass,
 // the standard objective takes its MSE against the output hook, and the checkpoint is SAELens's Transcoder folder.
-// Checked: the run's MSE falls; Transcoder.load reads the checkpoint, and on fresh text it explains the output
+// Checked: the run's MSE falls; loadTranscoder reads the checkpoint, and on fresh text it explains the output
 // hook's variance (better than predicting its mean) and predicts the output hook, not the input one; bad settings
 // are ConfigErrors.
 import { describe, expect, test } from "bun:test";
@@ -15,6 +15,7 @@ import { resolveConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { ModelHook, PairedHook } from "./model-hooks.ts";
 import { trainSae } from "./run.ts";
+import { loadTranscoder } from "@sae/core/node";
 
 // run.test.ts's tiny settings (importing that file would run its tests too)
 const TINY = {
@@ -63,7 +64,7 @@ describe("transcoder training (hook_name_out)", () => {
     expect(mse[mse.length - 1]).toBeLessThan(mse[0] * 0.7);
 
     const model0DIn = 128; // the bundled model's d_model
-    const tc = Transcoder.load(r.checkpoint, device);
+    const tc = loadTranscoder(r.checkpoint, device);
     const d = model0DIn;
     expect([tc.cfg.architecture, tc.cfg.hook_name, tc.cfg.hook_name_out, tc.cfg.d_in, tc.cfg.d_out]).toEqual(["transcoder", IN, OUT, d, d]);
     const model = await loadModel("tiny-shakespeare", { device });

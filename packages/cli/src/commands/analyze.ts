@@ -3,7 +3,8 @@
 // density, logit effects per feature; format: packages/sae/src/analysis/FORMAT.md) into <checkpoint>/feature-data.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { collectFeatureData, sequencesFromText, writeFeatureData } from "@sae/core";
+import { collectFeatureData, sequencesFromText } from "@sae/core";
+import { writeFeatureData } from "@sae/core/node";
 import { bundledModelDir } from "@sae/transformer/node";
 import type { CliIO, Command } from "../command.ts";
 import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";

@@ -3,14 +3,13 @@
 // activation cache (@sae/train store/cache-shards.ts); `sae train` with the same flags plus
 // --use-cached-activations then trains from it without running the model.
 import {
-  cacheActivations,
-  configFromArgs,
   downloadProgress,
   flagHelp,
   formatBytes,
   parseFlags,
   ProgressBar,
 } from "@sae/train";
+import { cacheActivations, configFromArgs } from "@sae/train/node";
 import type { Command } from "../command.ts";
 import { UsageError } from "./analysis_flags.ts";
 

@@ -12,6 +12,7 @@ import { formatBytes } from "@sae/train";
 import { bundledModelDir, loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
+import { saveSae } from "@sae/core/node";
 
 const REPO = "someone/tiny-shakespeare-bars";
 const FILES = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
@@ -36,7 +37,7 @@ beforeAll(async () => {
   const D = (await loadBundled()).cfg.dModel;
   const fields = { d_in: D, d_sae: 2 * D, architecture: "standard", hook_name: "blocks.1.hook_resid_post" } as const;
   const sae = Sae.create(await getDevice(), { ...fields, model_name: "tiny-shakespeare" }, 7);
-  await sae.save(saeDir);
+  await saveSae(sae, saeDir);
   sae.dispose();
   for (const n of FILES) {
     files.set(`/${REPO}/resolve/main/${n}`, new Uint8Array(readFileSync(join(bundledModelDir(), n))));

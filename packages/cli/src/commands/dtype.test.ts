@@ -11,6 +11,7 @@ import { getDevice } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
+import { saveSae } from "@sae/core/node";
 
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-dtype-"));
 const saeDir = join(dir, "sae");
@@ -33,7 +34,7 @@ beforeAll(async () => {
   model.dispose();
   const fields = { d_in: D, d_sae: 2 * D, architecture: "standard", hook_name: "blocks.1.hook_resid_post" } as const;
   const sae = Sae.create(await getDevice(), { ...fields, model_name: "tiny-shakespeare" }, 7);
-  await sae.save(saeDir);
+  await saveSae(sae, saeDir);
   sae.dispose();
 });
 

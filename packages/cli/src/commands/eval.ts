@@ -2,22 +2,23 @@
 // dataset it was trained on (or --dataset-path) and prints L0, MSE, explained variance, dead/dense fractions,
 // CE loss score and KL divergence with the SAE spliced in (--json for machine-readable output).
 import { existsSync } from "node:fs";
-import { loadSae, parsePretrainedRef, Sae } from "@sae/core";
+import { parsePretrainedRef, Sae } from "@sae/core";
+import { loadSae } from "@sae/core/node";
 import { getDevice } from "@sae/tensor-core";
 import { dtypeFromKwargs, formatWeightMemory, processingFromKwargs } from "@sae/transformer";
 import { loadModel } from "@sae/transformer/node";
 import {
-  bundledDataset,
   ConfigError,
   downloadProgress,
   evaluateSae,
   formatEvalTable,
   ModelHook,
-  openDataset,
   PromptStream,
 } from "@sae/train";
+import { bundledDataset, openDataset } from "@sae/train/node";
 import type { Command } from "../command.ts";
 import { commandHelp, DTYPE_FLAG, dtypeOf, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";
+import { loadPretrainedSae } from "@sae/core/node";
 
 export const EVAL_FLAGS = {
   "dataset-path": { kind: "string", help: "dataset (default: the one in cfg.json)" },
@@ -48,7 +49,7 @@ export const evalCommand: Command = {
     const onProgress = downloadProgress(io.progress); // download bars for the SAE, the model and a hub dataset
     const ref = existsSync(dir) ? null : parsePretrainedRef(dir); // <release>/<id>: a pretrained SAE via the hub
     const sae = ref
-      ? await Sae.fromPretrained(ref.release, ref.saeId, device, { quiet: false, onProgress })
+      ? await loadPretrainedSae(ref.release, ref.saeId, device, { quiet: false, onProgress })
       : loadSae(dir, device);
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;

@@ -14,6 +14,7 @@ import { formatWeightMemory, NO_PROCESSING, type ModelConfig } from "@sae/transf
 import { bundledModelDir, loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
+import { saveSae } from "@sae/core/node";
 
 const REPO = "someone/tiny-shakespeare";
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   const names = { hook_name: HOOK, model_name: "tiny-shakespeare" };
   const fields = { d_in: D, d_sae: 2 * D, architecture: "standard", ...names } as const;
   const sae = Sae.create(await getDevice(), fields, 7);
-  await sae.save(saeDir);
+  await saveSae(sae, saeDir);
   sae.dispose();
   for (const n of ["config.json", "model.safetensors", "vocab.json", "merges.txt"]) {
     files.set(`/${REPO}/resolve/main/${n}`, new Uint8Array(readFileSync(join(bundledModelDir(), n))));

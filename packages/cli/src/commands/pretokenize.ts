@@ -2,7 +2,8 @@
 // pretokenized folder (pretokenized.json + tokens.bin, format in @sae/train's data/pretokenized.ts) that
 // `sae train --dataset-path <folder>` streams row by row. The dataset is anything dataset_path accepts (a Hugging
 // Face dataset id, Parquet/JSONL/text files, bundled:<name>); the tokenizer is the --model-name model's.
-import { bundledDataset, ConfigError, downloadProgress, numberFlag, openDataset, pretokenizeDataset } from "@sae/train";
+import { ConfigError, downloadProgress, numberFlag } from "@sae/train";
+import { bundledDataset, openDataset, pretokenizeDataset } from "@sae/train/node";
 import { loadModel } from "@sae/transformer/node";
 import type { Command } from "../command.ts";
 import { commandHelp, parseCommandFlags, UsageError, type FlagSpec } from "./analysis_flags.ts";

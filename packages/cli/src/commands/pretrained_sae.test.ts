@@ -11,6 +11,7 @@ import { getDevice } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
 import { main } from "../main.ts";
+import { saveSae } from "@sae/core/node";
 
 const HOOK = "blocks.0.hook_resid_post";
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-pre-"));
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const fields = { d_in: D, d_sae: 3 * D, architecture: "standard", hook_name: HOOK } as const;
   const model = { model_name: "tiny-shakespeare" };
   const sae = Sae.create(await getDevice(), { ...fields, ...model }, 5);
-  await sae.save(dir);
+  await saveSae(sae, dir);
   sae.dispose();
   for (const n of readdirSync(dir)) {
     files.set(`/someone/tiny-saes/resolve/main/${HOOK}/${n}`, new Uint8Array(readFileSync(join(dir, n))));

@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { Sae, asAnalysisModel, asAnalysisSae, steerGenerate } from "@sae/core";
 import { getDevice } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer/node";
+import { loadSae, saveSae } from "@sae/core/node";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const tmp = mkdtempSync(join(tmpdir(), "sae-serve-e2e-"));
 const saeDir = join(tmp, "sae");
 const device = await getDevice();
 const sae = Sae.create(device, { d_in: 128, d_sae: 256, architecture: "topk", k: 8, hook_name: "blocks.1.hook_resid_pre" }, 11);
-await sae.save(saeDir);
+await saveSae(sae, saeDir);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function cli(args: string[]) {
@@ -64,7 +65,7 @@ describe("sae analyze + sae serve (subprocesses)", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("access-control-allow-origin")).toBe("http://ui.test");
       const got = (await res.json()) as { steered: string; unsteered: string };
-      const want = await steerGenerate(asAnalysisModel(await loadBundled(), "tiny-shakespeare"), asAnalysisSae(Sae.load(saeDir, device)), body.prompt, body.features, { maxNewTokens: 10, temperature: 0.8, seed: 4 });
+      const want = await steerGenerate(asAnalysisModel(await loadBundled(), "tiny-shakespeare"), asAnalysisSae(loadSae(saeDir, device)), body.prompt, body.features, { maxNewTokens: 10, temperature: 0.8, seed: 4 });
       expect(got.steered).toBe(want.steered);
       expect(got.unsteered).toBe(want.unsteered);
       const feat = (await (await fetch(`${url}/v1/features/17`, { headers: { Authorization: "Bearer T0ken" } })).json()) as { stored: boolean; index: number; density: number };

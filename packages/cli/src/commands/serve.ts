@@ -3,7 +3,8 @@
 // <sae>/feature-data when `sae analyze` wrote it. With --port 0 a free port is picked and printed.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { openFeatureData, type FeatureSource } from "@sae/core";
+import { type FeatureSource } from "@sae/core";
+import { openFeatureData } from "@sae/core/node";
 import { createApp, listen, loadAnalysisPair, SERVER_LIMITS } from "@sae/server";
 import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";

@@ -4,7 +4,6 @@
 // table, the checkpoint path, metrics.jsonl and report.html.
 import { basename } from "node:path";
 import {
-  configFromArgs,
   downloadProgress,
   flagHelp,
   formatBytes,
@@ -12,9 +11,9 @@ import {
   formatEvalTable,
   parseFlags,
   ProgressBar,
-  trainSae,
   type StepMetrics,
 } from "@sae/train";
+import { configFromArgs, trainSae } from "@sae/train/node";
 import { TL_DTYPE_NAME } from "@sae/transformer";
 import type { Command } from "../command.ts";
 import { DTYPE_FLAG, dtypeOf } from "./analysis_flags.ts";

@@ -11,6 +11,8 @@ import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node"
 import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "../sae.ts";
 import { ATOL, configOf, f32, paramsOf, RTOL, saeLensGoldens, scalarOf } from "../saelens_fixtures.ts";
+import { loadSae } from "../load.ts";
+import { saveSae } from "../checkpoint.ts";
 
 describe("saved checkpoints vs SAELens 6.18 save_inference_model", () => {
   for (const c of saeLensGoldens().training_cases) {
@@ -20,7 +22,7 @@ describe("saved checkpoints vs SAELens 6.18 save_inference_model", () => {
       const t = c.output.buffers_after.topk_threshold;
       if (t) sae.topkThreshold = scalarOf(t);
       const dir = mkdtempSync(join(tmpdir(), "sae-export-"));
-      await sae.save(dir);
+      await saveSae(sae, dir);
       const e = c.export;
       const cfg = JSON.parse(readFileSync(join(dir, "cfg.json"), "utf8"));
       expect(cfg.architecture).toBe(e.architecture);
@@ -28,7 +30,7 @@ describe("saved checkpoints vs SAELens 6.18 save_inference_model", () => {
       const file = loadSafetensorsFile(join(dir, "sae_weights.safetensors")).tensors;
       expect([...file.keys()].sort()).toEqual(Object.keys(e.state_dict).sort());
       for (const [k, v] of Object.entries(e.state_dict)) assertClose(`${c.name} ${k}`, file.get(k)!.data as Float32Array, f32(v), RTOL, ATOL);
-      const back = Sae.load(dir, device);
+      const back = loadSae(dir, device);
       const x = Tensor.from(device, c.input.sae_in.shape, f32(c.input.sae_in));
       const f = await back.encode(x);
       assertClose(`${c.name} encode`, await f.read(), f32(e.encode), RTOL, ATOL);
@@ -53,7 +55,7 @@ test("a JumpReLU checkpoint with thresholds <= 0 loads without NaN: f = ReLU(pre
     b_dec: { shape: [d_in], data: new Float32Array(d_in) },
     threshold: { shape: [d_sae], data: threshold },
   });
-  const sae = Sae.load(dir, device);
+  const sae = loadSae(dir, device);
   const xs = Float32Array.from([0.2, 0.4, -0.3, 0.1, 1, 1]); // [3, d_in]
   const want = new Float32Array(3 * d_sae);
   for (let b = 0; b < 3; b++) {

@@ -10,6 +10,8 @@ import { assertClose } from "@sae/tensor-core/testing";
 import { ARCHITECTURE_NAMES, isTopkFamily, makeConfig, type ArchitectureName, type SaeConfig } from "../config.ts";
 import { Sae } from "../sae.ts";
 import { ARCHITECTURES } from "./registry.ts";
+import { loadSae } from "../load.ts";
+import { saveSae } from "../checkpoint.ts";
 
 const D_IN = 8;
 
@@ -103,8 +105,8 @@ describe("shared architecture suite", () => {
         const rng = new Rng(9);
         for (const [n, v] of Object.entries(noisy)) sae.params[n].write(v.map((a) => a + (n === "log_threshold" ? 0 : 0.05 * rng.normal())));
         const dir = mkdtempSync(join(tmpdir(), "sae-suite-"));
-        await sae.save(dir);
-        const back = Sae.load(dir, device);
+        await saveSae(sae, dir);
+        const back = loadSae(dir, device);
         expect(back.cfg.architecture).toBe(arch.includes("batchtopk") ? "jumprelu" : arch); // SAELens saves BatchTopK as JumpReLU
         expect(back.cfg.hook_name).toBe("blocks.2.hook_resid_pre");
         const a = await sae.toHost();

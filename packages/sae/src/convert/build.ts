@@ -7,7 +7,7 @@
 // held as standard / jumprelu SAEs with `hook_name_out`, `d_out` and `transcoder` in the extra config: their encode
 // is the same (no b_dec subtracted: apply_b_dec_to_input is false) and decode predicts the output hook; d_out must
 // equal d_in, as in every release.
-import { checkFinite, fileTensorShapes } from "../checkpoint.ts";
+import { checkFinite, fileTensorShapes } from "../checkpoint_bytes.ts";
 import { configFromSaeLens, type SaeConfig } from "../config.ts";
 import { CheckpointError, SaeConfigError } from "../errors.ts";
 import { roundToDtype } from "./tensors.ts";

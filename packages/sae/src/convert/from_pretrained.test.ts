@@ -1,4 +1,4 @@
-// Sae.fromPretrained on real registry releases of every conversion whose files can be tiny (their sizes come from
+// loadPretrainedSae on real registry releases of every conversion whose files can be tiny (their sizes come from
 // the files, not the names): a loopback hub serves each fixture's repo/ folder under the release's repo id, and the
 // loaded SAE must equal what SAELens's whole SAE.from_pretrained_with_cfg_and_sparsity(release, id) made of the same
 // files (scripts/make_convert_fixtures.py: the YAML's overrides, Neuronpedia id and norm_scaling_factor included).
@@ -12,6 +12,7 @@ import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "../sae.ts";
 import { FIXTURES } from "../test_fixtures.ts";
+import { loadPretrainedSae } from "../pretrained_load.ts";
 
 const DIR = join(FIXTURES, "convert");
 interface Case {
@@ -57,7 +58,7 @@ beforeAll(() => {
 
 afterAll(() => server.stop(true));
 
-describe("Sae.fromPretrained over a loopback hub, against SAELens's SAE.from_pretrained", () => {
+describe("loadPretrainedSae over a loopback hub, against SAELens's SAE.from_pretrained", () => {
   test("the cases cover seven releases of five conversions", () => {
     expect(CASES.length).toBe(7);
     expect(new Set(CASES.map((c) => (c as unknown as { conversion: string }).conversion)).size).toBe(5);
@@ -67,7 +68,7 @@ describe("Sae.fromPretrained over a loopback hub, against SAELens's SAE.from_pre
     test(`${c.release} / ${c.sae_id}`, async () => {
       const device = await getDevice();
       const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-      const sae = await Sae.fromPretrained(c.release, c.sae_id, device, { cacheDir, endpoint });
+      const sae = await loadPretrainedSae(c.release, c.sae_id, device, { cacheDir, endpoint });
       for (const k of [
         "d_in",
         "d_sae",

@@ -10,6 +10,7 @@ import { zipSync } from "fflate";
 import { sha256Hex } from "@sae/hub/node";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { Sae } from "../sae.ts";
+import { loadPretrainedSae } from "../pretrained_load.ts";
 
 const [D_IN, D_SAE] = [2304, 4096];
 const PATH = "embedding/width_4k/average_l0_6";
@@ -68,7 +69,7 @@ describe("Gemma Scope at its real size", () => {
   test("gemma-scope-2b-pt-res embedding/width_4k: 2304 x 4096 from the names, rescaled, encodes", async () => {
     const device = await getDevice();
     const cacheDir = mkdtempSync(join(tmpdir(), "sae-hub-"));
-    const sae = await Sae.fromPretrained("gemma-scope-2b-pt-res", PATH, device, { cacheDir, endpoint });
+    const sae = await loadPretrainedSae("gemma-scope-2b-pt-res", PATH, device, { cacheDir, endpoint });
     expect(sae.cfg).toMatchObject({ architecture: "jumprelu", d_in: D_IN, d_sae: D_SAE, hook_name: "hook_embed" });
     expect(sae.cfg).toMatchObject({ model_name: "gemma-2-2b", apply_b_dec_to_input: false, context_size: 1024 });
     const enc = (await sae.W_enc.read()) as Float32Array;

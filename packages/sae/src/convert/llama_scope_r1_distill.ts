@@ -2,7 +2,7 @@
 // llama_scope_r1_distill_sae_huggingface_loader): `<path>/config.json` (d_model, expansion_factor, hook_point_in)
 // and `<path>/sae_weights.safetensors` (encoder.weight [d_sae, d_in], decoder.weight [d_in, d_sae], biases,
 // log_jumprelu_threshold [d_sae]): a JumpReLU SAE with threshold = exp(log_jumprelu_threshold).
-import { WEIGHTS_FILE } from "../checkpoint.ts";
+import { WEIGHTS_FILE } from "../checkpoint_bytes.ts";
 import { intField, need, readJsonObject, readSafetensorsHost, strField, transpose } from "./tensors.ts";
 import { LLAMA_SCOPE_CFG } from "./llama_scope.ts";
 import type { Converter } from "./types.ts";

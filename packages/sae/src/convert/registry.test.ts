@@ -2,7 +2,8 @@
 // against the YAML's counts at that commit, and resolution of every release and SAE id to a repo, a conversion
 // with a loader here, and the files it would download (no network).
 import { describe, expect, test } from "bun:test";
-import { PRETRAINED, PRETRAINED_SOURCE, parsePretrainedRef, resolvePretrained } from "../pretrained.ts";
+import { PRETRAINED, PRETRAINED_SOURCE, parsePretrainedRef } from "../pretrained.ts";
+import { resolvePretrained } from "../pretrained_load.ts";
 import { CONVERSIONS } from "./registry.ts";
 
 // Counted in sae_lens/pretrained_saes.yaml at SAELens commit 91ca16cc (6.18.0) the way SAELens's directory reads it:

@@ -1,7 +1,7 @@
 // SAELens's own layout (conversion "sae_lens", sae_lens_huggingface_loader): `<path>/cfg.json`,
 // `<path>/sae_weights.safetensors` (SAELens names and shapes) and, when the hub has it, `<path>/sparsity.safetensors`
 // (`sparsity` = log10 feature density). The config overrides are applied to cfg.json's dict, as SAELens does.
-import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE } from "../checkpoint.ts";
+import { CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE } from "../checkpoint_bytes.ts";
 import { need, readJsonObject, readSafetensorsHost } from "./tensors.ts";
 import type { Converter } from "./types.ts";
 

@@ -9,7 +9,7 @@
 // transposed as SAELens does.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { CFG_FILE } from "../checkpoint.ts";
+import { CFG_FILE } from "../checkpoint_bytes.ts";
 import { SaeConfigError } from "../errors.ts";
 import { intField, need, readJsonObject, readSafetensorsHost, transpose } from "./tensors.ts";
 import type { Converter, HostTensor } from "./types.ts";
