@@ -5,7 +5,7 @@
 //   - Sae.fromUrl loads a SAELens checkpoint (fixture ckpt_v6_jumprelu, written by SAELens) over HTTP and its
 //     encode/decode equal PyTorch's values (expected.safetensors),
 //   - hubFetchBytes with the browser's Cache Storage (CacheStorageHubCache) answers a repeat from the cache,
-//   - loadBundled({ baseUrl }) loads the bundled model over HTTP: logits equal the same model's under Dawn here,
+//   - loadModelFromUrl loads the bundled model over HTTP: logits equal the same model's under Dawn here,
 //     and its greedy text is the same.
 // The bundle must hold no node: or webgpu import. Fails (never skips) without Chromium or an adapter.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -94,7 +94,7 @@ describe("the browser bundle in headless Chromium", () => {
     expect(report.sae.acts.some((v) => v > 0)).toBe(true);
   });
 
-  test("loadBundled({ baseUrl }): logits and greedy text equal the model's under Dawn", async () => {
+  test("loadModelFromUrl: logits and greedy text equal the model's under Dawn", async () => {
     const device = await getDevice();
     const model = await loadBundled({ device });
     const logits = await model.forward(PROMPT); // [1, pos, d_vocab]

@@ -1,8 +1,8 @@
 // Loading a model from a base URL with `fetch` (browsers, Deno, bundles: no file system): config.json,
 // model.safetensors and the tokenizer beside them (vocab.json + merges.txt for GPT-2's byte-level BPE families,
 // else tokenizer.json [+ tokenizer_config.json]; none: token ids only). The bundled model served as static files
-// loads this way (loadBundled({ baseUrl })). Not sharded checkpoints (model.safetensors.index.json): a folder or
-// the hub client reads those (load_model.ts).
+// loads this way (loadModelFromUrl(baseUrl); under Node also loadBundled({ baseUrl })). Not sharded checkpoints
+// (model.safetensors.index.json): a folder or the hub client reads those (load_model.ts).
 import { fetchBytes, fetchOptionalBytes, fetchText, joinUrl, type FetchUrlOptions } from "@sae/hub";
 import { FormatError, readSafetensors } from "@sae/tensor-core";
 import { familyOf } from "../families/registry.ts";
