@@ -1,8 +1,10 @@
 // Sizes checked before a run allocates anything: the activation store's host buffer and the training batch must fit
-// in memory (and in one typed array); on the GPU each [batch, d_sae] tensor must fit one buffer (maxBufferSize; ops
-// split tensors over one binding themselves), and each SAE weight one binding (the sparse training kernels bind
-// W_enc and W_dec whole). Absurd sizes then end in a ConfigError naming the sizes and what to reduce, before the
-// first step, not a RangeError or a GPU error from deep inside.
+// in memory (and in one typed array); on the GPU each tensor must fit one buffer (maxBufferSize): every SAE weight
+// (W_enc [d_in, d_sae], W_dec, Adam's moments alike) and, except for the TopK family (whose training selects in row
+// blocks and never makes it: sae arch/topk/blocks.ts), the [batch, d_sae] pre-activations. Tensors over one
+// binding are fine: the ops split them. Absurd sizes then end in a ConfigError naming the sizes and what to reduce,
+// before the first step, not a RangeError or a GPU error from deep inside.
+import { isTopkFamily } from "@sae/core";
 import { totalmem } from "node:os";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
@@ -42,16 +44,15 @@ export function checkRunSizes(cfg: TrainConfig, dIn: number, dSae: number, limit
   const buffer = limits.maxBufferSize;
   const binding = limits.maxStorageBufferBindingSize;
   const gpu: Array<{ what: string; floats: number; max: number; per: string; reduce: string }> = [
-    {
-      what: `the [batch, d_sae] pre-activations [${B}, ${dSae}]`,
-      floats: B * dSae,
-      max: buffer,
-      per: "buffer",
-      reduce: "train_batch_size_tokens or d_sae",
-    },
     { what: `the training batch [${B}, ${dIn}]`, floats: batchFloats, max: buffer, per: "buffer", reduce: "train_batch_size_tokens" },
-    { what: `W_enc [${dIn}, ${dSae}]`, floats: dIn * dSae, max: binding, per: "binding", reduce: "d_sae (or expansion_factor)" },
+    { what: `W_enc [${dIn}, ${dSae}]`, floats: dIn * dSae, max: buffer, per: "buffer", reduce: "d_sae (or expansion_factor)" },
+    // ops split [batch, d_sae] tensors (and the TopK family its scores) in blocks of 64-row multiples
+    { what: `a block of 64 rows of [${B}, ${dSae}] pre-activations`, floats: 64 * dSae, max: binding, per: "binding", reduce: "d_sae" },
   ];
+  if (!isTopkFamily(cfg.architecture)) {
+    const what = `the [batch, d_sae] pre-activations [${B}, ${dSae}]`;
+    gpu.unshift({ what, floats: B * dSae, max: buffer, per: "buffer", reduce: "train_batch_size_tokens or d_sae" });
+  }
   for (const { what, floats, max, per, reduce } of gpu) {
     if (floats * 4 <= max) continue;
     const over = `over the device's ${gib(max)} per ${per}; reduce ${reduce}`;
