@@ -2,7 +2,9 @@
 // words hold: packed.ts unpackRows) for f32, f16 and bf16 weights: awkward sizes (odd columns pad the last word),
 // both weight layouts, bias, alpha with accumulate, poisoned outputs, and weights split into many row chunks by a
 // forced small binding limit (the vocab-chunked unembedding and embedding of models bigger than one binding; for a
-// [K, N] weight, chunks of k accumulated).
+// [K, N] weight, chunks of k accumulated). On llvmpipe "auto" runs the lanes kernel (matmul_packed_lanes.wgsl): the
+// sizes cover its 8- and 32-row blocks, vector loads (aligned rows) and scalar ones (odd K or N), and k chunks that
+// mix both; the generic kernel (matmul_packed.wgsl, what GPUs run) is checked by name on the same kind of sizes.
 // Also: uploads round to nearest even exactly as io/half.ts does, and read() gives those values back.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
@@ -13,7 +15,8 @@ import { PackedMatrix, type PackedFormat } from "../packed.ts";
 import { Tensor, host } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
 import { embeddingPacked } from "./gather_packed.ts";
-import { matmulPacked } from "./matmul_packed.ts";
+import { matmulVariants } from "./matmul.ts";
+import { matmulPacked, matmulPackedVariant, type MatmulPackedVariant } from "./matmul_packed.ts";
 
 const FORMATS: PackedFormat[] = ["f32", "f16", "bf16"];
 let seed = 700;
@@ -40,27 +43,49 @@ describe("packed weights", async () => {
     }
   });
 
+  /** x [B, P, K] @ W (+ bias) by `variant` against the CPU reference on the rounded weights, output poisoned. */
+  async function checkProduct(variant: MatmulPackedVariant, format: PackedFormat, transB: boolean, size: number[]) {
+    const [B, P, K, N, chunkBytes] = size;
+    const x = host([B, P, K], randn(B * P * K, seed++));
+    const wData = randn(K * N, seed++);
+    const shape = transB ? [N, K] : [K, N];
+    const biasH = host([N], randn(N, seed++));
+    const W = PackedMatrix.upload(dev, shape, wData, format, { maxChunkBytes: chunkBytes || undefined });
+    if (chunkBytes) expect(W.chunks.length).toBeGreaterThan(3);
+    const want = cpu.matmul(host([B * P, K], x.data), host(shape, rounded(format, wData)), { transB, bias: biasH });
+    const gx = Tensor.fromHost(dev, x);
+    const bias = Tensor.fromHost(dev, biasH);
+    const out = poison(Tensor.empty(dev, [B, P, N]));
+    expect(matmulPackedVariant(gx, W, { transB, bias, out }, variant) as Tensor).toBe(out);
+    const what = `${variant} ${format} ${transB ? "[N,K]" : "[K,N]"} ${B}x${P}x${K}x${N} chunks ${W.chunks.length}`;
+    assertClose(what, await out.read(), want.data, 1e-5, 1e-5 * Math.sqrt(K));
+    for (const t of [gx, bias, out, W]) t.dispose();
+  }
+
   test("matmulPacked = CPU matmul on the stored values: formats, layouts, odd sizes, bias, chunks", async () => {
+    // [B, P, K, N, chunk bytes]: odd K and N; 1 x 1; aligned rows (vector loads); 6 rows (the 8-row block) in
+    // chunks, whose k chunks start on and off a multiple of 4 (vector and scalar loads in one product)
+    const sizes = [[2, 5, 37, 29, 0], [1, 1, 1, 1, 0], [3, 7, 64, 132, 0], [2, 3, 36, 104, 512]];
     for (const format of FORMATS) {
       for (const transB of [false, true]) {
-        const sizes = [[2, 5, 37, 29, 0], [1, 1, 1, 1, 0], [3, 7, 64, 130, 0], [2, 3, 33, 101, 512]];
-        for (const [B, P, K, N, chunkBytes] of sizes) {
-          const x = host([B, P, K], randn(B * P * K, seed++));
-          const wData = randn(K * N, seed++);
-          const shape = transB ? [N, K] : [K, N];
-          const biasH = host([N], randn(N, seed++));
-          const W = PackedMatrix.upload(dev, shape, wData, format, { maxChunkBytes: chunkBytes || undefined });
-          if (chunkBytes) expect(W.chunks.length).toBeGreaterThan(3);
-          const wHost = host(shape, rounded(format, wData));
-          const want = cpu.matmul(host([B * P, K], x.data), wHost, { transB, bias: biasH });
-          const gx = Tensor.fromHost(dev, x);
-          const bias = Tensor.fromHost(dev, biasH);
-          const out = poison(Tensor.empty(dev, [B, P, N]));
-          expect(matmulPacked(gx, W, { transB, bias, out }) as Tensor).toBe(out);
-          const what = `${format} ${transB ? "[N,K]" : "[K,N]"} ${B}x${P}x${K}x${N} chunks ${W.chunks.length}`;
-          assertClose(what, await out.read(), want.data, 1e-5, 1e-5 * Math.sqrt(K));
-          for (const t of [gx, bias, out, W]) t.dispose();
-        }
+        for (const size of sizes) await checkProduct("auto", format, transB, size);
+      }
+    }
+  });
+
+  test("at model-like sizes: partial row and column blocks, decode rows, both kernels where they run", async () => {
+    const variants: MatmulPackedVariant[] = matmulVariants(dev).includes("lanes") ? ["generic", "lanes"] : ["generic"];
+    for (const variant of variants) {
+      for (const transB of [false, true]) {
+        for (const size of [[1, 33, 96, 200, 0], [1, 5, 96, 200, 0]]) await checkProduct(variant, "f16", transB, size);
+      }
+    }
+  });
+
+  test("the generic kernel (what GPUs run) by name: formats, layouts, odd sizes, chunks", async () => {
+    for (const format of FORMATS) {
+      for (const transB of [false, true]) {
+        for (const size of [[2, 5, 37, 29, 0], [2, 3, 36, 104, 512]]) await checkProduct("generic", format, transB, size);
       }
     }
   });
