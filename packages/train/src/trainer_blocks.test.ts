@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Device, getDevice, Rng, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
-import { Sae, saveSae, type ArchitectureName } from "@sae/core";
+import { Sae, type ArchitectureName } from "@sae/core";
+import { loadSae, saveSae } from "@sae/core/node";
 import { resolveConfig } from "./config.ts";
 import { Trainer } from "./trainer.ts";
 
@@ -58,7 +59,7 @@ describe("TopK-family training in row blocks under a 256 KiB binding cap", () =>
         const x = Tensor.from(capped, [BATCH, D_IN], xs[0]);
         const before = await got.sae.encode(x);
         await saveSae(got.sae, dir);
-        const loaded = Sae.load(dir, capped);
+        const loaded = loadSae(dir, capped);
         const after = await loaded.encode(x);
         assertClose(`${arch} encode after save/load`, await after.read(), await before.read(), 1e-5, 1e-5);
         for (const t of [x, before, after]) t.dispose();
