@@ -4,7 +4,8 @@
 //   - a matmul of awkward size (67 x 45 x 53) equals tensor-core's CPU reference on the same inputs,
 //   - Sae.fromUrl loads a SAELens checkpoint (fixture ckpt_v6_jumprelu, written by SAELens) over HTTP and its
 //     encode/decode equal PyTorch's values (expected.safetensors),
-//   - hubFetchBytes with the browser's Cache Storage (CacheStorageHubCache) answers a repeat from the cache,
+//   - hubFetchBytes with the browser's Cache Storage (CacheStorageHubCache): HEAD, GET checked against the ETag
+//     (WebCrypto SHA-1; a body its ETag does not name is a DownloadError), and a repeat answered from the cache,
 //   - loadModelFromUrl loads the bundled model over HTTP: logits equal the same model's under Dawn here,
 //     and its greedy text is the same.
 // The bundle must hold no node: or webgpu import. Fails (never skips) without Chromium or an adapter.
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gitBlobSha1 } from "@sae/hub/node";
 import { getDevice, host } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { cpu, randn } from "@sae/tensor-core/testing";
@@ -30,6 +32,7 @@ interface Report {
   error?: string;
   device: string;
   hub: string[];
+  hubBad: string;
   matmul: number[];
   sae: { architecture: string; acts: number[]; out: number[] };
   model: { shape: number[]; logits: number[]; text: string; tokens: number[] };
@@ -45,12 +48,14 @@ let report: Report;
 beforeAll(async () => {
   bundle = await browserBundle(join(import.meta.dir, "check_page.ts"), tmp);
   const model = bundledModelDir();
+  const hubCfg = new Uint8Array(readFileSync(join(SAE_DIR, "cfg.json")));
   server = serveStatic({
     "/": { body: '<!doctype html><html><body>running<script type="module" src="/page.js"></script></body></html>' },
     "/page.js": join(tmp, "page.js"),
     "/matmul.json": { body: JSON.stringify({ M, K, N, a: Array.from(a), b: Array.from(b) }) },
     ...files("/sae/", SAE_DIR, ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors", "expected.safetensors"]),
-    [`/hub/org/sae/resolve/${COMMIT}/cfg.json`]: join(SAE_DIR, "cfg.json"),
+    [`/hub/org/sae/resolve/${COMMIT}/cfg.json`]: { body: hubCfg, headers: { etag: `"${gitBlobSha1(hubCfg)}"` } },
+    [`/hub/org/sae/resolve/${COMMIT}/bad.json`]: { body: hubCfg, headers: { etag: `"${"e".repeat(40)}"` } },
     ...files("/model/", model, ["config.json", "model.safetensors", "vocab.json", "merges.txt"]),
   });
   report = (await openPage(`${server.url}/`, server.report)) as Report;
@@ -75,10 +80,14 @@ describe("the browser bundle in headless Chromium", () => {
     expect(report.device).toMatch(/navigator\.gpu/);
   });
 
-  test("hubFetchBytes with CacheStorageHubCache: the second read of a commit-pinned file makes no request", () => {
+  test("hubFetchBytes, CacheStorageHubCache: HEAD + GET checked by git SHA-1 (WebCrypto), repeat from cache", () => {
     const want = readFileSync(join(SAE_DIR, "cfg.json"), "utf8");
     expect(report.hub).toEqual([want, want]);
-    expect(server.requests.filter((p) => p.startsWith("/hub/"))).toEqual([`/hub/org/sae/resolve/${COMMIT}/cfg.json`]);
+    const path = `/hub/org/sae/resolve/${COMMIT}/cfg.json`;
+    expect(server.requests.filter((p) => p.endsWith(path))).toEqual([`HEAD ${path}`, path]);
+    const sha1 = gitBlobSha1(readFileSync(join(SAE_DIR, "cfg.json")));
+    expect(report.hubBad).toContain(`DownloadError: hub: org/sae/bad.json at revision '${COMMIT}': checksum mismatch,`);
+    expect(report.hubBad).toContain(`git blob sha1 ${sha1} but the hub's ETag is ${"e".repeat(40)}; nothing was`);
   });
 
   test(`matmul ${M}x${K}x${N} equals the CPU reference`, () => {

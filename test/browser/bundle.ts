@@ -15,7 +15,7 @@ export async function browserBundle(entry: string, outDir: string): Promise<stri
     const code = await p.exited;
     if (code !== 0) throw new Error(`bun ${args.join(" ")} exited ${code}: ${out}${err}`);
   };
-  await run(["scripts/build.ts", "--js-only", "tensor-core", "sae", "transformer"]);
+  await run(["scripts/build.ts", "--js-only", "tensor-core", "hub", "sae", "transformer"]);
   const outfile = join(outDir, "page.js");
   await run(["build", entry, "--target", "browser", "--outfile", outfile]);
   return readFileSync(outfile, "utf8");

@@ -34,9 +34,14 @@ async function run(): Promise<Record<string, unknown>> {
   const hubOpts = { endpoint: `${location.origin}/hub`, revision: COMMIT, cache };
   const hub = [];
   for (let i = 0; i < 2; i++) hub.push(await hubFetchBytes("org/sae", "cfg.json", hubOpts));
+  const hubBad = await hubFetchBytes("org/sae", "bad.json", hubOpts).then(
+    () => "no error",
+    (e: Error) => `${e.name}: ${e.message}`,
+  );
   return {
     device: device.describe(),
     hub: hub.map((b) => new TextDecoder().decode(b)),
+    hubBad,
     matmul: Array.from(await c.read()),
     sae: { architecture: sae.cfg.architecture, acts: Array.from(await acts.read()), out: Array.from(await out.read()) },
     model: { shape: logits.shape, logits: Array.from(await logits.read()), text: gen.text, tokens: gen.tokens },

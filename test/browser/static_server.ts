@@ -9,13 +9,19 @@ const TYPES: Record<string, string> = { html: "text/html", js: "text/javascript"
 export interface StaticServer {
   url: string;
   report: Promise<unknown>;
-  /** Every path the browser asked for, in order. */
+  /** Every path the browser asked for, in order (prefixed by the method unless it is a GET: "HEAD /x"). */
   requests: string[];
   stop(): Promise<void>;
 }
 
-/** routes: URL path -> a file path (string) or the bytes/text to serve (an object with `body`). */
-export function serveStatic(routes: Record<string, string | { body: string | Uint8Array<ArrayBuffer> }>): StaticServer {
+/** A route's answer: bytes/text, and headers beside the content type (e.g. the hub's ETag). */
+export interface Served {
+  body: string | Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+}
+
+/** routes: URL path -> a file path (string) or what to serve. */
+export function serveStatic(routes: Record<string, string | Served>): StaticServer {
   let resolve!: (v: unknown) => void;
   const report = new Promise<unknown>((r) => {
     resolve = r;
@@ -26,7 +32,7 @@ export function serveStatic(routes: Record<string, string | { body: string | Uin
     hostname: "127.0.0.1",
     async fetch(req) {
       const path = new URL(req.url).pathname;
-      requests.push(path);
+      requests.push(req.method === "GET" ? path : `${req.method} ${path}`);
       if (req.method === "POST" && path === "/report") {
         resolve(await req.json());
         return new Response("ok");
@@ -35,7 +41,8 @@ export function serveStatic(routes: Record<string, string | { body: string | Uin
       if (route === undefined) return new Response("not found", { status: 404 });
       const body = typeof route === "string" ? readFileSync(route) : route.body;
       const type = path.endsWith("/") ? TYPES.html : (TYPES[path.split(".").pop() ?? ""] ?? "application/octet-stream");
-      return new Response(body, { headers: { "content-type": type } });
+      const extra = typeof route === "string" ? {} : route.headers;
+      return new Response(body, { headers: { "content-type": type, ...extra } });
     },
   });
   return { url: `http://127.0.0.1:${server.port}`, report, requests, stop: () => server.stop(true) };

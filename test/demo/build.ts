@@ -18,7 +18,7 @@ async function bun(args: string[]): Promise<void> {
   if ((await p.exited) !== 0) throw new Error(`bun ${args.join(" ")} failed: ${o}${e}`);
 }
 
-await bun(["scripts/build.ts", "--js-only", "tensor-core", "sae", "transformer"]);
+await bun(["scripts/build.ts", "--js-only", "tensor-core", "hub", "sae", "transformer"]);
 await bun(["build", join(import.meta.dir, "demo.ts"), "--target", "browser", "--outfile", join(out, "demo.js")]);
 copyFileSync(join(import.meta.dir, "index.html"), join(out, "index.html"));
 mkdirSync(join(out, "model"), { recursive: true });

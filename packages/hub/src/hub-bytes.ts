@@ -1,13 +1,20 @@
 // The hub client for runtimes without a file system, or wherever bytes are wanted: one file of a Hugging Face repo
 // as bytes over `fetch`, through a pluggable cache. MemoryHubCache (one page, tests), CacheStorageHubCache (a
 // browser's Cache Storage: survives reloads) and FileHubCache (hub-bytes-fs.ts: a folder, for Node, Bun and Deno)
-// implement HubCache. A file pinned to a commit hash is answered from the cache without a request; a branch or tag
-// is fetched, and the cache answers only when the hub is unreachable (with a warning) or offline is set.
-// Not hubDownload (hub.ts), which streams to huggingface_hub's cache folder with retries and locks.
+// implement HubCache. A file pinned to a commit hash is answered from the cache without a request. Otherwise a HEAD
+// asks the hub for its size and ETag (hub-metadata.ts); a cached copy they still name is answered without a GET, else
+// the file is fetched with hubDownload's policy (hub-fetch.ts: connect and idle timeouts, retries with backoff on
+// network errors, timeouts, 5xx and 429, a dropped body resumed with Range; hub-transfer.ts) and checked: its length,
+// and the SHA-256 (LFS) or git blob SHA-1 its ETag names; a bad body is a DownloadError and is not cached. When the
+// hub is unreachable the cache answers (with a warning); offline reads only the cache.
+// Not hubDownload (hub.ts), which streams to huggingface_hub's cache folder under a lock.
+import { gitBlobSha1Digest, sha256Digest } from "./digest.ts";
 import { DownloadError, UnavailableError } from "./errors.ts";
-import { fetchBytes, type FetchLike } from "./fetch-url.ts";
-import { hubEndpoint, hubFileUrl, isCommitHash, type RepoType } from "./hub-names.ts";
-import { processEnv } from "./env.ts";
+import { type Ctx, type DigestKind, digestKind, type DownloadProgress, retryPolicy, verify } from "./hub-fetch.ts";
+import { authHeaders, fileCtx, headFile, type FollowedMetadata, type HubFileMetadata } from "./hub-metadata.ts";
+import type { HubRequestOptions } from "./hub-metadata.ts";
+import { isCommitHash } from "./hub-names.ts";
+import { fetchResumable, MemorySink } from "./hub-transfer.ts";
 
 /** Bytes by key (the file's URL). get answers null when the key is absent. */
 export interface HubCache {
@@ -46,34 +53,53 @@ export class CacheStorageHubCache implements HubCache {
   }
 }
 
-export interface HubBytesOptions {
-  revision?: string;
-  repoType?: RepoType;
-  /** Default: HF_ENDPOINT where there is a process environment, else https://huggingface.co. */
-  endpoint?: string;
-  /** Sent as a bearer token (default: HF_TOKEN where there is a process environment). */
-  token?: string | false;
+export interface HubBytesOptions extends HubRequestOptions {
   /** Default: none (every call fetches). */
   cache?: HubCache;
   /** Use only the cache. */
   offline?: boolean;
-  fetch?: FetchLike;
   /** One line when the cache answers for an unreachable hub (default: console.warn). */
   onWarning?: (line: string) => void;
+  /** Called per received chunk (downloaded === total on the last). */
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+function digestOf(bytes: Uint8Array): (kind: DigestKind) => Promise<string> {
+  return (kind) => (kind === "sha256" ? sha256Digest(bytes) : gitBlobSha1Digest(bytes));
+}
+
+/** True when the hub's ETag and size name exactly these bytes (a cached copy that is still current). */
+async function current(bytes: Uint8Array, meta: HubFileMetadata | FollowedMetadata, ctx: Ctx): Promise<boolean> {
+  if (meta.etag === undefined || digestKind(meta.etag) === undefined) return false;
+  return verify({ size: bytes.length, digest: digestOf(bytes) }, meta, ctx, "").then(
+    () => true,
+    () => false,
+  );
+}
+
+/** GET the file (resumed with Range after a drop, retried with backoff) and check it against size and ETag. */
+async function download(ctx: Ctx, meta: HubFileMetadata | FollowedMetadata, o: HubBytesOptions): Promise<Uint8Array> {
+  const auth = new URL(meta.location).origin === new URL(ctx.url).origin ? authHeaders(o.token) : {};
+  const at = { ...ctx, url: meta.location };
+  const sink = new MemorySink();
+  await fetchResumable(at, auth, sink, meta.size, retryPolicy(o), o);
+  const bytes = sink.bytes();
+  await verify({ size: bytes.length, digest: digestOf(bytes) }, meta, at, "nothing was cached");
+  return bytes;
 }
 
 /** One file of a hub repo as bytes (fetched, or from o.cache as described above). */
 export async function hubFetchBytes(repoId: string, filename: string, o: HubBytesOptions = {}): Promise<Uint8Array> {
-  const revision = o.revision ?? "main";
-  const endpoint = o.endpoint ?? hubEndpoint();
-  const url = hubFileUrl(repoId, filename, revision, endpoint, o.repoType);
-  const cached = o.cache ? await o.cache.get(url) : null;
-  if (cached && (isCommitHash(revision) || o.offline)) return cached;
-  if (o.offline) throw new DownloadError(`hub: offline and ${url} is not in the cache`);
-  const token = o.token === false ? undefined : (o.token ?? processEnv().HF_TOKEN);
+  const ctx = fileCtx(repoId, filename, o);
+  const cached = o.cache ? await o.cache.get(ctx.url) : null;
+  if (cached && (isCommitHash(ctx.revision) || o.offline)) return cached;
+  if (o.offline) throw new DownloadError(`hub: offline and ${ctx.url} is not in the cache`);
   try {
-    const bytes = await fetchBytes(url, { fetch: o.fetch, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    await o.cache?.put(url, bytes);
+    // with a cached copy one failed HEAD is enough to fall back to it, as hubDownload does
+    const meta = await headFile(ctx, cached ? { ...o, retries: 0 } : o);
+    if (cached && (await current(cached, meta, ctx))) return cached;
+    const bytes = await download(ctx, meta, o);
+    await o.cache?.put(ctx.url, bytes);
     return bytes;
   } catch (e) {
     if (!(e instanceof UnavailableError) || !cached) throw e;

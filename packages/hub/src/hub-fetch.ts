@@ -1,10 +1,14 @@
-// HTTP for the hub client with limits: a deadline for the response headers (connect + first answer), an idle
-// deadline between body chunks, retries with exponential backoff, and typed errors that name the URL:
+// The hub client's request policy, one module for both clients (hubDownload to a folder, hubFetchBytes to memory):
+// a deadline for the response headers (connect + first answer), an idle deadline between body chunks, retries with
+// exponential backoff, the check of a download against the hub's size and ETag (verify), and typed errors that name
+// the URL:
 // UnavailableError (network error, HTTP 5xx / 429: worth retrying, the cache may answer), its subclass TimeoutError,
 // DownloadError (anything else: 404, 401, a protocol violation). Defaults follow huggingface_hub: 10 s each
 // (HF_HUB_ETAG_TIMEOUT, HF_HUB_DOWNLOAD_TIMEOUT, in seconds), backoff from 1 s doubling up to 8 s.
 import { processEnv } from "./env.ts";
+import { isSha1Hex, isSha256Hex } from "./digest.ts";
 import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
+import type { FetchLike } from "./fetch-url.ts";
 
 export interface RetryOptions {
   /** Milliseconds to wait for response headers (default HF_HUB_ETAG_TIMEOUT seconds, else 10 s). */
@@ -28,6 +32,8 @@ export interface DownloadProgress {
 
 export interface TransferOptions {
   onProgress?: (p: DownloadProgress) => void;
+  /** Replaces globalThis.fetch (a test double, a proxy). */
+  fetch?: FetchLike;
 }
 
 /** What a request is for: names the file in errors. */
@@ -80,7 +86,12 @@ export interface Timed {
 }
 
 /** fetch, giving up when no response headers arrive within timeoutMs. Network failures are UnavailableError. */
-export async function timedFetch(url: string, init: RequestInit, timeoutMs: number): Promise<Timed> {
+export async function timedFetch(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  fetchFn: FetchLike = (u, i) => fetch(u, i),
+): Promise<Timed> {
   const ctl = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -90,7 +101,7 @@ export async function timedFetch(url: string, init: RequestInit, timeoutMs: numb
       reject(new TimeoutError(`hub: no response from ${url} within ${limit}`));
     }, timeoutMs);
   });
-  const request = fetch(url, { ...init, signal: ctl.signal });
+  const request = fetchFn(url, { ...init, signal: ctl.signal });
   request.catch(() => undefined); // after a timeout its rejection is not awaited
   try {
     return { res: await Promise.race([request, expired]), abort: () => ctl.abort() };
@@ -146,4 +157,35 @@ export function httpError(res: Response, ctx: Ctx, url: string): DownloadError {
   }
   const msg = `hub: ${what} failed: HTTP ${res.status} ${res.statusText}${tail}`;
   return res.status >= 500 || res.status === 429 ? new UnavailableError(msg) : new DownloadError(msg);
+}
+
+/** How a file is checked: its ETag's form names the hash (a git blob SHA-1 or an LFS object's SHA-256). */
+export type DigestKind = "git blob sha1" | "sha256";
+
+export function digestKind(etag: string): DigestKind | undefined {
+  return isSha1Hex(etag) ? "git blob sha1" : isSha256Hex(etag) ? "sha256" : undefined;
+}
+
+/**
+ * Throws a DownloadError unless `size` bytes with this digest match what the hub announced: its size (when known)
+ * and its ETag (when it has a checksum's form; hubDownload accepts no other ETag). `done` says what became of the
+ * bytes ("the download was deleted, run again to retry").
+ */
+export async function verify(
+  got: { size: number; digest: (kind: DigestKind) => Promise<string> },
+  want: { etag: string | undefined; size: number | undefined },
+  ctx: Ctx,
+  done: string,
+): Promise<void> {
+  const fail = (why: string) => {
+    const where = `${ctx.repoId}/${ctx.filename} at revision '${ctx.revision}'`;
+    return new DownloadError(`hub: ${where}: ${why}; ${done}; URL ${ctx.url}`);
+  };
+  if (want.size !== undefined && got.size !== want.size) {
+    throw fail(`${got.size} bytes received but the hub announced ${want.size}`);
+  }
+  const kind = want.etag === undefined ? undefined : digestKind(want.etag);
+  if (kind === undefined) return;
+  const sum = await got.digest(kind);
+  if (sum !== want.etag) throw fail(`checksum mismatch, ${kind} ${sum} but the hub's ETag is ${want.etag}`);
 }

@@ -1,25 +1,67 @@
-// One file's bytes from a URL into a partial file (blobs/{etag}.incomplete): resumed with Range from what is already
-// there, retried with backoff after a dropped connection, a stalled body (readTimeoutMs) or a 5xx, and stopped at
-// once when the server sends more bytes than announced. Checksums are hub.ts's job; the caller holds the blob lock.
-// Progress goes only to options.onProgress (bytes so far, total, file): drawing it is the caller's business
-// (@sae/train's downloadProgress draws a terminal bar; tensor-core writes nothing to a terminal).
-import { existsSync, rmSync, statSync } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
-import { dirname } from "node:path";
+// One file's bytes from a URL into a Sink (a partial file, blobs/{etag}.incomplete, for hubDownload: partial-file.ts;
+// memory for hubFetchBytes): resumed with Range from what the sink already holds, retried with backoff after a
+// dropped connection, a stalled body (readTimeoutMs) or a 5xx, and stopped at once when the server sends more bytes
+// than announced. Checksums are verify's job (hub-fetch.ts); for a file the caller holds the blob lock. Progress goes
+// only to options.onProgress (bytes so far, total, file): drawing it is the caller's business (@sae/train's
+// downloadProgress draws a terminal bar; the hub client writes nothing to a terminal). No file system here.
 import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
 import { backoff, type Ctx, httpError, readBody, type RetryPolicy, timedFetch } from "./hub-fetch.ts";
 import type { TransferOptions } from "./hub-fetch.ts";
 
-/** GET ctx.url into `partial` until it holds `size` bytes (or the body ends when no size is known). */
+/** Where a download's bytes go. */
+export interface Sink {
+  /** Bytes held already (a partial file an earlier run left; 0 for a fresh one). */
+  size(): Promise<number>;
+  /** Drops everything held. */
+  clear(): Promise<void>;
+  /** Starts writing: after what is held (append) or over it. */
+  open(append: boolean): Promise<{ write(chunk: Uint8Array): Promise<void>; close(): Promise<void> }>;
+  /** What the failure messages say about the bytes held after retries failed. */
+  readonly kept: string;
+}
+
+/** A sink in memory: bytes() joins what was written. */
+export class MemorySink implements Sink {
+  private chunks: Uint8Array[] = [];
+  private held = 0;
+  readonly kept = "nothing is kept";
+  async size(): Promise<number> {
+    return this.held;
+  }
+  async clear(): Promise<void> {
+    this.chunks = [];
+    this.held = 0;
+  }
+  async open(append: boolean) {
+    if (!append) await this.clear();
+    return {
+      write: async (chunk: Uint8Array) => {
+        this.chunks.push(chunk);
+        this.held += chunk.length;
+      },
+      close: async () => {},
+    };
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.held);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+/** GET ctx.url into `sink` until it holds `size` bytes (or the body ends when no size is known). */
 export async function fetchResumable(
   ctx: Ctx,
   auth: Record<string, string>,
-  partial: string,
+  sink: Sink,
   size: number | undefined,
   policy: RetryPolicy,
   options: TransferOptions,
 ): Promise<void> {
-  await mkdir(dirname(partial), { recursive: true });
   let got = 0;
   const report = (downloaded: number, total: number | undefined) => {
     got = downloaded;
@@ -29,20 +71,20 @@ export async function fetchResumable(
   let total = size;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) await backoff(policy, attempt - 1);
-    let have = existsSync(partial) ? statSync(partial).size : 0;
+    let have = await sink.size();
     if (total !== undefined && have === total) break;
     if (total !== undefined && have > total) {
-      rmSync(partial);
+      await sink.clear();
       have = 0;
     }
     const headers: Record<string, string> = { "accept-encoding": "identity", ...auth };
     if (have > 0) headers.range = `bytes=${have}-`;
     let dropped: UnavailableError | undefined;
     try {
-      const t = await timedFetch(ctx.url, { headers }, policy.connectTimeoutMs);
+      const t = await timedFetch(ctx.url, { headers }, policy.connectTimeoutMs, options.fetch);
       if (t.res.status === 416 && have > 0) {
         t.abort();
-        rmSync(partial); // the server cannot serve our range: start again
+        await sink.clear(); // the server cannot serve our range: start again
         continue;
       }
       if (!t.res.ok) {
@@ -53,13 +95,13 @@ export async function fetchResumable(
       if (!resumed) have = 0;
       const len = t.res.headers.get("content-length");
       if (total === undefined && len !== null) total = have + Number(len);
-      const fh = await open(partial, resumed ? "a" : "w");
+      const fh = await sink.open(resumed);
       try {
         for await (const chunk of readBody(t, policy.readTimeoutMs, ctx.url)) {
           await fh.write(chunk);
           have += chunk.length;
           if (total !== undefined && have > total) {
-            rmSync(partial, { force: true });
+            await sink.clear();
             const msg = `the server sent more than the ${total} bytes it announced; the download was deleted`;
             throw new DownloadError(`${what}: ${msg}; URL ${ctx.url}`);
           }
@@ -79,7 +121,7 @@ export async function fetchResumable(
       const verb = dropped instanceof TimeoutError ? "stalled" : "connection dropped";
       const msg =
         `${what}: ${verb} after ${have} of ${total ?? "?"} bytes (${why}), ${policy.retries} retries failed; ` +
-        `the partial file ${partial} is kept, run again to resume; URL ${ctx.url}`;
+        `${sink.kept}; URL ${ctx.url}`;
       throw dropped instanceof TimeoutError ? new TimeoutError(msg) : new UnavailableError(msg);
     }
   }

@@ -12,7 +12,7 @@ export {
   isCommitHash,
   type RepoType,
 } from "./hub-names.ts";
-export { isSha1Hex, isSha256Hex } from "./digest.ts";
+export { isSha1Hex, isSha256Hex, sha256Digest, gitBlobSha1Digest } from "./digest.ts";
 export {
   fetchBytes,
   fetchText,
@@ -22,6 +22,7 @@ export {
   type FetchUrlOptions,
 } from "./fetch-url.ts";
 export { retryPolicy, type RetryOptions, type RetryPolicy, type DownloadProgress } from "./hub-fetch.ts";
+export { hubFileMetadata, type HubFileMetadata, type HubRequestOptions } from "./hub-metadata.ts";
 export {
   hubFetchBytes,
   MemoryHubCache,

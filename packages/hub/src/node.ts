@@ -1,12 +1,7 @@
 // @sae/hub/node: the parts that need a file system (Node, Bun, Deno): hubDownload into huggingface_hub's own cache
 // layout (resumable, verified, one download per blob across processes), that cache's paths, FileHubCache (a folder
 // for hubFetchBytes) and streamed file checksums. Everything that works over fetch alone is in "@sae/hub".
-export {
-  hubDownload,
-  hubFileMetadata,
-  type HubDownloadOptions,
-  type HubFileMetadata,
-} from "./hub.ts";
+export { hubDownload, type HubDownloadOptions } from "./hub.ts";
 export { hubCacheDir, repoFolderName, HubCacheRepo } from "./hub-cache.ts";
 export { FileHubCache } from "./hub-bytes-fs.ts";
 export { sha256Hex, sha256File } from "./sha256.ts";
