@@ -58,14 +58,10 @@ export async function ablateFeatures(model: AnalysisModel, sae: AnalysisSae, tex
     act.dispose();
   }
   const xAbl = ablatedActivation(x, f, await hostDecoder(sae), features);
-  const V = model.vocabSize;
-  const clean = await model.logits([ids]);
-  const cleanLoss = nextTokenLosses(await clean.read(), ids, V);
-  clean.dispose();
+  const cleanLoss = await model.tokenLosses(ids);
   const device = sae.W_dec.device;
-  const ablated = await model.logits([ids], { [sae.cfg.hook_name]: () => Tensor.from(device, shape, xAbl, "ablated activation") });
-  const ablatedLoss = nextTokenLosses(await ablated.read(), ids, V);
-  ablated.dispose();
+  const replace = () => Tensor.from(device, shape, xAbl, "ablated activation");
+  const ablatedLoss = await model.tokenLosses(ids, { [sae.cfg.hook_name]: replace });
   const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
   const lossClean = mean(cleanLoss);
   const lossAblated = mean(ablatedLoss);

@@ -15,6 +15,11 @@ export interface HookedTransformerLike extends HookableModel<readonly (readonly 
   /** W_U_T [d_vocab, d_model]: an f32 tensor or packed f16/bf16 weights, anything that reads back as numbers. */
   unembedding(): { W_U_T: { readonly shape: readonly number[]; read(): Promise<ArrayLike<number>> } };
   forward(ids: readonly (readonly number[])[]): Promise<Tensor>;
+  /** Next-token cross-entropy [batch, pos - 1] from the logits in blocks of positions (LogitRows). */
+  tokenLosses(
+    ids: readonly (readonly number[])[],
+    opts: { hooks?: Readonly<Record<string, ActivationHook>> },
+  ): Promise<ArrayLike<number>>;
   runWithCache(ids: readonly (readonly number[])[], opts: { names: readonly string[] }): Promise<{ logits: Tensor | null; cache: Record<string, Tensor> }>;
   generate(
     prompt: string,
@@ -46,6 +51,7 @@ export function asAnalysisModel(model: HookedTransformerLike, name: string): Ana
       return act;
     },
     logits: (ids, hooks) => (hooks ? model.runWithHooks(ids, hooks) : model.forward(ids)),
+    tokenLosses: async (ids, hooks) => Array.from(await model.tokenLosses([ids], { hooks })),
     async generate(prompt: string, o: SampleOptions) {
       const { maxNewTokens, temperature, seed, freqPenalty, hooks } = o;
       const r = await model.generate(prompt, { maxNewTokens, temperature, topK: o.topK ?? 0, seed, freqPenalty, hooks });

@@ -2,6 +2,7 @@
 // the analysis functions, the server and the CLI. Not a model: embeddings + positions, one hook point, a linear
 // unembedding. Every weight is exposed on the host so tests can compute expected values independently.
 import { penalizeFrequency, Rng, sampleToken, Tensor, type Device, type HostTensor } from "@sae/tensor-core";
+import { nextTokenLosses } from "./ablate.ts";
 import type { ActivationHook, AnalysisModel, AnalysisSae, AnalysisSaeConfig, SampleOptions } from "./types.ts";
 
 export const FAKE_HOOK = "blocks.0.hook_resid_pre";
@@ -96,6 +97,10 @@ export class FakeModel implements AnalysisModel {
   async logits(ids: readonly (readonly number[])[], hooks?: Record<string, ActivationHook>): Promise<Tensor> {
     const logits = this.unembed(await this.hooked(ids, hooks));
     return Tensor.from(this.device, [ids.length, ids[0].length, this.vocabSize], logits, "fake logits");
+  }
+
+  async tokenLosses(ids: readonly number[], hooks?: Record<string, ActivationHook>): Promise<number[]> {
+    return nextTokenLosses(this.unembed(await this.hooked([ids], hooks)), ids, this.vocabSize);
   }
 
   async generate(prompt: string, opts: SampleOptions): Promise<string> {

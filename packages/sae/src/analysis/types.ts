@@ -32,6 +32,11 @@ export interface AnalysisModel {
   hookActivations(ids: readonly (readonly number[])[], hook: string): Promise<Tensor>;
   /** Logits [batch, pos, d_vocab] with optional hooks. The caller disposes it. */
   logits(ids: readonly (readonly number[])[], hooks?: Record<string, ActivationHook>): Promise<Tensor>;
+  /**
+   * Next-token cross-entropy (nats) of one sequence with optional hooks: [pos - 1]. Never needs the logits as one
+   * tensor (a 256k vocabulary's are read in blocks of positions).
+   */
+  tokenLosses(ids: readonly number[], hooks?: Record<string, ActivationHook>): Promise<number[]>;
   /** The completion only (the text after the prompt). */
   generate(prompt: string, opts: SampleOptions): Promise<string>;
   /** W_U [d_model, d_vocab]. */
