@@ -1,13 +1,15 @@
 // Attention ops for decoder-only transformers (GPT-2 layout): token + position embedding, fused-QKV split, the
 // causal, padding-masked attention pattern over a key buffer (fresh keys or a KV cache with `stride` rows per
 // batch), the attention-weighted values, and the KV-cache append. Heads are laid out [batch, pos, n_heads, d_head].
-// Not here: the projections (matmul) and the sublayer that strings these together (the model package).
+// Not here: the projections (matmul) and the sublayer that strings these together (the model package). Over one
+// binding: blocks of batch items (batch_blocks.ts; kvAppend does not split).
 // CPU references with the same names: cpu/attention.ts.
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { byBatch } from "./batch_blocks.ts";
 import embedSrc from "./attention_embed.wgsl" with { type: "text" };
 import splitSrc from "./attention_split.wgsl" with { type: "text" };
 import patternSrc from "./attention_pattern.wgsl" with { type: "text" };
@@ -52,11 +54,13 @@ export function embedWithPositions(tokens: Tensor, W_E: Tensor, W_pos: Tensor, p
   const embed = output(op, dev, [batch, pos, dModel], "f32", opts.out);
   const posEmbed = output(op, dev, [batch, pos, dModel], "f32", opts.posOut);
   for (const o of [embed, posEmbed]) checkNoAlias(op, o, { tokens, W_E, W_pos });
-  if (embed.buffer === posEmbed.buffer) throw new ShapeError(`${op}: out and posOut share a buffer`);
+  if (embed.storage === posEmbed.storage) throw new ShapeError(`${op}: out and posOut share a buffer`);
+  const split = ([e, p]: Tensor[], [tb]: Tensor[]) => void embedWithPositions(tb, W_E, W_pos, posOffset, { out: e, posOut: p });
+  if (byBatch(op, [embed, posEmbed], [tokens, W_E, W_pos], split, [true, false, false])) return { embed, posEmbed };
   const n = embed.size;
   if (n > 0) {
     dev.run(K.embed, {
-      buffers: [tokens.buffer, W_E.buffer, W_pos.buffer, embed.buffer, posEmbed.buffer],
+      buffers: [tokens.binding, W_E.binding, W_pos.binding, embed.binding, posEmbed.binding],
       params: params(n, dModel, pos, posOffset, dVocab),
       workgroups: grid(dev, n),
     });
@@ -80,9 +84,11 @@ export function splitQkv(qkv: Tensor, nHeads: number, opts: { q?: Tensor; k?: Te
   const k = output(op, dev, shape, "f32", opts.k);
   const v = output(op, dev, shape, "f32", opts.v);
   for (const o of [q, k, v]) checkNoAlias(op, o, { qkv });
-  if (q.buffer === k.buffer || q.buffer === v.buffer || k.buffer === v.buffer) throw new ShapeError(`${op}: q, k and v outputs must be separate buffers`);
+  if (q.storage === k.storage || q.storage === v.storage || k.storage === v.storage) throw new ShapeError(`${op}: q, k and v outputs must be separate buffers`);
+  const split = ([qb, kb, vb]: Tensor[], [x]: Tensor[]) => void splitQkv(x, nHeads, { q: qb, k: kb, v: vb });
+  if (byBatch(op, [q, k, v], [qkv], split)) return { q, k, v }; // over one binding: blocks of batch items
   const n = q.size;
-  if (n > 0) dev.run(K.split, { buffers: [qkv.buffer, q.buffer, k.buffer, v.buffer], params: params(n, dModel), workgroups: grid(dev, n) });
+  if (n > 0) dev.run(K.split, { buffers: [qkv.binding, q.binding, k.binding, v.binding], params: params(n, dModel), workgroups: grid(dev, n) });
   return { q, k, v };
 }
 
@@ -117,10 +123,12 @@ export function attnPattern(q: Tensor, k: Tensor, mask: Tensor, opts: AttnPatter
   if (mask.shape.length !== 2 || mask.shape[0] !== batch || mask.shape[1] !== stride) throw new ShapeError(`${op}: mask ${fmt(mask.shape)}, expected [${batch}, ${stride}]`);
   const pattern = output(op, dev, [batch, nHeads, pos, keys], "f32", opts.out);
   checkNoAlias(op, pattern, { q, k, mask });
+  const split = ([o]: Tensor[], [qb, kb, mb]: Tensor[]) => void attnPattern(qb, kb, mb, { ...opts, out: o });
+  if (byBatch(op, [pattern], [q, k, mask], split)) return pattern;
   const rows = batch * nHeads * pos;
   if (rows > 0 && keys > 0) {
     dev.run(K.pattern, {
-      buffers: [q.buffer, k.buffer, mask.buffer, pattern.buffer],
+      buffers: [q.binding, k.binding, mask.binding, pattern.binding],
       params: params(rows, nHeads, pos, keys, stride, dHead, posOffset, { f32: 1 / Math.sqrt(dHead) }),
       workgroups: grid(dev, rows),
     });
@@ -141,7 +149,8 @@ export function attnZ(pattern: Tensor, v: Tensor, opts: { out?: Tensor } = {}): 
   if (v.shape[0] !== batch || v.shape[2] !== nHeads || keys > stride) throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} with v ${fmt(v.shape)}`);
   const z = output(op, dev, [batch, pos, nHeads, dHead], "f32", opts.out);
   checkNoAlias(op, z, { pattern, v });
-  if (z.size > 0) dev.run(K.z, { buffers: [pattern.buffer, v.buffer, z.buffer], params: params(z.size, nHeads, pos, keys, stride, dHead), workgroups: grid(dev, z.size) });
+  if (byBatch(op, [z], [pattern, v], ([o], [pb, vb]) => void attnZ(pb, vb, { out: o }))) return z;
+  if (z.size > 0) dev.run(K.z, { buffers: [pattern.binding, v.binding, z.binding], params: params(z.size, nHeads, pos, keys, stride, dHead), workgroups: grid(dev, z.size) });
   return z;
 }
 

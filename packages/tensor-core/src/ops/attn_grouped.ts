@@ -2,12 +2,14 @@
 // scale, attention soft-capping (Gemma 2), sliding windows (Mistral, Gemma 2, GPT-Neo local layers), padding and
 // KV-cache offsets, over grouped-query keys (n_heads a multiple of the key heads); and the weighted values over
 // grouped values. The softmax between them is softmax.ts (masked scores are float32's min, so they get weight 0).
+// Over one binding: blocks of batch items (batch_blocks.ts); one item's scores must fit.
 // CPU references with the same names: cpu/attn_grouped.ts.
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { byBatch } from "./batch_blocks.ts";
 import scoresSrc from "./attn_scores.wgsl" with { type: "text" };
 import zSrc from "./attn_grouped_z.wgsl" with { type: "text" };
 
@@ -66,10 +68,12 @@ export function attnScores(q: Tensor, k: Tensor, mask: Tensor, opts: AttnScoresO
   const cap = opts.softcap ?? 0;
   const scores = output(op, dev, [batch, nHeads, pos, keys], "f32", opts.out);
   checkNoAlias(op, scores, { q, k, mask });
+  const split = ([o]: Tensor[], [qb, kb, mb]: Tensor[]) => void attnScores(qb, kb, mb, { ...opts, out: o });
+  if (byBatch(op, [scores], [q, k, mask], split)) return scores; // over one binding: blocks of batch items
   const n = scores.size;
   if (n > 0) {
     dev.run(K.scores, {
-      buffers: [q.buffer, k.buffer, mask.buffer, scores.buffer],
+      buffers: [q.binding, k.binding, mask.binding, scores.binding],
       params: params(n, nHeads, pos, keys, stride, dHead, posOffset, group, { f32: opts.scale }, { f32: cap }, window),
       workgroups: dev.grid(Math.ceil(n / 64)),
     });
@@ -97,9 +101,10 @@ export function attnZGrouped(pattern: Tensor, v: Tensor, opts: { out?: Tensor } 
   }
   const z = output(op, dev, [batch, pos, nHeads, dHead], "f32", opts.out);
   checkNoAlias(op, z, { pattern, v });
+  if (byBatch(op, [z], [pattern, v], ([o], [pb, vb]) => void attnZGrouped(pb, vb, { out: o }))) return z;
   if (z.size > 0) {
     dev.run(K.z, {
-      buffers: [pattern.buffer, v.buffer, z.buffer],
+      buffers: [pattern.binding, v.binding, z.binding],
       params: params(z.size, nHeads, pos, keys, stride, dHead, group),
       workgroups: dev.grid(Math.ceil(z.size / 64)),
     });

@@ -6,7 +6,7 @@ import { params } from "../device.ts";
 import { sameShape } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { aliasing, launch, spans } from "./alias.ts";
-import { byRows } from "./blocks.ts";
+import { byRows, overBinding } from "./blocks.ts";
 import { broadcast, OPERAND, rowLayout } from "./broadcast.ts";
 import type { OutOption } from "./unary.ts";
 import source from "./binary.wgsl" with { type: "text" };
@@ -23,7 +23,13 @@ function binary(op: keyof typeof OP, a: Tensor, b: Tensor, out?: Tensor): Tensor
   checkDType(op, "b", b, "f32");
   const bc = broadcast(op, a.shape, b.shape);
   const o = output(op, dev, bc.shape, "f32", out);
-  if (byRows(op, o, [a, b], (ob, [ab, bb]) => binary(op, ab, bb, ob))) return o; // over one binding
+  if (overBinding(dev, o, a, b)) {
+    // blocks of rows; leading dims flattened when each input is out's shape, a [C] row or a scalar
+    const C = o.shape[o.shape.length - 1] ?? 1;
+    const flat = [a, b].every((t) => sameShape(t.shape, o.shape) || t.size === C || t.size === 1) && o.shape.length > 2;
+    const rows = (t: Tensor) => (flat && sameShape(t.shape, o.shape) ? t.reshape([o.size / C, C]) : t);
+    if (byRows(op, rows(o), [rows(a), rows(b)], (ob, [ab, bb]) => binary(op, ab, bb, ob))) return o;
+  }
   const { alias, buffers } = aliasing(dev, o, [a, b]);
   const [, d1, d2, d3] = bc.dims;
   const n = o.size;

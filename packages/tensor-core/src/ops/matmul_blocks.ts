@@ -12,7 +12,8 @@ import type { MatmulOptions } from "./matmul_shape.ts";
 /** One plain-sized product (the caller's matmul on tensors that fit). */
 export type Product = (a: Tensor, b: Tensor, opts: MatmulOptions<Tensor>) => void;
 
-/** Sizes to try for one dimension: all of it, or halvings rounded up to BLOCK_STEP. */
+/** Sizes to try for one dimension: all of it, halvings rounded up to BLOCK_STEP (row views start aligned), and
+ * below BLOCK_STEP plain halvings (their row blocks are copied: block() and the c block check alignment). */
 function candidates(d: number): number[] {
   const out = new Set([d]);
   for (let s = Math.ceil(d / 2); ; s = Math.ceil(s / 2)) {
@@ -20,7 +21,13 @@ function candidates(d: number): number[] {
     if (b < d) out.add(b);
     if (b <= BLOCK_STEP) break;
   }
+  for (let s = Math.min(d, BLOCK_STEP); s > 1; ) out.add((s = Math.ceil(s / 2)));
   return [...out];
+}
+
+/** Whether rows [r0, ..) of a matrix with `stride` elements per row start at an aligned offset of t's buffer. */
+function alignedRow(t: Tensor, r0: number, stride: number): boolean {
+  return (t.byteOffset + r0 * stride * 4) % t.device.limits.minStorageBufferOffsetAlignment === 0;
 }
 
 interface Dims {
@@ -53,7 +60,7 @@ export function chooseBlocks(d: Dims, elems: number, transA: boolean, transB: bo
 
 /** A view of stored rows [r0, r1) when whole rows are wanted, else a copy of the window (owned: dispose it). */
 function block(t: Tensor, stride: number, rows: [number, number], cols: [number, number]): { t: Tensor; owned: boolean } {
-  if (cols[0] === 0 && cols[1] === stride) {
+  if (cols[0] === 0 && cols[1] === stride && alignedRow(t, rows[0], stride)) {
     return { t: rows[0] === 0 && rows[1] === t.shape[0] ? t : t.rows(rows[0], rows[1]), owned: false };
   }
   return { t: takeWindow(t, { r0: rows[0], c0: cols[0], stride }, rows[1] - rows[0], cols[1] - cols[0]), owned: true };
@@ -69,7 +76,7 @@ export function matmulBlocks(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOption
   const [mb, nb, kb] = chooseBlocks(d, Math.floor(c.device.maxBinding / 4), transA, transB, accumulate);
   for (const [m0, m1] of ranges(M, mb)) {
     for (const [n0, n1] of ranges(N, nb)) {
-      const inPlace = nb === N;
+      const inPlace = nb === N && alignedRow(c, m0, N);
       const cb = inPlace ? (mb === M ? c : c.rows(m0, m1)) : Tensor.empty(c.device, [m1 - m0, n1 - n0], "f32", "matmul block");
       const at = { r0: m0, c0: n0, stride: N };
       if (!inPlace && accumulate) copyWindow(c, at, cb, { r0: 0, c0: 0, stride: n1 - n0 }, m1 - m0, n1 - n0);

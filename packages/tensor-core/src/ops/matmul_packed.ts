@@ -4,6 +4,7 @@
 // reference is cpu/matmul.ts on the unpacked values (packed.ts unpackRows). Not the f32 Tensor matmul (matmul.ts).
 // Kernels: matmul_packed.wgsl on GPUs (any adapter); on llvmpipe matmul_packed_lanes.wgsl, the lanes plan of the f32
 // kernel with the halves unpacked as they are loaded (bench/ab_packed.ts compares them with the f32 matmul).
+// x or out over one binding: blocks of rows.
 import { params } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { FORMAT_CODE, rowWords, type PackedMatrix } from "../packed.ts";
@@ -11,6 +12,7 @@ import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { dummyBuffer } from "./alias.ts";
 import { matmulVariants } from "./matmul.ts";
+import { byRows } from "./blocks.ts";
 import source from "./matmul_packed.wgsl" with { type: "text" };
 import { PACKED_LANES_COLS, packedLanesRows, packedLanesSource, packedLanesVec, type PackedLanesRows } from "./matmul_packed_lanes.ts";
 
@@ -74,6 +76,10 @@ export function matmulPackedVariant(
   const c = output("matmulPacked", dev, outShape, "f32", out);
   const M = x.size / Math.max(K, 1);
   if (M * N === 0) return c;
+  // x or out over one binding: blocks of rows, each through every chunk
+  const [x2, c2] = [x.reshape([M, K]), c.reshape([M, N])];
+  const split = (cb: Tensor, [xb]: Tensor[]) => void matmulPackedVariant(xb, W, { ...opts, out: cb }, variant);
+  if (byRows("matmulPacked", c2, [x2], split)) return c;
   const lanes = matmulVariants(dev).includes("lanes");
   if (variant.startsWith("lanes") && !lanes) {
     throw new LimitError(`matmulPacked: the ${variant} kernel cannot run on ${dev.describe()}`);

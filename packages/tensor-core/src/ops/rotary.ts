@@ -1,12 +1,14 @@
 // rotary: rotary position embedding (rotate-half layout, as GPT-NeoX, Llama, Qwen 2, Mistral and Gemma apply it) on
 // q or k heads, full (rotaryDim = d_head) or partial (the first rotaryDim dims of each head; GPT-NeoX rotary_pct).
 // The angles come as cos/sin tables [pos, rotaryDim / 2] that the caller builds for its positions (so rope scaling
-// and KV-cache offsets are the caller's business). Not the interleaved GPT-J layout.
+// and KV-cache offsets are the caller's business). Not the interleaved GPT-J layout. Over one binding: blocks of batch
+// items (batch_blocks.ts).
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { checkShape, fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { byBatch } from "./batch_blocks.ts";
 import source from "./rotary.wgsl" with { type: "text" };
 
 const kernel = { name: "rotary", source };
@@ -26,9 +28,11 @@ export function rotary(x: Tensor, cos: Tensor, sin: Tensor, opts: { rotaryDim: n
   checkShape(op, "sin", sin.shape, [pos, rot / 2]);
   const out = output(op, dev, x.shape, "f32", opts.out);
   checkNoAlias(op, out, { x, cos, sin });
+  const split = ([o]: Tensor[], [xb]: Tensor[]) => void rotary(xb, cos, sin, { ...opts, out: o });
+  if (byBatch(op, [out], [x, cos, sin], split, [true, false, false])) return out; // blocks of batch items
   if (out.size > 0) {
     dev.run(kernel, {
-      buffers: [x.buffer, cos.buffer, sin.buffer, out.buffer],
+      buffers: [x.binding, cos.binding, sin.binding, out.binding],
       params: params(out.size, pos, nHeads, dHead, rot),
       workgroups: dev.grid(Math.ceil(out.size / 64)),
     });
