@@ -8,13 +8,13 @@ Kinds (spec["kind"]):
           [batch, d_sae], autograd, torch.optim.Adam on every parameter.
   sparse: TopK only, bench/torch_topk_sparse.py's strong peer (encoder GEMM + topk, decoder and its gradients through
           the k pairs per row) with the same decoder-norm rescaling as the dense step; checked against dense autograd
-          on a small case before timing (raises on a mismatch).
+          on a small case before its first timing in each process (raises on a mismatch).
 Fields: arch, d_in, d_sae, batch, k, l1 (standard), warmup, reps.
 Memory: "peak_bytes" is the process's peak RSS (VmHWM, reset through /proc/self/clear_refs before the spec) minus its
 RSS before the spec's tensors were made: parameters, Adam state, the batch and the step's transients, plus allocator
 slack (not tensor bytes: torch on CPU has no allocator statistics). glibc's mmap threshold is fixed at 128 KiB and
-the heap trimmed before each spec, so a freed tensor leaves RSS and the next spec's baseline is not inflated. A spec whose estimated peak exceeds 80% of
-MemAvailable is refused with that estimate, not run into the OOM killer.
+the heap trimmed before each spec, so a freed tensor leaves RSS and the next spec's baseline is not inflated. A spec
+whose estimated peak exceeds 80% of MemAvailable is refused with that estimate, not run into the OOM killer.
 Protocol as bench/peer.py: {"threads", "specs"} on stdin; {"results": [{"name", "ms", "all", "cpu_ms",
 "peak_bytes", "torch"} or {"name", "error"}]} on stdout.
 """
@@ -165,10 +165,15 @@ def check_against_dense(torch, d_in=24, d_sae=96, batch=40, k=5):
             raise AssertionError(f"sparse TopK scale peer: d{n} differs from dense autograd by {err}")
 
 
+CHECKED = []
+
+
 def sparse_step(torch, s):
     if s["arch"] != "topk":
         raise ValueError(f"the sparse peer is TopK only, not {s['arch']}")
-    check_against_dense(torch)
+    if not CHECKED:  # once per process: the check does not depend on the spec
+        check_against_dense(torch)
+        CHECKED.append(True)
     d_in, d_sae, batch, k = s["d_in"], s["d_sae"], s["batch"], s.get("k", 32)
     p, g = init_params(torch, d_in, d_sae)
     for t in p.values():
