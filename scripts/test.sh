@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README, .ci/run): layout check, typecheck, every bun test in the workspace,
-# a smoke test of the tensor core under Node, every kernel test under Deno (wgpu/naga:
-# packages/tensor-core/scripts/deno-kernels.ts), and the packed packages in an outside app (scripts/pack-check.sh).
+# a smoke test of the tensor core under Node, the GPU tests under Deno (wgpu/naga: scripts/deno-tests.ts), and the
+# packed packages in an outside app (scripts/pack-check.sh).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ check() { # name, command...
 check "layout (dependency order, file length)" "$BUN" scripts/check-layout.ts
 check "typecheck" "$BUN" node_modules/typescript/bin/tsc -p tsconfig.json
 check "tensor core under Node" bash -c "'$BUN' build packages/tensor-core/src/index.ts --target node --format esm --external webgpu --outfile packages/tensor-core/.cache/index.mjs >/dev/null && node packages/tensor-core/scripts/node-smoke.mjs"
-check "tensor-core kernel tests under Deno (wgpu/naga)" "$BUN" packages/tensor-core/scripts/deno-kernels.ts
+check "GPU tests under Deno (wgpu/naga)" "$BUN" scripts/deno-tests.ts
 check "packages: pack, npm install in an outside app, node + deno encode, npx sae, .d.ts" bash scripts/pack-check.sh
 
 log=.cache/bun-test.log

@@ -4,7 +4,7 @@
 // of a [batch, pos, d_in] input, fold_W_dec_norm, and every training architecture's inference export (BatchTopK and
 // Matryoshka BatchTopK come back as JumpReLU) must agree within 1e-5 abs / 1e-4 rel.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getDevice, Tensor } from "@sae/tensor-core";
@@ -18,7 +18,7 @@ interface Enc {
   data: (number | string)[];
 }
 const f32 = (t: Enc) => Float32Array.from(t.data, (v) => (typeof v === "number" ? v : Number(v)));
-const fx = JSON.parse(await Bun.file(join(import.meta.dir, "../fixtures/saelens_inference.json")).text());
+const fx = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/saelens_inference.json"), "utf8"));
 const device = await getDevice();
 const close = (what: string, got: ArrayLike<number>, want: Enc) => assertClose(what, got, f32(want), 1e-4, 1e-5);
 

@@ -20,7 +20,7 @@ interface Enc {
   data: (number | string)[];
 }
 const f32 = (t: Enc) => Float32Array.from(t.data, (v) => (typeof v === "number" ? v : Number(v)));
-const fx = JSON.parse(await Bun.file(join(import.meta.dir, "../fixtures/saelens_inference.json")).text());
+const fx = JSON.parse(readFileSync(join(import.meta.dir, "../fixtures/saelens_inference.json"), "utf8"));
 const device = await getDevice();
 const close = (what: string, got: ArrayLike<number>, want: Enc | ArrayLike<number>) =>
   assertClose(what, got, "data" in want ? f32(want as Enc) : (want as ArrayLike<number>), 1e-4, 1e-5);

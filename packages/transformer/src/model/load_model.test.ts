@@ -2,7 +2,7 @@
 // shards equals the same rounded weights loaded in memory; per-family hook names and the unknown-hook error; the
 // unembedding accessor; processing skips what TransformerLens skips; typed errors for unsupported checkpoints.
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bf16BitsToNumber, f16BitsToNumber, FormatError, numberToBf16Bits, numberToF16Bits } from "@sae/tensor-core";
@@ -44,7 +44,7 @@ describe("loadModel", () => {
     });
     writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
     const fromFiles = await loadModel(dir, { processing: NO_PROCESSING });
-    const config = JSON.parse(await Bun.file(join(src, "config.json")).text());
+    const config = JSON.parse(readFileSync(join(src, "config.json"), "utf8"));
     const inMemory = await loadModel({ config, tensors: rounded }, { processing: NO_PROCESSING });
     const a = await (await fromFiles.forward(IDS)).read();
     assertClose("sharded vs in-memory rounded weights", a, await (await inMemory.forward(IDS)).read(), 0, 1e-6);
@@ -124,7 +124,7 @@ describe("loadModel", () => {
   test("eos_token_id (a list's first entry) ends generation with stopAtEos", async () => {
     // the llama fixture greedily continues row 0 with 12, 62, 65, 61, ... (families.test.ts checks that against HF)
     const dir = hfFixture("llama");
-    const config = { ...JSON.parse(await Bun.file(join(dir, "config.json")).text()), eos_token_id: [65, 3] };
+    const config = { ...JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), eos_token_id: [65, 3] };
     const { tensors } = loadSafetensorsFile(join(dir, "model.safetensors"));
     const model = await loadModel({ config, tensors }, { processing: NO_PROCESSING });
     expect(model.cfg.eosTokenId).toBe(65);
@@ -140,7 +140,7 @@ describe("loadModel", () => {
     const dir = tmp();
     writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "mamba" }));
     await expect(loadModel(dir)).rejects.toThrow(/model_type "mamba" is not supported \(supported: gpt2, gpt_neo/);
-    writeFileSync(join(dir, "config.json"), await Bun.file(join(hfFixture("qwen2"), "config.json")).text());
+    writeFileSync(join(dir, "config.json"), readFileSync(join(hfFixture("qwen2"), "config.json"), "utf8"));
     await expect(loadModel(dir)).rejects.toThrow(/no model.safetensors or model.safetensors.index.json/);
     const index = { weight_map: { "model.norm.weight": "a.safetensors" } };
     writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify(index));

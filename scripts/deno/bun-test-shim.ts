@@ -1,7 +1,10 @@
-// The part of `bun:test` the kernel tests use (describe, test, expect with toBe / toEqual / toThrow / toBeNull /
-// toBeCloseTo / toBeGreaterThan[OrEqual] / toBeLessThan[OrEqual] and .not), so the same test files run under Deno:
-// deno-kernels.ts bundles them with this module in place of `bun:test`. Tests run in order after every file has
-// registered its tests (runAll); a failure prints the test's name and the error. Not a general test runner.
+// The part of `bun:test` the GPU tests use (describe, describe.each, test, beforeAll/afterAll, expect with toBe /
+// toEqual (and expect.arrayContaining) / toMatchObject / toThrow / toBeInstanceOf / toContain / toHaveProperty /
+// toHaveLength / toBeNull / toBeDefined / toBeUndefined / toBeCloseTo / toBeGreaterThan[OrEqual] /
+// toBeLessThan[OrEqual], .not and .rejects),
+// so the same test files run under Deno: scripts/deno-tests.ts bundles them with this module in place of `bun:test`.
+// Tests run in order after every file has registered its tests (runAll); a failure prints the test's name and the
+// error. Not a general test runner.
 type Fn = () => unknown;
 const tests: { name: string; fn: Fn }[] = [];
 const stack: string[] = [];
@@ -30,6 +33,24 @@ export function test(name: string, fn: Fn, _timeoutMs?: number): void {
 }
 export const it = test;
 
+/** `describe.each(cases)("%s ...", (c) => ...)`: one describe per case, %s replaced by the case. */
+describe.each =
+  <T>(cases: readonly T[]) =>
+  (name: string, fn: (c: T) => unknown) => {
+    for (const c of cases) describe(name.replace("%s", String(c)), () => fn(c));
+  };
+
+// Hooks run once around the whole file (the tests here use them that way): beforeAll before the first test,
+// afterAll after the last.
+const before: Fn[] = [];
+const after: Fn[] = [];
+export function beforeAll(fn: Fn, _timeoutMs?: number): void {
+  before.push(fn);
+}
+export function afterAll(fn: Fn, _timeoutMs?: number): void {
+  after.push(fn);
+}
+
 function show(v: unknown): string {
   if (ArrayBuffer.isView(v)) {
     return `${v.constructor.name}(${Array.from(v as unknown as ArrayLike<number>).slice(0, 8)}...)`;
@@ -41,8 +62,30 @@ function show(v: unknown): string {
   }
 }
 
+/** toMatchObject: every property of `want` is in `a` (recursively for plain objects). */
+function matches(a: unknown, want: unknown): boolean {
+  if (typeof want !== "object" || want === null || Array.isArray(want) || ArrayBuffer.isView(want)) {
+    return equal(a, want);
+  }
+  if (typeof a !== "object" || a === null) return false;
+  const r = a as Record<string, unknown>;
+  return Object.entries(want).every(([k, v]) => k in r && matches(r[k], v));
+}
+
+/** expect.arrayContaining(items): inside toEqual, any array holding every item. */
+class ArrayContaining {
+  readonly items: readonly unknown[];
+  constructor(items: readonly unknown[]) {
+    this.items = items;
+  }
+  matches(a: unknown): boolean {
+    return Array.isArray(a) && this.items.every((i) => a.some((x) => equal(x, i)));
+  }
+}
+
 /** Bun's toEqual: recursive, typed arrays by value, undefined properties ignored. */
 function equal(a: unknown, b: unknown): boolean {
+  if (b instanceof ArrayContaining) return b.matches(a);
   if (Object.is(a, b)) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
@@ -87,7 +130,16 @@ export function expect(actual: unknown) {
     return {
       toBe: (v: unknown) => check(Object.is(actual, v), `toBe(${show(v)})`),
       toEqual: (v: unknown) => check(equal(actual, v), `toEqual(${show(v)})`),
+      toMatchObject: (v: object) => check(matches(actual, v), `toMatchObject(${show(v)})`),
       toBeNull: () => check(actual === null, "toBeNull()"),
+      toBeDefined: () => check(actual !== undefined, "toBeDefined()"),
+      toBeUndefined: () => check(actual === undefined, "toBeUndefined()"),
+      toBeInstanceOf: (c: new (...a: never[]) => unknown) =>
+        check(actual instanceof c, `toBeInstanceOf(${c.name}): got ${(actual as object)?.constructor?.name}`),
+      toContain: (v: unknown) =>
+        check((actual as { includes(x: unknown): boolean }).includes(v), `toContain(${show(v)})`),
+      toHaveLength: (n: number) => check((actual as { length: number }).length === n, `toHaveLength(${n})`),
+      toHaveProperty: (k: string) => check(k in (actual as object), `toHaveProperty(${k})`),
       toBeGreaterThan: (v: number) => check(num() > v, `toBeGreaterThan(${v})`),
       toBeGreaterThanOrEqual: (v: number) => check(num() >= v, `toBeGreaterThanOrEqual(${v})`),
       toBeLessThan: (v: number) => check(num() < v, `toBeLessThan(${v})`),
@@ -102,13 +154,36 @@ export function expect(actual: unknown) {
       },
     };
   };
-  return { ...make(false), not: make(true) };
+  // `await expect(promise).rejects.toThrow(...)` / `.rejects.toBeInstanceOf(...)`: the matcher on the rejection.
+  const rejects = {
+    toThrow: async (want?: Want) => {
+      const e = await rejection(actual);
+      if (!throwMatches(e, want)) throw new Error(`rejects.toThrow(${show(String(want))}): rejected with ${e}`);
+    },
+    toBeInstanceOf: async (c: new (...a: never[]) => unknown) => {
+      const e = await rejection(actual);
+      if (!(e instanceof c)) throw new Error(`rejects.toBeInstanceOf(${c.name}): rejected with ${e}`);
+    },
+  };
+  return { ...make(false), not: make(true), rejects };
+}
+
+expect.arrayContaining = (items: readonly unknown[]) => new ArrayContaining(items);
+
+async function rejection(p: unknown): Promise<unknown> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a rejection, the promise resolved");
 }
 
 /** Runs every registered test in order; returns the number that failed. */
 export async function runAll(log: (line: string) => void): Promise<{ passed: number; failed: number }> {
   await Promise.all(pending);
   let failed = 0;
+  for (const fn of before) await fn();
   for (const t of tests) {
     const t0 = performance.now();
     try {
@@ -119,5 +194,6 @@ export async function runAll(log: (line: string) => void): Promise<{ passed: num
       log(`(fail) ${t.name}\n  ${(e as Error)?.stack ?? e}`);
     }
   }
+  for (const fn of after) await fn();
   return { passed: tests.length - failed, failed };
 }
