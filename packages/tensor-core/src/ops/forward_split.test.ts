@@ -1,0 +1,81 @@
+// The model forward's row ops over one binding (a device capped at 4 KiB: 1,024 floats), against the CPU references
+// with outputs poisoned first: normScale (LayerNorm and RMSNorm) in row blocks with its scale rows, add over
+// [batch, pos, d] with leading dims flattened (same shapes and a [d] row), activate in element blocks, matmulPacked
+// in row blocks of x and out (f32 and f16 chunks), and matmul whose blocks are under 64 rows (k = 24: copied
+// windows, not unaligned views). Tolerance: elementwise exact, norms rtol/atol 1e-5, matmuls 1e-4 (f32 sums of k).
+import { describe, expect, test } from "bun:test";
+import * as cpu from "../cpu/index.ts";
+import { Device } from "../device.ts";
+import { PackedMatrix } from "../packed.ts";
+import { host, Tensor } from "../tensor.ts";
+import { assertClose, poison, randn } from "../testing.ts";
+import { activate } from "./activation.ts";
+import { add } from "./binary.ts";
+import { matmul } from "./matmul.ts";
+import { matmulPacked } from "./matmul_packed.ts";
+import { normScale } from "./norm_scale.ts";
+
+describe("forward row ops over one binding", async () => {
+  const dev = await Device.create({ maxBindingBytes: 4096 });
+  const up = (shape: number[], seed: number) => {
+    const h = host(shape, randn(shape.reduce((a, b) => a * b, 1), seed));
+    return { h, t: Tensor.fromHost(dev, h) };
+  };
+
+  test("normScale: [5, 70, 12] rows in blocks, LayerNorm and RMSNorm, scale [5, 70, 1]", async () => {
+    const [x, w, b] = [up([5, 70, 12], 1), up([12], 2), up([12], 3)];
+    expect(x.t.byteLength).toBeGreaterThan(dev.maxBinding);
+    for (const rms of [false, true]) {
+      const out = poison(Tensor.empty(dev, [5, 70, 12]));
+      const scale = poison(Tensor.empty(dev, [5, 70, 1]));
+      normScale(x.t, w.t, b.t, { rms, out, scaleOut: scale });
+      const want = cpu.normScale(x.h, w.h, b.h, { rms });
+      assertClose(`normScale rms=${rms}`, await out.read(), want.out.data, 1e-5, 1e-5);
+      assertClose(`normScale scale rms=${rms}`, await scale.read(), want.scale.data, 1e-5, 1e-5);
+    }
+  });
+
+  test("add: [3, 40, 16] + same shape and + a [16] row (rows of 64 positions, not of 3 batch items)", async () => {
+    const [a, b, r] = [up([3, 40, 16], 4), up([3, 40, 16], 5), up([16], 6)];
+    expect(a.t.byteLength).toBeGreaterThan(dev.maxBinding);
+    for (const [other, name] of [[b, "same shape"], [r, "row"]] as const) {
+      const out = poison(Tensor.empty(dev, [3, 40, 16]));
+      add(a.t, other.t, { out });
+      const want = a.h.data.map((v, i) => v + other.h.data[i % other.h.data.length]);
+      assertClose(`add (${name})`, await out.read(), want, 0, 0);
+    }
+  });
+
+  test("activate: silu, gelu_erf, softcap over 3,001 elements in blocks", async () => {
+    const x = up([3001], 7);
+    for (const kind of ["silu", "gelu_erf", "softcap"] as const) {
+      const out = poison(Tensor.empty(dev, [3001]));
+      activate(x.t, kind, { cap: 2, out });
+      assertClose(`activate ${kind}`, await out.read(), cpu.activate(x.h, kind, { cap: 2 }).data, 1e-6, 1e-6);
+    }
+  });
+
+  test("matmulPacked: x [150, 12] @ W [12, 10] and W_U_T [10, 12]^T, x and out over one binding", async () => {
+    const x = up([150, 12], 8);
+    const w = randn(12 * 10, 9);
+    for (const format of ["f32", "f16"] as const) {
+      for (const transB of [false, true]) {
+        const shape = transB ? [10, 12] : [12, 10];
+        const W = PackedMatrix.upload(dev, shape, w, format, { maxChunkBytes: 160 });
+        const wh = host(shape, (await W.read()) as Float32Array);
+        const out = poison(Tensor.empty(dev, [150, 10]));
+        expect(x.t.byteLength).toBeGreaterThan(dev.maxBinding);
+        matmulPacked(x.t, W, { transB, out });
+        assertClose(`matmulPacked ${format} transB=${transB}`, await out.read(), cpu.matmul(x.h, wh, { transB }).data, 1e-4, 1e-4);
+        W.dispose();
+      }
+    }
+  });
+
+  test("matmul: [150, 24] @ [24, 40] with a 4 KiB binding (64-row blocks of out do not fit: smaller, copied)", async () => {
+    const [a, b] = [up([150, 24], 10), up([24, 40], 11)];
+    const out = poison(Tensor.empty(dev, [150, 40]));
+    matmul(a.t, b.t, { out });
+    assertClose("matmul", await out.read(), cpu.matmul(a.h, b.h).data, 1e-4, 1e-4);
+  });
+});
