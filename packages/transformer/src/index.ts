@@ -35,7 +35,7 @@ export {
   type HookFn,
 } from "./model/hooks.ts";
 export { generate, GENERATE_DEFAULTS, type GenerateOptions, type GenerateResult } from "./model/generate.ts";
-export { logitBlockRows, type LogitRows } from "./model/logit_rows.ts";
+export { fullLogits, logitBlockRows, logitRows, unembedRows, type LogitRows } from "./model/logit_rows.ts";
 export {
   forEachLogitBlock,
   hostLogitRows,
