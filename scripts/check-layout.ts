@@ -3,9 +3,9 @@
 // 500 lines, when a package reaches for what only one package may touch (GPUDevice, hono, process.argv), when
 // tensor-core or hub draws terminal progress (ProgressBar, isTTY: the hub client reports through onProgress), or when
 // a kernel lives outside packages/tensor-core/src: a .wgsl file, a `device.run(` dispatch or an inline `@compute`
-// shader anywhere else in packages/, bench/, test/ or scripts/ (tests excepted), or when a package's source files
-// import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are erased),
-// or when a library package's browser entry ("." and any subpath but ./node) reaches a `node:` module or `bun`
+// shader anywhere else in packages/, bench/, test/, demo/ or scripts/ (tests excepted), or when a package's source
+// files import each other in a cycle (runtime imports only: `import type` / `export type` and all-`type` lists are
+// erased), or when a library package's browser entry ("." and any subpath but ./node) reaches a `node:` module or `bun`
 // (scripts/node-free.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -60,7 +60,7 @@ function checkKernelHome(f: string, text: string): void {
     problems.push(`${rel}: dispatches a kernel (device.run / @compute); kernels live in packages/tensor-core/src/ops`);
   }
 }
-for (const dir of ["packages", "bench", "test", "scripts"]) {
+for (const dir of ["packages", "bench", "test", "scripts", "demo"]) {
   const d = join(root, dir);
   if (!existsSync(d)) continue;
   for (const f of files(d)) if (f !== import.meta.path) checkKernelHome(f, readFileSync(f, "utf8"));

@@ -1,7 +1,8 @@
-// The static demo page's script (built to demo.js by test/demo/build.ts; no server beyond static files): in the
+// The static demo page's script (built to demo.js by demo/build.ts; no server beyond static files): in the
 // browser's WebGPU it loads the bundled model (?model=<base URL>, default ./model/) and an SAE in the SAELens
-// layout (?sae=<base URL>, default ./sae/) by URL, shows the top features per token of the typed text, and
-// generates with a chosen feature steered beside the plain completion (same seed). Results are plain DOM: the
+// layout (?sae=<base URL>, default ./sae/: the SAE trained on the bundled model, see demo/README.md) by URL, shows
+// the top features per token of the typed text, and generates with a chosen feature steered beside the plain
+// completion (same seed). Results are plain DOM (full-precision activations in each row's data-features): the
 // browser test reads them from there.
 import { getDevice } from "@sae/tensor-core";
 import { asAnalysisModel, asAnalysisSae, Sae, steerGenerate, topFeaturesPerToken } from "@sae/core";
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
         const tr = document.createElement("tr");
         const feats = r.features[p].map((f) => `${f.index}: ${f.value.toFixed(4)}`).join(", ");
         tr.append(cell(tok), cell(feats));
+        tr.dataset.features = JSON.stringify(r.features[p].map((f) => [f.index, f.value]));
         return tr;
       }),
     );
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     const num = (id: string) => Number($<HTMLInputElement>(id).value);
     const r = await steerGenerate(model, sae, $<HTMLTextAreaElement>("text").value, [
       { index: num("feature"), strength: num("strength") },
-    ], { maxNewTokens: num("tokens"), temperature: num("temperature"), seed: 0 });
+    ], { maxNewTokens: num("tokens"), temperature: num("temperature"), seed: num("seed") });
     $("plain").textContent = r.unsteered;
     $("steered").textContent = r.steered;
     status("generated");
