@@ -10,6 +10,9 @@ export class DownloadError extends Error {
   }
 }
 
+/** The server answered 404: no such file (loaders read an optional file's absence from it). */
+export class NotFoundError extends DownloadError {}
+
 /** A server that could not answer (network error, HTTP 5xx or 429): retried with backoff; a cache answers if it can. */
 export class UnavailableError extends DownloadError {}
 

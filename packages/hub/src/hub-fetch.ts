@@ -7,7 +7,7 @@
 // (HF_HUB_ETAG_TIMEOUT, HF_HUB_DOWNLOAD_TIMEOUT, in seconds), backoff from 1 s doubling up to 8 s.
 import { processEnv } from "./env.ts";
 import { isSha1Hex, isSha256Hex } from "./digest.ts";
-import { DownloadError, TimeoutError, UnavailableError } from "./errors.ts";
+import { DownloadError, NotFoundError, TimeoutError, UnavailableError } from "./errors.ts";
 import type { FetchLike } from "./fetch-url.ts";
 
 export interface RetryOptions {
@@ -42,6 +42,8 @@ export interface Ctx {
   filename: string;
   revision: string;
   url: string;
+  /** Names the request in messages instead of repo, file and revision (a plain URL: fetch-url.ts). */
+  what?: string;
 }
 
 function secondsFromEnv(name: string, env: Record<string, string | undefined>): number | undefined {
@@ -144,18 +146,22 @@ export async function* readBody(t: Timed, idleMs: number, url: string): AsyncGen
   }
 }
 
-/** A typed error for a non-2xx answer: UnavailableError for 5xx and 429 (retried), DownloadError otherwise. */
+/**
+ * A typed error for a non-2xx answer: NotFoundError for 404, UnavailableError for 5xx and 429 (retried),
+ * DownloadError otherwise.
+ */
 export function httpError(res: Response, ctx: Ctx, url: string): DownloadError {
-  const what = `${ctx.repoId}/${ctx.filename} at revision '${ctx.revision}'`;
+  const what = ctx.what ?? `hub: ${ctx.repoId}/${ctx.filename} at revision '${ctx.revision}'`;
   const detail = [res.headers.get("x-error-code"), res.headers.get("x-error-message")].filter(Boolean).join(": ");
   const tail = `${detail ? ` (${detail})` : ""}; URL ${url}`;
-  if (res.status === 404) return new DownloadError(`hub: ${what} not found: HTTP 404${tail}`);
+  if (res.status === 404) return new NotFoundError(`${what} not found: HTTP 404${tail}`);
   if (res.status === 401 || res.status === 403) {
-    const hint =
-      "Private or gated repos need a token: set HF_TOKEN (or pass token) and accept the repo's terms on the hub";
-    return new DownloadError(`hub: ${what} refused: HTTP ${res.status}${tail}. ${hint}`);
+    const hint = ctx.what
+      ? ""
+      : ". Private or gated repos need a token: set HF_TOKEN (or pass token) and accept the repo's terms on the hub";
+    return new DownloadError(`${what} refused: HTTP ${res.status}${tail}${hint}`);
   }
-  const msg = `hub: ${what} failed: HTTP ${res.status} ${res.statusText}${tail}`;
+  const msg = `${what} failed: HTTP ${res.status} ${res.statusText}${tail}`;
   return res.status >= 500 || res.status === 429 ? new UnavailableError(msg) : new DownloadError(msg);
 }
 

@@ -67,7 +67,7 @@ export async function fetchResumable(
     got = downloaded;
     options.onProgress?.({ repoId: ctx.repoId, filename: ctx.filename, downloaded, total });
   };
-  const what = `hub: ${ctx.repoId}/${ctx.filename}`;
+  const what = ctx.what ?? `hub: ${ctx.repoId}/${ctx.filename}`;
   let total = size;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) await backoff(policy, attempt - 1);

@@ -2,7 +2,7 @@
 // file system. Hub URLs and name checks, files by URL over fetch, a hub file as bytes through a pluggable cache
 // (memory, a browser's Cache Storage; a folder: FileHubCache in ./node), the retry/timeout policy and the typed
 // errors. Downloads into huggingface_hub's cache folder (hubDownload, locks, file checksums): `@sae/hub/node`.
-export { DownloadError, UnavailableError, TimeoutError } from "./errors.ts";
+export { DownloadError, NotFoundError, UnavailableError, TimeoutError } from "./errors.ts";
 export {
   checkFilename,
   checkRepoId,

@@ -89,8 +89,8 @@ describe("Sae.fromBytes / Sae.fromUrl", () => {
     const err = await Sae.fromUrl(`${base}/nothing_here`, device).catch((e) => e);
     expect(err).toBeInstanceOf(DownloadError);
     expect(err).not.toBeInstanceOf(UnavailableError);
-    expect(String(err.message)).toMatch(/\/nothing_here\/(cfg\.json|sae_weights\.safetensors): HTTP 404/);
-    const down = await Sae.fromUrl("http://127.0.0.1:1/x", device).catch((e) => e);
+    expect(String(err.message)).toMatch(/\/nothing_here\/(cfg\.json|sae_weights\.safetensors) not found: HTTP 404/);
+    const down = await Sae.fromUrl("http://127.0.0.1:1/x", device, { retries: 1, backoffMs: 10 }).catch((e) => e);
     expect(down).toBeInstanceOf(UnavailableError);
     expect(String(down.message)).toContain("http://127.0.0.1:1/x/");
   });

@@ -79,6 +79,6 @@ describe("models from URLs", () => {
   test("no model.safetensors: DownloadError naming the URL", async () => {
     const err = await loadModelFromUrl(`${base}/no-weights`, { device }).catch((e) => e);
     expect(err).toBeInstanceOf(DownloadError);
-    expect(String(err.message)).toContain(`${base}/no-weights/model.safetensors: HTTP 404`);
+    expect(String(err.message)).toContain(`${base}/no-weights/model.safetensors not found: HTTP 404`);
   });
 });
