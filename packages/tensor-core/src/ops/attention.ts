@@ -2,7 +2,7 @@
 // causal, padding-masked attention pattern over a key buffer (fresh keys or a KV cache with `stride` rows per
 // batch), the attention-weighted values, and the KV-cache append. Heads are laid out [batch, pos, n_heads, d_head].
 // Not here: the projections (matmul) and the sublayer that strings these together (the model package). Over one
-// binding: blocks of batch items (batch_blocks.ts; kvAppend does not split).
+// binding: blocks of batch items (batch_blocks.ts); kvAppend as a window copy (blocks.ts copyWindow).
 // CPU references with the same names: cpu/attention.ts.
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
@@ -10,6 +10,7 @@ import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
 import { byBatch } from "./batch_blocks.ts";
+import { copyWindow, overBinding } from "./blocks.ts";
 import embedSrc from "./attention_embed.wgsl" with { type: "text" };
 import splitSrc from "./attention_split.wgsl" with { type: "text" };
 import patternSrc from "./attention_pattern.wgsl" with { type: "text" };
@@ -169,8 +170,14 @@ export function kvAppend(src: Tensor, cache: Tensor, posOffset: number): Tensor 
     throw new ShapeError(`${op}: ${fmt(src.shape)} at row ${posOffset} does not fit cache ${fmt(cache.shape)}`);
   }
   checkNoAlias(op, cache, { src });
+  if (src.size > 0 && overBinding(dev, src, cache)) {
+    // over one binding: the same rows as a strided window copy, in as many dispatches as keep each range within one
+    const [item, row] = [pos * nHeads * dHead, nHeads * dHead];
+    copyWindow(src, { r0: 0, c0: 0, stride: item }, cache, { r0: 0, c0: posOffset * row, stride: stride * row }, batch, item);
+    return cache;
+  }
   if (src.size > 0) {
-    dev.run(K.append, { buffers: [src.buffer, cache.buffer], params: params(src.size, nHeads * dHead, pos, stride, posOffset), workgroups: grid(dev, src.size) });
+    dev.run(K.append, { buffers: [src.binding, cache.binding], params: params(src.size, nHeads * dHead, pos, stride, posOffset), workgroups: grid(dev, src.size) });
   }
   return cache;
 }

@@ -1,15 +1,15 @@
-// The attention ops and rotary over one binding, in blocks of batch items (batch_blocks.ts), against the CPU
-// references with outputs poisoned first: under a 2 KiB cap a batch item's rows start at unaligned offsets (q's 224
-// bytes, mask's 28), so blocks go through copies; under a 64 KiB cap with 64 positions every item starts aligned
-// (views; there only the [batch, heads, pos, pos] scores and pattern are over one binding). Tolerance: the unsplit
-// ops' (attention.test.ts, attn_grouped.test.ts): rtol/atol 1e-5.
+// The attention ops and rotary over one binding, in blocks of batch items (batch_blocks.ts; kvAppend as a window
+// copy), against the CPU references with outputs poisoned first: under a 2 KiB cap a batch item's rows start at
+// unaligned offsets (q's 224 bytes, mask's 28), so blocks go through copies; under a 64 KiB cap with 64 positions
+// every item starts aligned (views; there only the [batch, heads, pos, pos] scores and pattern are over one
+// binding). Tolerance: the unsplit ops' (attention.test.ts, attn_grouped.test.ts): rtol/atol 1e-5.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
 import { Device } from "../device.ts";
 import { Rng } from "../random.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { attnPattern, attnZ, embedWithPositions, splitQkv } from "./attention.ts";
+import { attnPattern, attnZ, embedWithPositions, kvAppend, splitQkv } from "./attention.ts";
 import { attnScores, attnZGrouped } from "./attn_grouped.ts";
 import { rotary } from "./rotary.ts";
 
@@ -63,6 +63,11 @@ describe("attention ops over one binding", () => {
       const [hc, hs] = [host([pos, rot / 2], randn(pos * (rot / 2), 5)), host([pos, rot / 2], randn(pos * (rot / 2), 6))];
       const r = rotary(s.q, up(hc), up(hs), { rotaryDim: rot, out: poison(Tensor.empty(dev, shape)) });
       assertClose("rotary", await r.read(), cpu.rotary(hq, hc, hs, { rotaryDim: rot }).data, RTOL, ATOL);
+      // kvAppend (a window copy over one binding): rows posOffset.. of a cache with room for pos + 5 keys
+      const hCache = host([batch, pos + 5, heads, dHead], randn(batch * (pos + 5) * d, 7));
+      const cache = up(hCache);
+      kvAppend(s.k, cache, 3);
+      assertClose("kvAppend", await cache.read(), cpu.kvAppend(hk, hCache, 3).data, 0, 0);
       dev.destroy();
     });
   }
