@@ -12,7 +12,7 @@
 // ops' row blocks need), so each row takes the path it takes at full size;
 // with --quick (one timed step each side) it checks the bench itself in under a minute. Writes bench/out/scale.json.
 // Not in the default or --final runs: the full rows take many minutes on lavapipe.
-import { getDevice, Rng, Tensor, type Device } from "@sae/tensor-core";
+import { getDevice, numel, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { architecture, Sae, type ArchitectureName } from "@sae/core";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,17 +66,21 @@ type ScalePeerResult = PeerResult & { peak_bytes?: number };
 const caseName = (c: Case) => `${c.arch}${c.arch === "standard" ? "" : ` k=${c.k}`} d_sae ${c.dSae}`;
 
 /**
- * The path a row's step took. TopK mirrors selectsInBlocks (packages/sae/src/arch/topk/blocks.ts; no latent is dead
- * here): row blocks when [batch, d_sae] is over one binding. The others are read from the step's memory: a step that
- * added less than one [batch, d_sae] f32 tensor held none (a row-blocked step), else it made the dense tensors, which
- * the ops split over bindings when they are over one.
+ * The path a row's step took. TopK and BatchTopK mirror selectsInBlocks (packages/sae/src/arch/topk/blocks.ts): row
+ * blocks (encoder GEMM + selection per block, no dense [batch, d_sae]) when [batch, d_sae] is over one binding.
+ * Standard makes the dense tensors, which the ops split over bindings when they are over one. Memory cross-checks
+ * it: a step that added at least one [batch, d_sae] f32 tensor beyond the gradients (gradBytes, one per parameter)
+ * held a dense one; a row whose memory disagrees with its label says so.
  */
-function pathOf(device: Device, c: Case, stepBytes: number): string {
+function pathOf(device: Device, c: Case, stepBytes: number, gradBytes: number): string {
   const dense = BATCH * c.dSae * 4;
   const over = dense > device.maxBinding;
-  if (c.arch === "topk") return over ? "row blocks (encoder GEMM + top-k per block)" : "dense pre + k pairs";
-  if (stepBytes < dense) return "no dense [batch, d_sae] held (step added less than one)";
-  return over ? "dense [batch, d_sae], split over bindings" : "dense [batch, d_sae]";
+  const blocks = c.arch !== "standard" && over;
+  const label = blocks ? "row blocks (encoder GEMM + selection per block)" : c.arch === "standard"
+    ? `dense [batch, d_sae]${over ? ", split over bindings" : ""}`
+    : "dense pre + selection";
+  const held = stepBytes - gradBytes >= dense;
+  return blocks === held ? `${label} (memory says otherwise)` : label;
 }
 
 async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
@@ -88,6 +92,7 @@ async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
   const before = device.memory().liveBytes;
   const t = await timeGpu(device, step, { warmup: 1, reps: quick ? 1 : 3 });
   const peakBytes = device.memory().peakBytes;
+  const gradBytes = Object.values(sae.params).reduce((n, p) => n + numel(p.shape) * 4, 0);
   sae.dispose();
   x.dispose();
   device.pool.trim();
@@ -105,7 +110,7 @@ async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
     arch: c.arch,
     dSae: c.dSae,
     k: c.k,
-    path: pathOf(device, c, peakBytes - before),
+    path: pathOf(device, c, peakBytes - before, gradBytes),
     peakBytes,
     stepBytes: peakBytes - before,
   };
