@@ -4,7 +4,7 @@
 // bench/RESULTS.md reports (peer GEMM both ways, x @ W_enc, TopK vs both peers, TopK with dead latents, standard
 // sparse, model activations, end to end, the TopK step's op-by-op profile): about 10 minutes on a quiet 2-core machine.
 // `scale` (opt-in, bench/scale.ts) also writes bench/out/scale.json with its cost-model fits; `scale --quick --small`
-// checks it in about a minute.
+// checks it in ~30 CPU seconds.
 // A group is a module exporting `group: BenchGroup` (see lib.ts); add one line below.
 import { getDevice } from "@sae/tensor-core";
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -9,8 +9,8 @@
 // the peer's baseline, see the peer). Then the cost model, least squares, one line each: ms = a + b * d_sae per
 // architecture at k 32, ms = a + c * k at d_sae 32k. BENCH_SMALL=1 divides d_in and every width by 16, batch by 4 and
 // the binding limit by 64 (as much as a [batch, d_sae] tensor; 64 of its rows still fit one binding, which the
-// ops' row blocks need), so each row takes the path it takes at full size;
-// with --quick (one timed step each side) it checks the bench itself in under a minute. Writes bench/out/scale.json.
+// ops' row blocks need), so each row takes the path it takes at full size; with --quick (one timed step each side)
+// it checks the bench itself in ~30 CPU seconds (1-2 minutes' wall on the shared machine). Writes bench/out/scale.json.
 // Not in the default or --final runs: the full rows take many minutes on lavapipe.
 import { getDevice, numel, Rng, Tensor, type Device } from "@sae/tensor-core";
 import { architecture, Sae, type ArchitectureName } from "@sae/core";
