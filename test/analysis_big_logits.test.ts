@@ -3,8 +3,10 @@
 // ablateFeatures (next-token losses with features zeroed in the spliced SAE) reads them through the model's
 // tokenLosses (blocks of positions) and the adapter's generate (steering's path) reads only the last row: both give
 // the uncapped device's values, and the clean losses equal host float64 cross-entropy of the uncapped logits.
+// SplicedModel.tokenLosses (SAELens's run_with_saes(return_type="loss")) equals host CE of the uncapped spliced
+// run's logits; with the error term, the clean losses.
 import { describe, expect, test } from "bun:test";
-import { ablateFeatures, asAnalysisModel, asAnalysisSae, makeConfig, Sae } from "@sae/core";
+import { ablateFeatures, asAnalysisModel, asAnalysisSae, makeConfig, Sae, SplicedModel } from "@sae/core";
 import { Device, getDevice } from "@sae/tensor-core";
 import { assertClose, randn } from "@sae/tensor-core/testing";
 import { logSoftmaxRow } from "@sae/transformer";
@@ -50,5 +52,22 @@ describe("analysis with logits over one binding", async () => {
     const opts = { maxNewTokens: 6, temperature: 0, seed: 0 };
     const [a, b] = [asAnalysisModel(small, "tiny"), asAnalysisModel(plain, "tiny")];
     expect(await a.generate(TEXT, opts)).toBe(await b.generate(TEXT, opts));
+  });
+
+  test("SplicedModel.tokenLosses with the SAE spliced equals host CE of the uncapped spliced logits", async () => {
+    const ids = [Array.from(plain.toTokens(TEXT).ids)];
+    const n = ids[0].length;
+    const got = await new SplicedModel(small).attach(sae(capped)).tokenLosses(ids);
+    const logits = (await (await new SplicedModel(plain).attach(sae(plainDevice)).run(ids)).read()) as Float32Array;
+    const lp = new Float64Array(2048);
+    const want = ids[0].slice(0, -1).map((_, p) => {
+      logSoftmaxRow(logits, p * 2048, 2048, lp);
+      return -lp[ids[0][p + 1]];
+    });
+    expect(got).toHaveLength(n - 1);
+    assertClose("spliced losses", got, want, 1e-5, 1e-5);
+    const withError = await new SplicedModel(small).attach(sae(capped), { errorTerm: true }).tokenLosses(ids);
+    assertClose("error term = clean", withError, await small.tokenLosses(ids), 1e-5, 1e-5);
+    expect(Math.max(...Array.from(got, (g, i) => Math.abs(g - withError[i])))).toBeGreaterThan(1e-3);
   });
 });

@@ -10,7 +10,7 @@
 // d_head] read as [batch * pos, n_heads * d_head], heads major; input/acts/recons cached flat, error/output 4-D);
 // hook_head_index (one head [batch, pos, d_head] of a [batch, pos, n_heads, d_head] activation is read and
 // replaced, the other heads pass through).
-import { gatherRows, saeAxpby, scatterRows, Tensor } from "@sae/tensor-core";
+import { gatherRows, LimitError, saeAxpby, scatterRows, Tensor } from "@sae/tensor-core";
 import { HookMismatchError } from "./errors.ts";
 
 /** What a hook sees besides the activation (HookedTransformer passes name, layer, posOffset). */
@@ -28,6 +28,8 @@ export interface HookableModel<I> {
   hookNames(): string[];
   /** Output (logits) of a forward with hooks at the named points. */
   runWithHooks(input: I, hooks: Readonly<Record<string, SpliceHook>>): Promise<Tensor>;
+  /** Next-token cross-entropy [batch, pos - 1] without the logits as one tensor (HookedTransformer: LogitRows). */
+  tokenLosses?(input: I, opts: { hooks?: Readonly<Record<string, SpliceHook>> }): Promise<ArrayLike<number>>;
 }
 
 /** The part of an SAE that splicing needs (Sae has it). */
@@ -175,6 +177,16 @@ export class SplicedModel<I> {
   async run(input: I, hooks: Readonly<Record<string, SpliceHook>> = {}): Promise<Tensor> {
     this.checkSaePoints(Object.keys(hooks), "hook");
     return this.model.runWithHooks(input, this.hooks(hooks, null, new Set()));
+  }
+
+  /**
+   * Next-token cross-entropy [batch, pos - 1] with the attached SAEs spliced in (SAELens's run_with_saes with
+   * return_type "loss"), from the model's tokenLosses: a large vocabulary's logits are read in blocks of positions.
+   */
+  async tokenLosses(input: I, hooks: Readonly<Record<string, SpliceHook>> = {}): Promise<ArrayLike<number>> {
+    if (!this.model.tokenLosses) throw new LimitError("SplicedModel.tokenLosses: the model has no tokenLosses");
+    this.checkSaePoints(Object.keys(hooks), "hook");
+    return this.model.tokenLosses(input, { hooks: this.hooks(hooks, null, new Set()) });
   }
 
   /**
