@@ -10,11 +10,6 @@ import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { readTorchStateDict } from "./torch_pt.ts";
 
-/** The config file beside a run's weights: `<run>.pt` -> `<run>_cfg.json` (what SAELens downloads). */
-export function hookZConfigPath(weightsPath: string): string {
-  return `${weightsPath.split(".pt")[0]}_cfg.json`;
-}
-
 function field(raw: Record<string, unknown>, key: string, file: string, kind: "number"): number;
 function field(raw: Record<string, unknown>, key: string, file: string, kind: "string"): string;
 function field(raw: Record<string, unknown>, key: string, file: string, kind: "number" | "string"): number | string {

@@ -1,6 +1,7 @@
 // @sae/core public surface. Everything other packages may use is listed here by name. No file system: reading and
-// writing SAE folders, pretrained downloads and feature files are in @sae/core/node (src/node.ts); this entry loads
-// from bytes and URLs (Sae.fromBytes, Sae.fromUrl) and imports no `node:` module, so browsers can use it.
+// writing SAE folders, pretrained downloads into the disk cache and feature files are in @sae/core/node (src/node.ts);
+// this entry loads from bytes and URLs (Sae.fromBytes, Sae.fromUrl, loadPretrainedSaeBytes: a release by id over
+// fetch with a pluggable cache) and imports no `node:` module, so browsers can use it.
 
 // Analysis (src/analysis): features per token, max-activating examples, logit attribution, steering, ablation.
 export type { ActivationHook, SampleOptions, AnalysisModel, AnalysisSaeConfig, AnalysisSae, FeatureValue, TokenValue, SteerFeature } from "./analysis/types.ts";
@@ -59,9 +60,18 @@ export {
   type PretrainedSae,
   type FromPretrainedOptions,
 } from "./pretrained.ts";
-export type { ConversionName } from "./convert/registry.ts";
+export {
+  loadPretrainedSaeBytes,
+  pretrainedHostBytes,
+  hubBytesFiles,
+  type PretrainedBytesOptions,
+} from "./pretrained_bytes.ts";
+export { resolvePretrained, convertPretrained, type ResolvedPretrained, type RepoFiles } from "./pretrained_load.ts";
+export { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
+export { buildHostSae } from "./convert/build.ts";
+export { readNpy, readNpz } from "./convert/npy.ts";
 export type { HostSae } from "./convert/build.ts";
-export type { Converted, Converter, ConvertContext, ConversionFiles, HostTensor } from "./convert/types.ts";
+export type { Converted, Converter, ConvertContext, ConversionFiles, HostTensor, SourceFile } from "./convert/types.ts";
 export { readTorchStateDict, type TorchTensor } from "./torch_pt.ts";
 export { RuntimeNorm, LAYER_NORM_EPS, type RuntimeNormMode } from "./runtime_norm.ts";
 export { SplicedModel, SAE_HOOKS, isHookZ, type HookableModel, type SaeHookPoint, type SpliceableSae, type SpliceableTranscoder, type SpliceHook, type SpliceHookContext, type SpliceOptions } from "./spliced.ts";

@@ -1,6 +1,6 @@
 // Loaders that build a Sae on a device from files (@sae/core/node). The readers (checkpoint.ts, convert_hook_z.ts)
 // return host parameters and never import the Sae class; Sae.fromFolder / fromHost upload them (so no runtime
-// import cycle runs through sae.ts). Pretrained releases: pretrained_load.ts (loadPretrainedSae).
+// import cycle runs through sae.ts). Pretrained releases: pretrained_files.ts (loadPretrainedSae).
 import type { Device } from "@sae/tensor-core";
 import { readSaeFolder } from "./checkpoint.ts";
 import { readHookZ } from "./convert_hook_z.ts";

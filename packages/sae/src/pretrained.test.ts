@@ -14,7 +14,7 @@ import { PRETRAINED, pretrainedEntry } from "./pretrained.ts";
 import { Sae } from "./sae.ts";
 import { FIXTURES } from "./test_fixtures.ts";
 import { loadSae } from "./load.ts";
-import { loadPretrainedSae } from "./pretrained_load.ts";
+import { loadPretrainedSae } from "./pretrained_files.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const files = new Map<string, Uint8Array>();

@@ -1,16 +1,14 @@
-// Loading a pretrained SAE the way SAE.from_pretrained does (@sae/core/node): resolve the release and id to a hub
-// repo, path and conversion (resolvePretrained, no network), download that conversion's files through the hub
-// client into the Hugging Face cache on disk, convert them (convert/*, which read the files) and build the host SAE
-// (convert/build.ts). The registry itself (pretrained.json, pretrainedEntry, parsePretrainedRef) is pretrained.ts.
-import { DownloadError } from "@sae/hub";
-import { hubDownload } from "@sae/hub/node";
-import type { Device } from "@sae/tensor-core";
+// Loading a pretrained SAE the way SAE.from_pretrained does, the part every runtime shares (no file system, no
+// network): resolve the release and id to a hub repo, path and conversion (resolvePretrained), then run that
+// conversion (convert/*, bytes in) over a file reader and build the host SAE (convert/build.ts). The readers:
+// pretrained_files.ts (@sae/core/node: hubDownload into the Hugging Face cache on disk, loadPretrainedSae) and
+// pretrained_bytes.ts (@sae/core: hubFetchBytes with a pluggable cache, loadPretrainedSaeBytes). The registry itself
+// (pretrained.json, pretrainedEntry, parsePretrainedRef) is pretrained.ts.
 import { buildHostSae, type HostSae } from "./convert/build.ts";
 import { CONVERSIONS, isConversionName, type ConversionName } from "./convert/registry.ts";
-import type { ConversionFiles, Converter } from "./convert/types.ts";
+import type { ConversionFiles, ConvertContext, Converter } from "./convert/types.ts";
 import { SaeConfigError } from "./errors.ts";
-import { PRETRAINED, pretrainedEntry, type FromPretrainedOptions } from "./pretrained.ts";
-import { Sae } from "./sae.ts";
+import { PRETRAINED, pretrainedEntry } from "./pretrained.ts";
 
 /** A release and SAE id resolved without network: the repo, path, conversion, overrides and files to fetch. */
 export interface ResolvedPretrained {
@@ -47,51 +45,11 @@ export function resolvePretrained(release: string, saeId: string, conversion?: C
   return { ...r, converter, files: converter.files(r.repoId, r.path) };
 }
 
-/** Downloads (or reads from the hub cache) and converts a pretrained SAE to host parameters. */
-export async function pretrainedHost(
-  release: string,
-  saeId: string,
-  opts: FromPretrainedOptions = {},
-): Promise<HostSae> {
-  const r = resolvePretrained(release, saeId, opts.conversion);
-  const hub = {
-    cacheDir: opts.cacheDir,
-    endpoint: opts.endpoint,
-    revision: opts.revision,
-    token: opts.token,
-    offline: opts.offline,
-    quiet: opts.quiet ?? true,
-    onProgress: opts.onProgress,
-  };
-  const download = (file: string) => hubDownload(r.repoId, file, hub);
-  const optional = async (file: string): Promise<string | null> => {
-    try {
-      return await download(file);
-    } catch (e) {
-      if (e instanceof DownloadError && /HTTP 404|not in the cache/.test(e.message)) return null;
-      throw e;
-    }
-  };
-  const converted = await r.converter.load({
-    repoId: r.repoId,
-    path: r.path,
-    overrides: r.overrides,
-    download,
-    optional,
-  });
-  return buildHostSae(converted, `${r.repoId}/${r.path}`, r.normScalingFactor);
-}
+/** How a conversion's files are reached (the ConvertContext less what resolution gives). */
+export type RepoFiles = Omit<ConvertContext, "repoId" | "path" | "overrides">;
 
-/**
- * Downloads (or reads from the hub cache) a release's SAE listed in pretrained.json, through its SAELens
- * conversion, onto a device; a release with '/' that the registry lacks is a Hugging Face repo of SAELens folders.
- * SAELens's SAE.from_pretrained.
- */
-export async function loadPretrainedSae(
-  release: string,
-  saeId: string,
-  device: Device,
-  opts: FromPretrainedOptions = {},
-): Promise<Sae> {
-  return Sae.fromFolder(await pretrainedHost(release, saeId, opts), device);
+/** Runs the resolved conversion over `files` and builds the host SAE (SAELens's loader + from_pretrained's steps). */
+export async function convertPretrained(r: ResolvedPretrained, files: RepoFiles): Promise<HostSae> {
+  const converted = await r.converter.load({ repoId: r.repoId, path: r.path, overrides: r.overrides, ...files });
+  return buildHostSae(converted, `${r.repoId}/${r.path}`, r.normScalingFactor);
 }

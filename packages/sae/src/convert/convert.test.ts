@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -15,8 +15,9 @@ import { Sae } from "../sae.ts";
 import { FIXTURES } from "../test_fixtures.ts";
 import { buildHostSae } from "./build.ts";
 import { CONVERSIONS, type ConversionName } from "./registry.ts";
-import { loadSparsifyDir } from "./sparsify.ts";
-import type { ConvertContext } from "./types.ts";
+import { localFile } from "./local_file.ts";
+import { loadSparsifyDir } from "./sparsify_dir.ts";
+import type { ConvertContext, SourceFile } from "./types.ts";
 
 const DIR = join(FIXTURES, "convert");
 const CASES = readdirSync(DIR).sort();
@@ -33,15 +34,19 @@ interface Expected {
 /** A ConvertContext over the case's repo folder, recording what the converter asked for. */
 export function localContext(repoDir: string, e: Expected): { ctx: ConvertContext; asked: string[] } {
   const asked: string[] = [];
-  const download = async (f: string): Promise<string> => {
+  const read = async (f: string): Promise<SourceFile> => {
     asked.push(f);
     const p = join(repoDir, f);
     if (!existsSync(p)) throw new CheckpointError(`${p}: not in the fixture repo`);
-    return p;
+    return localFile(p);
   };
-  const optional = async (f: string): Promise<string | null> =>
-    existsSync(join(repoDir, f)) ? download(f) : (asked.push(f), null);
-  return { ctx: { repoId: e.repo_id, path: e.path, overrides: e.overrides, download, optional }, asked };
+  const optional = async (f: string): Promise<SourceFile | null> =>
+    existsSync(join(repoDir, f)) ? read(f) : (asked.push(f), null);
+  const local = async (f: string): Promise<SourceFile | null> =>
+    existsSync(join(repoDir, f)) ? localFile(join(repoDir, f)) : null;
+  const snapshotName = async () => basename(repoDir);
+  const ctx = { repoId: e.repo_id, path: e.path, overrides: e.overrides, read, optional, local, snapshotName };
+  return { ctx, asked };
 }
 
 const OUR_ARCH: Record<string, string> = { transcoder: "standard", jumprelu_transcoder: "jumprelu" };

@@ -33,9 +33,10 @@ export function deepseekR1Config(path: string, overrides: Record<string, unknown
 
 export const deepseekR1: Converter = {
   files: (_repo, path) => ({ required: [path], optional: [] }),
-  async load({ path, overrides, download }) {
-    const pt = await download(path);
-    const w = readTorchHost(pt);
+  async load({ path, overrides, read }) {
+    const src = await read(path);
+    const pt = src.name;
+    const w = readTorchHost(src);
     const tensors = {
       W_enc: transpose(need(w, "encoder.weight", pt), `${pt}: encoder.weight`),
       W_dec: transpose(need(w, "decoder.weight", pt), `${pt}: decoder.weight`),

@@ -8,9 +8,10 @@ import type { Converter, HostTensor } from "./types.ts";
 
 export const dictionaryLearning1: Converter = {
   files: (_repo, path) => ({ required: [`${path}/config.json`, `${path}/ae.pt`], optional: [] }),
-  async load({ path, overrides, download }) {
-    const file = await download(`${path}/config.json`);
-    const config = readJsonObject(file);
+  async load({ path, overrides, read }) {
+    const src = await read(`${path}/config.json`);
+    const file = src.name;
+    const config = readJsonObject(src);
     const trainer = objField(config, "trainer", file);
     const buffer = objField(config, "buffer", file);
     const dictClass = strField(trainer, "dict_class", file);
@@ -36,8 +37,9 @@ export const dictionaryLearning1: Converter = {
       dataset_trust_remote_code: true,
       ...overrides,
     };
-    const pt = await download(`${path}/ae.pt`);
-    const enc = readTorchHost(pt);
+    const ptSrc = await read(`${path}/ae.pt`);
+    const pt = ptSrc.name;
+    const enc = readTorchHost(ptSrc);
     const tensors: Record<string, HostTensor> = {
       W_enc: transpose(need(enc, "encoder.weight", pt), `${pt}: encoder.weight`),
       W_dec: transpose(need(enc, "decoder.weight", pt), `${pt}: decoder.weight`),

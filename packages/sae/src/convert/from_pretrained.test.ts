@@ -12,7 +12,7 @@ import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
 import { Sae } from "../sae.ts";
 import { FIXTURES } from "../test_fixtures.ts";
-import { loadPretrainedSae } from "../pretrained_load.ts";
+import { loadPretrainedSae } from "../pretrained_files.ts";
 
 const DIR = join(FIXTURES, "convert");
 interface Case {

@@ -83,10 +83,10 @@ function scaled(t: HostTensor, f: (v: number) => number): HostTensor {
 
 export const gemma2: Converter = {
   files: (_repo, path) => ({ required: [`${path}/params.npz`], optional: [] }),
-  async load({ repoId, path, overrides, download }) {
+  async load({ repoId, path, overrides, read }) {
     const cfg = gemma2Config(repoId, path, overrides);
     const tensors: Record<string, HostTensor> = {};
-    for (const [key, t] of readNpz(await download(`${path}/params.npz`)))
+    for (const [key, t] of readNpz(await read(`${path}/params.npz`)))
       tensors[key.startsWith("w_") ? `W_${key.slice(2)}` : key] = t;
     if (path.includes("embedding")) {
       const s = Math.fround(Math.sqrt(cfg.d_in as number));

@@ -71,10 +71,10 @@ export function gemma2TranscoderConfig(
 
 export const gemma2Transcoder: Converter = {
   files: (_repo, path) => ({ required: [`${path}/params.npz`], optional: [] }),
-  async load({ repoId, path, overrides, download }) {
+  async load({ repoId, path, overrides, read }) {
     const cfg = gemma2TranscoderConfig(repoId, path, overrides);
     const tensors: Record<string, HostTensor> = {};
-    for (const [key, t] of readNpz(await download(`${path}/params.npz`))) {
+    for (const [key, t] of readNpz(await read(`${path}/params.npz`))) {
       const name = NAMES[key.toLowerCase()];
       if (name) tensors[name] = t;
     }

@@ -10,7 +10,7 @@ import { zipSync } from "fflate";
 import { sha256Hex } from "@sae/hub/node";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { Sae } from "../sae.ts";
-import { loadPretrainedSae } from "../pretrained_load.ts";
+import { loadPretrainedSae } from "../pretrained_files.ts";
 
 const [D_IN, D_SAE] = [2304, 4096];
 const PATH = "embedding/width_4k/average_l0_6";

@@ -27,9 +27,10 @@ export const llamaScope: Converter = {
     required: [`${path}/hyperparams.json`, `${path}/checkpoints/final.safetensors`],
     optional: [],
   }),
-  async load({ path, overrides, download }) {
-    const file = await download(`${path}/hyperparams.json`);
-    const old = readJsonObject(file);
+  async load({ path, overrides, read }) {
+    const src = await read(`${path}/hyperparams.json`);
+    const file = src.name;
+    const old = readJsonObject(src);
     const d_in = intField(old, "d_model", file);
     const avg = objField(old, "dataset_average_activation_norm", file).in;
     const thr = old.jump_relu_threshold;
@@ -48,8 +49,9 @@ export const llamaScope: Converter = {
       ...LLAMA_SCOPE_CFG,
       ...overrides,
     };
-    const wfile = await download(`${path}/checkpoints/final.safetensors`);
-    const w = readSafetensorsHost(wfile);
+    const wsrc = await read(`${path}/checkpoints/final.safetensors`);
+    const wfile = wsrc.name;
+    const w = readSafetensorsHost(wsrc);
     const d_sae = cfg.d_sae as number;
     const tensors = {
       W_enc: transpose(need(w, "encoder.weight", wfile), `${wfile}: encoder.weight`),

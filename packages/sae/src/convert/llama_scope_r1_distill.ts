@@ -9,9 +9,10 @@ import type { Converter } from "./types.ts";
 
 export const llamaScopeR1Distill: Converter = {
   files: (_repo, path) => ({ required: [`${path}/config.json`, `${path}/${WEIGHTS_FILE}`], optional: [] }),
-  async load({ path, overrides, download }) {
-    const file = await download(`${path}/config.json`);
-    const hf = readJsonObject(file);
+  async load({ path, overrides, read }) {
+    const src = await read(`${path}/config.json`);
+    const file = src.name;
+    const hf = readJsonObject(src);
     const d_in = intField(hf, "d_model", file);
     const cfg = {
       architecture: "jumprelu",
@@ -22,8 +23,9 @@ export const llamaScopeR1Distill: Converter = {
       ...LLAMA_SCOPE_CFG,
       ...overrides,
     };
-    const wfile = await download(`${path}/${WEIGHTS_FILE}`);
-    const w = readSafetensorsHost(wfile);
+    const wsrc = await read(`${path}/${WEIGHTS_FILE}`);
+    const wfile = wsrc.name;
+    const w = readSafetensorsHost(wsrc);
     const logThr = need(w, "log_jumprelu_threshold", wfile);
     const tensors = {
       W_enc: transpose(need(w, "encoder.weight", wfile), `${wfile}: encoder.weight`),

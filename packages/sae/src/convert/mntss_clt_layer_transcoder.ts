@@ -4,8 +4,7 @@
 // b_enc_N, b_dec_N) and W_dec_N.safetensors (W_dec_N [d_sae, n_out_layers, d_out], summed over the output layers).
 // As SAELens warns: the summed decoder is for finding feature activations, not for reconstruction. SAELens reads
 // d_in / d_sae from the encoder file's header by HTTP range requests; here the downloaded file's header is read.
-import { readFileSync } from "node:fs";
-import { need, readSafetensorsHost, sumAxis1, transpose } from "./tensors.ts";
+import { need, readSafetensorsHost, readText, sumAxis1, transpose } from "./tensors.ts";
 import type { Converter } from "./types.ts";
 import { parseYamlMapping } from "./yaml_lite.ts";
 
@@ -14,13 +13,14 @@ export const mntssCltLayerTranscoder: Converter = {
     required: ["config.yaml", `W_enc_${path}.safetensors`, `W_dec_${path}.safetensors`],
     optional: [],
   }),
-  async load({ path, overrides, download }) {
-    const yamlFile = await download("config.yaml");
-    const info = parseYamlMapping(readFileSync(yamlFile, "utf8"), yamlFile);
-    const encFile = await download(`W_enc_${path}.safetensors`);
-    const decFile = await download(`W_dec_${path}.safetensors`);
-    const enc = readSafetensorsHost(encFile);
-    const dec = readSafetensorsHost(decFile);
+  async load({ path, overrides, read }) {
+    const yaml = await read("config.yaml");
+    const info = parseYamlMapping(readText(yaml), yaml.name);
+    const encSrc = await read(`W_enc_${path}.safetensors`);
+    const decSrc = await read(`W_dec_${path}.safetensors`);
+    const [encFile, decFile] = [encSrc.name, decSrc.name];
+    const enc = readSafetensorsHost(encSrc);
+    const dec = readSafetensorsHost(decSrc);
     const b_dec = need(enc, `b_dec_${path}`, encFile);
     const b_enc = need(enc, `b_enc_${path}`, encFile);
     const cfg = {

@@ -3,9 +3,8 @@
 // misspelling wanb-config.yaml: d_model.value, d_feature.value, batch_size.value) and config.yaml (model_name; the
 // 14b repos lack it and the model comes from `qwen3-<size>b` in the repo id). A ReLU transcoder reading
 // blocks.N.mlp.hook_in and predicting blocks.N.hook_mlp_out (d_out = d_in).
-import { readFileSync } from "node:fs";
 import { SaeConfigError } from "../errors.ts";
-import { need, objField, readSafetensorsHost, transpose } from "./tensors.ts";
+import { need, objField, readSafetensorsHost, readText, transpose } from "./tensors.ts";
 import type { Converter } from "./types.ts";
 import { parseYamlMapping } from "./yaml_lite.ts";
 
@@ -13,21 +12,22 @@ const value = (cfg: Record<string, unknown>, key: string, file: string): unknown
 
 export const mwhannaTranscoder: Converter = {
   files: (_repo, path) => ({ required: [path], optional: ["wandb-config.yaml", "wanb-config.yaml", "config.yaml"] }),
-  async load({ repoId, path, overrides, download, optional }) {
+  async load({ repoId, path, overrides, read, optional }) {
     const layer = Number(path.replace(".safetensors", "").split("_").at(-1));
     if (!Number.isInteger(layer))
       throw new SaeConfigError(`${repoId}/${path}: mwhanna_transcoder: no layer number after the last '_'`);
-    const wandbFile = (await optional("wandb-config.yaml")) ?? (await download("wanb-config.yaml"));
+    const wandbSrc = (await optional("wandb-config.yaml")) ?? (await read("wanb-config.yaml"));
+    const wandbFile = wandbSrc.name;
     const baseFile = await optional("config.yaml");
     let modelName: unknown;
-    if (baseFile !== null) modelName = parseYamlMapping(readFileSync(baseFile, "utf8"), baseFile).model_name;
+    if (baseFile !== null) modelName = parseYamlMapping(readText(baseFile), baseFile.name).model_name;
     else {
       const m = /qwen3-(\d+(?:\.\d+)?)b/.exec(repoId);
       if (!m)
         throw new SaeConfigError(`${repoId}: no config.yaml and no qwen3-<size>b in the repo id to name the model`);
       modelName = `Qwen/Qwen3-${m[1]}B`;
     }
-    const wandb = parseYamlMapping(readFileSync(wandbFile, "utf8"), wandbFile);
+    const wandb = parseYamlMapping(readText(wandbSrc), wandbFile);
     const d_model = value(wandb, "d_model", wandbFile);
     const cfg = {
       architecture: "transcoder",
@@ -46,8 +46,9 @@ export const mwhannaTranscoder: Converter = {
       model_from_pretrained_kwargs: { fold_ln: false },
       ...overrides,
     };
-    const file = await download(path);
-    const tensors = Object.fromEntries(readSafetensorsHost(file));
+    const src = await read(path);
+    const file = src.name;
+    const tensors = Object.fromEntries(readSafetensorsHost(src));
     tensors.W_enc = transpose(need(new Map(Object.entries(tensors)), "W_enc", file), `${file}: W_enc`);
     return { cfg, tensors, sparsity: null };
   },

@@ -2,10 +2,9 @@
 // a magic string, a version, a header dict (descr, fortran_order, shape) and the raw array. Float dtypes only
 // (<f4, <f8, <f2, and the big-endian spellings); Fortran-ordered arrays are returned row-major. This is what Gemma
 // Scope's params.npz needs (np.load in SAELens's gemma_2 and gemma_2_transcoder loaders).
-import { readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
 import { f16BitsToNumber, FormatError } from "@sae/tensor-core";
-import type { HostTensor } from "./types.ts";
+import type { HostTensor, SourceFile } from "./types.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -74,15 +73,15 @@ export function readNpy(bytes: Uint8Array, file: string): HostTensor {
 }
 
 /** Every array of an .npz file, by name without the `.npy` suffix, in archive order. */
-export function readNpz(file: string): Map<string, HostTensor> {
+export function readNpz(file: SourceFile): Map<string, HostTensor> {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(new Uint8Array(readFileSync(file)));
+    entries = unzipSync(file.bytes);
   } catch (e) {
-    throw new FormatError(`${file}: not a readable .npz (zip) file (${(e as Error).message})`);
+    throw new FormatError(`${file.name}: not a readable .npz (zip) file (${(e as Error).message})`);
   }
   const out = new Map<string, HostTensor>();
   for (const [name, bytes] of Object.entries(entries))
-    out.set(name.replace(/\.npy$/, ""), readNpy(bytes, `${file}:${name}`));
+    out.set(name.replace(/\.npy$/, ""), readNpy(bytes, `${file.name}:${name}`));
   return out;
 }

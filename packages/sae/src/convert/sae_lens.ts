@@ -10,11 +10,11 @@ export const saeLens: Converter = {
     required: [`${path}/${CFG_FILE}`, `${path}/${WEIGHTS_FILE}`],
     optional: [`${path}/${SPARSITY_FILE}`],
   }),
-  async load({ path, overrides, download, optional }) {
-    const cfg = { ...readJsonObject(await download(`${path}/${CFG_FILE}`)), ...overrides };
-    const weights = await download(`${path}/${WEIGHTS_FILE}`);
+  async load({ path, overrides, read, optional }) {
+    const cfg = { ...readJsonObject(await read(`${path}/${CFG_FILE}`)), ...overrides };
+    const weights = await read(`${path}/${WEIGHTS_FILE}`);
     const sp = await optional(`${path}/${SPARSITY_FILE}`);
-    const sparsity = sp === null ? null : need(readSafetensorsHost(sp), "sparsity", sp).data;
+    const sparsity = sp === null ? null : need(readSafetensorsHost(sp), "sparsity", sp.name).data;
     return { cfg, tensors: Object.fromEntries(readSafetensorsHost(weights)), sparsity };
   },
 };

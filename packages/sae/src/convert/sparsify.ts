@@ -6,30 +6,39 @@
 // the hook is blocks.N.hook_resid_post from `layers.N` (or hook_embed for embed_tokens). W_dec: sparsify stores it
 // [num_latents, d_in] (nn.Parameter(encoder.weight.clone())), which SAELens 6.18 transposes to [d_in, d_sae] and
 // so cannot load; here a [d_sae, d_in] W_dec is used as stored (also when square), and a [d_in, d_sae] one is
-// transposed as SAELens does.
-import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+// transposed as SAELens does. Bytes in (the context's files); the folder reader loadSparsifyDir is sparsify_dir.ts.
 import { CFG_FILE } from "../checkpoint_bytes.ts";
 import { SaeConfigError } from "../errors.ts";
 import { intField, need, readJsonObject, readSafetensorsHost, transpose } from "./tensors.ts";
-import type { Converter, HostTensor } from "./types.ts";
+import type { Converter, HostTensor, SourceFile } from "./types.ts";
 
 export const SPARSIFY_WEIGHTS_FILE = "sae.safetensors";
 
-/** SAELens's get_sparsify_config_from_disk for the SAE folder `dir`. */
-export function sparsifyConfig(dir: string, overrides: Record<string, unknown>): Record<string, unknown> {
-  const file = join(dir, CFG_FILE);
-  const old = readJsonObject(file);
-  const parentCfg = join(dirname(dir), "config.json");
-  const config = existsSync(parentCfg) ? readJsonObject(parentCfg) : {};
-  const folder = basename(dir);
+/** What SAELens's sparsify loaders read: the SAE folder's two files and what its parent folder tells. */
+export interface SparsifyFiles {
+  cfg: SourceFile;
+  weights: SourceFile;
+  /** config.json beside the SAE folder when the local snapshot has one. */
+  parentConfig: SourceFile | null;
+  /** The SAE folder's name (layers.N or embed_tokens). */
+  folder: string;
+  /** The name of the folder holding the SAE folder (the snapshot's, for a folder at the repo root). */
+  parentName: string;
+}
+
+/** SAELens's get_sparsify_config_from_disk. */
+export function sparsifyConfig(f: SparsifyFiles, overrides: Record<string, unknown>): Record<string, unknown> {
+  const file = f.cfg.name;
+  const old = readJsonObject(f.cfg);
+  const config = f.parentConfig ? readJsonObject(f.parentConfig) : {};
+  const folder = f.folder;
   let hook: string;
   let layer: number;
   if (folder === "embed_tokens") [hook, layer] = ["hook_embed", 0];
   else {
     const m = /layers[._](\d+)/.exec(folder);
     if (!m)
-      throw new SaeConfigError(`${dir}: unrecognized sparsify folder '${folder}' (expected layers.N or embed_tokens)`);
+      throw new SaeConfigError(`${file}: unrecognized sparsify folder '${folder}' (expected layers.N or embed_tokens)`);
     layer = Number(m[1]);
     hook = `blocks.${layer}.hook_resid_post`;
   }
@@ -40,7 +49,7 @@ export function sparsifyConfig(dir: string, overrides: Record<string, unknown>):
     d_in,
     d_sae,
     dtype: "bfloat16",
-    model_name: config.model ?? basename(dirname(dir)),
+    model_name: config.model ?? f.parentName,
     hook_name: hook,
     hook_layer: layer,
     hook_head_index: null,
@@ -63,14 +72,14 @@ function sparsifyDecoder(t: HostTensor, d_sae: number, file: string): HostTensor
   return t.shape.length === 2 && t.shape[0] === d_sae ? t : transpose(t, `${file}: W_dec`);
 }
 
-/** SAELens's sparsify_disk_loader: the SAE folder `dir` (cfg.json + sae.safetensors). */
-export function loadSparsifyDir(
-  dir: string,
+/** SAELens's sparsify_disk_loader over the files of one SAE folder. */
+export function sparsifyFromFiles(
+  f: SparsifyFiles,
   overrides: Record<string, unknown>,
 ): { cfg: Record<string, unknown>; tensors: Record<string, HostTensor> } {
-  const cfg = sparsifyConfig(dir, overrides);
-  const file = join(dir, SPARSIFY_WEIGHTS_FILE);
-  const w = readSafetensorsHost(file);
+  const cfg = sparsifyConfig(f, overrides);
+  const file = f.weights.name;
+  const w = readSafetensorsHost(f.weights);
   const zeros = (n: number): HostTensor => ({ shape: [n], data: new Float32Array(n) });
   const tensors = {
     W_enc: w.get("W_enc") ?? transpose(need(w, "encoder.weight", file), `${file}: encoder.weight`),
@@ -83,9 +92,16 @@ export function loadSparsifyDir(
 
 export const sparsify: Converter = {
   files: (_repo, path) => ({ required: [`${path}/${CFG_FILE}`, `${path}/${SPARSIFY_WEIGHTS_FILE}`], optional: [] }),
-  async load({ path, overrides, download }) {
-    await download(`${path}/${CFG_FILE}`);
-    const dir = dirname(await download(`${path}/${SPARSIFY_WEIGHTS_FILE}`));
-    return { ...loadSparsifyDir(dir, overrides), sparsity: null };
+  async load({ path, overrides, read, local, snapshotName }) {
+    const cut = path.lastIndexOf("/");
+    const parent = cut < 0 ? "" : path.slice(0, cut);
+    const files: SparsifyFiles = {
+      cfg: await read(`${path}/${CFG_FILE}`),
+      weights: await read(`${path}/${SPARSIFY_WEIGHTS_FILE}`),
+      parentConfig: await local(parent ? `${parent}/config.json` : "config.json"),
+      folder: path.slice(cut + 1),
+      parentName: parent ? parent.slice(parent.lastIndexOf("/") + 1) : await snapshotName(),
+    };
+    return { ...sparsifyFromFiles(files, overrides), sparsity: null };
   },
 };

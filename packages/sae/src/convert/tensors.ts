@@ -1,33 +1,33 @@
-// Host-tensor helpers the conversions share: reading a safetensors or torch file into HostTensors, looking a tensor
-// up with an error that names the file and what it has, transposing a 2-D tensor, summing over an axis, and the
-// rounding SAELens's `.to(dtype)` applies (bfloat16 / float16) so the loaded values equal SAELens's parameters.
-import { readFileSync } from "node:fs";
+// Host-tensor helpers the conversions share (bytes in, no file system): reading a safetensors or torch file into
+// HostTensors, looking a tensor up with an error that names the file and what it has, transposing a 2-D tensor,
+// summing over an axis, and the rounding SAELens's `.to(dtype)` applies (bfloat16 / float16) so the loaded values
+// equal SAELens's parameters.
 import {
   bf16BitsToNumber,
   f16BitsToNumber,
   numberToBf16Bits,
   numberToF16Bits,
+  readSafetensors,
 } from "@sae/tensor-core";
-import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { CheckpointError, SaeConfigError } from "../errors.ts";
 import { readTorchStateDict } from "../torch_pt.ts";
-import type { HostTensor } from "./types.ts";
+import type { HostTensor, SourceFile } from "./types.ts";
 
 /** Every float tensor of a safetensors file. */
-export function readSafetensorsHost(file: string): Map<string, HostTensor> {
+export function readSafetensorsHost(file: SourceFile): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
-  for (const [name, t] of loadSafetensorsFile(file).tensors) {
+  for (const [name, t] of readSafetensors(file.bytes, { file: file.name }).tensors) {
     if (!(t.data instanceof Float32Array))
-      throw new CheckpointError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected a float type`);
+      throw new CheckpointError(`${file.name}: tensor '${name}' has dtype ${t.dtype}, expected a float type`);
     out.set(name, { shape: [...t.shape], data: t.data });
   }
   return out;
 }
 
 /** Every tensor of a zip-format torch.save'd state dict. */
-export function readTorchHost(file: string): Map<string, HostTensor> {
+export function readTorchHost(file: SourceFile): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
-  for (const [name, t] of readTorchStateDict(new Uint8Array(readFileSync(file)), file))
+  for (const [name, t] of readTorchStateDict(file.bytes, file.name))
     out.set(name, { shape: t.shape, data: t.data });
   return out;
 }
@@ -81,16 +81,21 @@ export function roundToDtype(data: Float32Array, dtype: string): Float32Array {
   );
 }
 
+/** A text file (UTF-8). */
+export function readText(file: SourceFile): string {
+  return new TextDecoder().decode(file.bytes);
+}
+
 /** A JSON config file as an object. */
-export function readJsonObject(file: string): Record<string, unknown> {
+export function readJsonObject(file: SourceFile): Record<string, unknown> {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    raw = JSON.parse(readText(file));
   } catch (e) {
-    throw new SaeConfigError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new SaeConfigError(`${file.name}: not valid JSON (${(e as Error).message})`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-    throw new SaeConfigError(`${file}: expected a JSON object`);
+    throw new SaeConfigError(`${file.name}: expected a JSON object`);
   return raw as Record<string, unknown>;
 }
 
