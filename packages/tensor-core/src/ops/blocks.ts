@@ -19,17 +19,21 @@ export function overBinding(device: Device, ...ts: Array<Tensor | undefined>): b
   return ts.some((t) => t !== undefined && t.byteLength > device.maxBinding);
 }
 
-/** Rows per block (a multiple of BLOCK_STEP, or all rows) so that rows * each of rowBytes fits in one binding. */
-export function rowsPerBlock(device: Device, op: string, rows: number, rowBytes: number[]): number {
+/** Rows per block (a multiple of `step`, BLOCK_STEP unless the caller knows a finer one keeps its views aligned, or
+ * all rows) so that rows * each of rowBytes fits in one binding. */
+export function rowsPerBlock(device: Device, op: string, rows: number, rowBytes: number[], step = BLOCK_STEP): number {
   const widest = Math.max(...rowBytes, 1);
   if (rows * widest <= device.maxBinding) return rows;
-  const fit = Math.floor(device.maxBinding / widest / BLOCK_STEP) * BLOCK_STEP;
-  if (fit < BLOCK_STEP) {
-    const need = `${BLOCK_STEP} rows of ${widest} bytes`;
+  const fit = Math.floor(device.maxBinding / widest / step) * step;
+  if (fit < step) {
+    const need = `${step} rows of ${widest} bytes`;
     throw new LimitError(`${op}: ${need} do not fit one binding of ${device.maxBinding} bytes on ${device.describe()}`);
   }
   return fit;
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const lcm = (a: number, b: number) => (a / gcd(a, b)) * b;
 
 /** [start, end) of each block of `block` over n. */
 export function ranges(n: number, block: number): Array<[number, number]> {
@@ -106,7 +110,10 @@ export function byRows(
     }
   });
   const rowBytes = [out, ...inputs.filter((_, i) => cut[i])].map((t) => t.byteLength / R);
-  for (const [r0, r1] of ranges(R, rowsPerBlock(device, op, R, rowBytes))) {
+  // the fewest rows whose bytes are a multiple of the offset alignment in every cut tensor (2 for rows of 128 bytes)
+  const align = device.limits.minStorageBufferOffsetAlignment;
+  const step = rowBytes.reduce((s, b) => lcm(s, align / gcd(b, align)), 1);
+  for (const [r0, r1] of ranges(R, rowsPerBlock(device, op, R, rowBytes, step))) {
     run(out.rows(r0, r1), inputs.map((t, i) => (cut[i] ? t.rows(r0, r1) : t)));
   }
   return true;

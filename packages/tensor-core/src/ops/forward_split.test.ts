@@ -1,8 +1,9 @@
 // The model forward's row ops over one binding (a device capped at 4 KiB: 1,024 floats), against the CPU references
 // with outputs poisoned first: normScale (LayerNorm and RMSNorm) in row blocks with its scale rows, add over
-// [batch, pos, d] with leading dims flattened (same shapes and a [d] row), activate in element blocks, matmulPacked
-// in row blocks of x and out (f32 and f16 chunks), and matmul whose blocks are under 64 rows (k = 24: copied
-// windows, not unaligned views). Tolerance: elementwise exact, norms rtol/atol 1e-5, matmuls 1e-4 (f32 sums of k).
+// [batch, pos, d] with leading dims flattened (same shapes and a [d] row) and in row blocks finer than 64 rows,
+// activate in element blocks, matmulPacked in row blocks of x and out (f32 and f16 chunks), and matmul whose blocks
+// are under 64 rows (k = 24: copied windows, not unaligned views). Tolerance: elementwise exact, norms rtol/atol
+// 1e-5, matmuls 1e-4 (f32 sums of k).
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
 import { Device } from "../device.ts";
@@ -44,6 +45,14 @@ describe("forward row ops over one binding", async () => {
       const want = a.h.data.map((v, i) => v + other.h.data[i % other.h.data.length]);
       assertClose(`add (${name})`, await out.read(), want, 0, 0);
     }
+  });
+
+  test("add: [90, 48] rows of 192 bytes in blocks of 20 (a multiple of 4 rows stays aligned; 64 rows would not fit)", async () => {
+    const [a, b] = [up([90, 48], 12), up([90, 48], 13)];
+    expect(64 * 48 * 4).toBeGreaterThan(dev.maxBinding);
+    const out = poison(Tensor.empty(dev, [90, 48]));
+    add(a.t, b.t, { out });
+    assertClose("add [90, 48]", await out.read(), a.h.data.map((v, i) => v + b.h.data[i]), 0, 0);
   });
 
   test("activate: silu, gelu_erf, softcap over 3,001 elements in blocks", async () => {
