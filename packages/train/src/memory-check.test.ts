@@ -31,11 +31,13 @@ describe("checkRunSizes", () => {
       expect(() => checkRunSizes({ ...DEFAULT_CONFIG, architecture }, 2304, 65536, lavapipe)).not.toThrow();
     }
     const small = { maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB };
-    expect(() => checkRunSizes({ ...DEFAULT_CONFIG }, 2304, 65536, small)).toThrow(/W_enc \[2304, 65536\] needs 0\.56 GiB, over the device's 0\.25 GiB per buffer; reduce d_sae/);
+    const over = /W_enc \[2304, 65536\] needs 0\.56 GiB, over the device's 0\.25 GiB per buffer; reduce d_sae/;
+    expect(() => checkRunSizes({ ...DEFAULT_CONFIG }, 2304, 65536, small)).toThrow(over);
   });
 
   test("64 rows of [batch, d_sae] over one binding is a ConfigError", () => {
     const tiny = { maxStorageBufferBindingSize: MiB, maxBufferSize: 4096 * MiB };
-    expect(() => checkRunSizes({ ...DEFAULT_CONFIG }, 64, 8192, tiny)).toThrow(/a block of 64 rows of \[2048, 8192\] pre-activations needs .*per binding; reduce d_sae/);
+    const over = /a block of 64 rows of \[2048, 8192\] pre-activations needs .*per binding; reduce d_sae/;
+    expect(() => checkRunSizes({ ...DEFAULT_CONFIG }, 64, 8192, tiny)).toThrow(over);
   });
 });

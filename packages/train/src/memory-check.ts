@@ -44,10 +44,13 @@ export function checkRunSizes(cfg: TrainConfig, dIn: number, dSae: number, limit
   const buffer = limits.maxBufferSize;
   const binding = limits.maxStorageBufferBindingSize;
   const gpu: Array<{ what: string; floats: number; max: number; per: string; reduce: string }> = [
-    { what: `the training batch [${B}, ${dIn}]`, floats: batchFloats, max: buffer, per: "buffer", reduce: "train_batch_size_tokens" },
-    { what: `W_enc [${dIn}, ${dSae}]`, floats: dIn * dSae, max: buffer, per: "buffer", reduce: "d_sae (or expansion_factor)" },
+    { what: `the training batch [${B}, ${dIn}]`, floats: batchFloats, max: buffer, per: "buffer",
+      reduce: "train_batch_size_tokens" },
+    { what: `W_enc [${dIn}, ${dSae}]`, floats: dIn * dSae, max: buffer, per: "buffer",
+      reduce: "d_sae (or expansion_factor)" },
     // ops split [batch, d_sae] tensors (and the TopK family its scores) in blocks of 64-row multiples
-    { what: `a block of 64 rows of [${B}, ${dSae}] pre-activations`, floats: 64 * dSae, max: binding, per: "binding", reduce: "d_sae" },
+    { what: `a block of 64 rows of [${B}, ${dSae}] pre-activations`, floats: 64 * dSae, max: binding, per: "binding",
+      reduce: "d_sae" },
   ];
   if (!isTopkFamily(cfg.architecture)) {
     const what = `the [batch, d_sae] pre-activations [${B}, ${dSae}]`;

@@ -30,7 +30,8 @@ describe("BatchTopK selecting in row blocks", async () => {
     test(`${what}: matches the CPU reference with no dense scores`, async () => {
       const B = loud ? 250 : 1000; // a loud step's [batch, width] pairs still fit the capped binding
       const widths = architecture === "matryoshka_batchtopk" ? [300, 2000, D_SAE] : null;
-      const cfg = { architecture, d_in: D_IN, d_sae: D_SAE, k: K, rescale_acts_by_decoder_norm: rescale, matryoshka_widths: widths };
+      const cfg = { architecture, d_in: D_IN, d_sae: D_SAE, k: K, matryoshka_widths: widths,
+        rescale_acts_by_decoder_norm: rescale };
       const sae = Sae.create(device, cfg, 11);
       sae.topkThreshold = 0.25;
       const names = Object.keys(sae.params);
@@ -43,11 +44,13 @@ describe("BatchTopK selecting in row blocks", async () => {
       expect(selectsInBlocks(sae, B)).toBe(true);
       const ref = cpuTrainStep(sae.cfg, params, xs, B, { deadMask, topkThreshold: 0.25 });
       if (dead) expect(ref.losses.auxiliary_reconstruction_loss).toBeGreaterThan(0);
-      if (loud) expect(ref.featureActs.subarray(17 * D_SAE, 18 * D_SAE).filter((v) => v > 0).length).toBeGreaterThan(256);
+      const loudKept = ref.featureActs.subarray(17 * D_SAE, 18 * D_SAE).filter((v) => v > 0).length;
+      if (loud) expect(loudKept).toBeGreaterThan(256);
       device.pool.resetPeak();
       const live = device.memory().liveBytes;
       const out = await sae.trainForward(x, { deadMask });
-      if (!loud) expect(device.memory().peakBytes - live).toBeLessThan((B * D_SAE * 4) / 2); // no dense [batch, d_sae]
+      // no dense [batch, d_sae]
+      if (!loud) expect(device.memory().peakBytes - live).toBeLessThan((B * D_SAE * 4) / 2);
       assertClose("topk_threshold", [sae.topkThreshold ?? NaN], [ref.topkThreshold ?? NaN], 1e-5, 1e-7);
       assertClose("sae_out", await out.saeOut.read(), ref.saeOut, RTOL, ATOL);
       expect(Object.keys(out.losses).sort()).toEqual(Object.keys(ref.losses).sort());

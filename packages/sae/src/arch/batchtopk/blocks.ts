@@ -62,7 +62,8 @@ function widen(m: SaeModel, saeIn: Tensor, norms: Tensor | null, prev: Candidate
 async function saturated(c: Candidates, kept: number | null): Promise<boolean> {
   if (kept === null) return false;
   const [batch, width] = c.values.shape;
-  const ids = Tensor.from(c.values.device, [batch], Int32Array.from({ length: batch }, (_, b) => b * width + width - 1));
+  const lastOf = Int32Array.from({ length: batch }, (_, b) => b * width + width - 1);
+  const ids = Tensor.from(c.values.device, [batch], lastOf);
   const last = gatherRows(c.values.reshape([batch * width, 1]), ids); // [batch, 1]
   const v = await last.read();
   disposeAll([ids, last]);

@@ -62,7 +62,8 @@ export interface AuxPairs {
 
 /** The dead latents' part of the setup: k_aux, the loss coefficient and the [d_sae] bias pushing live latents to
  * -3e38 (the caller disposes it); null when no latent is dead. */
-export function auxDead(m: SaeModel, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor } | null {
+export function auxDead(m: SaeModel, batch: number, ctx: TrainContext):
+  { kAux: number; coef: number; deadBias: Tensor } | null {
   const { numDead, kAux0, kAux } = auxBudget(m, ctx);
   if (numDead === 0) return null;
   const d_sae = m.cfg.d_sae;
@@ -79,7 +80,8 @@ export function maskLive(pre: Tensor, deadBias: Tensor): Tensor {
 
 /** What both forms of the term start from: k_aux, the loss coefficient, and pre with live latents pushed to
  * -3e38 (masked [batch, d_sae]; the caller disposes it and deadBias); null when no latent is dead. */
-export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainContext): { kAux: number; coef: number; deadBias: Tensor; masked: Tensor } | null {
+export function auxSetup(m: SaeModel, pre: Tensor, batch: number, ctx: TrainContext):
+  { kAux: number; coef: number; deadBias: Tensor; masked: Tensor } | null {
   const dead = auxDead(m, batch, ctx);
   if (!dead) return null;
   return { ...dead, masked: maskLive(pre, dead.deadBias) };

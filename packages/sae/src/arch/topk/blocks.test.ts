@@ -2,7 +2,8 @@
 // bindings are capped at 256 KiB, [450, 1024] pre-activations (1.8 MiB) are never made whole; forward values, losses,
 // every gradient and the on-demand hidden_pre match the float64 CPU reference, with no latent dead and with dead
 // latents (aux-k over them per block: k_aux 16 in one round, 300 in two), and the step's peak device memory stays
-// under half the dense [batch, d_sae] tensor it avoids (plus twice the aux-k pairs, which the term holds whole). Tolerance as topk/sparse.test.ts.
+// under half the dense [batch, d_sae] tensor it avoids (plus twice the aux-k pairs, which the term holds whole).
+// Tolerance as topk/sparse.test.ts.
 import { describe, expect, test } from "bun:test";
 import { Device, Rng, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -23,9 +24,11 @@ describe("TopK selecting in row blocks", async () => {
     { rescale: true, dead: 1, kAux: 300 },
   ];
   for (const { rescale, dead, kAux } of cases) {
-    const what = `rescale_acts_by_decoder_norm ${rescale}, ${dead ? `dead latents, k_aux ${kAux ?? "d_in / 2"}` : "none dead"}`;
+    const deadWhat = dead ? `dead latents, k_aux ${kAux ?? "d_in / 2"}` : "none dead";
+    const what = `rescale_acts_by_decoder_norm ${rescale}, ${deadWhat}`;
     test(`${what}: matches the CPU reference with no dense pre`, async () => {
-      const cfg = { architecture: "topk" as const, d_in: D_IN, d_sae: D_SAE, k: K, rescale_acts_by_decoder_norm: rescale, k_aux: kAux };
+      const cfg = { architecture: "topk" as const, d_in: D_IN, d_sae: D_SAE, k: K, k_aux: kAux,
+        rescale_acts_by_decoder_norm: rescale };
       const sae = Sae.create(device, cfg, 7);
       const names = Object.keys(sae.params);
       const params: Record<string, Float64Array> = {};
@@ -33,7 +36,8 @@ describe("TopK selecting in row blocks", async () => {
       const xs = new Rng(3).normalArray(B * D_IN, 1);
       const x = Tensor.from(device, [B, D_IN], xs);
       // dead: every 7th latent (or, with dead 1, all but every 10th: 921 dead for two aux rounds)
-      const deadMask = Float32Array.from({ length: D_SAE }, (_, i) => (dead === 7 ? +(i % 7 === 0) : dead ? +(i % 10 !== 0) : 0));
+      const isDead = (i: number) => (dead === 7 ? i % 7 === 0 : dead ? i % 10 !== 0 : false);
+      const deadMask = Float32Array.from({ length: D_SAE }, (_, i) => +isDead(i));
       const auxPairs = dead ? B * (kAux ?? D_IN / 2) * 8 : 0;
       const ctx = { deadMask };
       expect(selectsInBlocks(sae, B)).toBe(true);
@@ -42,7 +46,8 @@ describe("TopK selecting in row blocks", async () => {
       device.pool.resetPeak();
       const live = device.memory().liveBytes;
       const out = await sae.trainForward(x, ctx);
-      expect(device.memory().peakBytes - live).toBeLessThan((B * D_SAE * 4) / 2 + 2 * auxPairs); // no dense [batch, d_sae]
+      // no dense [batch, d_sae]
+      expect(device.memory().peakBytes - live).toBeLessThan((B * D_SAE * 4) / 2 + 2 * auxPairs);
       assertClose("sae_out", await out.saeOut.read(), ref.saeOut, RTOL, ATOL);
       for (const [n, v] of Object.entries(ref.losses)) assertClose(n, await out.losses[n].read(), [v], 1e-5, 1e-4);
       assertClose("loss", await out.loss.read(), [ref.loss], 1e-5, 1e-4);
