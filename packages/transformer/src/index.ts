@@ -1,6 +1,7 @@
 // @sae/transformer public surface. Everything a later package may use is listed here by name. Loading from folders,
-// the hub cache or the bundled model's files is in @sae/transformer/node (src/node.ts); this entry loads from URLs
-// (loadModelFromUrl) and from tensors in memory (loadModelFromCheckpoint), and imports no `node:` module.
+// the hub cache on disk or the bundled model's files is in @sae/transformer/node (src/node.ts); this entry loads from
+// URLs (loadModelFromUrl), a hub repo by id over fetch with a pluggable cache (loadModelFromHub) and tensors in memory
+// (loadModelFromCheckpoint), and imports no `node:` module.
 export { Gpt2Tokenizer, type Gpt2TokenizerOptions, type EncodeOptions } from "./tokenizer/gpt2.ts";
 export { gpt2PreTokenize, GPT2_PRETOKEN_PATTERN, splitOnSpecial, parseMerges, bpeMerge, pairKey } from "./tokenizer/bpe.ts";
 export { BYTE_TO_CHAR, textToByteChars, byteCharsToBytes, decodeUtf8 } from "./tokenizer/bytes.ts";
@@ -13,7 +14,9 @@ export {
   type Unembedding,
 } from "./model/hooked_transformer.ts";
 export { loadModelFromCheckpoint, type LoadOptions, type Checkpoint } from "./model/build_model.ts";
-export { loadModelFromUrl, type UrlLoadOptions } from "./model/load_url.ts";
+export { loadModelFromUrl, urlSource, type UrlLoadOptions } from "./model/load_url.ts";
+export { loadModelFromBytes, type ByteSource } from "./model/load_bytes.ts";
+export { loadModelFromHub, hubByteSource, type HubLoadOptions } from "./model/load_hub.ts";
 export { MODEL_ALIASES, resolveModelName } from "./model/aliases.ts";
 export { HfTokenizer } from "./tokenizer/hf_tokenizer.ts";
 export { parseGpt2Config, type Gpt2Config } from "./model/config.ts";
