@@ -1,9 +1,9 @@
 // The model forward's row ops over one binding (a device capped at 4 KiB: 1,024 floats), against the CPU references
 // with outputs poisoned first: normScale (LayerNorm and RMSNorm) in row blocks with its scale rows, add over
 // [batch, pos, d] with leading dims flattened (same shapes and a [d] row) and in row blocks finer than 64 rows,
-// activate in element blocks, matmulPacked in row blocks of x and out (f32 and f16 chunks), and matmul whose blocks
-// are under 64 rows (k = 24: copied windows, not unaligned views). Tolerance: elementwise exact, norms rtol/atol
-// 1e-5, matmuls 1e-4 (f32 sums of k).
+// activate in element blocks, matmulPacked in row blocks of x and out (f32 and f16 chunks), matmul whose blocks are
+// under 64 rows (k = 24: copied windows, not unaligned views), transpose (row blocks, batch items). Tolerance:
+// elementwise and copies exact, norms rtol/atol 1e-5, matmuls 1e-4 (f32 sums of k).
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
 import { Device } from "../device.ts";
@@ -15,6 +15,7 @@ import { add } from "./binary.ts";
 import { matmul } from "./matmul.ts";
 import { matmulPacked } from "./matmul_packed.ts";
 import { normScale } from "./norm_scale.ts";
+import { transpose } from "./transpose.ts";
 
 describe("forward row ops over one binding", async () => {
   const dev = await Device.create({ maxBindingBytes: 4096 });
@@ -53,6 +54,17 @@ describe("forward row ops over one binding", async () => {
     const out = poison(Tensor.empty(dev, [90, 48]));
     add(a.t, b.t, { out });
     assertClose("add [90, 48]", await out.read(), a.h.data.map((v, i) => v + b.h.data[i]), 0, 0);
+  });
+
+  test("transpose: [150, 36] (16-row blocks into windows of out's columns), [5, 30, 20] (batch items)", async () => {
+    for (const shape of [[150, 36], [5, 30, 20]]) {
+      const x = up(shape, 14);
+      expect(x.t.byteLength).toBeGreaterThan(dev.maxBinding);
+      const t = shape.length === 2 ? [shape[1], shape[0]] : [shape[0], shape[2], shape[1]];
+      const out = poison(Tensor.empty(dev, t));
+      transpose(x.t, { out });
+      assertClose(`transpose ${shape}`, await out.read(), cpu.transpose(x.h).data, 0, 0);
+    }
   });
 
   test("activate: silu, gelu_erf, softcap over 3,001 elements in blocks", async () => {

@@ -1,12 +1,17 @@
 // transpose: x [R, C] -> [C, R], or [B, R, C] -> [B, C, R], on the GPU. The CPU reference is cpu/transpose.ts.
-// matmul uses it on llvmpipe to turn x @ W into x @ (W^T)^T, the layout its lanes kernel reads fastest.
+// matmul uses it on llvmpipe to turn x @ W into x @ (W^T)^T, the layout its lanes kernel reads fastest. Over one
+// binding: blocks of x's rows through scratch into windows of out ([B, R, C]: blocks of batch items).
 import { params } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { byBatch } from "./batch_blocks.ts";
+import { copyWindow, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import type { OutOption } from "./unary.ts";
 import source from "./transpose.wgsl" with { type: "text" };
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 const scalar = { name: "transpose", source, entryPoint: "main" };
 const vec4 = { name: "transpose", source, entryPoint: "main4" };
@@ -29,6 +34,21 @@ export function transpose(x: Tensor, opts: OutOption = {}): Tensor<"f32"> {
   const [R, C] = x.shape.slice(-2);
   const batch = x.shape.length === 3 ? x.shape[0] : 1;
   if (batch * R * C === 0) return out;
+  if (overBinding(dev, x, out)) {
+    if (batch > 1 || x.shape.length === 3) {
+      if (byBatch("transpose", [out], [x], ([o], [xb]) => void transpose(xb, { out: o }))) return out;
+    }
+    // x [R, C] over one binding: blocks of its rows, each transposed into scratch [C, rows] and copied into its
+    // window of out's columns
+    const align = dev.limits.minStorageBufferOffsetAlignment;
+    const step = align / gcd(C * 4, align);
+    for (const [r0, r1] of ranges(R, rowsPerBlock(dev, "transpose", R, [C * 4], step))) {
+      const t = transpose(x.rows(r0, r1));
+      copyWindow(t, { r0: 0, c0: 0, stride: r1 - r0 }, out, { r0: 0, c0: r0, stride: R }, C, r1 - r0);
+      t.dispose();
+    }
+    return out;
+  }
   const [tilesR, tilesC] = [Math.ceil(R / 4), Math.ceil(C / 4)];
   const [gx, gy] = dev.grid(Math.ceil((tilesR * tilesC) / 64));
   if (batch > dev.limits.maxComputeWorkgroupsPerDimension) throw new LimitError(`transpose: batch ${batch} exceeds the grid limit`);
