@@ -2,9 +2,11 @@
 // failing and lying loopback server the test starts: the hub client's policy applies. Response headers that never
 // come and a body that stalls are TimeoutErrors naming the URL and the limit; 503s are retried with backoff; a body
 // shorter than its Content-Length is resumed with Range (or, when it stays short, an UnavailableError naming the
-// bytes and the URL); 404 is a NotFoundError (null for an optional file) and is not retried. Every test is bounded.
+// bytes and the URL); a gzip body's Content-Length (the encoded size) is not held against the decoded bytes; 404 is
+// a NotFoundError (null for an optional file) and is not retried. Every test is bounded.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
 import { DownloadError, NotFoundError, TimeoutError, UnavailableError } from "./errors.ts";
 import { fetchBytes, fetchOptionalBytes, fetchText } from "./fetch-url.ts";
 
@@ -40,6 +42,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       }
       res.writeHead(200, { "Content-Length": size });
       return void res.write(BODY.subarray(0, 12_000), () => setTimeout(() => res.destroy(), 20));
+    case "/gzip.json": {
+      const z = gzipSync(BODY);
+      return void res.writeHead(200, { "Content-Encoding": "gzip", "Content-Length": String(z.length) }).end(z);
+    }
     case "/ok.bin":
       return void res.writeHead(200, { "Content-Length": size }).end(BODY);
     default:
@@ -103,6 +109,12 @@ describe("fetchBytes / fetchText: the hub client's policy for plain URLs", () =>
     expect(err.message).toContain(`GET ${base}/short-always: connection dropped after 12000 of 30000 bytes`);
     expect(err.message).toContain(`1 retries failed; nothing is kept; URL ${base}/short-always`);
     expect(of("/short-always")).toHaveLength(2);
+  }, 5_000);
+
+  test("a gzip-encoded body (as browsers always ask for): its Content-Length is the encoded size, not checked", async () => {
+    const bytes = await fetchBytes(`${base}/gzip.json`, LIMITS);
+    expect(Array.from(bytes)).toEqual(Array.from(BODY));
+    expect(of("/gzip.json")).toHaveLength(1);
   }, 5_000);
 
   test("404: NotFoundError naming the URL, not retried; fetchOptionalBytes answers null", async () => {

@@ -94,7 +94,9 @@ export async function fetchResumable(
       const resumed = t.res.status === 206 && (t.res.headers.get("content-range") ?? "").startsWith(`bytes ${have}-`);
       if (!resumed) have = 0;
       const len = t.res.headers.get("content-length");
-      if (total === undefined && len !== null) total = have + Number(len);
+      // an encoded body (gzip, which browsers ask for and decode themselves) is longer than its Content-Length
+      const encoded = (t.res.headers.get("content-encoding") ?? "identity") !== "identity";
+      if (total === undefined && len !== null && !encoded) total = have + Number(len);
       const fh = await sink.open(resumed);
       try {
         for await (const chunk of readBody(t, policy.readTimeoutMs, ctx.url)) {
