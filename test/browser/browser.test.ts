@@ -7,14 +7,17 @@
 //   - hubFetchBytes with the browser's Cache Storage (CacheStorageHubCache): HEAD, GET checked against the ETag
 //     (WebCrypto SHA-1; a body its ETag does not name is a DownloadError), and a repeat answered from the cache,
 //   - loadModelFromUrl loads the bundled model over HTTP: logits equal the same model's under Dawn here,
-//     and its greedy text is the same.
+//     and its greedy text is the same,
+//   - loadPretrainedSaeBytes loads a registry release by id (gpt2-small-res-jb, served from the SAELens fixture
+//     ckpt_v5_standard by a loopback hub with SHA-256 ETags) and encodes as the same call does under Bun/Dawn.
 // The bundle must hold no node: or webgpu import. Fails (never skips) without Chromium or an adapter.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gitBlobSha1 } from "@sae/hub/node";
-import { getDevice, host } from "@sae/tensor-core";
+import { loadPretrainedSaeBytes } from "@sae/core";
+import { gitBlobSha1, sha256Hex } from "@sae/hub/node";
+import { getDevice, host, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { cpu, randn } from "@sae/tensor-core/testing";
 import { bundledModelDir, loadBundled } from "@sae/transformer/node";
@@ -24,8 +27,10 @@ import { files, serveStatic, type StaticServer } from "./static_server.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const SAE_DIR = join(ROOT, "packages", "sae", "fixtures", "ckpt_v6_jumprelu");
+const SAE5_DIR = join(ROOT, "packages", "sae", "fixtures", "ckpt_v5_standard"); // gpt2-small-res-jb's files here
 const PROMPT = "ROMEO: But soft, what light"; // check_page.ts's
 const COMMIT = "0123456789abcdef0123456789abcdef01234567"; // check_page.ts's
+const PRE_AT = `/hub/jbloom/GPT2-Small-SAEs-Reformatted/resolve/${COMMIT}/blocks.0.hook_resid_pre`;
 const [M, K, N] = [67, 45, 53];
 
 interface Report {
@@ -36,6 +41,13 @@ interface Report {
   matmul: number[];
   sae: { architecture: string; acts: number[]; out: number[] };
   model: { shape: number[]; logits: number[]; text: string; tokens: number[] };
+  pretrained: { hook: string; sparsity: number; acts: number[] };
+}
+
+/** A hub file route: the bytes with their SHA-256 as ETag (an LFS file's). */
+function hubFile(path: string): { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
+  const body = new Uint8Array(readFileSync(path));
+  return { body, headers: { etag: `"${sha256Hex(body)}"` } };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "sae-browser-"));
@@ -57,6 +69,13 @@ beforeAll(async () => {
     [`/hub/org/sae/resolve/${COMMIT}/cfg.json`]: { body: hubCfg, headers: { etag: `"${gitBlobSha1(hubCfg)}"` } },
     [`/hub/org/sae/resolve/${COMMIT}/bad.json`]: { body: hubCfg, headers: { etag: `"${"e".repeat(40)}"` } },
     ...files("/model/", model, ["config.json", "model.safetensors", "vocab.json", "merges.txt"]),
+    ...Object.fromEntries(
+      ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"].map((f) => [
+        `${PRE_AT}/${f}`,
+        hubFile(join(SAE5_DIR, f)),
+      ]),
+    ),
+    "/sae5/expected.safetensors": join(SAE5_DIR, "expected.safetensors"),
   });
   report = (await openPage(`${server.url}/`, server.report)) as Report;
   if (report.error) throw new Error(`the page failed: ${report.error}`);
@@ -114,5 +133,25 @@ describe("the browser bundle in headless Chromium", () => {
     expect(report.model.text).toBe(gen.text);
     logits.dispose();
     model.dispose();
+  });
+
+  test("loadPretrainedSaeBytes: a release by id from the loopback hub encodes as under Bun (and SAELens)", async () => {
+    const hubGets = server.requests.filter((p) => p.startsWith(PRE_AT)); // the page's, before Bun's below
+    const device = await getDevice();
+    const o = { endpoint: `${server.url}/hub`, revision: COMMIT, token: false as const };
+    const sae = await loadPretrainedSaeBytes("gpt2-small-res-jb", "blocks.0.hook_resid_pre", device, o);
+    const want = loadSafetensorsFile(join(SAE5_DIR, "expected.safetensors")).tensors;
+    const xs = want.get("x")!.data as Float32Array;
+    const acts = await sae.encode(Tensor.from(device, [xs.length / sae.cfg.d_in, sae.cfg.d_in], xs)); // [batch, d_sae]
+    const bun = await acts.read();
+    expect(report.pretrained.hook).toBe(sae.cfg.hook_name);
+    expect(report.pretrained.sparsity).toBe(sae.sparsity!.length);
+    expect(worstError(report.pretrained.acts, bun)).toBeLessThan(1e-5);
+    expect(worstError(bun, want.get("feature_acts")!.data as Float32Array)).toBeLessThan(1e-5);
+    expect(report.pretrained.acts.some((v) => v > 0)).toBe(true);
+    const weights = [`${PRE_AT}/sae_weights.safetensors`, `${PRE_AT}/sparsity.safetensors`];
+    expect(hubGets).toEqual(expect.arrayContaining(weights));
+    acts.dispose();
+    sae.dispose();
   });
 });

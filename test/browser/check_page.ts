@@ -1,12 +1,13 @@
 // The browser side of browser.test.ts, bundled with `bun build --target browser` from the packages' built browser
 // entries (dist/browser). In the page's WebGPU (navigator.gpu) it runs a matmul of the inputs in /matmul.json, an
 // SAE encode/decode of a SAELens checkpoint fetched by URL (/sae/, with /sae/expected.safetensors' x as input) and
-// the bundled model fetched by URL (/model/): logits and greedy text. It POSTs everything to /report (or the error);
-// the test compares the numbers with its references.
+// the bundled model fetched by URL (/model/): logits and greedy text, and a pretrained SAE by release and id
+// (loadPretrainedSaeBytes over the loopback hub at /hub/, Cache Storage as its cache) encoding /sae5/'s x. It
+// POSTs everything to /report (or the error); the test compares the numbers with its references.
 import { CacheStorageHubCache, fetchBytes, hubFetchBytes } from "@sae/hub";
 import { getDevice, matmul } from "@sae/tensor-core";
 import { readSafetensors, Tensor } from "@sae/tensor-core";
-import { Sae } from "@sae/core";
+import { loadPretrainedSaeBytes, Sae } from "@sae/core";
 import { loadModelFromUrl } from "@sae/transformer";
 
 export const PROMPT = "ROMEO: But soft, what light";
@@ -38,8 +39,15 @@ async function run(): Promise<Record<string, unknown>> {
     () => "no error",
     (e: Error) => `${e.name}: ${e.message}`,
   );
+  // A registry release by id, its files through hubFetchBytes (checked by SHA-256 ETags) into Cache Storage.
+  const cacheName = `sae-pre-${Date.now()}`;
+  const preOpts = { endpoint: `${location.origin}/hub`, revision: COMMIT, cache: new CacheStorageHubCache(cacheName) };
+  const pre = await loadPretrainedSaeBytes("gpt2-small-res-jb", "blocks.0.hook_resid_pre", device, preOpts);
+  const x5 = readSafetensors(await fetchBytes("/sae5/expected.safetensors")).tensors.get("x")!.data as Float32Array;
+  const preActs = await pre.encode(Tensor.from(device, [x5.length / pre.cfg.d_in, pre.cfg.d_in], x5)); // [batch, d_sae]
   return {
     device: device.describe(),
+    pretrained: { hook: pre.cfg.hook_name, sparsity: pre.sparsity?.length, acts: Array.from(await preActs.read()) },
     hub: hub.map((b) => new TextDecoder().decode(b)),
     hubBad,
     matmul: Array.from(await c.read()),
