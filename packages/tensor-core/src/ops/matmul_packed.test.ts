@@ -3,7 +3,7 @@
 // both weight layouts, bias, alpha with accumulate, poisoned outputs, and weights split into many row chunks by a
 // forced small binding limit (the vocab-chunked unembedding and embedding of models bigger than one binding; for a
 // [K, N] weight, chunks of k accumulated). On llvmpipe "auto" runs the lanes kernel (matmul_packed_lanes.wgsl): the
-// sizes cover its 8- and 32-row blocks, vector loads (aligned rows) and scalar ones (odd K or N), and k chunks that
+// sizes cover its 1-, 8- and 32-row blocks, vector loads (aligned rows) and scalar ones (odd K or N), and k chunks that
 // mix both; the generic kernel (matmul_packed.wgsl, what GPUs run) is checked by name on the same kind of sizes.
 // Also: uploads round to nearest even exactly as io/half.ts does, and read() gives those values back.
 import { describe, expect, test } from "bun:test";
@@ -77,7 +77,9 @@ describe("packed weights", async () => {
     const variants: MatmulPackedVariant[] = matmulVariants(dev).includes("lanes") ? ["generic", "lanes"] : ["generic"];
     for (const variant of variants) {
       for (const transB of [false, true]) {
-        for (const size of [[1, 33, 96, 200, 0], [1, 5, 96, 200, 0]]) await checkProduct(variant, "f16", transB, size);
+        for (const size of [[1, 33, 96, 200, 0], [1, 5, 96, 200, 0], [1, 1, 96, 200, 0]]) {
+          await checkProduct(variant, "f16", transB, size);
+        }
       }
     }
   });
@@ -85,7 +87,9 @@ describe("packed weights", async () => {
   test("the generic kernel (what GPUs run) by name: formats, layouts, odd sizes, chunks", async () => {
     for (const format of FORMATS) {
       for (const transB of [false, true]) {
-        for (const size of [[2, 5, 37, 29, 0], [2, 3, 36, 104, 512]]) await checkProduct("generic", format, transB, size);
+        for (const size of [[2, 5, 37, 29, 0], [2, 3, 36, 104, 512]]) {
+          await checkProduct("generic", format, transB, size);
+        }
       }
     }
   });

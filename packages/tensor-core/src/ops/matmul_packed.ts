@@ -14,7 +14,13 @@ import { dummyBuffer } from "./alias.ts";
 import { matmulVariants } from "./matmul.ts";
 import { byRows } from "./blocks.ts";
 import source from "./matmul_packed.wgsl" with { type: "text" };
-import { PACKED_LANES_COLS, packedLanesRows, packedLanesSource, packedLanesVec, type PackedLanesRows } from "./matmul_packed_lanes.ts";
+import {
+  PACKED_LANES_COLS,
+  packedLanesRows,
+  packedLanesSource,
+  packedLanesVec,
+  type PackedLanesRows,
+} from "./matmul_packed_lanes.ts";
 
 const kernel = { name: "matmul_packed", source };
 const lanesKernels = new Map<string, { name: string; source: string }>();
@@ -50,7 +56,7 @@ export function matmulPacked(x: Tensor, W: PackedMatrix, opts: MatmulPackedOptio
   return matmulPackedVariant(x, W, opts, "auto");
 }
 
-/** matmulPacked with the kernel chosen by the caller (tests and benchmarks compare them); "lanes" throws off llvmpipe. */
+/** matmulPacked with the kernel chosen by the caller (tests and benchmarks compare them); lanes* throw off llvmpipe. */
 export function matmulPackedVariant(
   x: Tensor,
   W: PackedMatrix,
@@ -107,7 +113,8 @@ export function matmulPackedVariant(
     if (useLanes) {
       const flags = (hasBias ? 1 : 0) | (acc ? 2 : 0);
       const vec = lanesVec && packedLanesVec(W.format, K, k0, rw);
-      dev.run(lanesKernel(W.format, transB, rows, vec), { buffers, params: params(...args, flags), workgroups: [gx, gy] });
+      const k = lanesKernel(W.format, transB, rows, vec);
+      dev.run(k, { buffers, params: params(...args, flags), workgroups: [gx, gy] });
       return;
     }
     dev.run(kernel, {

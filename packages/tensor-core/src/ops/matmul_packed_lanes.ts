@@ -4,12 +4,13 @@
 import type { PackedFormat } from "../packed.ts";
 import source from "./matmul_packed_lanes.wgsl" with { type: "text" };
 
-/** Block heights (rows of c per workgroup) there are kernels for; columns per workgroup are always 32. */
-export const PACKED_LANES_ROWS = [8, 32] as const;
+/** Block heights (rows of c per workgroup) there are kernels for; columns per workgroup are always 32. One row is
+ * a decode step of one sequence (no multiply-adds for rows that are not there), 8 one of up to 8. */
+export const PACKED_LANES_ROWS = [1, 8, 32] as const;
 export type PackedLanesRows = (typeof PACKED_LANES_ROWS)[number];
 export const PACKED_LANES_COLS = 32;
 
-/** The smallest block that holds M rows, 32 for larger M (decode steps of 1-8 rows take the 8-row block). */
+/** The smallest block that holds M rows, 32 for larger M. */
 export function packedLanesRows(M: number): PackedLanesRows {
   return PACKED_LANES_ROWS.find((r) => M <= r) ?? 32;
 }
@@ -37,7 +38,8 @@ interface Text {
 function weightLoads(format: PackedFormat, transB: boolean, vec: boolean): Text {
   const I = "\n    ";
   const per = format === "f32" ? 4 : 2; // words per vector load in vec mode, and per 4 values
-  const unpack = (q: string) => (format === "f32" ? `bitcast<vec4<f32>>(${q})` : `vec4<f32>(pair(${q}.x), pair(${q}.y))`);
+  const unpack = (q: string) =>
+    format === "f32" ? `bitcast<vec4<f32>>(${q})` : `vec4<f32>(pair(${q}.x), pair(${q}.y))`;
   if (transB) {
     // rows nb + j of w^T [nc, K], read along k
     const stride = vec ? `(rw / ${per}u)` : "rw";
@@ -78,13 +80,14 @@ export function packedLanesVec(format: PackedFormat, lda: number, k0: number, ro
 
 /** The WGSL of the packed lanes kernel for one format, layout, block height and load form. */
 export function packedLanesSource(format: PackedFormat, transB: boolean, rows: PackedLanesRows, vec: boolean): string {
-  const S = rows / 8; // rows of a each lane loads
+  const S = Math.ceil(rows / 8); // rows of a each lane loads
   const w = weightLoads(format, transB, vec);
   const at = (s: number) => `min(m0 + ${8 * s}u + l, p.M - 1u) * p.lda + p.k0`;
   const setup = [lines(S, (s) => `let ar${s} = ${vec ? `(${at(s)}) / 4u` : at(s)};`), w.setup].join("\n  ");
   const aLoad = (s: number) =>
     vec ? `a[ar${s} + k4]` : `vec4<f32>(${K4.map((kk) => `a[ar${s} + k + ${kk}u]`).join(", ")})`;
-  const loads = [lines(S, (s) => `let av${s} = select(vec4<f32>(), ${aLoad(s)}, kin);`, "    "), w.loads].join("\n    ");
+  const aLoads = lines(S, (s) => `let av${s} = select(vec4<f32>(), ${aLoad(s)}, kin);`, "    ");
+  const loads = [aLoads, w.loads].join("\n    ");
   const fma = lines(
     rows,
     (i) => {

@@ -1,11 +1,11 @@
 // matmul_packed_lanes: the CPU-driver (lavapipe/llvmpipe) form of matmul_packed.wgsl, built like matmul_lanes.wgsl:
-// one workgroup is one subgroup of 8 lanes and owns a ROWS x 32 block of c (ROWS 8 or 32: decode steps of 1-8 rows use
-// the small one); lane l owns columns nb = 32 * wid.y + 4l .. +3 for all ROWS rows. Every k-step of 4, each lane loads
-// ROWS / 8 rows of a (4 floats each) and shares them with subgroupBroadcast, and loads the words of its own 4
-// columns: f16 / bf16 pairs unpacked as they are loaded (8 words per k-step, where f32 weights need 16 loads; on
-// llvmpipe every storage load is a per-lane scalar loop, so loads are the cost). Edge rows and columns are clamped on
-// load and skipped on store; in a last partial k-step the a values past K are zeroed (the weights read there are
-// other finite weights or padding, times 0), so any M, K, N works.
+// one workgroup is one subgroup of 8 lanes and owns a ROWS x 32 block of c (ROWS 1, 8 or 32: decode steps of 1-8
+// rows use the small ones); lane l owns columns nb = 32 * wid.y + 4l .. +3 for all ROWS rows. Every k-step of 4,
+// each lane loads ceil(ROWS / 8) rows of a (4 floats each) and shares them with subgroupBroadcast, and loads the
+// words of its own 4 columns: f16 / bf16 pairs unpacked as they are loaded (8 words per k-step, where f32 weights
+// need 16 loads; on llvmpipe every storage load is a per-lane scalar loop, so loads are the cost). Edge rows and
+// columns are clamped on load and skipped on store; in a last partial k-step the a values past K are zeroed (the
+// weights read there are other finite weights or padding, times 0), so any M, K, N works.
 // The weight is one row chunk of a PackedMatrix, as in matmul_packed.wgsl: TRANS_B, rows n0.. of w^T [nc, K];
 // else rows k0.. of w [K, nc] whose part the caller accumulates. Needs subgroups of exactly 8.
 // The lines marked //@ are written by matmul_packed_lanes.ts (unrolled; the broadcast lane must be a constant).
@@ -19,7 +19,7 @@ alias WT = u32;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-const ROWS = 32u; // rows of c per workgroup: 8 or 32, set by matmul_packed_lanes.ts
+const ROWS = 32u; // rows of c per workgroup: 1, 8 or 32, set by matmul_packed_lanes.ts
 const HAS_BIAS = 1u; // flags bits: runtime, so one pipeline per format, layout and ROWS
 const ACCUMULATE = 2u;
 
