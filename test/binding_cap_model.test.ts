@@ -4,6 +4,7 @@
 // order). Over the cap: every activation ([24, 16, 32] = 48 KiB and up), the attention scores, the logits, the
 // embedding and unembedding (uploaded as row chunks) and the matrices over 8 KiB (GPT-2's QKV and MLP); not the
 // [32, 32] ones: a block of ids is 64 rows (256-byte aligned views of 4-byte ids), so 64 rows of d_model must fit.
+// And GPT-2 with a TopK / JumpReLU SAE spliced in (latents [384, 256] over the cap).
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { Device, getDevice, Rng } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { NO_PROCESSING } from "@sae/transformer";
 import { loadModel } from "@sae/transformer/node";
+import { Sae, SplicedModel } from "@sae/core";
 
 const plain = await getDevice();
 
@@ -34,4 +36,26 @@ describe("every tiny model under a 8 KiB binding cap", async () => {
       assertClose(`${name} logits`, await logits(small), want, 1e-4, 1e-4);
     }, 120_000);
   }
+
+  test("gpt2 with TopK and JumpReLU SAEs (d_sae 256) spliced in at blocks.0.hook_resid_post: the uncapped logits", async () => {
+    const hook = "blocks.0.hook_resid_post";
+    const run = async (device: Device) => {
+      const model = await loadModel(`${hf}/gpt2`, { device, processing: NO_PROCESSING, tokenizer: null });
+      const saes = (["topk", "jumprelu"] as const).map((architecture, i) =>
+        Sae.create(device, { architecture, d_in: 32, d_sae: 256, hook_name: hook, ...(architecture === "topk" ? { k: 8 } : {}) }, 20 + i),
+      );
+      const outs: Float32Array[] = [];
+      for (const sae of saes) {
+        const t = await new SplicedModel(model).attach(sae).run(rows);
+        outs.push((await t.read()) as Float32Array);
+        t.dispose();
+        sae.dispose();
+      }
+      model.dispose();
+      return outs;
+    };
+    const [want, got] = [await run(plain), await run(small)];
+    expect(24 * 16 * 256 * 4).toBeGreaterThan(small.maxBinding); // the latents [384, 256]
+    want.forEach((w, i) => assertClose(`spliced ${i}`, got[i], w, 1e-4, 1e-4));
+  }, 120_000);
 });

@@ -35,6 +35,13 @@ export function rowsPerBlock(device: Device, op: string, rows: number, rowBytes:
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const lcm = (a: number, b: number) => (a / gcd(a, b)) * b;
 
+/** The fewest rows whose bytes are a multiple of the offset alignment in every tensor with these row bytes (2 for
+ * rows of 128 bytes, 64 for rows of 4): blocks of a multiple of it start every row view aligned. */
+export function alignedStep(device: Device, rowBytes: number[]): number {
+  const align = device.limits.minStorageBufferOffsetAlignment;
+  return rowBytes.reduce((s, b) => lcm(s, align / gcd(b, align)), 1);
+}
+
 /** [start, end) of each block of `block` over n. */
 export function ranges(n: number, block: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -110,10 +117,7 @@ export function byRows(
     }
   });
   const rowBytes = [out, ...inputs.filter((_, i) => cut[i])].map((t) => t.byteLength / R);
-  // the fewest rows whose bytes are a multiple of the offset alignment in every cut tensor (2 for rows of 128 bytes)
-  const align = device.limits.minStorageBufferOffsetAlignment;
-  const step = rowBytes.reduce((s, b) => lcm(s, align / gcd(b, align)), 1);
-  for (const [r0, r1] of ranges(R, rowsPerBlock(device, op, R, rowBytes, step))) {
+  for (const [r0, r1] of ranges(R, rowsPerBlock(device, op, R, rowBytes, alignedStep(device, rowBytes)))) {
     run(out.rows(r0, r1), inputs.map((t, i) => (cut[i] ? t.rows(r0, r1) : t)));
   }
   return true;

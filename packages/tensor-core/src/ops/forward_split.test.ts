@@ -93,10 +93,13 @@ describe("forward row ops over one binding", async () => {
     }
   });
 
-  test("matmul: [150, 24] @ [24, 40] with a 4 KiB binding (64-row blocks of out do not fit: smaller, copied)", async () => {
-    const [a, b] = [up([150, 24], 10), up([24, 40], 11)];
-    const out = poison(Tensor.empty(dev, [150, 40]));
-    matmul(a.t, b.t, { out });
-    assertClose("matmul", await out.read(), cpu.matmul(a.h, b.h).data, 1e-4, 1e-4);
+  test("matmul: [150, 24] @ [24, 100] (+ bias) under 4 KiB: blocks of 32 columns, copied where unaligned", async () => {
+    const [a, b, bias] = [up([150, 24], 10), up([24, 100], 11), up([100], 15)];
+    for (const withBias of [false, true]) {
+      const out = poison(Tensor.empty(dev, [150, 100]));
+      matmul(a.t, b.t, { out, bias: withBias ? bias.t : undefined }); // bias columns from unaligned offsets: copies
+      const want = cpu.matmul(a.h, b.h, { bias: withBias ? bias.h : undefined }).data;
+      assertClose(`matmul bias=${withBias}`, await out.read(), want, 1e-4, 1e-4);
+    }
   });
 });

@@ -80,7 +80,9 @@ export function matmulBlocks(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOption
       const cb = inPlace ? (mb === M ? c : c.rows(m0, m1)) : Tensor.empty(c.device, [m1 - m0, n1 - n0], "f32", "matmul block");
       const at = { r0: m0, c0: n0, stride: N };
       if (!inPlace && accumulate) copyWindow(c, at, cb, { r0: 0, c0: 0, stride: n1 - n0 }, m1 - m0, n1 - n0);
-      const bb = bias && (inPlace ? bias : bias.rows(n0, n1));
+      // the bias's columns: a view when it starts aligned, else a copy (blocks under 64 columns)
+      const biasCopy = bias && !inPlace && !alignedRow(bias, n0, 1);
+      const bb = bias && (inPlace ? bias : biasCopy ? takeWindow(bias, { r0: 0, c0: n0, stride: N }, 1, n1 - n0).reshape([n1 - n0]) : bias.rows(n0, n1));
       for (const [k0, k1] of ranges(K, kb)) {
         const ab = transA ? block(a, M, [k0, k1], [m0, m1]) : block(a, K, [m0, m1], [k0, k1]);
         const bt = transB ? block(b, K, [n0, n1], [k0, k1]) : block(b, N, [k0, k1], [n0, n1]);
@@ -91,6 +93,7 @@ export function matmulBlocks(a: Tensor, b: Tensor, c: Tensor, opts: MatmulOption
         copyWindow(cb, { r0: 0, c0: 0, stride: n1 - n0 }, c, at, m1 - m0, n1 - n0);
         cb.dispose();
       }
+      if (biasCopy) bb?.dispose();
     }
   }
 }

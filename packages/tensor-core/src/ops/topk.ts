@@ -9,7 +9,7 @@ import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { rowKernel } from "./row_io.ts";
-import { ranges, rowsPerBlock } from "./blocks.ts";
+import { alignedStep, ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./topk.wgsl" with { type: "text" };
 
 export const TOPK_MAX_K = 256;
@@ -58,7 +58,8 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): TopkResult {
   const indices = output("topk", device, [rows, k], "i32", opts.indices);
   if (rows === 0) return { values, indices };
   // x over one binding: blocks of rows, each bound as a range (the outputs' matching rows too)
-  const per = rowsPerBlock(device, "topk", rows, [cols * 4, k * 4]);
+  const rowBytes = [cols * 4, k * 4];
+  const per = rowsPerBlock(device, "topk", rows, rowBytes, alignedStep(device, rowBytes));
   for (const [r0, r1] of ranges(rows, per)) {
     const part = (t: Tensor) => (per === rows ? t : t.rows(r0, r1));
     device.run(rowKernel("topk", source, cols, false), {

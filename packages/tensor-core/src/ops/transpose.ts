@@ -7,11 +7,9 @@ import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
 import { byBatch } from "./batch_blocks.ts";
-import { copyWindow, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
+import { alignedStep, copyWindow, overBinding, ranges, rowsPerBlock } from "./blocks.ts";
 import type { OutOption } from "./unary.ts";
 import source from "./transpose.wgsl" with { type: "text" };
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 const scalar = { name: "transpose", source, entryPoint: "main" };
 const vec4 = { name: "transpose", source, entryPoint: "main4" };
@@ -40,9 +38,7 @@ export function transpose(x: Tensor, opts: OutOption = {}): Tensor<"f32"> {
     }
     // x [R, C] over one binding: blocks of its rows, each transposed into scratch [C, rows] and copied into its
     // window of out's columns
-    const align = dev.limits.minStorageBufferOffsetAlignment;
-    const step = align / gcd(C * 4, align);
-    for (const [r0, r1] of ranges(R, rowsPerBlock(dev, "transpose", R, [C * 4], step))) {
+    for (const [r0, r1] of ranges(R, rowsPerBlock(dev, "transpose", R, [C * 4], alignedStep(dev, [C * 4])))) {
       const t = transpose(x.rows(r0, r1));
       copyWindow(t, { r0: 0, c0: 0, stride: r1 - r0 }, out, { r0: 0, c0: r0, stride: R }, C, r1 - r0);
       t.dispose();
