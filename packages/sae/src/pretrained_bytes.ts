@@ -3,7 +3,7 @@
 // retries, size and checksum checks) and an optional pluggable cache (MemoryHubCache, CacheStorageHubCache in
 // browsers, FileHubCache from @sae/hub/node). Resolving and converting are pretrained_load.ts, shared with the disk
 // path (pretrained_files.ts: loadPretrainedSae), so both give the same SAE.
-import { DownloadError, hubFetchBytes, hubFileMetadata, isCommitHash, NotFoundError } from "@sae/hub";
+import { DownloadError, hubFetchBytes, hubFileMetadata, isCommitHash, NotFoundError, UnavailableError } from "@sae/hub";
 import type { HubBytesOptions } from "@sae/hub";
 import type { Device } from "@sae/tensor-core";
 import type { HostSae } from "./convert/build.ts";
@@ -41,11 +41,17 @@ export function hubBytesFiles(r: ResolvedPretrained, o: HubBytesOptions = {}): R
       throw e;
     }
   };
-  // the commit hash names the disk path's snapshot folder: a pinned revision is one, else the hub says which
+  // the commit hash names the disk path's snapshot folder: a pinned revision is one, else the hub says which (a
+  // browser that followed a redirect itself hides it: then the revision's name, as offline)
   const snapshotName = async (): Promise<string> => {
     const revision = o.revision ?? "main";
     if (isCommitHash(revision) || o.offline) return revision;
-    return (await hubFileMetadata(r.repoId, r.files.required[0], o)).commit;
+    try {
+      return (await hubFileMetadata(r.repoId, r.files.required[0], o)).commit;
+    } catch (e) {
+      if (e instanceof DownloadError && !(e instanceof UnavailableError)) return revision;
+      throw e;
+    }
   };
   return { read, optional, local, snapshotName };
 }
