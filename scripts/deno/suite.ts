@@ -1,6 +1,7 @@
 // Which test files scripts/deno-tests.ts runs under Deno: every test file of tensor-core's src/ (kernels, device),
-// sae and transformer, and train's trainer step tests, less the files listed in EXCLUDED, each with its reason
-// (the runner prints them). A new test file in those folders runs under Deno unless it is listed here.
+// sae and transformer, and train's GPU tests (trainer steps, evaluation, model hooks, the transcoder run; train's
+// other tests are CPU-only), less the files listed in EXCLUDED, each with its reason (the runner prints them). A new
+// test file in those folders runs under Deno unless it is listed here.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,7 +11,12 @@ const INCLUDED = [
   "packages/sae/src",
   "packages/transformer/src",
   "packages/train/src/trainer.test.ts",
+  "packages/train/src/trainer_blocks.test.ts",
   "packages/train/src/trainer_ghost.test.ts",
+  "packages/train/src/transcoder_run.test.ts",
+  "packages/train/src/model-hooks.test.ts",
+  "packages/train/src/eval/evaluate.test.ts",
+  "packages/train/src/eval/evaluate_blocked.test.ts",
 ];
 
 const CPU = "CPU only (no WebGPU: nothing for naga to compile; Bun runs it)";
