@@ -1,7 +1,8 @@
 // The device path of per-feature logit effects (matmul + topk) against the CPU reference featureLogitEffects,
-// on sizes that are not multiples of any tile, with more features than one chunk.
+// on sizes that are not multiples of any tile, with more features than one chunk; and on a device whose bindings
+// are capped at 256 KiB (W_U [29, 5003] is 580 KB: over one binding; chunks of 13 features' logit rows).
 import { describe, expect, test } from "bun:test";
-import { Rng, getDevice } from "@sae/tensor-core";
+import { Device, Rng, getDevice } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { featureLogitEffects } from "./logits.ts";
 import { featureLogitEffectsGpu } from "./logits_gpu.ts";
@@ -27,6 +28,24 @@ describe("featureLogitEffectsGpu", () => {
       expect(got[j].suppressed.map((t) => t.str)).toEqual(w.suppressed.map((t) => t.str));
       assertClose(`promoted ${j}`, got[j].promoted.map((t) => t.value), w.promoted.map((t) => t.value), 1e-4, 1e-4);
       assertClose(`suppressed ${j}`, got[j].suppressed.map((t) => t.value), w.suppressed.map((t) => t.value), 1e-4, 1e-4);
+    }
+  });
+
+  test("bindings capped at 256 KiB: W_U over one binding, the same tokens and values", async () => {
+    const device = await Device.create({ maxBindingBytes: 256 * 1024 });
+    const rng = new Rng(10);
+    const [d_sae, d_in, V] = [40, 29, 5003];
+    const W_dec = { shape: [d_sae, d_in], dtype: "f32" as const, data: rng.normalArray(d_sae * d_in) };
+    const W_U = { shape: [d_in, V], dtype: "f32" as const, data: rng.normalArray(d_in * V) };
+    expect(d_in * V * 4).toBeGreaterThan(device.maxBinding);
+    const feats = Array.from({ length: d_sae }, (_, i) => (i * 7) % d_sae);
+    const names = (ids: readonly number[]) => ids.map((i) => `t${i}`);
+    const got = await featureLogitEffectsGpu(device, W_dec, W_U, feats, 5, names);
+    const want = featureLogitEffects(W_dec, W_U, feats, 5, names);
+    for (let j = 0; j < feats.length; j++) {
+      expect(got[j].promoted.map((t) => t.token)).toEqual(want[j].promoted.map((t) => t.token));
+      expect(got[j].suppressed.map((t) => t.token)).toEqual(want[j].suppressed.map((t) => t.token));
+      assertClose(`capped ${j}`, got[j].promoted.map((t) => t.value), want[j].promoted.map((t) => t.value), 1e-4, 1e-4);
     }
   });
 });

@@ -5,9 +5,9 @@ import { LimitError, Tensor, matmul, scale, topk, type Device, type HostTensor }
 import type { LogitEffects } from "./logits.ts";
 import type { TokenValue } from "./types.ts";
 
-/** Rows of W_dec per matmul: keeps the [chunk, d_vocab] product under 64 MiB. */
-function chunkRows(V: number): number {
-  return Math.max(1, Math.min(512, Math.floor((64 * 2 ** 20) / (4 * V))));
+/** Rows of W_dec per matmul: keeps the [chunk, d_vocab] product under 64 MiB and within one binding. */
+function chunkRows(V: number, maxBinding: number): number {
+  return Math.max(1, Math.min(512, Math.floor(Math.min(64 * 2 ** 20, maxBinding) / (4 * V))));
 }
 
 export async function featureLogitEffectsGpu(
@@ -26,7 +26,7 @@ export async function featureLogitEffectsGpu(
   const u = Tensor.from(device, [d_in, V], W_U.data as Float32Array, "W_U");
   const out: LogitEffects[] = [];
   try {
-    const step = chunkRows(V);
+    const step = chunkRows(V, device.maxBinding);
     for (let s = 0; s < features.length; s += step) {
       const ids = features.slice(s, s + step);
       const rows = new Float32Array(ids.length * d_in); // [chunk, d_in]
