@@ -9,7 +9,8 @@
 //   - loadModelFromUrl loads the bundled model over HTTP: logits equal the same model's under Dawn here,
 //     and its greedy text is the same,
 //   - loadPretrainedSaeBytes loads a registry release by id (gpt2-small-res-jb, served from the SAELens fixture
-//     ckpt_v5_standard by a loopback hub with SHA-256 ETags) and encodes as the same call does under Bun/Dawn.
+//     ckpt_v5_standard by a loopback hub with SHA-256 ETags) and encodes as the same call does under Bun/Dawn,
+//   - loadModelFromHub loads the bundled model by hub id from that hub: logits and text equal loadModelFromUrl's.
 // The bundle must hold no node: or webgpu import. Fails (never skips) without Chromium or an adapter.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -42,6 +43,7 @@ interface Report {
   sae: { architecture: string; acts: number[]; out: number[] };
   model: { shape: number[]; logits: number[]; text: string; tokens: number[] };
   pretrained: { hook: string; sparsity: number; acts: number[] };
+  hubModel: { logits: number[]; text: string };
 }
 
 /** A hub file route: the bytes with their SHA-256 as ETag (an LFS file's). */
@@ -76,6 +78,12 @@ beforeAll(async () => {
       ]),
     ),
     "/sae5/expected.safetensors": join(SAE5_DIR, "expected.safetensors"),
+    ...Object.fromEntries(
+      ["config.json", "model.safetensors", "vocab.json", "merges.txt"].map((f) => [
+        `/hub/org/tiny-shakespeare/resolve/${COMMIT}/${f}`,
+        hubFile(join(model, f)),
+      ]),
+    ),
   });
   report = (await openPage(`${server.url}/`, server.report)) as Report;
   if (report.error) throw new Error(`the page failed: ${report.error}`);
@@ -153,5 +161,12 @@ describe("the browser bundle in headless Chromium", () => {
     expect(hubGets).toEqual(expect.arrayContaining(weights));
     acts.dispose();
     sae.dispose();
+  });
+
+  test("loadModelFromHub: the bundled model by hub id gives loadModelFromUrl's logits and text in the page", () => {
+    expect(report.hubModel.logits).toEqual(report.model.logits);
+    expect(report.hubModel.text).toBe(report.model.text);
+    const at = `/hub/org/tiny-shakespeare/resolve/${COMMIT}/model.safetensors`;
+    expect(server.requests.filter((p) => p.endsWith(at))).toEqual([`HEAD ${at}`, at]);
   });
 });

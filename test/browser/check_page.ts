@@ -2,13 +2,14 @@
 // entries (dist/browser). In the page's WebGPU (navigator.gpu) it runs a matmul of the inputs in /matmul.json, an
 // SAE encode/decode of a SAELens checkpoint fetched by URL (/sae/, with /sae/expected.safetensors' x as input) and
 // the bundled model fetched by URL (/model/): logits and greedy text, and a pretrained SAE by release and id
-// (loadPretrainedSaeBytes over the loopback hub at /hub/, Cache Storage as its cache) encoding /sae5/'s x. It
-// POSTs everything to /report (or the error); the test compares the numbers with its references.
-import { CacheStorageHubCache, fetchBytes, hubFetchBytes } from "@sae/hub";
+// (loadPretrainedSaeBytes over the loopback hub at /hub/, Cache Storage as its cache) encoding /sae5/'s x, and the
+// bundled model by hub id (loadModelFromHub from the same hub). It POSTs everything to /report (or the error);
+// the test compares the numbers with its references.
+import { CacheStorageHubCache, fetchBytes, hubFetchBytes, MemoryHubCache } from "@sae/hub";
 import { getDevice, matmul } from "@sae/tensor-core";
 import { readSafetensors, Tensor } from "@sae/tensor-core";
 import { loadPretrainedSaeBytes, Sae } from "@sae/core";
-import { loadModelFromUrl } from "@sae/transformer";
+import { loadModelFromHub, loadModelFromUrl } from "@sae/transformer";
 
 export const PROMPT = "ROMEO: But soft, what light";
 export const COMMIT = "0123456789abcdef0123456789abcdef01234567";
@@ -45,8 +46,12 @@ async function run(): Promise<Record<string, unknown>> {
   const pre = await loadPretrainedSaeBytes("gpt2-small-res-jb", "blocks.0.hook_resid_pre", device, preOpts);
   const x5 = readSafetensors(await fetchBytes("/sae5/expected.safetensors")).tensors.get("x")!.data as Float32Array;
   const preActs = await pre.encode(Tensor.from(device, [x5.length / pre.cfg.d_in, pre.cfg.d_in], x5)); // [batch, d_sae]
+  const hubModel = await loadModelFromHub("org/tiny-shakespeare", { ...preOpts, device, cache: new MemoryHubCache() });
+  const hubLogits = await hubModel.forward(PROMPT); // [1, pos, d_vocab]
+  const hubGen = await hubModel.generate(PROMPT, { maxNewTokens: 16, temperature: 0 });
   return {
     device: device.describe(),
+    hubModel: { logits: Array.from(await hubLogits.read()), text: hubGen.text },
     pretrained: { hook: pre.cfg.hook_name, sparsity: pre.sparsity?.length, acts: Array.from(await preActs.read()) },
     hub: hub.map((b) => new TextDecoder().decode(b)),
     hubBad,
