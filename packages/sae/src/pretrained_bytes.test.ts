@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { MemoryHubCache, NotFoundError } from "@sae/hub";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -22,9 +22,8 @@ import { Sae } from "./sae.ts";
 import { FIXTURES } from "./test_fixtures.ts";
 
 const COMMIT = "3".repeat(40);
-const files = new Map<string, Uint8Array>();
-const requests: string[] = [];
-let server: ReturnType<typeof Bun.serve>;
+const hub = fakeHub(COMMIT);
+let server: Loopback;
 let endpoint = "";
 
 interface Case {
@@ -60,40 +59,21 @@ const CASES: Case[] = [
   convertCase("mwhanna_transcoder"),
 ];
 
-function serveTree(repo: string, dir: string): void {
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    files.set(`/${repo}/resolve/main/${relative(dir, p)}`, new Uint8Array(readFileSync(p)));
-  }
-}
-
-beforeAll(() => {
+beforeAll(async () => {
   for (const name of readdirSync(join(FIXTURES, "convert"))) {
     const e = JSON.parse(readFileSync(join(FIXTURES, "convert", name, "expected.json"), "utf8"));
-    serveTree(e.repo_id, join(FIXTURES, "convert", name, "repo"));
+    hub.putFolder(e.repo_id, join(FIXTURES, "convert", name, "repo"));
   }
   const v5 = join(FIXTURES, "ckpt_v5_standard");
   for (const f of ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]) {
-    const at = `/jbloom/GPT2-Small-SAEs-Reformatted/resolve/main/blocks.0.hook_resid_pre/${f}`;
-    files.set(at, new Uint8Array(readFileSync(join(v5, f))));
+    const body = new Uint8Array(readFileSync(join(v5, f)));
+    hub.put("jbloom/GPT2-Small-SAEs-Reformatted", `blocks.0.hook_resid_pre/${f}`, body);
   }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requests.push(`${req.method} ${path}`);
-      const body = files.get(path.replace(`/resolve/${COMMIT}/`, "/resolve/main/"));
-      if (!body) return new Response("not found", { status: 404 });
-      const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": `${body.length}` };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
-  endpoint = `http://127.0.0.1:${server.port}`;
+  server = await serveLoopback(hub.handle);
+  endpoint = server.url;
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 describe("loadPretrainedSaeBytes (hubFetchBytes) equals loadPretrainedSae (hub cache on disk)", () => {
   for (const c of CASES) {
@@ -146,10 +126,10 @@ describe("loadPretrainedSaeBytes: cache and errors", () => {
     const o = { endpoint, token: false as const, cache, revision: COMMIT };
     const first = await pretrainedHostBytes("llama_scope_lxr_8x", "l7r_8x", o);
     expect(cache.size).toBe(2); // hyperparams.json, checkpoints/final.safetensors
-    const before = requests.length;
+    const before = server.requests.length;
     const again = await pretrainedHostBytes("llama_scope_lxr_8x", "l7r_8x", o);
     const offline = await pretrainedHostBytes("llama_scope_lxr_8x", "l7r_8x", { ...o, offline: true });
-    expect(requests.length).toBe(before);
+    expect(server.requests.length).toBe(before);
     for (const h of [again, offline]) assertClose("W_enc", h.host.W_enc, first.host.W_enc, 0, 0);
   });
 

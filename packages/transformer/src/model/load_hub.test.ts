@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryHubCache, NotFoundError } from "@sae/hub";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { writeSafetensors } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -21,12 +21,11 @@ import { NO_PROCESSING } from "./process.ts";
 import { fixture, hfFixture } from "./test_fixtures.ts";
 
 const COMMIT = "fedcba9876543210fedcba9876543210fedcba98";
-const files = new Map<string, Uint8Array>();
-const requests: string[] = [];
-let server: ReturnType<typeof Bun.serve>;
+const hub = fakeHub(COMMIT);
+let server: Loopback;
 let endpoint = "";
 
-const put = (repo: string, file: string, body: Uint8Array) => files.set(`/${repo}/resolve/main/${file}`, body);
+const put = hub.put;
 const read = (p: string) => new Uint8Array(readFileSync(p));
 
 /** model.safetensors split into two shards + the index, as sharded checkpoints ship. */
@@ -48,7 +47,7 @@ const CASES = [
   { name: "qwen2", id: "tiny/qwen2", repo: "tiny/qwen2" },
 ];
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const c of CASES) {
     const dir = hfFixture(c.name);
     put(c.repo, "config.json", read(join(dir, "config.json")));
@@ -59,22 +58,11 @@ beforeAll(() => {
     for (const f of ["tokenizer.json", "tokenizer_config.json"]) put(repo, f, read(fixture(`tokenizers/${kind}/${f}`)));
   }
   put("tiny/no-weights", "config.json", read(join(hfFixture("gpt2"), "config.json")));
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requests.push(`${req.method} ${path}`);
-      const body = files.get(path.replace(`/resolve/${COMMIT}/`, "/resolve/main/"));
-      if (!body) return new Response(null, { status: 404, headers: { "X-Error-Code": "EntryNotFound" } });
-      const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": `${body.length}` };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
-  endpoint = `http://127.0.0.1:${server.port}`;
+  server = await serveLoopback(hub.handle);
+  endpoint = server.url;
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 function golden(name: string) {
   const { tensors } = loadSafetensorsFile(join(hfFixture(name), "golden.safetensors"));
@@ -118,7 +106,7 @@ describe("loadModelFromHub (hubFetchBytes) equals loadModel by repo id (hub cach
 
 describe("loadModelFromHub: cache and errors", () => {
   test("sharded weights: both shards and the index fetched, no model.safetensors body", () => {
-    const got = requests.filter((r) => r.startsWith("GET /tiny/llama/")).map((r) => r.split("/").pop());
+    const got = server.requests.filter((r) => r.startsWith("GET /tiny/llama/")).map((r) => r.split("/").pop());
     const shards = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"];
     expect(got).toEqual(expect.arrayContaining([...shards, "model.safetensors.index.json"]));
     expect(got).not.toContain("model.safetensors");
@@ -128,10 +116,10 @@ describe("loadModelFromHub: cache and errors", () => {
     const cache = new MemoryHubCache();
     const o = { endpoint, token: false as const, cache, revision: COMMIT };
     const first = await loadModelFromHub("tiny/qwen2", o);
-    const before = requests.length;
+    const before = server.requests.length;
     const again = await loadModelFromHub("tiny/qwen2", o);
     const offline = await loadModelFromHub("tiny/qwen2", { ...o, offline: true });
-    expect(requests.length).toBe(before);
+    expect(server.requests.length).toBe(before);
     const g = golden("qwen2");
     const want = (await (await first.forward(g.rows)).read()) as Float32Array;
     for (const m of [again, offline]) {
