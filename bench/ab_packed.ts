@@ -109,7 +109,8 @@ for (const s of SHAPES.filter((t) => ONLY === undefined || t.name.includes(ONLY)
   const diffs = `${maxDiff(got.f32, got.f16).toExponential(1)}, ${maxDiff(got.f32, got.bf16).toExponential(1)}`;
   const shape = `${s.M} x ${s.K} x ${s.N}${s.transB ? " (W^T)" : ""}`;
   const byCpu = `${r(c("f32"), c("f16"))}, ${r(c("old"), c("f16"))}`;
-  const cols = [s.name, shape, ms("f32"), ms("old"), ms("f16"), ms("bf16"), r(w("f32"), w("f16")), r(w("old"), w("f16"))];
+  const times = ["f32", "old", "f16", "bf16"].map(ms);
+  const cols = [s.name, shape, ...times, r(w("f32"), w("f16")), r(w("old"), w("f16"))];
   console.log(`| ${[...cols, cpus, byCpu, diffs].join(" | ")} |`);
   if (got.old) console.log(`    old vs new f16: max abs diff ${maxDiff(got.old, got.f16).toExponential(1)}`);
   for (const [v, what] of [["scalar", "scalar loads only"], ["nt", "W stored [N, K]"]]) {
