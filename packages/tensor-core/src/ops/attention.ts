@@ -2,13 +2,15 @@
 // causal, padding-masked attention pattern over a key buffer (fresh keys or a KV cache with `stride` rows per
 // batch), the attention-weighted values, and the KV-cache append. Heads are laid out [batch, pos, n_heads, d_head].
 // Not here: the projections (matmul) and the sublayer that strings these together (the model package). Over one
-// binding: blocks of batch items (batch_blocks.ts); kvAppend as a window copy (blocks.ts copyWindow).
+// binding: blocks of batch items (batch_blocks.ts), attention also of heads and query rows when one item is over
+// (attn_blocks.ts); kvAppend as a window copy (blocks.ts copyWindow).
 // CPU references with the same names: cpu/attention.ts.
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
+import { scoresByBlocks, zByBlocks } from "./attn_blocks.ts";
 import { byBatch } from "./batch_blocks.ts";
 import { copyWindow, overBinding } from "./blocks.ts";
 import embedSrc from "./attention_embed.wgsl" with { type: "text" };
@@ -124,8 +126,10 @@ export function attnPattern(q: Tensor, k: Tensor, mask: Tensor, opts: AttnPatter
   if (mask.shape.length !== 2 || mask.shape[0] !== batch || mask.shape[1] !== stride) throw new ShapeError(`${op}: mask ${fmt(mask.shape)}, expected [${batch}, ${stride}]`);
   const pattern = output(op, dev, [batch, nHeads, pos, keys], "f32", opts.out);
   checkNoAlias(op, pattern, { q, k, mask });
-  const split = ([o]: Tensor[], [qb, kb, mb]: Tensor[]) => void attnPattern(qb, kb, mb, { ...opts, out: o });
-  if (byBatch(op, [pattern], [q, k, mask], split)) return pattern;
+  const split = (o: Tensor, qb: Tensor, kb: Tensor, mb: Tensor, at: number) => {
+    attnPattern(qb, kb, mb, { keys, posOffset: at, out: o });
+  };
+  if (scoresByBlocks(op, pattern, q, k, mask, posOffset, split)) return pattern;
   const rows = batch * nHeads * pos;
   if (rows > 0 && keys > 0) {
     dev.run(K.pattern, {
@@ -150,7 +154,7 @@ export function attnZ(pattern: Tensor, v: Tensor, opts: { out?: Tensor } = {}): 
   if (v.shape[0] !== batch || v.shape[2] !== nHeads || keys > stride) throw new ShapeError(`${op}: pattern ${fmt(pattern.shape)} with v ${fmt(v.shape)}`);
   const z = output(op, dev, [batch, pos, nHeads, dHead], "f32", opts.out);
   checkNoAlias(op, z, { pattern, v });
-  if (byBatch(op, [z], [pattern, v], ([o], [pb, vb]) => void attnZ(pb, vb, { out: o }))) return z;
+  if (zByBlocks(op, z, pattern, v, (o, pb, vb) => void attnZ(pb, vb, { out: o }))) return z;
   if (z.size > 0) dev.run(K.z, { buffers: [pattern.binding, v.binding, z.binding], params: params(z.size, nHeads, pos, keys, stride, dHead), workgroups: grid(dev, z.size) });
   return z;
 }

@@ -2,14 +2,14 @@
 // scale, attention soft-capping (Gemma 2), sliding windows (Mistral, Gemma 2, GPT-Neo local layers), padding and
 // KV-cache offsets, over grouped-query keys (n_heads a multiple of the key heads); and the weighted values over
 // grouped values. The softmax between them is softmax.ts (masked scores are float32's min, so they get weight 0).
-// Over one binding: blocks of batch items (batch_blocks.ts); one item's scores must fit.
+// Over one binding: blocks of batch items, or of heads and query rows when one item is over (attn_blocks.ts).
 // CPU references with the same names: cpu/attn_grouped.ts.
 import { params } from "../device.ts";
 import { ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
 import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
-import { byBatch } from "./batch_blocks.ts";
+import { scoresByBlocks, zByBlocks } from "./attn_blocks.ts";
 import scoresSrc from "./attn_scores.wgsl" with { type: "text" };
 import zSrc from "./attn_grouped_z.wgsl" with { type: "text" };
 
@@ -68,8 +68,10 @@ export function attnScores(q: Tensor, k: Tensor, mask: Tensor, opts: AttnScoresO
   const cap = opts.softcap ?? 0;
   const scores = output(op, dev, [batch, nHeads, pos, keys], "f32", opts.out);
   checkNoAlias(op, scores, { q, k, mask });
-  const split = ([o]: Tensor[], [qb, kb, mb]: Tensor[]) => void attnScores(qb, kb, mb, { ...opts, out: o });
-  if (byBatch(op, [scores], [q, k, mask], split)) return scores; // over one binding: blocks of batch items
+  const split = (o: Tensor, qb: Tensor, kb: Tensor, mb: Tensor, at: number) => {
+    attnScores(qb, kb, mb, { ...opts, keys, posOffset: at, out: o });
+  };
+  if (scoresByBlocks(op, scores, q, k, mask, posOffset, split)) return scores; // over one binding: blocks
   const n = scores.size;
   if (n > 0) {
     dev.run(K.scores, {
@@ -101,7 +103,7 @@ export function attnZGrouped(pattern: Tensor, v: Tensor, opts: { out?: Tensor } 
   }
   const z = output(op, dev, [batch, pos, nHeads, dHead], "f32", opts.out);
   checkNoAlias(op, z, { pattern, v });
-  if (byBatch(op, [z], [pattern, v], ([o], [pb, vb]) => void attnZGrouped(pb, vb, { out: o }))) return z;
+  if (zByBlocks(op, z, pattern, v, (o, pb, vb) => void attnZGrouped(pb, vb, { out: o }))) return z;
   if (z.size > 0) {
     dev.run(K.z, {
       buffers: [pattern.binding, v.binding, z.binding],
