@@ -1,6 +1,6 @@
 // The part of `bun:test` the GPU tests use (describe, describe.each, test, beforeAll/afterAll, expect with toBe /
-// toEqual (and expect.arrayContaining) / toMatchObject / toThrow / toBeInstanceOf / toContain / toHaveProperty /
-// toHaveLength / toBeNull / toBeDefined / toBeUndefined / toBeCloseTo / toBeGreaterThan[OrEqual] /
+// toEqual (and expect.arrayContaining) / toMatchObject / toMatch / toThrow / toBeInstanceOf / toContain /
+// toHaveProperty / toHaveLength / toBeNull / toBeDefined / toBeUndefined / toBeCloseTo / toBeGreaterThan[OrEqual] /
 // toBeLessThan[OrEqual], .not and .rejects),
 // so the same test files run under Deno: scripts/deno-tests.ts bundles them with this module in place of `bun:test`.
 // Tests run in order after every file has registered its tests (runAll); a failure prints the test's name and the
@@ -138,6 +138,8 @@ export function expect(actual: unknown) {
         check(actual instanceof c, `toBeInstanceOf(${c.name}): got ${(actual as object)?.constructor?.name}`),
       toContain: (v: unknown) =>
         check((actual as { includes(x: unknown): boolean }).includes(v), `toContain(${show(v)})`),
+      toMatch: (v: string | RegExp) =>
+        check(typeof v === "string" ? String(actual).includes(v) : v.test(String(actual)), `toMatch(${String(v)})`),
       toHaveLength: (n: number) => check((actual as { length: number }).length === n, `toHaveLength(${n})`),
       toHaveProperty: (k: string) => check(k in (actual as object), `toHaveProperty(${k})`),
       toBeGreaterThan: (v: number) => check(num() > v, `toBeGreaterThan(${v})`),

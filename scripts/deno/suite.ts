@@ -1,7 +1,8 @@
 // Which test files scripts/deno-tests.ts runs under Deno: every test file of tensor-core's src/ (kernels, device),
-// sae and transformer, and train's GPU tests (trainer steps, evaluation, model hooks, the transcoder run; train's
-// other tests are CPU-only), less the files listed in EXCLUDED, each with its reason (the runner prints them). A new
-// test file in those folders runs under Deno unless it is listed here.
+// sae and transformer (their hub and URL loaders against @sae/hub/testing's node:http loopback server, tested here
+// too), and train's GPU tests (trainer steps, evaluation, model hooks, the transcoder run; train's other tests are
+// CPU-only), less the files listed in EXCLUDED, each with its reason (the runner prints them). A new test file in
+// those folders runs under Deno unless it is listed here.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -17,28 +18,22 @@ const INCLUDED = [
   "packages/train/src/model-hooks.test.ts",
   "packages/train/src/eval/evaluate.test.ts",
   "packages/train/src/eval/evaluate_blocked.test.ts",
+  "packages/hub/src/loopback_testing.test.ts",
 ];
 
 const CPU = "CPU only (no WebGPU: nothing for naga to compile; Bun runs it)";
-const SERVE = "starts a loopback HTTP server with Bun.serve (the same loaders run under Deno in pack-check)";
 
 /** Files under INCLUDED that do not run under Deno, and why. */
 export const EXCLUDED: Record<string, string> = {
   "packages/tensor-core/src/io/safetensors.test.ts": CPU,
   "packages/tensor-core/src/sample_token.test.ts": CPU,
   "packages/sae/src/analysis/feature_file.test.ts": CPU,
-  "packages/sae/src/convert/from_pretrained.test.ts": SERVE,
-  "packages/sae/src/convert/gemma_scope_size.test.ts": SERVE,
   "packages/sae/src/convert/npy.test.ts": CPU,
   "packages/sae/src/convert/registry.test.ts": CPU,
   "packages/sae/src/cpu/reference.test.ts": CPU,
-  "packages/sae/src/from_url.test.ts": SERVE,
   "packages/sae/src/init.test.ts": CPU,
   "packages/sae/src/interchange.test.ts": "spawns Python (SAELens) with node:child_process",
-  "packages/sae/src/pretrained.test.ts": SERVE,
   "packages/sae/src/torch_pt.test.ts": CPU,
-  "packages/transformer/src/model/load_model_hub.test.ts": SERVE,
-  "packages/transformer/src/model/load_url.test.ts": SERVE,
   "packages/transformer/src/tokenizer/gpt2.test.ts": CPU,
   "packages/transformer/src/tokenizer/hf_tokenizer.test.ts": CPU,
 };

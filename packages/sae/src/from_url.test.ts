@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DownloadError, UnavailableError } from "@sae/hub";
+import { serveLoopback } from "@sae/hub/testing";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { Sae } from "./sae.ts";
@@ -13,25 +14,19 @@ import { loadSae } from "./load.ts";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures");
 const device = await getDevice();
-const requests: string[] = [];
-const server = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch(req) {
-    const path = new URL(req.url).pathname;
-    requests.push(path);
-    const m = /^\/(ckpt_v5_standard|ckpt_v6_jumprelu|no_sparsity)\/([a-z_]+\.(json|safetensors))$/.exec(path);
-    if (!m || (m[1] === "no_sparsity" && m[2] === "sparsity.safetensors")) return new Response("no", { status: 404 });
-    const dir = m[1] === "no_sparsity" ? "ckpt_v5_standard" : m[1];
-    try {
-      return new Response(readFileSync(join(FIXTURES, dir, m[2])));
-    } catch {
-      return new Response("no", { status: 404 });
-    }
-  },
+const server = await serveLoopback((req) => {
+  const path = new URL(req.url).pathname;
+  const m = /^\/(ckpt_v5_standard|ckpt_v6_jumprelu|no_sparsity)\/([a-z_]+\.(json|safetensors))$/.exec(path);
+  if (!m || (m[1] === "no_sparsity" && m[2] === "sparsity.safetensors")) return new Response("no", { status: 404 });
+  const dir = m[1] === "no_sparsity" ? "ckpt_v5_standard" : m[1];
+  try {
+    return new Response(readFileSync(join(FIXTURES, dir, m[2])));
+  } catch {
+    return new Response("no", { status: 404 });
+  }
 });
-const base = `http://127.0.0.1:${server.port}`;
-afterAll(() => server.stop(true));
+const base = server.url;
+afterAll(() => server.close());
 
 async function checkEncode(sae: Sae, dir: string): Promise<void> {
   const want = loadSafetensorsFile(join(FIXTURES, dir, "expected.safetensors")).tensors;
@@ -74,7 +69,7 @@ describe("Sae.fromBytes / Sae.fromUrl", () => {
         await checkEncode(sae, dir);
         sae.dispose();
       }
-      expect(requests).toContain(`/${dir}/sae_weights.safetensors`);
+      expect(server.requests).toContain(`GET /${dir}/sae_weights.safetensors`);
     });
   }
 

@@ -2,10 +2,10 @@
 // sha256 of the body, X-Repo-Commit), serving the SAELens 5 fixture as a tiny gpt2-small-res-jb SAE and the
 // original-layout hook_z fixture (.pt + _cfg.json at the repo root) as gpt2-small-hook-z-kk's layer 0.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { sha256Hex } from "@sae/hub/node";
+import { join } from "node:path";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -17,9 +17,9 @@ import { loadSae } from "./load.ts";
 import { loadPretrainedSae } from "./pretrained_files.ts";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
-const files = new Map<string, Uint8Array>();
-const requests: string[] = [];
-let server: ReturnType<typeof Bun.serve>;
+const hub = fakeHub(COMMIT);
+let server: Loopback;
+let requests: string[] = [];
 let endpoint = "";
 
 function serveFolder(repo: string, path: string, src: string, names: string[], edit?: (cfg: Record<string, unknown>) => void): void {
@@ -30,16 +30,7 @@ function serveFolder(repo: string, path: string, src: string, names: string[], e
       edit(cfg);
       body = new TextEncoder().encode(JSON.stringify(cfg));
     }
-    files.set(`/${repo}/resolve/main/${path}/${n}`, body);
-  }
-}
-
-/** Serves every file under `dir` at its path relative to `dir` in `repo`. */
-function serveTree(repo: string, dir: string): void {
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    files.set(`/${repo}/resolve/main/${relative(dir, p)}`, new Uint8Array(readFileSync(p)));
+    hub.put(repo, `${path}/${n}`, body);
   }
 }
 
@@ -48,9 +39,9 @@ function expectedConvert(name: string): Map<string, { shape: number[]; data: Flo
   return t as Map<string, { shape: number[]; data: Float32Array }>;
 }
 
-beforeAll(() => {
-  serveTree("canrager/lm_sae", join(FIXTURES, "convert", "dictionary_learning_topk", "repo"));
-  serveTree("EleutherAI/sae-pythia-70m-32k", join(FIXTURES, "convert", "sparsify", "repo"));
+beforeAll(async () => {
+  hub.putFolder("canrager/lm_sae", join(FIXTURES, "convert", "dictionary_learning_topk", "repo"));
+  hub.putFolder("EleutherAI/sae-pythia-70m-32k", join(FIXTURES, "convert", "sparsify", "repo"));
   serveFolder("someone/my-saes", "layer0", join(FIXTURES, "ckpt_v5_standard"), ["cfg.json", "sae_weights.safetensors"]);
   const v5 = join(FIXTURES, "ckpt_v5_standard");
   serveFolder("jbloom/GPT2-Small-SAEs-Reformatted", "blocks.0.hook_resid_pre", v5, ["cfg.json", "sae_weights.safetensors", "sparsity.safetensors"]);
@@ -63,24 +54,15 @@ beforeAll(() => {
   });
   const kk = pretrainedEntry("gpt2-small-hook-z-kk", "blocks.0.hook_z").sae.path;
   const z = join(FIXTURES, "hook_z_kk");
-  files.set(`/ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk}`, new Uint8Array(readFileSync(join(z, "tiny_L0_Hcat_z.pt"))));
-  files.set(`/ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/${kk.replace(/\.pt$/, "_cfg.json")}`, new Uint8Array(readFileSync(join(z, "tiny_L0_Hcat_z_cfg.json"))));
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requests.push(`${req.method} ${path}`);
-      const body = files.get(path);
-      if (!body) return new Response("not found", { status: 404 });
-      const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": String(body.length) };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
-  endpoint = `http://127.0.0.1:${server.port}`;
+  const kkRepo = "ckkissane/attn-saes-gpt2-small-all-layers";
+  hub.put(kkRepo, kk, new Uint8Array(readFileSync(join(z, "tiny_L0_Hcat_z.pt"))));
+  hub.put(kkRepo, kk.replace(/\.pt$/, "_cfg.json"), new Uint8Array(readFileSync(join(z, "tiny_L0_Hcat_z_cfg.json"))));
+  server = await serveLoopback(hub.handle);
+  requests = server.requests;
+  endpoint = server.url;
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 describe("pretrained registry", () => {
   test("gpt2-small-res-jb lists all 13 hook points with neuronpedia ids", () => {

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { sha256Hex } from "@sae/hub/node";
+import { join } from "node:path";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -26,37 +26,17 @@ const CASES: Case[] = readdirSync(DIR)
   .sort()
   .map((name) => ({ name, ...JSON.parse(readFileSync(join(DIR, name, "expected.json"), "utf8")) }))
   .filter((c) => c.release !== null);
-const files = new Map<string, Uint8Array>();
-const requests: string[] = [];
-let server: ReturnType<typeof Bun.serve>;
+const hub = fakeHub("2".repeat(40));
+let server: Loopback;
 let endpoint = "";
 
-beforeAll(() => {
-  for (const c of CASES) {
-    const root = join(DIR, c.name, "repo");
-    for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) {
-      if (!e.isFile()) continue;
-      const p = join(e.parentPath, e.name);
-      files.set(`/${c.repo_id}/resolve/main/${relative(root, p)}`, new Uint8Array(readFileSync(p)));
-    }
-  }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requests.push(path);
-      const body = files.get(path);
-      if (!body) return new Response("not found", { status: 404 });
-      const [etag, commit] = [`"${sha256Hex(body)}"`, "2".repeat(40)];
-      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
-  endpoint = `http://127.0.0.1:${server.port}`;
+beforeAll(async () => {
+  for (const c of CASES) hub.putFolder(c.repo_id, join(DIR, c.name, "repo"));
+  server = await serveLoopback(hub.handle);
+  endpoint = server.url;
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 describe("loadPretrainedSae over a loopback hub, against SAELens's SAE.from_pretrained", () => {
   test("the cases cover seven releases of five conversions", () => {

@@ -7,14 +7,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { Sae } from "../sae.ts";
 import { loadPretrainedSae } from "../pretrained_files.ts";
 
 const [D_IN, D_SAE] = [2304, 4096];
 const PATH = "embedding/width_4k/average_l0_6";
-let server: ReturnType<typeof Bun.serve>;
+let server: Loopback;
 let endpoint = "";
 let npz: Uint8Array;
 
@@ -41,29 +41,18 @@ const b_enc = values(D_SAE, 3, 0.05);
 const b_dec = values(D_IN, 4, 0.05);
 const threshold = values(D_SAE, 5, 0.1).map(Math.abs);
 
-beforeAll(() => {
+beforeAll(async () => {
   const arrays = { W_enc: npy([D_IN, D_SAE], W_enc), W_dec: npy([D_SAE, D_IN], W_dec), b_enc: npy([D_SAE], b_enc) };
   const more = { b_dec: npy([D_IN], b_dec), threshold: npy([D_SAE], threshold) };
   const entries = Object.fromEntries(Object.entries({ ...arrays, ...more }).map(([k, v]) => [`${k}.npy`, v]));
   npz = zipSync(entries, { level: 0 });
-  const url = `/google/gemma-scope-2b-pt-res/resolve/main/${PATH}/params.npz`;
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      if (decodeURIComponent(new URL(req.url).pathname) !== url) return new Response("not found", { status: 404 });
-      const headers = {
-        ETag: `"${sha256Hex(npz)}"`,
-        "X-Repo-Commit": "3".repeat(40),
-        "Content-Length": `${npz.length}`,
-      };
-      return new Response(req.method === "HEAD" ? null : (npz as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
-  endpoint = `http://127.0.0.1:${server.port}`;
+  const hub = fakeHub("3".repeat(40));
+  hub.put("google/gemma-scope-2b-pt-res", `${PATH}/params.npz`, npz);
+  server = await serveLoopback(hub.handle);
+  endpoint = server.url;
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 describe("Gemma Scope at its real size", () => {
   test("gemma-scope-2b-pt-res embedding/width_4k: 2304 x 4096 from the names, rescaled, encodes", async () => {

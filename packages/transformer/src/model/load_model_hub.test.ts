@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DownloadError } from "@sae/hub";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { FormatError, writeSafetensors } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { assertClose } from "@sae/tensor-core/testing";
@@ -21,9 +21,9 @@ import { fixture, hfFixture } from "./test_fixtures.ts";
 const COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
 const TOKEN = "hf_loopback_gated_ok";
 const GATED = "tiny/gemma2";
-const files = new Map<string, Uint8Array>();
-const requests: string[] = [];
-let server: ReturnType<typeof Bun.serve>;
+const fake = fakeHub(COMMIT);
+let server: Loopback;
+let requests: string[] = [];
 let hub: { endpoint: string; cacheDir: string; quiet: boolean; token: string | false };
 
 /** fixture folder -> the repo id it is served as (aliases' targets for three of them). */
@@ -35,7 +35,7 @@ const REPOS: Record<string, string> = {
 const repoOf = (name: string) => REPOS[name] ?? `tiny/${name}`;
 const NAMES = readdirSync(fixture("hf"));
 
-const put = (repo: string, file: string, body: Uint8Array) => files.set(`/${repo}/resolve/main/${file}`, body);
+const put = fake.put;
 const read = (p: string) => new Uint8Array(readFileSync(p));
 
 /** model.safetensors split into two shards + the index, as sharded checkpoints ship. */
@@ -53,7 +53,7 @@ function putSharded(repo: string, dir: string): void {
   put(repo, "model.safetensors.index.json", new TextEncoder().encode(JSON.stringify(index)));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const name of NAMES) {
     const dir = hfFixture(name);
     put(repoOf(name), "config.json", read(join(dir, "config.json")));
@@ -65,28 +65,20 @@ beforeAll(() => {
       put(repoOf(name), f, read(fixture(`tokenizers/${kind}/${f}`)));
     }
   }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requests.push(`${req.method} ${path}`);
-      if (path.startsWith(`/${GATED}/`) && req.headers.get("authorization") !== `Bearer ${TOKEN}`) {
-        const msg = "Access to model tiny/gemma2 is restricted. You must have access to it and be authenticated.";
-        return new Response(null, { status: 401, headers: { "X-Error-Code": "GatedRepo", "X-Error-Message": msg } });
-      }
-      const body = files.get(path);
-      if (!body) return new Response(null, { status: 404, headers: { "X-Error-Code": "EntryNotFound" } });
-      const etag = `"${sha256Hex(body)}"`;
-      const headers = { ETag: etag, "X-Repo-Commit": COMMIT, "Content-Length": String(body.length) };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
+  server = await serveLoopback((req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    if (path.startsWith(`/${GATED}/`) && req.headers.get("authorization") !== `Bearer ${TOKEN}`) {
+      const msg = "Access to model tiny/gemma2 is restricted. You must have access to it and be authenticated.";
+      return new Response(null, { status: 401, headers: { "X-Error-Code": "GatedRepo", "X-Error-Message": msg } });
+    }
+    return fake.handle(req);
   });
+  requests = server.requests;
   const cacheDir = mkdtempSync(join(tmpdir(), "sae-models-"));
-  hub = { endpoint: `http://127.0.0.1:${server.port}`, cacheDir, quiet: true, token: false };
+  hub = { endpoint: server.url, cacheDir, quiet: true, token: false };
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 function golden(name: string) {
   const { tensors } = loadSafetensorsFile(join(hfFixture(name), "golden.safetensors"));

@@ -6,37 +6,31 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DownloadError } from "@sae/hub";
+import { serveLoopback } from "@sae/hub/testing";
 import { getDevice } from "@sae/tensor-core";
 import { HfTokenizer } from "../tokenizer/hf_tokenizer.ts";
 import { bundledModelDir, loadBundled } from "./load.ts";
 import { loadModelFromUrl } from "./load_url.ts";
 
 const device = await getDevice();
-const served: string[] = [];
-const server = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  fetch(req) {
-    const path = new URL(req.url).pathname;
-    served.push(path);
-    const m = /^\/(bundled|no-weights)\/([a-z_.]+)$/.exec(path);
-    if (!m || (m[1] === "no-weights" && m[2] === "model.safetensors")) return new Response("no", { status: 404 });
-    try {
-      return new Response(readFileSync(join(bundledModelDir(), m[2])));
-    } catch {
-      return new Response("no", { status: 404 });
-    }
-  },
+const server = await serveLoopback((req) => {
+  const m = /^\/(bundled|no-weights)\/([a-z_.]+)$/.exec(new URL(req.url).pathname);
+  if (!m || (m[1] === "no-weights" && m[2] === "model.safetensors")) return new Response("no", { status: 404 });
+  try {
+    return new Response(readFileSync(join(bundledModelDir(), m[2])));
+  } catch {
+    return new Response("no", { status: 404 });
+  }
 });
-const base = `http://127.0.0.1:${server.port}`;
-afterAll(() => server.stop(true));
+const base = server.url;
+afterAll(() => server.close());
 
 describe("models from URLs", () => {
   test("loadBundled({ baseUrl }) equals loadBundled(): tokens, logits (bit-equal), greedy text", async () => {
     const disk = await loadBundled({ device });
     const web = await loadBundled({ device, baseUrl: `${base}/bundled/` });
-    const want = ["/bundled/config.json", "/bundled/model.safetensors", "/bundled/vocab.json", "/bundled/merges.txt"];
-    expect(served).toEqual(expect.arrayContaining(want));
+    const want = ["config.json", "model.safetensors", "vocab.json", "merges.txt"].map((f) => `GET /bundled/${f}`);
+    expect(server.requests).toEqual(expect.arrayContaining(want));
     const text = "ROMEO: But soft, what light";
     expect(web.toStrTokens(text)).toEqual(disk.toStrTokens(text));
     const [a, b] = [await disk.forward(text), await web.forward(text)]; // [1, pos, d_vocab]
