@@ -1,4 +1,4 @@
-// loadAnalysisPair with a pretrained `--sae <release>/<id>`: a loopback hub (the test's own Bun.serve) serves one
+// loadAnalysisPair with a pretrained `--sae <release>/<id>`: a loopback hub (@sae/hub/testing's fakeHub) serves one
 // SAELens-format SAE folder sized for the bundled model, as a folder of a Hugging Face repo the registry does not
 // list and as gpt2-small-res-jb's blocks.1.hook_resid_pre; the pair's SAE must equal the folder loaded from disk.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PretrainedNotFoundError, Sae } from "@sae/core";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice, Tensor } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { loadBundled } from "@sae/transformer/node";
@@ -18,8 +18,8 @@ const COMMIT = "89abcdef0123456789abcdef0123456789abcdef";
 const device = await getDevice();
 const D = (await loadBundled()).cfg.dModel;
 const dir = mkdtempSync(join(tmpdir(), "sae-pair-"));
-const files = new Map<string, Uint8Array>();
-let server: ReturnType<typeof Bun.serve>;
+const hub = fakeHub(COMMIT);
+let server: Loopback;
 let endpoint = "";
 
 beforeAll(async () => {
@@ -28,23 +28,14 @@ beforeAll(async () => {
   sae.dispose();
   for (const n of readdirSync(dir)) {
     const body = new Uint8Array(readFileSync(join(dir, n)));
-    files.set(`/someone/tiny-saes/resolve/main/${HOOK}/${n}`, body);
-    files.set(`/jbloom/GPT2-Small-SAEs-Reformatted/resolve/main/${HOOK}/${n}`, body);
+    hub.put("someone/tiny-saes", `${HOOK}/${n}`, body);
+    hub.put("jbloom/GPT2-Small-SAEs-Reformatted", `${HOOK}/${n}`, body);
   }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const body = files.get(decodeURIComponent(new URL(req.url).pathname));
-      if (!body) return new Response("not found", { status: 404 });
-      const headers = { ETag: `"${sha256Hex(body)}"`, "X-Repo-Commit": COMMIT, "Content-Length": String(body.length) };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
-  endpoint = `http://127.0.0.1:${server.port}`;
+  server = await serveLoopback(hub.handle);
+  endpoint = server.url;
 });
 
-afterAll(() => server.stop(true));
+afterAll(() => server.close());
 
 async function features(sae: { encode(x: Tensor): Tensor | Promise<Tensor> }): Promise<Float32Array> {
   const x = Tensor.from(device, [3, D], Float32Array.from({ length: 3 * D }, (_, i) => Math.sin(i * 0.37)));

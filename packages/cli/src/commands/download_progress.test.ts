@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice } from "@sae/tensor-core";
 import { formatBytes } from "@sae/train";
 import { bundledModelDir, loadBundled } from "@sae/transformer/node";
@@ -18,9 +18,9 @@ const REPO = "someone/tiny-shakespeare-bars";
 const FILES = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-bars-"));
 const saeDir = join(dir, "sae");
-const files = new Map<string, Uint8Array>();
+const hub = fakeHub("3".repeat(40));
 const saved: Record<string, string | undefined> = {};
-let server: ReturnType<typeof Bun.serve>;
+let server: Loopback;
 
 function io(isTTY: boolean): CliIO & { bars: () => string } {
   let bars = "";
@@ -40,25 +40,15 @@ beforeAll(async () => {
   await saveSae(sae, saeDir);
   sae.dispose();
   for (const n of FILES) {
-    files.set(`/${REPO}/resolve/main/${n}`, new Uint8Array(readFileSync(join(bundledModelDir(), n))));
+    hub.put(REPO, n, new Uint8Array(readFileSync(join(bundledModelDir(), n))));
   }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const body = files.get(decodeURIComponent(new URL(req.url).pathname));
-      if (!body) return new Response("not found", { status: 404 });
-      const [etag, commit] = [`"${sha256Hex(body)}"`, "3".repeat(40)];
-      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
+  server = await serveLoopback(hub.handle);
   for (const k of ["HF_ENDPOINT", "HF_HUB_CACHE"]) saved[k] = process.env[k];
-  process.env.HF_ENDPOINT = `http://127.0.0.1:${server.port}`;
+  process.env.HF_ENDPOINT = server.url;
 });
 
 afterAll(() => {
-  server.stop(true);
+  server.close();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -72,7 +62,7 @@ describe("download progress in the CLI", () => {
     process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-bars-hub-"));
     const a = io(true);
     expect(await inspect(a)).toBe(0);
-    const size = files.get(`/${REPO}/resolve/main/model.safetensors`)!.length;
+    const size = hub.files.get(`/${REPO}/resolve/main/model.safetensors`)!.length;
     expect(size).toBeGreaterThan(2 ** 20);
     const full = `[${"#".repeat(24)}] 100% ${formatBytes(size)}/${formatBytes(size)}`;
     expect(a.bars()).toContain(`\rmodel.safetensors ${full}`);

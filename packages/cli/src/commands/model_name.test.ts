@@ -1,13 +1,13 @@
 // `--model-name <repo id | alias | folder>` through the real CLI entry, with the bundled tiny Shakespeare model
-// served as a Hugging Face repo by a loopback hub (HF_ENDPOINT / HF_HUB_CACHE pointed at the test's Bun.serve and a
-// temp cache): `sae inspect`, `sae eval` and `sae train` on the repo id give what they give on the bundled model, and
-// all of them load it through @sae/transformer's one loadModel.
+// served as a Hugging Face repo by a loopback hub (HF_ENDPOINT / HF_HUB_CACHE pointed at @sae/hub/testing's fakeHub
+// and a temp cache): `sae inspect`, `sae eval` and `sae train` on the repo id give what they give on the bundled
+// model, and all of them load it through @sae/transformer's one loadModel.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice } from "@sae/tensor-core";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
 import { formatWeightMemory, NO_PROCESSING, type ModelConfig } from "@sae/transformer";
@@ -29,10 +29,9 @@ function bundledParams(c: ModelConfig, tied: boolean): number {
 const HOOK = "blocks.1.hook_resid_post";
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-model-"));
 const saeDir = join(dir, "sae");
-const files = new Map<string, Uint8Array>();
-const requests: string[] = [];
+const hub = fakeHub("2".repeat(40));
 const saved: Record<string, string | undefined> = {};
-let server: ReturnType<typeof Bun.serve>;
+let server: Loopback;
 
 function io(): CliIO & { text: () => string; errText: () => string } {
   let [out, err] = ["", ""];
@@ -55,28 +54,16 @@ beforeAll(async () => {
   await saveSae(sae, saeDir);
   sae.dispose();
   for (const n of ["config.json", "model.safetensors", "vocab.json", "merges.txt"]) {
-    files.set(`/${REPO}/resolve/main/${n}`, new Uint8Array(readFileSync(join(bundledModelDir(), n))));
+    hub.put(REPO, n, new Uint8Array(readFileSync(join(bundledModelDir(), n))));
   }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const path = decodeURIComponent(new URL(req.url).pathname);
-      requests.push(`${req.method} ${path}`);
-      const body = files.get(path);
-      if (!body) return new Response("not found", { status: 404 });
-      const [etag, commit] = [`"${sha256Hex(body)}"`, "2".repeat(40)];
-      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
+  server = await serveLoopback(hub.handle);
   for (const k of ["HF_ENDPOINT", "HF_HUB_CACHE"]) saved[k] = process.env[k];
-  process.env.HF_ENDPOINT = `http://127.0.0.1:${server.port}`;
+  process.env.HF_ENDPOINT = server.url;
   process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-model-hub-"));
 });
 
 afterAll(() => {
-  server.stop(true);
+  server.close();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -94,7 +81,7 @@ describe("--model-name <Hugging Face repo id>", () => {
     expect(pa.tokens).toEqual(pb.tokens);
     expect(pa.features).toEqual(pb.features);
     expect(pa.features.flat().length).toBeGreaterThan(0);
-    expect(requests).toContain(`GET /${REPO}/resolve/main/model.safetensors`);
+    expect(server.requests).toContain(`GET /${REPO}/resolve/main/model.safetensors`);
     expect(a.errText()).toContain(`runs on '${REPO}'`); // the SAE's cfg names tiny-shakespeare
     // the one stderr line: the model's weight memory (its own test: half_weights.test.ts)
     const bundled = await loadBundled({ processing: NO_PROCESSING }); // as SAELens loads it for the SAE (cfg.json kwargs)
