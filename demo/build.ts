@@ -8,12 +8,12 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { bundledModelDir } from "@sae/transformer/node";
+import { bundledModelDir, bundledSaeDir } from "@sae/transformer/node";
 
 const ROOT = join(import.meta.dir, "..");
 const { values } = parseArgs({ options: { out: { type: "string" }, sae: { type: "string" } } });
 const out = resolve(values.out ?? join(import.meta.dir, "dist"));
-const saeDir = resolve(values.sae ?? join(bundledModelDir(), "sae"));
+const saeDir = resolve(values.sae ?? bundledSaeDir());
 
 async function bun(args: string[]): Promise<void> {
   const p = Bun.spawn([process.execPath, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });

@@ -34,6 +34,7 @@ export const EXCLUDED: Record<string, string> = {
   "packages/sae/src/init.test.ts": CPU,
   "packages/sae/src/interchange.test.ts": "spawns Python (SAELens) with node:child_process",
   "packages/sae/src/torch_pt.test.ts": CPU,
+  "packages/transformer/src/model/bundled_sae.test.ts": CPU,
   "packages/transformer/src/tokenizer/gpt2.test.ts": CPU,
   "packages/transformer/src/tokenizer/hf_tokenizer.test.ts": CPU,
 };

@@ -6,4 +6,12 @@ export { allowedHost, siteGuard, type SiteGuardOptions } from "./site_guard.ts";
 export { HttpError, toHttp, type ErrorBody } from "./http_error.ts";
 export { listen, ListenError, type Listening } from "./listen.ts";
 export { PAGE_HTML } from "./page.ts";
-export { loadAnalysisPair, newestCheckpoint, NoSaeError, type PairOptions, type LoadedPair } from "./load_pair.ts";
+export {
+  loadAnalysisPair,
+  newestCheckpoint,
+  NoSaeError,
+  resolveSaeArg,
+  type PairOptions,
+  type LoadedPair,
+  type SaeArg,
+} from "./load_pair.ts";

@@ -1,8 +1,9 @@
 // Loads what `sae serve`/`inspect`/`analyze`/`steer` and the load benchmark run on: a model through
 // @sae/transformer's loadModel ("bundled" = the tiny Shakespeare GPT-2 shipped with it, a folder with config.json +
 // model.safetensors, or a Hugging Face repo id / TransformerLens alias through the hub cache) and an SAE
-// (a SAELens-format checkpoint folder, a pretrained `<release>/<id>` (SAELens registry release or Hugging Face repo
-// of SAELens folders, downloaded through the hub cache), the newest one under ./checkpoints, or a random one),
+// ("bundled" = the one trained on the bundled model, a SAELens-format checkpoint folder, a pretrained `<release>/<id>`
+// (SAELens registry release or Hugging Face repo of SAELens folders, downloaded through the hub cache), the newest
+// one under ./checkpoints, or a random one; resolveSaeArg reads the argument for every command that takes one),
 // wrapped as @sae/core's AnalysisModel / AnalysisSae.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -25,7 +26,7 @@ import {
   type HookedTransformer,
   type WeightDType,
 } from "@sae/transformer";
-import { loadModel } from "@sae/transformer/node";
+import { bundledSaeDir, loadModel } from "@sae/transformer/node";
 import { loadSae, loadPretrainedSae } from "@sae/core/node";
 
 /** No SAE given and none found (a user error, like a bad flag): the message says how to make one. */
@@ -34,7 +35,10 @@ export class NoSaeError extends ConfigError {}
 export interface PairOptions {
   /** "bundled" (default), a model folder, a Hugging Face repo id or a TransformerLens alias. */
   model?: string;
-  /** An SAE checkpoint folder (with cfg.json) or `<release>/<id>`; default: the newest under `checkpointsDir`. */
+  /**
+   * "bundled" (the SAE trained on the bundled model), an SAE checkpoint folder (with cfg.json) or `<release>/<id>`
+   * (resolveSaeArg); default: the newest under `checkpointsDir`.
+   */
   sae?: string;
   /**
    * Hub endpoint, cache and token for a pretrained `<release>/<id>` and a model named by repo id (default:
@@ -56,6 +60,21 @@ export interface LoadedPair {
   /** The checkpoint folder, or null for a random or pretrained SAE. */
   saeDir: string | null;
   saeLabel: string;
+}
+
+/** What an SAE argument names: a checkpoint folder, or a pretrained SAE by release and id. */
+export type SaeArg = { kind: "folder"; dir: string } | { kind: "pretrained"; release: string; saeId: string };
+
+/**
+ * The one reading of an SAE argument (`--sae` of inspect, steer, serve; the positional of analyze and eval):
+ * "bundled" is the SAE trained on the bundled model (bundledSaeDir(); a folder named so is ./bundled), an existing
+ * path is a folder, anything else `<release>/<id>` when it parses as one (parsePretrainedRef), else a folder.
+ */
+export function resolveSaeArg(arg: string): SaeArg {
+  if (arg === "bundled") return { kind: "folder", dir: bundledSaeDir() };
+  const dir = resolve(arg);
+  const ref = existsSync(dir) ? null : parsePretrainedRef(arg);
+  return ref ? { kind: "pretrained", ...ref } : { kind: "folder", dir };
 }
 
 /**
@@ -95,16 +114,16 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
     const hooked = await loadModel(source, { device, hub, processing, dtype });
     return { hooked, model: asAnalysisModel(hooked, name) };
   };
-  const ref = opts.sae && !existsSync(resolve(opts.sae)) ? parsePretrainedRef(opts.sae) : null;
-  if (ref) {
-    const sae = await loadPretrainedSae(ref.release, ref.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {
+  const arg = opts.sae ? resolveSaeArg(opts.sae) : null;
+  if (arg?.kind === "pretrained") {
+    const sae = await loadPretrainedSae(arg.release, arg.saeId, device, { quiet: false, ...opts.hub }).catch((e) => {
       if (!(e instanceof DownloadError) || !/HTTP 404/.test(e.message)) throw e;
       throw new NoSaeError(`--sae ${opts.sae}: no such local folder, and not on the hub (${e.message})`);
     });
     const label = `${sae.cfg.architecture} SAE (d_sae ${sae.cfg.d_sae}) at ${sae.cfg.hook_name} from ${opts.sae}`;
     return { ...(await pairWith(sae)), sae: asAnalysisSae(sae), saeDir: null, saeLabel: label };
   }
-  const saeDir = opts.sae ? resolve(opts.sae) : newestCheckpoint(resolve(opts.checkpointsDir ?? "checkpoints"));
+  const saeDir = arg ? arg.dir : newestCheckpoint(resolve(opts.checkpointsDir ?? "checkpoints"));
   if (!saeDir && opts.randomSae) {
     const r = opts.randomSae;
     const { hooked, model } = await pairWith(null);
@@ -118,7 +137,7 @@ export async function loadAnalysisPair(opts: PairOptions = {}): Promise<LoadedPa
     throw new NoSaeError(
       `no SAE given and none found under ${resolve(opts.checkpointsDir ?? "checkpoints")}: train one with \`sae train\` ` +
         `(it writes a SAELens-format checkpoint there), or pass --sae <dir> (a folder with cfg.json + sae_weights.safetensors) ` +
-        `or --sae <release>/<id> (a pretrained SAE)`,
+        `or --sae <release>/<id> (a pretrained SAE), or try --sae bundled (the SAE trained on the bundled model)`,
     );
   }
   if (!existsSync(join(saeDir, "cfg.json"))) throw new NoSaeError(`${saeDir} has no cfg.json: pass a SAELens-format SAE folder (\`sae train\` writes one)`);

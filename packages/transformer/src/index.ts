@@ -15,6 +15,7 @@ export {
 } from "./model/hooked_transformer.ts";
 export { loadModelFromCheckpoint, type LoadOptions, type Checkpoint } from "./model/build_model.ts";
 export { loadModelFromUrl, urlSource, type UrlLoadOptions } from "./model/load_url.ts";
+export { bundledSaeUrl, BUNDLED_SAE_FOLDER } from "./model/bundled_sae.ts";
 export { loadModelFromBytes, type ByteSource } from "./model/load_bytes.ts";
 export { loadModelFromHub, hubByteSource, type HubLoadOptions } from "./model/load_hub.ts";
 export { MODEL_ALIASES, resolveModelName } from "./model/aliases.ts";

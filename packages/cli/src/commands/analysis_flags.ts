@@ -52,6 +52,18 @@ export const MODEL_FLAGS = {
   model: { kind: "string", default: "bundled", help: "the same as --model-name (--model-name wins)" },
 } satisfies Record<string, FlagSpec>;
 
+/** The SAE flags of inspect, steer, serve: --sae (read by @sae/server's resolveSaeArg) and --checkpoints. */
+export const SAE_FLAGS = {
+  sae: {
+    kind: "string",
+    help:
+      "SAE: 'bundled' (the one trained on the bundled model), a checkpoint folder " +
+      "(cfg.json + sae_weights.safetensors) or <release>/<id> (pretrained, via the hub); " +
+      "default: newest under --checkpoints",
+  },
+  checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
+} satisfies Record<string, FlagSpec>;
+
 /** The model a command runs on: --model-name, else --model. */
 export function modelOf(flags: FlagValues): string {
   return (flags["model-name"] ?? flags.model) as string;

@@ -1,6 +1,8 @@
 // `sae analyze <checkpoint> [--tokens N]`: one pass of the model + SAE over a corpus (the bundled Tiny Shakespeare
 // by default) that writes the feature-data file the dashboard reads (max-activating examples, quantile samples,
-// density, logit effects per feature; format: packages/sae/src/analysis/FORMAT.md) into <checkpoint>/feature-data.
+// density, logit effects per feature; format: packages/sae/src/analysis/FORMAT.md) into <checkpoint>/feature-data
+// (./feature-data for a pretrained SAE and for `bundled`, the SAE trained on the bundled model: never into the
+// package).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { collectFeatureData, sequencesFromText } from "@sae/core";
@@ -16,14 +18,17 @@ export const ANALYZE_FLAGS = {
   context: { kind: "count", default: 64, help: "tokens per sequence (BOS included)" },
   batch: { kind: "count", default: 16, help: "sequences per forward pass" },
   corpus: { kind: "string", help: "a UTF-8 text file (default: the bundled Tiny Shakespeare)" },
-  out: { kind: "string", help: "output folder (default: <checkpoint>/feature-data)" },
+  out: {
+    kind: "string",
+    help: "output folder (default: <checkpoint>/feature-data; ./feature-data for release/id or bundled)",
+  },
   "top-n": { kind: "count", default: 20, help: "max-activating examples kept per feature" },
   "top-logits": { kind: "int", default: 10, help: "promoted/suppressed tokens per feature (0: skip)" },
   ...MODEL_FLAGS,
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = "sae analyze <checkpoint or release/id> [--tokens 32768] [--context 64] [--corpus file] [--out dir]";
+const USAGE = "sae analyze <checkpoint, release/id or bundled> [--tokens 32768] [--context 64] [--corpus file] [--out dir]";
 
 /** --out is a new folder, an empty one or earlier feature data (replaced); never a file or a folder of other files. */
 function checkOut(out: string): void {
@@ -38,7 +43,12 @@ function checkOut(out: string): void {
 export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   const { flags, positional } = parseCommandFlags("analyze", args, ANALYZE_FLAGS);
   if (flags.help) return (io.out(commandHelp(USAGE, ANALYZE_FLAGS)), 0);
-  if (positional.length !== 1) throw new UsageError(`sae analyze: expected one checkpoint folder (train one with \`sae train\`) or pretrained <release>/<id>, got ${positional.length}\nusage: ${USAGE}`);
+  if (positional.length !== 1) {
+    const what =
+      "one checkpoint folder (train one with `sae train`), pretrained <release>/<id> or `bundled` " +
+      "(the SAE trained on the bundled model)";
+    throw new UsageError(`sae analyze: expected ${what}, got ${positional.length}\nusage: ${USAGE}`);
+  }
   const tokens = flags.tokens as number;
   const context = flags.context as number;
   const batchSize = flags.batch as number;
@@ -47,7 +57,8 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
     throw new UsageError(`sae analyze: --corpus ${corpusFile}: no such file`);
   }
   const pair = await openPair("analyze", flags, io, { sae: positional[0] });
-  const out = resolve((flags.out as string | undefined) ?? join(pair.saeDir ?? ".", "feature-data"));
+  const bundled = positional[0] === "bundled";
+  const out = resolve((flags.out as string | undefined) ?? join((!bundled && pair.saeDir) || ".", "feature-data"));
   checkOut(out);
   // ~4 characters per token: read a generous prefix only, never the whole of a large file.
   const text = readFileSync(corpusFile, "utf8").slice(0, tokens * 12);
@@ -72,7 +83,7 @@ export async function runAnalyze(args: string[], io: CliIO): Promise<number> {
   const dead = dens.filter((d) => d === 0).length;
   io.out(`wrote ${path} (+ features.jsonl): ${data.meta.d_sae} features over ${data.meta.n_tokens} tokens in ${secs.toFixed(1)} s (${(data.meta.n_tokens / secs).toFixed(0)} tokens/s)\n`);
   io.out(`never active: ${dead} features; median density ${(100 * dens[dens.length >> 1]).toPrecision(3)}%\n`);
-  io.out(`view it: sae serve --sae ${pair.saeDir ?? "<dir>"} --features ${out}\n`);
+  io.out(`view it: sae serve --sae ${bundled ? "bundled" : (pair.saeDir ?? "<dir>")} --features ${out}\n`);
   return 0;
 }
 

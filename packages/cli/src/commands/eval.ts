@@ -1,9 +1,9 @@
 // `sae eval <checkpoint-folder>`: loads an SAE (SAELens layout), runs its model over held-out prompts of the
 // dataset it was trained on (or --dataset-path) and prints L0, MSE, explained variance, dead/dense fractions,
 // CE loss score and KL divergence with the SAE spliced in (--json for machine-readable output).
-import { existsSync } from "node:fs";
-import { parsePretrainedRef, Sae } from "@sae/core";
+import { Sae } from "@sae/core";
 import { loadSae } from "@sae/core/node";
+import { resolveSaeArg } from "@sae/server";
 import { getDevice } from "@sae/tensor-core";
 import { dtypeFromKwargs, formatWeightMemory, processingFromKwargs } from "@sae/transformer";
 import { loadModel } from "@sae/transformer/node";
@@ -31,9 +31,10 @@ export const EVAL_FLAGS = {
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = `sae eval <checkpoint-folder or release/id> [flags]
+const USAGE = `sae eval <checkpoint-folder, release/id or bundled> [flags]
 
-Evaluates a trained SAE on held-out prompts (the first --prompts prompts of the dataset, which training keeps out).`;
+Evaluates a trained SAE on held-out prompts (the first --prompts prompts of the dataset, which training keeps out).
+\`bundled\` is the SAE trained on the bundled model.`;
 
 export const evalCommand: Command = {
   summary: "evaluate a trained SAE (L0, MSE, explained variance, CE loss score, KL)",
@@ -42,15 +43,16 @@ export const evalCommand: Command = {
     const { flags, positional } = parseCommandFlags("eval", args, EVAL_FLAGS);
     if (flags.help) return (io.out(commandHelp(USAGE, EVAL_FLAGS)), 0);
     if (positional.length !== 1) {
-      throw new UsageError(`sae eval: expected one checkpoint folder, got ${positional.length}\nusage: ${USAGE}`);
+      const what = "one checkpoint folder, <release>/<id> or `bundled` (the SAE trained on the bundled model)";
+      throw new UsageError(`sae eval: expected ${what}, got ${positional.length}\nusage: ${USAGE}`);
     }
     const dir = positional[0];
     const device = await getDevice();
     const onProgress = downloadProgress(io.progress); // download bars for the SAE, the model and a hub dataset
-    const ref = existsSync(dir) ? null : parsePretrainedRef(dir); // <release>/<id>: a pretrained SAE via the hub
-    const sae = ref
-      ? await loadPretrainedSae(ref.release, ref.saeId, device, { quiet: false, onProgress })
-      : loadSae(dir, device);
+    const arg = resolveSaeArg(dir); // "bundled", a folder, or <release>/<id>: a pretrained SAE via the hub
+    const sae = arg.kind === "pretrained"
+      ? await loadPretrainedSae(arg.release, arg.saeId, device, { quiet: false, onProgress })
+      : loadSae(arg.dir, device);
     const c = sae.cfg;
     const modelName = (flags["model-name"] as string | undefined) ?? c.model_name;
     if (!modelName) throw new ConfigError(`${dir}/cfg.json names no model_name; pass --model-name`);

@@ -1,21 +1,21 @@
 // `sae inspect "The capital of France is" [--sae dir] [--top 5]`: the top SAE features at each token of a prompt,
-// with their activations (bundled model by default; the SAE is --sae or the newest checkpoint under ./checkpoints).
+// with their activations (bundled model by default; the SAE is --sae (`bundled`: the one trained on the bundled
+// model) or the newest checkpoint under ./checkpoints).
 import { topFeaturesPerToken } from "@sae/core";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import { commandHelp, MODEL_FLAGS, parseCommandFlags, SAE_FLAGS, UsageError } from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";
 import { openPair } from "./open_pair.ts";
 
 export const INSPECT_FLAGS = {
-  sae: { kind: "string", help: "SAE checkpoint folder (cfg.json + sae_weights.safetensors) or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
-  checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
+  ...SAE_FLAGS,
   ...MODEL_FLAGS,
   top: { kind: "count", default: 5, help: "features shown per token" },
   json: { kind: "bool", default: false, help: "print JSON instead of a table" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = 'sae inspect "<text>" [--sae dir] [--top 5] [--model-name bundled] [--json]';
+const USAGE = 'sae inspect "<text>" [--sae bundled|dir|release/id] [--top 5] [--model-name bundled] [--json]';
 
 export async function runInspect(args: string[], io: CliIO): Promise<number> {
   const { flags, positional } = parseCommandFlags("inspect", args, INSPECT_FLAGS);

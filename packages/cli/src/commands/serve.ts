@@ -1,4 +1,4 @@
-// `sae serve --model bundled --sae <dir> --port 8080 [--token T] [--cors origin]`: the HTTP API and dashboard
+// `sae serve --model bundled --sae <dir|bundled> --port 8080 [--token T] [--cors origin]`: the HTTP API and dashboard
 // (@sae/server's createApp) on one port until SIGINT/SIGTERM. Feature data comes from --features or
 // <sae>/feature-data when `sae analyze` wrote it. With --port 0 a free port is picked and printed.
 import { existsSync } from "node:fs";
@@ -9,13 +9,20 @@ import { createApp, listen, loadAnalysisPair, SERVER_LIMITS } from "@sae/server"
 import { downloadProgress } from "@sae/train";
 import { formatWeightMemory } from "@sae/transformer";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, dtypeOf, modelOf, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import {
+  commandHelp,
+  dtypeOf,
+  modelOf,
+  MODEL_FLAGS,
+  parseCommandFlags,
+  SAE_FLAGS,
+  UsageError,
+} from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";
 
 export const SERVE_FLAGS = {
   ...MODEL_FLAGS,
-  sae: { kind: "string", help: "SAE checkpoint folder or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
-  checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
+  ...SAE_FLAGS,
   features: { kind: "string", help: "feature-data folder from `sae analyze` (default: <sae>/feature-data if present)" },
   port: { kind: "int", default: 8080, help: "TCP port (0: any free port)" },
   host: { kind: "string", default: "127.0.0.1", help: "interface to listen on" },
@@ -26,7 +33,7 @@ export const SERVE_FLAGS = {
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = "sae serve [--model-name bundled] [--sae dir] [--port 8080] [--token T] [--cors origin] [--features dir]";
+const USAGE = "sae serve [--model-name bundled] [--sae bundled|dir|release/id] [--port 8080] [--token T] [--cors origin] [--features dir]";
 
 const isLoopback = (host: string): boolean => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
 

@@ -3,7 +3,7 @@
 import { steerGenerate, type SteerFeature } from "@sae/core";
 import { SERVER_LIMITS } from "@sae/server";
 import type { CliIO, Command } from "../command.ts";
-import { commandHelp, MODEL_FLAGS, parseCommandFlags, UsageError } from "./analysis_flags.ts";
+import { commandHelp, MODEL_FLAGS, parseCommandFlags, SAE_FLAGS, UsageError } from "./analysis_flags.ts";
 import type { FlagSpec } from "./analysis_flags.ts";
 import { openPair } from "./open_pair.ts";
 
@@ -13,14 +13,13 @@ export const STEER_FLAGS = {
   temperature: { kind: "number", default: 0.8, help: "sampling temperature (0 = greedy)" },
   "top-k": { kind: "int", default: 0, help: "sample among the k most likely tokens (0 = all)" },
   seed: { kind: "int", default: 0, help: "sampling seed (the same for both completions)" },
-  sae: { kind: "string", help: "SAE checkpoint folder or <release>/<id> (pretrained, via the hub); default: newest under --checkpoints" },
-  checkpoints: { kind: "string", default: "checkpoints", help: "where `sae train` writes checkpoints" },
+  ...SAE_FLAGS,
   ...MODEL_FLAGS,
   json: { kind: "bool", default: false, help: "print JSON" },
   help: { kind: "bool", default: false, help: "show this help" },
 } satisfies Record<string, FlagSpec>;
 
-const USAGE = 'sae steer "<prompt>" --feature <index>:<strength> [--feature ...] [--max-new-tokens 30] [--temperature 0.8] [--seed 0] [--sae dir]';
+const USAGE = 'sae steer "<prompt>" --feature <index>:<strength> [--feature ...] [--max-new-tokens 30] [--temperature 0.8] [--seed 0] [--sae bundled|dir|release/id]';
 
 /** "123:8" -> { index: 123, strength: 8 }; |strength| is capped as the server caps it (SERVER_LIMITS.maxStrength). */
 export function parseFeatureFlag(s: string): SteerFeature {

@@ -14,6 +14,7 @@ import { familyOf } from "../families/registry.ts";
 import { resolveModelName } from "./aliases.ts";
 import { buildModel, loadModelFromCheckpoint, type Checkpoint, type LoadOptions } from "./build_model.ts";
 import type { HookedTransformer } from "./hooked_transformer.ts";
+import { BUNDLED_SAE_FOLDER } from "./bundled_sae.ts";
 import { hubSource } from "./hub_source.ts";
 import { tokenizerFrom } from "./load_tokenizer.ts";
 import type { TensorSource } from "./weights.ts";
@@ -70,6 +71,11 @@ async function readWeights(src: ModelSource): Promise<{ tensors: TensorSource; f
 /** The folder of the bundled tiny GPT-2 trained on Tiny Shakespeare (see its TRAINING.md). */
 export function bundledModelDir(): string {
   return fileURLToPath(new URL("../../assets/tiny-shakespeare/", import.meta.url));
+}
+
+/** The folder of the SAE trained on the bundled model (SAELens layout; its SOURCE.md): what `--sae bundled` names. */
+export function bundledSaeDir(): string {
+  return join(bundledModelDir(), BUNDLED_SAE_FOLDER);
 }
 
 /**
