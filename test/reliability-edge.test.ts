@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
+import { serveLoopback } from "@sae/hub/testing";
 import { getDevice } from "@sae/tensor-core";
 import { ConfigError, evaluateSae, type EvalHook, type EvalSae } from "@sae/train";
 import { saveSae } from "@sae/core/node";
@@ -185,7 +186,7 @@ describe("what a checkpoint holds (#7, #16, #9)", () => {
 
 describe("sae serve at the edge (#9, #20, #21)", () => {
   test("a port in use and an empty --token exit 2 with one line", async () => {
-    const busy = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });
+    const busy = await serveLoopback(() => new Response("busy"));
     try {
       const [inUse, empty] = await Promise.all([
         sae(["serve", "--sae", SAE, "--port", String(busy.port)]),
@@ -194,7 +195,7 @@ describe("sae serve at the edge (#9, #20, #21)", () => {
       expectClean(inUse, 2, `cannot listen on 127.0.0.1:${busy.port}: the port is in use`);
       expectClean(empty, 2, "--token is empty");
     } finally {
-      busy.stop(true);
+      await busy.close();
     }
   }, 60_000);
 
