@@ -4,14 +4,17 @@
 // order). Over the cap: every activation ([24, 16, 32] = 48 KiB and up), the attention scores, the logits, the
 // embedding and unembedding (uploaded as row chunks) and the matrices over 8 KiB (GPT-2's QKV and MLP); not the
 // [32, 32] ones: a block of ids is 64 rows (256-byte aligned views of 4-byte ids), so 64 rows of d_model must fit.
-// And GPT-2 with a TopK / JumpReLU SAE spliced in (latents [384, 256] over the cap).
+// And GPT-2 with a TopK / JumpReLU SAE spliced in (latents [384, 256] over the cap). Greedy generation with the KV
+// cache (a prompt + 8 tokens) of the bundled model and of gemma2 (GQA 4:2, sliding window, soft caps) under caps
+// where one sequence's attention is over one binding (blocks of heads and query rows: attn_blocks.ts) gives the
+// uncapped run's tokens.
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Device, getDevice, Rng } from "@sae/tensor-core";
 import { assertClose } from "@sae/tensor-core/testing";
 import { NO_PROCESSING } from "@sae/transformer";
-import { loadModel } from "@sae/transformer/node";
+import { bundledModelDir, loadModel } from "@sae/transformer/node";
 import { Sae, SplicedModel } from "@sae/core";
 
 const plain = await getDevice();
@@ -58,4 +61,33 @@ describe("every tiny model under a 8 KiB binding cap", async () => {
     expect(24 * 16 * 256 * 4).toBeGreaterThan(small.maxBinding); // the latents [384, 256]
     want.forEach((w, i) => assertClose(`spliced ${i}`, got[i], w, 1e-4, 1e-4));
   }, 120_000);
+});
+
+describe("greedy generation with the KV cache under a binding cap", () => {
+  const hf = fileURLToPath(new URL("../packages/transformer/fixtures/hf", import.meta.url));
+  const cases = [
+    // bundled: d_model 128, 4 heads of 32; prompt 100: scores [1, 4, 100, 100] (156 KiB; one head 39 KiB), the KV
+    // cache [1, 108, 4, 32] (54 KiB) over 32 KiB (64 ids of embedding rows of 512 bytes must fit)
+    { name: "tiny-shakespeare", dir: bundledModelDir(), cap: 32 * 1024, prompt: 100 },
+    // gemma2: 4 query heads over 2 key/value heads of 12, window 5, soft caps; prompt 48: one head's scores 9 KiB
+    { name: "gemma2", dir: `${hf}/gemma2`, cap: 8 * 1024, prompt: 48 },
+  ];
+  for (const c of cases) {
+    const title = `${c.name}: a ${c.prompt}-token prompt + 8 greedy tokens under ${c.cap / 1024} KiB: the uncapped tokens`;
+    test(title, async () => {
+      const rng = new Rng(7);
+      const prompt = Array.from({ length: c.prompt }, () => rng.int(90));
+      const generate = async (device: Device) => {
+        const model = await loadModel(c.dir, { device, processing: NO_PROCESSING, tokenizer: null });
+        const out = await model.generate(prompt, { maxNewTokens: 8, temperature: 0 });
+        model.dispose();
+        return out.tokens;
+      };
+      const small = await Device.create({ maxBindingBytes: c.cap });
+      expect(c.prompt * c.prompt * 4).toBeGreaterThan(small.maxBinding); // one head's prompt scores
+      const want = await generate(plain);
+      expect(want).toHaveLength(c.prompt + 8);
+      expect(await generate(small)).toEqual(want);
+    }, 120_000);
+  }
 });

@@ -177,7 +177,14 @@ export function kvAppend(src: Tensor, cache: Tensor, posOffset: number): Tensor 
   if (src.size > 0 && overBinding(dev, src, cache)) {
     // over one binding: the same rows as a strided window copy, in as many dispatches as keep each range within one
     const [item, row] = [pos * nHeads * dHead, nHeads * dHead];
-    copyWindow(src, { r0: 0, c0: 0, stride: item }, cache, { r0: 0, c0: posOffset * row, stride: stride * row }, batch, item);
+    if (item * 4 <= dev.maxBinding - 2 * dev.limits.minStorageBufferOffsetAlignment) {
+      copyWindow(src, { r0: 0, c0: 0, stride: item }, cache, { r0: 0, c0: posOffset * row, stride: stride * row }, batch, item);
+      return cache;
+    }
+    for (let b = 0; b < batch; b++) {
+      // one item over: its positions as rows
+      copyWindow(src, { r0: b * pos, c0: 0, stride: row }, cache, { r0: b * stride + posOffset, c0: 0, stride: row }, pos, row);
+    }
     return cache;
   }
   if (src.size > 0) {

@@ -3,7 +3,8 @@
 // pattern and z; GQA with two query heads per key head; some blocks bound in place, some copied), blocks of query
 // rows of one head (unaligned 180-byte rows: mostly copied; 256-byte rows: all bound in place), and GQA with a
 // sliding window, a soft cap, a KV-cache offset and padding split by query rows. Before attn_blocks.ts each of
-// these threw a LimitError. Tolerance as the unsplit ops' tests: rtol/atol 2e-5.
+// these threw a LimitError. Tolerance as the unsplit ops' tests: rtol/atol 2e-5. And the long sequence's other
+// per-item ops: rotary in blocks of positions (with their cos/sin rows) and kvAppend by rows of positions.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
 import { Device } from "../device.ts";
@@ -11,8 +12,9 @@ import { LimitError } from "../errors.ts";
 import { numel } from "../shape.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { attnPattern, attnZ } from "./attention.ts";
+import { attnPattern, attnZ, kvAppend } from "./attention.ts";
 import { attnScores, attnZGrouped } from "./attn_grouped.ts";
+import { rotary } from "./rotary.ts";
 
 const TOL = 2e-5;
 const CAP = 4096;
@@ -88,6 +90,23 @@ describe("attention with one batch item over one binding", async () => {
       for (const t of [q, k, v, mask, scores, pattern, z]) t.dispose();
     });
   }
+
+  test("rotary (1e-6) and kvAppend (exact) with one item over: blocks of positions", async () => {
+    const [batch, pos, heads, dHead, rot] = [2, 50, 3, 8, 6]; // one item of x: 4800 bytes; 37 positions per block
+    const shape = [batch, pos, heads, dHead];
+    const hx = host(shape, randn(numel(shape), 8));
+    const table = (seed: number) => host([pos, rot / 2], randn(pos * (rot / 2), seed));
+    const [hc, hs] = [table(9), table(10)];
+    expect(numel(shape) * 4).toBeGreaterThan(batch * dev.maxBinding);
+    const r = rotary(up(hx), up(hc), up(hs), { rotaryDim: rot, out: poison(Tensor.empty(dev, shape)) });
+    assertClose("rotary", await r.read(), cpu.rotary(hx, hc, hs, { rotaryDim: rot }).data, 1e-6, 1e-6);
+    const hCache = host([batch, pos + 7, heads, dHead], randn(batch * (pos + 7) * heads * dHead, 11));
+    const cache = up(hCache);
+    expect(kvAppend(up(hx), cache, 4)).toBe(cache);
+    assertClose("kvAppend", await cache.read(), cpu.kvAppend(hx, hCache, 4).data, 0, 0);
+    r.dispose();
+    cache.dispose();
+  });
 
   test("a head's keys over one binding: a LimitError naming them", () => {
     const [pos, dHead] = [120, 8]; // k of one head: 120 x 8 x 4 = 3840 bytes
