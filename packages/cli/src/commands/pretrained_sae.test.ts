@@ -1,12 +1,12 @@
 // `<release>/<id>` through the real CLI entry: `sae inspect --sae` and `sae eval` with a pretrained SAE from a
-// loopback hub (HF_ENDPOINT / HF_HUB_CACHE pointed at the test's Bun.serve and a temp cache) give the same features
-// and metrics as the same commands on the folder the hub serves.
+// loopback hub (HF_ENDPOINT / HF_HUB_CACHE pointed at @sae/hub/testing's fakeHub and a temp cache) give the same
+// features and metrics as the same commands on the folder the hub serves.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sae } from "@sae/core";
-import { sha256Hex } from "@sae/hub/node";
+import { fakeHub, type Loopback, serveLoopback } from "@sae/hub/testing";
 import { getDevice } from "@sae/tensor-core";
 import { loadBundled } from "@sae/transformer/node";
 import type { CliIO } from "../command.ts";
@@ -15,9 +15,9 @@ import { saveSae } from "@sae/core/node";
 
 const HOOK = "blocks.0.hook_resid_post";
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-pre-"));
-const files = new Map<string, Uint8Array>();
+const hub = fakeHub("1".repeat(40));
 const saved: Record<string, string | undefined> = {};
-let server: ReturnType<typeof Bun.serve>;
+let server: Loopback;
 let D = 0;
 
 function io(): CliIO & { text: () => string } {
@@ -34,26 +34,16 @@ beforeAll(async () => {
   await saveSae(sae, dir);
   sae.dispose();
   for (const n of readdirSync(dir)) {
-    files.set(`/someone/tiny-saes/resolve/main/${HOOK}/${n}`, new Uint8Array(readFileSync(join(dir, n))));
+    hub.put("someone/tiny-saes", `${HOOK}/${n}`, new Uint8Array(readFileSync(join(dir, n))));
   }
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      const body = files.get(decodeURIComponent(new URL(req.url).pathname));
-      if (!body) return new Response("not found", { status: 404 });
-      const [etag, commit] = [`"${sha256Hex(body)}"`, "1".repeat(40)];
-      const headers = { ETag: etag, "X-Repo-Commit": commit, "Content-Length": `${body.length}` };
-      return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { headers });
-    },
-  });
+  server = await serveLoopback(hub.handle);
   for (const k of ["HF_ENDPOINT", "HF_HUB_CACHE"]) saved[k] = process.env[k];
-  process.env.HF_ENDPOINT = `http://127.0.0.1:${server.port}`;
+  process.env.HF_ENDPOINT = server.url;
   process.env.HF_HUB_CACHE = mkdtempSync(join(tmpdir(), "sae-cli-hub-"));
 });
 
 afterAll(() => {
-  server.stop(true);
+  server.close();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
