@@ -3,7 +3,8 @@
 // batch), the attention-weighted values, and the KV-cache append. Heads are laid out [batch, pos, n_heads, d_head].
 // Not here: the projections (matmul) and the sublayer that strings these together (the model package). Over one
 // binding: blocks of batch items (batch_blocks.ts), attention also of heads and query rows when one item is over
-// (attn_blocks.ts); kvAppend as a window copy (blocks.ts copyWindow).
+// (attn_blocks.ts), splitQkv of positions; kvAppend as a window copy (blocks.ts copyWindow). embedWithPositions
+// needs one item to fit.
 // CPU references with the same names: cpu/attention.ts.
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
@@ -88,6 +89,13 @@ export function splitQkv(qkv: Tensor, nHeads: number, opts: { q?: Tensor; k?: Te
   const v = output(op, dev, shape, "f32", opts.v);
   for (const o of [q, k, v]) checkNoAlias(op, o, { qkv });
   if (q.storage === k.storage || q.storage === v.storage || k.storage === v.storage) throw new ShapeError(`${op}: q, k and v outputs must be separate buffers`);
+  const room = dev.maxBinding - 2 * dev.limits.minStorageBufferOffsetAlignment;
+  if (pos > 1 && qkv.byteLength / batch > room) {
+    // one item over one binding: positions as batch items (the split is per position)
+    const rows = (t: Tensor) => t.reshape([batch * pos, 1, ...t.shape.slice(2)]);
+    splitQkv(rows(qkv), nHeads, { q: rows(q), k: rows(k), v: rows(v) });
+    return { q, k, v };
+  }
   const split = ([qb, kb, vb]: Tensor[], [x]: Tensor[]) => void splitQkv(x, nHeads, { q: qb, k: kb, v: vb });
   if (byBatch(op, [q, k, v], [qkv], split)) return { q, k, v }; // over one binding: blocks of batch items
   const n = q.size;

@@ -4,7 +4,8 @@
 // rows of one head (unaligned 180-byte rows: mostly copied; 256-byte rows: all bound in place), and GQA with a
 // sliding window, a soft cap, a KV-cache offset and padding split by query rows. Before attn_blocks.ts each of
 // these threw a LimitError. Tolerance as the unsplit ops' tests: rtol/atol 2e-5. And the long sequence's other
-// per-item ops: rotary in blocks of positions (with their cos/sin rows) and kvAppend by rows of positions.
+// per-item ops: rotary in blocks of positions (with their cos/sin rows), kvAppend by rows of positions and splitQkv
+// with positions as batch items.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
 import { Device } from "../device.ts";
@@ -12,7 +13,7 @@ import { LimitError } from "../errors.ts";
 import { numel } from "../shape.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { attnPattern, attnZ, kvAppend } from "./attention.ts";
+import { attnPattern, attnZ, kvAppend, splitQkv } from "./attention.ts";
 import { attnScores, attnZGrouped } from "./attn_grouped.ts";
 import { rotary } from "./rotary.ts";
 
@@ -91,7 +92,7 @@ describe("attention with one batch item over one binding", async () => {
     });
   }
 
-  test("rotary (1e-6) and kvAppend (exact) with one item over: blocks of positions", async () => {
+  test("rotary (1e-6), kvAppend and splitQkv (exact) with one item over: blocks of positions", async () => {
     const [batch, pos, heads, dHead, rot] = [2, 50, 3, 8, 6]; // one item of x: 4800 bytes; 37 positions per block
     const shape = [batch, pos, heads, dHead];
     const hx = host(shape, randn(numel(shape), 8));
@@ -104,8 +105,12 @@ describe("attention with one batch item over one binding", async () => {
     const cache = up(hCache);
     expect(kvAppend(up(hx), cache, 4)).toBe(cache);
     assertClose("kvAppend", await cache.read(), cpu.kvAppend(hx, hCache, 4).data, 0, 0);
-    r.dispose();
-    cache.dispose();
+    const hQkv = host([batch, pos, 3 * heads * dHead], randn(batch * pos * 3 * heads * dHead, 12));
+    const fresh = () => poison(Tensor.empty(dev, shape));
+    const s = splitQkv(up(hQkv), heads, { q: fresh(), k: fresh(), v: fresh() });
+    const ws = cpu.splitQkv(hQkv, heads);
+    for (const n of ["q", "k", "v"] as const) assertClose(`splitQkv ${n}`, await s[n].read(), ws[n].data, 0, 0);
+    for (const t of [r, cache, s.q, s.k, s.v]) t.dispose();
   });
 
   test("a head's keys over one binding: a LimitError naming them", () => {
