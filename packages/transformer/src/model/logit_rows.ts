@@ -3,8 +3,9 @@
 // it holds either the logits tensor itself (when it fits one binding: the plain path, nothing is recomputed) or the
 // final-normed residual [batch * pos, d_model], unembedding only the rows a read asks for. fullLogits is forward's
 // [batch, pos, d_vocab] tensor, filled block by block when it is over one binding. Host maths over the rows (losses,
-// KL, top-k) is logit_stats.ts; the forward pass is hooked_transformer.ts.
-import { LimitError, Tensor, activate, copy, fmt, type Device } from "@sae/tensor-core";
+// KL, top-k) is logit_stats.ts, on the device through `tensor` where the rows have one; the forward pass is
+// hooked_transformer.ts.
+import { LimitError, Tensor, activate, copy, copyWindow, fmt, type Device } from "@sae/tensor-core";
 import { gatherRows, linear, type Weight } from "./device_weights.ts";
 
 /** The unembedding as the model holds it (device tensors owned by the model: do not dispose). */
@@ -25,6 +26,11 @@ export interface LogitRows {
   readonly blockRows: number;
   /** Logits of rows [r0, r1): [r1 - r0, d_vocab] on the host. */
   read(r0: number, r1: number): Promise<Float32Array>;
+  /**
+   * Logits of rows [r0, r1) on the device, [r1 - r0, d_vocab] (within blockRows rows it fits one binding); the caller
+   * disposes it (a view of the held tensor frees nothing). Absent for host rows.
+   */
+  tensor?(r0: number, r1: number): Tensor;
   /** Frees what the rows hold on the device (nothing for host rows). */
   dispose(): void;
 }
@@ -79,6 +85,16 @@ class TensorRows implements LogitRows {
     return new Float32Array(await this.logits.device.readBuffer(this.logits.buffer, (r1 - r0) * V * 4, r0 * V * 4));
   }
 
+  tensor(r0: number, r1: number): Tensor {
+    checkRange(this, r0, r1);
+    const [V, dev] = [this.dVocab, this.logits.device];
+    const flat = this.logits.reshape([this.batch * this.pos, V]);
+    if ((r0 * V * 4) % dev.limits.minStorageBufferOffsetAlignment === 0) return flat.rows(r0, r1);
+    const out = Tensor.empty(dev, [r1 - r0, V], "f32", "logit rows block"); // a view would start unaligned
+    copyWindow(flat, { r0, c0: 0, stride: V }, out, { r0: 0, c0: 0, stride: V }, r1 - r0, V);
+    return out;
+  }
+
   dispose(): void {
     this.logits.dispose();
   }
@@ -112,6 +128,11 @@ class HiddenRows implements LogitRows {
     } finally {
       logits.dispose();
     }
+  }
+
+  tensor(r0: number, r1: number): Tensor {
+    checkRange(this, r0, r1);
+    return this.unembed(r0, r1);
   }
 
   /** [r1 - r0, d_vocab] on the device; over blockRows rows it is over one binding, as the caller asked. */

@@ -1,7 +1,9 @@
 // What callers need from logits without holding all of them: next-token cross-entropy per position, KL between two
-// runs' distributions, top-k logits per position. Each reads LogitRows (logit_rows.ts) one block of positions at a
-// time and reduces it on the host in float64, so at most one block of each run's logits exists at once.
-import { ShapeError, fmt } from "@sae/tensor-core";
+// runs' distributions, top-k logits per position. Each takes LogitRows (logit_rows.ts) one block of positions at a
+// time, so at most one block of each run's logits exists at once. Losses and KL reduce a block on the device
+// (tensor-core's crossEntropyRows / klRows, f32 within ~1e-6 relative of float64) when the rows have device tensors,
+// reading back only [rows] values; host rows (and top-k) read the block and reduce it in float64.
+import { ShapeError, Tensor, crossEntropyRows, fmt, klRows } from "@sae/tensor-core";
 import type { LogitRows } from "./logit_rows.ts";
 
 /** out[j] = log_softmax(logits[off .. off + n))[j], float64. */
@@ -22,6 +24,11 @@ export async function forEachLogitBlock(
   sources: readonly LogitRows[],
   fn: (r0: number, r1: number, blocks: Float32Array[]) => void,
 ): Promise<void> {
+  for (const [r0, r1] of logitBlocks(sources)) fn(r0, r1, await Promise.all(sources.map((s) => s.read(r0, r1))));
+}
+
+/** The blocks [r0, r1) forEachLogitBlock visits (the smallest blockRows of the sources), after a shape check. */
+function logitBlocks(sources: readonly LogitRows[]): Array<[number, number]> {
   const [first] = sources;
   for (const s of sources) {
     if (s.batch !== first.batch || s.pos !== first.pos || s.dVocab !== first.dVocab) {
@@ -31,9 +38,38 @@ export async function forEachLogitBlock(
   }
   const n = first.batch * first.pos;
   const block = Math.max(1, Math.min(...sources.map((s) => s.blockRows)));
-  for (let r0 = 0; r0 < n; r0 += block) {
-    const r1 = Math.min(n, r0 + block);
-    fn(r0, r1, await Promise.all(sources.map((s) => s.read(r0, r1))));
+  const out: Array<[number, number]> = [];
+  for (let r0 = 0; r0 < n; r0 += block) out.push([r0, Math.min(n, r0 + block)]);
+  return out;
+}
+
+type DeviceRows = LogitRows & Required<Pick<LogitRows, "tensor">>;
+
+/** Whether every source hands out device tensors. */
+function onDevice(sources: readonly LogitRows[]): sources is readonly DeviceRows[] {
+  return sources.every((s) => s.tensor !== undefined);
+}
+
+/**
+ * forEachLogitBlock on the device: fn gets each block as tensors [r1 - r0, d_vocab] and returns the [r1 - r0] f32
+ * tensor it computed from them, which is read back (nothing else is) and handed to use. The blocks, the result and
+ * what fn put in `scratch` are disposed after.
+ */
+async function forEachDeviceBlock(
+  sources: readonly DeviceRows[],
+  fn: (r0: number, r1: number, blocks: Tensor[], scratch: Tensor[]) => Tensor,
+  use: (r0: number, r1: number, values: Float32Array) => void,
+): Promise<void> {
+  for (const [r0, r1] of logitBlocks(sources)) {
+    const scratch: Tensor[] = [];
+    try {
+      for (const s of sources) scratch.push(s.tensor(r0, r1));
+      const out = fn(r0, r1, scratch.slice(), scratch);
+      scratch.push(out);
+      use(r0, r1, (await out.read()) as Float32Array);
+    } finally {
+      for (const t of scratch) t.dispose();
+    }
   }
 }
 
@@ -44,6 +80,26 @@ export async function nextTokenLosses(rows: LogitRows, ids: ArrayLike<number>): 
     throw new ShapeError(`nextTokenLosses: ${ids.length} ids for logits ${fmt([batch, pos, V])}`);
   }
   const out = new Float64Array(batch * Math.max(pos - 1, 0));
+  const one = [rows];
+  if (onDevice(one)) {
+    if (out.length === 0) return out;
+    await forEachDeviceBlock(
+      one,
+      (r0, r1, [logits], scratch) => {
+        // [r1 - r0] i32: the next token, 0 at a sequence's last position (its loss is not kept)
+        const next = Int32Array.from({ length: r1 - r0 }, (_, i) => ((r0 + i) % pos === pos - 1 ? 0 : ids[r0 + i + 1]));
+        const targets = Tensor.from<"i32">(logits.device, [r1 - r0], next, "next-token targets");
+        scratch.push(targets);
+        return crossEntropyRows(logits, targets);
+      },
+      (r0, r1, ce) => {
+        for (let r = r0; r < r1; r++) {
+          if (r % pos !== pos - 1) out[Math.floor(r / pos) * (pos - 1) + (r % pos)] = ce[r - r0];
+        }
+      },
+    );
+    return out;
+  }
   const lp = new Float64Array(V);
   await forEachLogitBlock([rows], (r0, r1, [v]) => {
     for (let r = r0; r < r1; r++) {
@@ -60,6 +116,11 @@ export async function nextTokenLosses(rows: LogitRows, ids: ArrayLike<number>): 
 export async function klDivRows(pRows: LogitRows, qRows: LogitRows): Promise<Float64Array> {
   const V = pRows.dVocab;
   const out = new Float64Array(pRows.batch * pRows.pos);
+  const both = [pRows, qRows];
+  if (onDevice(both)) {
+    await forEachDeviceBlock(both, (_r0, _r1, [p, q]) => klRows(p, q), (r0, _r1, kl) => out.set(kl, r0));
+    return out;
+  }
   const [lp, lq] = [new Float64Array(V), new Float64Array(V)];
   await forEachLogitBlock([pRows, qRows], (r0, r1, [p, q]) => {
     for (let r = r0; r < r1; r++) {
