@@ -3,17 +3,16 @@
 // batch), the attention-weighted values, and the KV-cache append. Heads are laid out [batch, pos, n_heads, d_head].
 // Not here: the projections (matmul) and the sublayer that strings these together (the model package). Over one
 // binding: blocks of batch items (batch_blocks.ts), attention also of heads and query rows when one item is over
-// (attn_blocks.ts), splitQkv of positions; kvAppend as a window copy (blocks.ts copyWindow). embedWithPositions
-// needs one item to fit.
+// (attn_blocks.ts), embedWithPositions and splitQkv of positions; kvAppend as a window copy (blocks.ts copyWindow).
 // CPU references with the same names: cpu/attention.ts.
 import { params, type Device } from "../device.ts";
 import { LimitError, ShapeError } from "../errors.ts";
 import { fmt } from "../shape.ts";
-import { checkDType, deviceOf, output, type Tensor } from "../tensor.ts";
+import { checkDType, deviceOf, output, Tensor } from "../tensor.ts";
 import { checkNoAlias } from "./alias.ts";
 import { scoresByBlocks, zByBlocks } from "./attn_blocks.ts";
 import { byBatch } from "./batch_blocks.ts";
-import { copyWindow, overBinding } from "./blocks.ts";
+import { copyWindow, overBinding, ranges } from "./blocks.ts";
 import embedSrc from "./attention_embed.wgsl" with { type: "text" };
 import splitSrc from "./attention_split.wgsl" with { type: "text" };
 import patternSrc from "./attention_pattern.wgsl" with { type: "text" };
@@ -59,6 +58,23 @@ export function embedWithPositions(tokens: Tensor, W_E: Tensor, W_pos: Tensor, p
   const posEmbed = output(op, dev, [batch, pos, dModel], "f32", opts.posOut);
   for (const o of [embed, posEmbed]) checkNoAlias(op, o, { tokens, W_E, W_pos });
   if (embed.storage === posEmbed.storage) throw new ShapeError(`${op}: out and posOut share a buffer`);
+  const room = dev.maxBinding - 2 * dev.limits.minStorageBufferOffsetAlignment;
+  if (pos > 1 && embed.byteLength / batch > room) {
+    // one item over one binding: blocks of its positions (ids copied, outputs copied back)
+    const per = Math.max(1, Math.floor(room / (dModel * 4)));
+    for (let b = 0; b < batch; b++) {
+      for (const [t0, t1] of ranges(pos, per)) {
+        const ids = Tensor.empty(dev, [1, t1 - t0], "i32", `${op} ids block`);
+        copyWindow(tokens, { r0: b, c0: t0, stride: pos }, ids, { r0: 0, c0: 0, stride: t1 - t0 }, 1, t1 - t0);
+        const e = embedWithPositions(ids, W_E, W_pos, posOffset + t0);
+        const to = { r0: b * pos + t0, c0: 0, stride: dModel };
+        copyWindow(e.embed, { r0: 0, c0: 0, stride: dModel }, embed, to, t1 - t0, dModel);
+        copyWindow(e.posEmbed, { r0: 0, c0: 0, stride: dModel }, posEmbed, to, t1 - t0, dModel);
+        for (const t of [ids, e.embed, e.posEmbed]) t.dispose();
+      }
+    }
+    return { embed, posEmbed };
+  }
   const split = ([e, p]: Tensor[], [tb]: Tensor[]) => void embedWithPositions(tb, W_E, W_pos, posOffset, { out: e, posOut: p });
   if (byBatch(op, [embed, posEmbed], [tokens, W_E, W_pos], split, [true, false, false])) return { embed, posEmbed };
   const n = embed.size;
@@ -186,12 +202,14 @@ export function kvAppend(src: Tensor, cache: Tensor, posOffset: number): Tensor 
     // over one binding: the same rows as a strided window copy, in as many dispatches as keep each range within one
     const [item, row] = [pos * nHeads * dHead, nHeads * dHead];
     if (item * 4 <= dev.maxBinding - 2 * dev.limits.minStorageBufferOffsetAlignment) {
-      copyWindow(src, { r0: 0, c0: 0, stride: item }, cache, { r0: 0, c0: posOffset * row, stride: stride * row }, batch, item);
+      const to = { r0: 0, c0: posOffset * row, stride: stride * row };
+      copyWindow(src, { r0: 0, c0: 0, stride: item }, cache, to, batch, item);
       return cache;
     }
     for (let b = 0; b < batch; b++) {
       // one item over: its positions as rows
-      copyWindow(src, { r0: b * pos, c0: 0, stride: row }, cache, { r0: b * stride + posOffset, c0: 0, stride: row }, pos, row);
+      const to = { r0: b * stride + posOffset, c0: 0, stride: row };
+      copyWindow(src, { r0: b * pos, c0: 0, stride: row }, cache, to, pos, row);
     }
     return cache;
   }

@@ -4,8 +4,8 @@
 // rows of one head (unaligned 180-byte rows: mostly copied; 256-byte rows: all bound in place), and GQA with a
 // sliding window, a soft cap, a KV-cache offset and padding split by query rows. Before attn_blocks.ts each of
 // these threw a LimitError. Tolerance as the unsplit ops' tests: rtol/atol 2e-5. And the long sequence's other
-// per-item ops: rotary in blocks of positions (with their cos/sin rows), kvAppend by rows of positions and splitQkv
-// with positions as batch items.
+// per-item ops: rotary in blocks of positions (with their cos/sin rows), kvAppend by rows of positions, splitQkv
+// with positions as batch items, embedWithPositions in blocks of positions.
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
 import { Device } from "../device.ts";
@@ -13,7 +13,7 @@ import { LimitError } from "../errors.ts";
 import { numel } from "../shape.ts";
 import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
-import { attnPattern, attnZ, kvAppend, splitQkv } from "./attention.ts";
+import { attnPattern, attnZ, embedWithPositions, kvAppend, splitQkv } from "./attention.ts";
 import { attnScores, attnZGrouped } from "./attn_grouped.ts";
 import { rotary } from "./rotary.ts";
 
@@ -111,6 +111,21 @@ describe("attention with one batch item over one binding", async () => {
     const ws = cpu.splitQkv(hQkv, heads);
     for (const n of ["q", "k", "v"] as const) assertClose(`splitQkv ${n}`, await s[n].read(), ws[n].data, 0, 0);
     for (const t of [r, cache, s.q, s.k, s.v]) t.dispose();
+  });
+
+  test("embedWithPositions with one item over: blocks of positions, exact", async () => {
+    const [batch, pos, d, vocab] = [2, 60, 16, 40]; // one item: 3840 bytes; W_pos [63, 16] 4032 bytes (bound whole)
+    const ids = Int32Array.from({ length: batch * pos }, (_, i) => (i * 7) % (vocab + 1)); // id 40: a zero row
+    const hTok = host([batch, pos], ids, "i32");
+    const [hWE, hWpos] = [host([vocab, d], randn(vocab * d, 13)), host([pos + 3, d], randn((pos + 3) * d, 14))];
+    const fresh = () => poison(Tensor.empty(dev, [batch, pos, d]));
+    const e = embedWithPositions(up(hTok), up(hWE), up(hWpos), 2, { out: fresh(), posOut: fresh() });
+    expect(e.embed.byteLength / batch).toBeGreaterThan(dev.maxBinding - 512);
+    const want = cpu.embedWithPositions(hTok, hWE, hWpos, 2);
+    assertClose("embed", await e.embed.read(), want.embed.data, 0, 0);
+    assertClose("posEmbed", await e.posEmbed.read(), want.posEmbed.data, 0, 0);
+    e.embed.dispose();
+    e.posEmbed.dispose();
   });
 
   test("a head's keys over one binding: a LimitError naming them", () => {
