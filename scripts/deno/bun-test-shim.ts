@@ -1,7 +1,7 @@
 // The part of `bun:test` the GPU tests use (describe, describe.each, test, beforeAll/afterAll, expect with toBe /
-// toEqual (and expect.arrayContaining) / toMatchObject / toMatch / toThrow / toBeInstanceOf / toContain /
-// toHaveProperty / toHaveLength / toBeNull / toBeDefined / toBeUndefined / toBeCloseTo / toBeGreaterThan[OrEqual] /
-// toBeLessThan[OrEqual], .not and .rejects),
+// toEqual (and expect.arrayContaining / stringContaining) / toMatchObject / toMatch / toThrow / toBeInstanceOf /
+// toContain / toHaveProperty / toHaveLength / toBeNull / toBeDefined / toBeUndefined / toBeCloseTo /
+// toBeGreaterThan[OrEqual] / toBeLessThan[OrEqual], .not and .rejects),
 // so the same test files run under Deno: scripts/deno-tests.ts bundles them with this module in place of `bun:test`.
 // Tests run in order after every file has registered its tests (runAll); a failure prints the test's name and the
 // error. Not a general test runner.
@@ -84,8 +84,19 @@ class ArrayContaining {
 }
 
 /** Bun's toEqual: recursive, typed arrays by value, undefined properties ignored. */
+/** expect.stringContaining(text): inside toEqual, any string holding text. */
+class StringContaining {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+  matches(a: unknown): boolean {
+    return typeof a === "string" && a.includes(this.text);
+  }
+}
+
 function equal(a: unknown, b: unknown): boolean {
-  if (b instanceof ArrayContaining) return b.matches(a);
+  if (b instanceof ArrayContaining || b instanceof StringContaining) return b.matches(a);
   if (Object.is(a, b)) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
@@ -171,6 +182,7 @@ export function expect(actual: unknown) {
 }
 
 expect.arrayContaining = (items: readonly unknown[]) => new ArrayContaining(items);
+expect.stringContaining = (text: string) => new StringContaining(text);
 
 async function rejection(p: unknown): Promise<unknown> {
   try {
