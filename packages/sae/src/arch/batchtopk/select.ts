@@ -4,11 +4,13 @@ import { batchTopk, fill, saeDot, Tensor } from "@sae/tensor-core";
 
 /**
  * The batch-level selection on scores hp [batch, d_sae]: f (the floor(k * batch) largest positive values, zeros
- * elsewhere) and the smallest kept positive value (null when none is positive).
+ * elsewhere) and the smallest kept positive value (null when none is positive). `batch` when hp holds another
+ * layout of the batch's scores (the candidates of blocks.ts, [R, base]).
  */
-export async function batchSelect(hp: Tensor, k: number): Promise<{ f: Tensor; kept: number | null }> {
+export async function batchSelect(hp: Tensor, k: number, batch = hp.shape[0]):
+  Promise<{ f: Tensor; kept: number | null }> {
   const [B, d_sae] = hp.shape;
-  const kTotal = Math.floor(k * B);
+  const kTotal = Math.floor(k * batch);
   const first = batchTopk(hp, kTotal);
   const kept = (await first.threshold.read())[0];
   first.threshold.dispose();
