@@ -44,6 +44,7 @@ export {
   forEachLogitBlock,
   hostLogitRows,
   klDivRows,
+  logitRunStats,
   logSoftmaxRow,
   nextTokenLosses,
   topLogits,

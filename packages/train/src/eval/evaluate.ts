@@ -2,17 +2,17 @@
 // hook's activations, feature density, and the downstream CE loss score and KL divergence with the SAE spliced
 // into the model, against the clean run and a zero ablation of the hook. Special-token positions (excludeIds) stay
 // clean in the spliced run and are left out of every average. The metric maths lives in metrics.ts; this file
-// only runs the model and the SAE and feeds the accumulators. The three runs' logits are read a block of positions
+// only runs the model and the SAE and feeds the accumulators. The three runs' logits are taken a block of positions
 // at a time (LogitRows: each block fits one binding, so a 256k vocabulary never needs its [batch, pos, d_vocab]
-// tensor; one block when the whole tensor fits).
+// tensor; one block when the whole tensor fits) and reduced to per-position CE and KL by @sae/transformer's
+// logitRunStats: on the device for a model's runs (only [rows] floats come back), in float64 for host rows.
 import { Tensor } from "@sae/tensor-core";
-import { forEachLogitBlock, logSoftmaxRow, type LogitRows } from "@sae/transformer";
+import { logitRunStats, type LogitRows } from "@sae/transformer";
 import { ConfigError } from "../errors.ts";
 import type { ModelHook } from "../model-hooks.ts";
 import {
   ceLossScore,
   densityMetrics,
-  klDivPerToken,
   klDivScore,
   ReconstructionAccumulator,
   type FeatureMetrics,
@@ -129,38 +129,32 @@ export async function evaluateSae(hook: EvalHook, sae: EvalSae, o: EvalOptions):
 }
 
 /**
- * Adds one batch's CE (clean, SAE, zero ablation) and KL (SAE and ablation against clean) over kept positions, block
- * by block of the three runs' logits [batch * pos, d_vocab]. CE at position p predicts token p + 1 and is left out
- * when token p is special (SAELens: mask[:, :-1]).
+ * Adds one batch's CE (clean, SAE, zero ablation) and KL (SAE and ablation against clean) over kept positions, from
+ * the three runs' per-position values (logitRunStats). CE at position p predicts token p + 1 and is left out when
+ * token p is special (SAELens: mask[:, :-1]).
  */
 async function addCeKl(
-  [clean, withSae, zero]: LogitRows[],
+  runs: LogitRows[],
   tokens: Int32Array,
   keep: Uint8Array,
   ce: { clean: number; sae: number; zero: number; n: number },
   kl: { sae: number; zero: number; n: number },
 ): Promise<void> {
-  const { pos, dVocab: V } = clean;
-  const lp = new Float64Array(V);
-  await forEachLogitBlock([clean, withSae, zero], (r0, r1, [c, s, z]) => {
-    const rows = r1 - r0;
-    for (let r = r0; r < r1; r++) {
-      if (!keep[r] || r % pos === pos - 1) continue;
-      for (const [key, v] of [["clean", c], ["sae", s], ["zero", z]] as const) {
-        logSoftmaxRow(v, (r - r0) * V, V, lp);
-        ce[key] -= lp[tokens[r + 1]];
-      }
-      ce.n++;
-    }
-    const kS = klDivPerToken(c, s, rows, V);
-    const kZ = klDivPerToken(c, z, rows, V);
-    for (let i = 0; i < rows; i++) {
-      if (!keep[r0 + i]) continue;
-      kl.sae += kS[i];
-      kl.zero += kZ[i];
-      kl.n++;
-    }
-  });
+  const { pos } = runs[0];
+  const { ce: [c, s, z], kl: [kS, kZ] } = await logitRunStats(runs, tokens);
+  for (let r = 0; r < tokens.length; r++) {
+    if (!keep[r] || r % pos === pos - 1) continue;
+    ce.clean += c[r];
+    ce.sae += s[r];
+    ce.zero += z[r];
+    ce.n++;
+  }
+  for (let r = 0; r < tokens.length; r++) {
+    if (!keep[r]) continue;
+    kl.sae += kS[r];
+    kl.zero += kZ[r];
+    kl.n++;
+  }
 }
 
 /** The evaluation as aligned "name value" lines for the terminal. */

@@ -52,25 +52,83 @@ function onDevice(sources: readonly LogitRows[]): sources is readonly DeviceRows
 
 /**
  * forEachLogitBlock on the device: fn gets each block as tensors [r1 - r0, d_vocab] and returns the [r1 - r0] f32
- * tensor it computed from them, which is read back (nothing else is) and handed to use. The blocks, the result and
- * what fn put in `scratch` are disposed after.
+ * tensors it computed from them, which are read back (nothing else is) and handed to use. The blocks, the results
+ * and what fn put in `scratch` are disposed after.
  */
 async function forEachDeviceBlock(
   sources: readonly DeviceRows[],
-  fn: (r0: number, r1: number, blocks: Tensor[], scratch: Tensor[]) => Tensor,
-  use: (r0: number, r1: number, values: Float32Array) => void,
+  fn: (r0: number, r1: number, blocks: Tensor[], scratch: Tensor[]) => Tensor[],
+  use: (r0: number, r1: number, values: Float32Array[]) => void,
 ): Promise<void> {
   for (const [r0, r1] of logitBlocks(sources)) {
     const scratch: Tensor[] = [];
     try {
       for (const s of sources) scratch.push(s.tensor(r0, r1));
-      const out = fn(r0, r1, scratch.slice(), scratch);
-      scratch.push(out);
-      use(r0, r1, (await out.read()) as Float32Array);
+      const outs = fn(r0, r1, scratch.slice(), scratch);
+      scratch.push(...outs);
+      const values: Float32Array[] = [];
+      for (const t of outs) values.push((await t.read()) as Float32Array);
+      use(r0, r1, values);
     } finally {
       for (const t of scratch) t.dispose();
     }
   }
+}
+
+/** [r1 - r0] i32 on the device: row r's next token ids[r + 1], 0 at a sequence's last position (not a loss). */
+function nextTargets(logits: Tensor, ids: ArrayLike<number>, pos: number, r0: number, r1: number): Tensor {
+  const next = Int32Array.from({ length: r1 - r0 }, (_, i) => ((r0 + i) % pos === pos - 1 ? 0 : ids[r0 + i + 1]));
+  return Tensor.from<"i32">(logits.device, [r1 - r0], next, "next-token targets");
+}
+
+/**
+ * One pass over the blocks of several runs of the same tokens (an eval's clean, spliced and ablated runs: each
+ * block's logits are made once): per row, each run's next-token CE (`ce[i]` [batch * pos], NaN at a sequence's
+ * last position) and KL(runs[0] || runs[i]) (`kl[i - 1]` [batch * pos]). On the device when every run has device
+ * tensors (f32 reductions, [rows] values read back), else float64 on the host (nextTokenLosses / klDivRows's maths).
+ */
+export async function logitRunStats(
+  runs: readonly LogitRows[],
+  ids: ArrayLike<number>,
+): Promise<{ ce: Float64Array[]; kl: Float64Array[] }> {
+  const { batch, pos, dVocab: V } = runs[0];
+  const n = batch * pos;
+  if (ids.length !== n) throw new ShapeError(`logitRunStats: ${ids.length} ids for logits ${fmt([batch, pos, V])}`);
+  const ce = runs.map(() => new Float64Array(n).fill(NaN));
+  const kl = runs.slice(1).map(() => new Float64Array(n));
+  const last = (r: number) => r % pos === pos - 1;
+  if (onDevice(runs)) {
+    await forEachDeviceBlock(
+      runs,
+      (r0, r1, blocks, scratch) => {
+        const targets = nextTargets(blocks[0], ids, pos, r0, r1);
+        scratch.push(targets);
+        const kls = blocks.slice(1).map((b) => klRows(blocks[0], b));
+        return [...blocks.map((b) => crossEntropyRows(b, targets)), ...kls];
+      },
+      (r0, r1, values) => {
+        for (let r = r0; r < r1; r++) if (!last(r)) ce.forEach((c, i) => (c[r] = values[i][r - r0]));
+        kl.forEach((k, i) => k.set(values[runs.length + i], r0));
+      },
+    );
+    return { ce, kl };
+  }
+  const lps = runs.map(() => new Float64Array(V));
+  await forEachLogitBlock(runs, (r0, r1, vs) => {
+    for (let r = r0; r < r1; r++) {
+      vs.forEach((v, i) => logSoftmaxRow(v, (r - r0) * V, V, lps[i]));
+      if (!last(r)) ce.forEach((c, i) => (c[r] = -lps[i][ids[r + 1]]));
+      kl.forEach((k, i) => (k[r] = klRow(lps[0], lps[i + 1])));
+    }
+  });
+  return { ce, kl };
+}
+
+/** sum exp(lp) (lp - lq) over log-softmax rows, float64. */
+function klRow(lp: Float64Array, lq: Float64Array): number {
+  let kl = 0;
+  for (let j = 0; j < lp.length; j++) kl += Math.exp(lp[j]) * (lp[j] - lq[j]);
+  return kl;
 }
 
 /** Next-token cross-entropy: position p of row b predicts ids[b * pos + p + 1]; -> [batch, pos - 1]. */
@@ -86,13 +144,11 @@ export async function nextTokenLosses(rows: LogitRows, ids: ArrayLike<number>): 
     await forEachDeviceBlock(
       one,
       (r0, r1, [logits], scratch) => {
-        // [r1 - r0] i32: the next token, 0 at a sequence's last position (its loss is not kept)
-        const next = Int32Array.from({ length: r1 - r0 }, (_, i) => ((r0 + i) % pos === pos - 1 ? 0 : ids[r0 + i + 1]));
-        const targets = Tensor.from<"i32">(logits.device, [r1 - r0], next, "next-token targets");
+        const targets = nextTargets(logits, ids, pos, r0, r1);
         scratch.push(targets);
-        return crossEntropyRows(logits, targets);
+        return [crossEntropyRows(logits, targets)];
       },
-      (r0, r1, ce) => {
+      (r0, r1, [ce]) => {
         for (let r = r0; r < r1; r++) {
           if (r % pos !== pos - 1) out[Math.floor(r / pos) * (pos - 1) + (r % pos)] = ce[r - r0];
         }
@@ -118,7 +174,7 @@ export async function klDivRows(pRows: LogitRows, qRows: LogitRows): Promise<Flo
   const out = new Float64Array(pRows.batch * pRows.pos);
   const both = [pRows, qRows];
   if (onDevice(both)) {
-    await forEachDeviceBlock(both, (_r0, _r1, [p, q]) => klRows(p, q), (r0, _r1, kl) => out.set(kl, r0));
+    await forEachDeviceBlock(both, (_r0, _r1, [p, q]) => [klRows(p, q)], (r0, _r1, [kl]) => out.set(kl, r0));
     return out;
   }
   const [lp, lq] = [new Float64Array(V), new Float64Array(V)];
@@ -126,9 +182,7 @@ export async function klDivRows(pRows: LogitRows, qRows: LogitRows): Promise<Flo
     for (let r = r0; r < r1; r++) {
       logSoftmaxRow(p, (r - r0) * V, V, lp);
       logSoftmaxRow(q, (r - r0) * V, V, lq);
-      let kl = 0;
-      for (let j = 0; j < V; j++) kl += Math.exp(lp[j]) * (lp[j] - lq[j]);
-      out[r] = kl;
+      out[r] = klRow(lp, lq);
     }
   });
   return out;

@@ -1,13 +1,14 @@
 // logit_stats.ts on device LogitRows (crossEntropyRows / klRows, only [rows] values read back) against the host path
 // (float64) on the same logits: the plain path (TensorRows: the whole tensor, read in blocks of 5 rows so views start
 // unaligned and are copied), the blocked path (HiddenRows under a 16 KiB cap: blocks of 13 rows unembedded on
-// demand), KL between two runs, and V = 50,257 (GPT-2's vocabulary). Tolerance: rtol 1e-5 plus atol 1e-6 (f32 on the
+// demand), KL between two runs, logitRunStats over three runs (the eval's one pass), and V = 50,257 (GPT-2's
+// vocabulary). Tolerance: rtol 1e-5 plus atol 1e-6 (f32 on the
 // device vs float64; the ops are within ~2e-6 relative at V = 256,000).
 import { describe, expect, test } from "bun:test";
 import { Device, getDevice, Tensor } from "@sae/tensor-core";
 import { assertClose, randn } from "@sae/tensor-core/testing";
 import { logitRows, type LogitRows, type Unembedding } from "./logit_rows.ts";
-import { hostLogitRows, klDivRows, nextTokenLosses } from "./logit_stats.ts";
+import { hostLogitRows, klDivRows, logitRunStats, nextTokenLosses } from "./logit_stats.ts";
 
 const [B, P, D] = [2, 9, 8];
 
@@ -71,5 +72,24 @@ describe("logit_stats on device rows", () => {
     const big = ids.map((i) => (i * 167) % 50257);
     assertClose("losses", await nextTokenLosses(p, big), await nextTokenLosses(hp, big), 1e-5, 1e-6);
     assertClose("kl", await klDivRows(p, q), await klDivRows(hp, hq), 1e-5, 1e-6);
+  });
+
+  test("logitRunStats: three runs in one pass (16 KiB cap) equal the host path", async () => {
+    const dev = await Device.create({ maxBindingBytes: 16384 });
+    const u = unembedding(dev, 301, 10);
+    const runs = await Promise.all([11, 12, 13].map((seed) => both(dev, u, seed)));
+    const got = await logitRunStats(runs.map(([d]) => d), ids);
+    const hosts = runs.map(([, h]) => h);
+    const want = await logitRunStats(hosts, ids);
+    for (let i = 0; i < 3; i++) {
+      const kept = (a: Float64Array) => a.filter((_, r) => r % P !== P - 1);
+      expect(got.ce[i].filter((_, r) => r % P === P - 1).every(Number.isNaN)).toBe(true);
+      assertClose(`ce ${i}`, kept(got.ce[i]), kept(want.ce[i]), 1e-5, 1e-6);
+      expect(Array.from(kept(want.ce[i]))).toEqual(Array.from(await nextTokenLosses(hosts[i], ids)));
+    }
+    for (let i = 0; i < 2; i++) {
+      assertClose(`kl ${i}`, got.kl[i], want.kl[i], 1e-5, 1e-6);
+      expect(Array.from(want.kl[i])).toEqual(Array.from(await klDivRows(hosts[0], hosts[i + 1])));
+    }
   });
 });
