@@ -14,6 +14,7 @@ const INCLUDED = [
   "packages/transformer/src",
   "packages/train/src/trainer.test.ts",
   "packages/train/src/trainer_blocks.test.ts",
+  "packages/train/src/trainer_resume.test.ts",
   "packages/train/src/trainer_ghost.test.ts",
   "packages/train/src/transcoder_run.test.ts",
   "packages/train/src/model-hooks.test.ts",
