@@ -12,10 +12,9 @@
 // scripts/pack.ts packs.
 // Usage: bun scripts/build.ts [--js-only] [package-dir-name ...]
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { builtinModules } from "node:module";
 import { dirname, join, relative } from "node:path";
 import type { BunPlugin } from "bun";
-import { NODE_APPS, NODE_SUBPATH } from "./node-free.ts";
+import { isNodeBuiltin, isNodeOnly, NODE_APPS, NODE_SUBPATH } from "./node-free.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const PACKAGES = join(ROOT, "packages");
@@ -122,11 +121,9 @@ const nodeOnlyPackages: BunPlugin = {
 const nodeStubs: BunPlugin = {
   name: "node-builtins-unavailable",
   setup(build) {
-    const names = new Set(builtinModules);
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-      const bare = args.path.replace(/^node:/, "");
-      if (!args.path.startsWith("node:") && !names.has(bare)) return undefined;
-      return { path: bare, namespace: "node-stub" };
+      if (!isNodeBuiltin(args.path)) return undefined;
+      return { path: args.path.replace(/^node:/, ""), namespace: "node-stub" };
     });
     build.onLoad({ filter: /.*/, namespace: "node-stub" }, async (args) => {
       const real = (await import(`node:${args.path}`)) as Record<string, unknown>;
@@ -149,10 +146,8 @@ const nodeStubs: BunPlugin = {
 const refuseNode: BunPlugin = {
   name: "refuse-node-builtins",
   setup(build) {
-    const names = new Set(builtinModules);
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-      const bare = args.path.replace(/^node:/, "");
-      if (!args.path.startsWith("node:") && !names.has(bare) && args.path !== "bun") return undefined;
+      if (!isNodeOnly(args.path)) return undefined;
       const who = relative(ROOT, args.importer);
       throw new Error(`${who} imports ${args.path}: a browser entry must not (move it to ./node)`);
     });
@@ -202,7 +197,7 @@ function checkDeclared(pkg: PackageJson, outdir: string): void {
   const missing = new Set<string>();
   for (const f of walk(outdir).filter((f) => f.endsWith(".js"))) {
     for (const m of readFileSync(f, "utf8").matchAll(/(?:from\s*|import\(\s*)"([^".][^"]*)"/g)) {
-      if (m[1].startsWith("node:") || builtinModules.includes(m[1])) continue;
+      if (isNodeBuiltin(m[1])) continue;
       const name = m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0];
       if (name !== pkg.name && !declared.has(name)) missing.add(name);
     }

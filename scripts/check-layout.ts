@@ -9,19 +9,11 @@
 // (scripts/node-free.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { nodeFreeProblems } from "./node-free.ts";
+import { NAME_TO_DIR, nodeFreeProblems } from "./node-free.ts";
 
 const LEVEL = { "tensor-core": 0, hub: 0, transformer: 1, sae: 1, train: 2, server: 2, cli: 3 } as const;
 type Pkg = keyof typeof LEVEL;
-const NAME: Record<string, Pkg> = {
-  "@sae/tensor-core": "tensor-core",
-  "@sae/hub": "hub",
-  "@sae/transformer": "transformer",
-  "@sae/core": "sae",
-  "@sae/train": "train",
-  "@sae/server": "server",
-  "@sae/cli": "cli",
-};
+const NAME: Record<string, Pkg> = NAME_TO_DIR;
 const ALLOWED: Record<Pkg, Pkg[]> = {
   "tensor-core": [],
   hub: [],

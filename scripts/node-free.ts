@@ -9,7 +9,8 @@ import { builtinModules } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 
 const ROOT = join(import.meta.dir, "..");
-const NAME_TO_DIR: Record<string, string> = {
+/** Each workspace package's name and its folder under packages/ (check-layout.ts orders them). */
+export const NAME_TO_DIR = {
   "@sae/tensor-core": "tensor-core",
   "@sae/hub": "hub",
   "@sae/transformer": "transformer",
@@ -17,7 +18,7 @@ const NAME_TO_DIR: Record<string, string> = {
   "@sae/train": "train",
   "@sae/server": "server",
   "@sae/cli": "cli",
-};
+} as const satisfies Record<string, string>;
 /** Node-only apps: their entries may use Node (their browser builds keep the throwing stubs). */
 export const NODE_APPS = new Set(["@sae/server", "@sae/cli"]);
 /** The subpath of a library package that holds what touches the file system. */
@@ -32,7 +33,7 @@ function readExports(dir: string): { name: string; exports: Exports } {
 /** The source file a `@sae/...` specifier names (its `bun` condition), or undefined for a non-workspace package. */
 function resolveWorkspace(spec: string): string | undefined {
   const parts = spec.split("/");
-  const dir = NAME_TO_DIR[parts.slice(0, 2).join("/")];
+  const dir = (NAME_TO_DIR as Record<string, string>)[parts.slice(0, 2).join("/")];
   if (!dir) return undefined;
   const sub = parts.length > 2 ? `./${parts.slice(2).join("/")}` : ".";
   const bun = readExports(dir).exports[sub]?.bun;
@@ -55,8 +56,14 @@ export function runtimeSpecifiers(text: string): string[] {
   return out;
 }
 
-function isNodeOnly(spec: string): boolean {
-  return spec.startsWith("node:") || spec === "bun" || builtinModules.includes(spec.split("/")[0]);
+/** A Node built-in, as `node:x` or by its bare name (`fs`, `fs/promises`). */
+export function isNodeBuiltin(spec: string): boolean {
+  return spec.startsWith("node:") || builtinModules.includes(spec.split("/")[0]);
+}
+
+/** What a browser entry must not reach: a Node built-in or `bun`. */
+export function isNodeOnly(spec: string): boolean {
+  return spec === "bun" || isNodeBuiltin(spec);
 }
 
 /**
