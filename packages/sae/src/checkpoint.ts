@@ -8,11 +8,18 @@
 // Reads and writes files (@sae/core/node); parsing from bytes, shared with Sae.fromBytes, is checkpoint_bytes.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError } from "@sae/tensor-core";
 import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
 import { architecture } from "./arch/registry.ts";
 import { configFromSaeLens, configToSaeLens, type SaeConfig } from "./config.ts";
-import { CFG_FILE, fileTensorShapes, hostFromTensors, SPARSITY_FILE, tensor, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
+import {
+  CFG_FILE,
+  fileTensorShapes,
+  hostFromTensors,
+  parseJson,
+  SPARSITY_FILE,
+  tensor,
+  WEIGHTS_FILE,
+} from "./checkpoint_bytes.ts";
 import type { SaeFolder } from "./checkpoint_bytes.ts";
 import { CheckpointError } from "./errors.ts";
 import type { Sae } from "./sae.ts";
@@ -20,12 +27,7 @@ import type { Sae } from "./sae.ts";
 /** Reads and validates cfg.json. */
 export function readConfigFile(path: string): { cfg: SaeConfig; extra: Record<string, unknown> } {
   if (!existsSync(path)) throw new CheckpointError(`${path}: file not found (an SAE folder needs ${CFG_FILE} and ${WEIGHTS_FILE})`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new FormatError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJson(readFileSync(path, "utf8"), path);
   return configFromSaeLens(raw, path);
 }
 

@@ -70,13 +70,34 @@ export function hostFromTensors(
   tensors: Map<string, SafeTensor>,
   cfg: SaeConfig,
 ): Record<string, Float32Array> {
-  const stored: Record<string, Float32Array> = {};
-  for (const [name, shape] of Object.entries(fileTensorShapes(cfg))) {
-    const data = tensor(file, tensors, name, shape, ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`);
-    checkFinite(file, name, shape, data);
-    stored[name] = data;
-  }
+  const why = ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae} in cfg.json)`;
+  const stored = checkedTensors(file, tensors, fileTensorShapes(cfg), why);
   return architecture(cfg.architecture).fromFile?.(stored) ?? stored;
+}
+
+/** The tensors `shapes` names from a weights file, each checked (tensor) and finite (checkFinite). */
+export function checkedTensors(
+  file: string,
+  tensors: Map<string, SafeTensor>,
+  shapes: Record<string, readonly number[]>,
+  why = "",
+): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const data = tensor(file, tensors, name, [...shape], why);
+    checkFinite(file, name, [...shape], data);
+    out[name] = data;
+  }
+  return out;
+}
+
+/** JSON text parsed; FormatError naming the file when it is not JSON. */
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /** An SAE folder read to the host: config, cfg.json keys we do not model, parameters, log10 feature density. */
@@ -101,14 +122,7 @@ export interface SaeBytes {
 /** An SAELens checkpoint from bytes to host parameters. */
 export function saeFolderFromBytes(b: SaeBytes): SaeFolder {
   const at = (f: string) => (b.label ? `${b.label}/${f}` : f);
-  let raw = b.cfg;
-  if (typeof raw === "string") {
-    try {
-      raw = JSON.parse(raw);
-    } catch (e) {
-      throw new FormatError(`${at("cfg.json")}: not valid JSON (${(e as Error).message})`);
-    }
-  }
+  const raw = typeof b.cfg === "string" ? parseJson(b.cfg, at("cfg.json")) : b.cfg;
   const { cfg, extra } = configFromSaeLens(raw, at("cfg.json"));
   const wf = at("sae_weights.safetensors");
   const host = hostFromTensors(wf, readSafetensors(b.weights, { file: wf }).tensors, cfg);

@@ -5,7 +5,7 @@
 // blocks.L.attn.hook_z [batch, pos, n_heads, d_head] flattened to [batch * pos, n_heads * d_head] (heads major,
 // d_head minor), which SplicedModel does for hook_z SAEs. Not here: reading the .pt itself (torch_pt.ts).
 import { existsSync, readFileSync } from "node:fs";
-import { FormatError } from "@sae/tensor-core";
+import { parseJson } from "./checkpoint_bytes.ts";
 import { makeConfig, type SaeConfig } from "./config.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { readTorchStateDict } from "./torch_pt.ts";
@@ -62,12 +62,7 @@ export function hookZWeights(bytes: Uint8Array, cfg: SaeConfig, file: string): R
 /** A run's two original files read to the host (config and parameters); loadHookZ (load.ts) uploads them. */
 export function readHookZ(weightsPath: string, cfgPath: string): { cfg: SaeConfig; host: Record<string, Float32Array> } {
   for (const p of [weightsPath, cfgPath]) if (!existsSync(p)) throw new CheckpointError(`${p}: file not found (a hook_z run needs <run>.pt and <run>_cfg.json)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(cfgPath, "utf8"));
-  } catch (e) {
-    throw new FormatError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJson(readFileSync(cfgPath, "utf8"), cfgPath);
   const cfg = hookZConfig(raw, cfgPath);
   return { cfg, host: hookZWeights(new Uint8Array(readFileSync(weightsPath)), cfg, weightsPath) };
 }

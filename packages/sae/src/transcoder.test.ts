@@ -131,7 +131,7 @@ describe("SAELens 6.18 transcoders load and run here", () => {
   test("config and shape errors name the field, file and widths", async () => {
     const c = fx.transcoders[0];
     expect(() => loadTranscoder(folder({ ...c, cfg_json: { ...c.cfg_json, apply_b_dec_to_input: true } }), device)).toThrow("transcoders support apply_b_dec_to_input = false only");
-    expect(() => loadTranscoder(folder({ ...c, cfg_json: { ...c.cfg_json, d_out: 7 } }), device)).toThrow("tensor 'W_dec' has shape [24, 6] F32, expected [24, 7] float");
+    expect(() => loadTranscoder(folder({ ...c, cfg_json: { ...c.cfg_json, d_out: 7 } }), device)).toThrow("tensor 'W_dec' has shape [24, 6], expected [24, 7] (d_in 8, d_sae 24, d_out 7 in cfg.json)");
     const tc = loadTranscoder(folder(c), device);
     await expect(tc.encode(Tensor.from(device, [2, 5], new Float32Array(10)))).rejects.toThrow("transcoder at blocks.0.ln2.hook_normalized: input [2, 5] must be [..., 8]");
     const model = new TwoHookModel(device, new Float32Array(48), new Float32Array(30));

@@ -8,7 +8,6 @@
 // (@sae/core/node: loadTranscoder, saveTranscoder; what @sae/train's transcoder training ends with).
 // encode/decode/forward take any leading shape; spliced via SplicedModel.attachTranscoder.
 import {
-  FormatError,
   matmul,
   readSafetensors,
   saeActivation,
@@ -17,7 +16,7 @@ import {
   type Device,
   type SafeTensor,
 } from "@sae/tensor-core";
-import { checkFinite, CFG_FILE, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
+import { CFG_FILE, checkedTensors, parseJson, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
 import { CheckpointError, SaeConfigError } from "./errors.ts";
 import { foldDecoderNorms } from "./fold.ts";
 import { asRows, withLead } from "./rows.ts";
@@ -83,17 +82,8 @@ export function transcoderHost(
   tensors: Map<string, SafeTensor>,
   cfg: TranscoderConfig,
 ): Record<string, Float32Array> {
-  const host: Record<string, Float32Array> = {};
-  for (const [name, shape] of Object.entries(transcoderShapes(cfg))) {
-    const t = tensors.get(name);
-    if (!t || t.shape.join() !== shape.join() || !(t.data instanceof Float32Array)) {
-      const got = t ? `has shape [${t.shape.join(", ")}] ${t.dtype}` : "is missing";
-      throw new CheckpointError(`${file}: tensor '${name}' ${got}, expected [${shape.join(", ")}] float`);
-    }
-    checkFinite(file, name, shape, t.data);
-    host[name] = t.data;
-  }
-  return host;
+  const why = ` (d_in ${cfg.d_in}, d_sae ${cfg.d_sae}, d_out ${cfg.d_out} in cfg.json)`;
+  return checkedTensors(file, tensors, transcoderShapes(cfg), why);
 }
 
 /** A transcoder folder's contents: cfg.json's object and the weights by SAELens name. */
@@ -164,14 +154,7 @@ export class Transcoder {
     device: Device,
   ): Transcoder {
     const at = (f: string) => (bytes.label ? `${bytes.label}/${f}` : f);
-    let raw = bytes.cfg;
-    if (typeof raw === "string") {
-      try {
-        raw = JSON.parse(raw);
-      } catch (e) {
-        throw new FormatError(`${at(CFG_FILE)}: not valid JSON (${(e as Error).message})`);
-      }
-    }
+    const raw = typeof bytes.cfg === "string" ? parseJson(bytes.cfg, at(CFG_FILE)) : bytes.cfg;
     const cfg = transcoderConfig(raw, at(CFG_FILE));
     const file = at(WEIGHTS_FILE);
     const { tensors } = readSafetensors(bytes.weights, { file });

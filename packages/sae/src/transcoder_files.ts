@@ -2,9 +2,9 @@
 // saveTranscoder writes them. Parsing and the folder's contents are transcoder.ts (Transcoder.fromBytes, toFolder).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FormatError, type Device } from "@sae/tensor-core";
+import type { Device } from "@sae/tensor-core";
 import { loadSafetensorsFile, saveSafetensorsFile } from "@sae/tensor-core/node";
-import { CFG_FILE, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
+import { CFG_FILE, parseJson, WEIGHTS_FILE } from "./checkpoint_bytes.ts";
 import { CheckpointError } from "./errors.ts";
 import { Transcoder, transcoderConfig, transcoderHost } from "./transcoder.ts";
 
@@ -16,12 +16,7 @@ export function loadTranscoder(dir: string, device: Device): Transcoder {
     const needs = `a transcoder folder needs ${CFG_FILE} and ${WEIGHTS_FILE}`;
     if (!existsSync(f)) throw new CheckpointError(`${f}: file not found (${needs})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(cfgPath, "utf8"));
-  } catch (e) {
-    throw new FormatError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJson(readFileSync(cfgPath, "utf8"), cfgPath);
   const cfg = transcoderConfig(raw, cfgPath);
   return Transcoder.fromHost(device, cfg, transcoderHost(weights, loadSafetensorsFile(weights).tensors, cfg));
 }
