@@ -36,7 +36,7 @@ export { matmul, type MatmulOptions } from "./ops/matmul.ts";
 export { matmulPacked, type MatmulPackedOptions } from "./ops/matmul_packed.ts";
 export { PackedMatrix, type PackedFormat, type PackOptions } from "./packed.ts";
 export { transpose } from "./ops/transpose.ts";
-export { topk, type TopkOptions, type TopkResult } from "./ops/topk.ts";
+export { topk, TOPK_MAX_COLS, TOPK_MAX_K, type TopkOptions, type TopkResult } from "./ops/topk.ts";
 export { scatterTopk } from "./ops/scatter_topk.ts";
 export { batchTopk, type BatchTopkOptions, type BatchTopkResult } from "./ops/batch_topk.ts";
 export { copyWindow, type Window } from "./ops/blocks.ts";

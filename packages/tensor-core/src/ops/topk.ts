@@ -13,7 +13,7 @@ import { alignedStep, ranges, rowsPerBlock } from "./blocks.ts";
 import source from "./topk.wgsl" with { type: "text" };
 
 export const TOPK_MAX_K = 256;
-const TOPK_MAX_COLS = 131072;
+export const TOPK_MAX_COLS = 131072;
 
 export interface TopkOptions {
   values?: Tensor;

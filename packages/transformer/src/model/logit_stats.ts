@@ -2,8 +2,9 @@
 // runs' distributions, top-k logits per position. Each takes LogitRows (logit_rows.ts) one block of positions at a
 // time, so at most one block of each run's logits exists at once. Losses and KL reduce a block on the device
 // (tensor-core's crossEntropyRows / klRows, f32 within ~1e-6 relative of float64) when the rows have device tensors,
-// reading back only [rows] values; host rows (and top-k) read the block and reduce it in float64.
-import { ShapeError, Tensor, crossEntropyRows, fmt, klRows } from "@sae/tensor-core";
+// reading back only [rows] values; top-k uses tensor-core's topk there (k <= 256, d_vocab <= 131072: [rows, k]
+// back). Host rows (and top-k past those limits) read the block and reduce it on the host (float64 for CE/KL).
+import { ShapeError, TOPK_MAX_COLS, TOPK_MAX_K, Tensor, crossEntropyRows, fmt, klRows, topk } from "@sae/tensor-core";
 import type { LogitRows } from "./logit_rows.ts";
 
 /** out[j] = log_softmax(logits[off .. off + n))[j], float64. */
@@ -51,14 +52,14 @@ function onDevice(sources: readonly LogitRows[]): sources is readonly DeviceRows
 }
 
 /**
- * forEachLogitBlock on the device: fn gets each block as tensors [r1 - r0, d_vocab] and returns the [r1 - r0] f32
- * tensors it computed from them, which are read back (nothing else is) and handed to use. The blocks, the results
- * and what fn put in `scratch` are disposed after.
+ * forEachLogitBlock on the device: fn gets each block as tensors [r1 - r0, d_vocab] and returns the small tensors
+ * ([r1 - r0] or [r1 - r0, k]) it computed from them, which are read back (nothing else is) and handed to use. The
+ * blocks, the results and what fn put in `scratch` are disposed after.
  */
 async function forEachDeviceBlock(
   sources: readonly DeviceRows[],
   fn: (r0: number, r1: number, blocks: Tensor[], scratch: Tensor[]) => Tensor[],
-  use: (r0: number, r1: number, values: Float32Array[]) => void,
+  use: (r0: number, r1: number, values: ArrayLike<number>[]) => void,
 ): Promise<void> {
   for (const [r0, r1] of logitBlocks(sources)) {
     const scratch: Tensor[] = [];
@@ -66,8 +67,8 @@ async function forEachDeviceBlock(
       for (const s of sources) scratch.push(s.tensor(r0, r1));
       const outs = fn(r0, r1, scratch.slice(), scratch);
       scratch.push(...outs);
-      const values: Float32Array[] = [];
-      for (const t of outs) values.push((await t.read()) as Float32Array);
+      const values: ArrayLike<number>[] = [];
+      for (const t of outs) values.push(await t.read());
       use(r0, r1, values);
     } finally {
       for (const t of scratch) t.dispose();
@@ -195,6 +196,21 @@ export async function topLogits(rows: LogitRows, k: number): Promise<{ ids: Int3
   const n = rows.batch * rows.pos;
   const ids = new Int32Array(n * k);
   const values = new Float32Array(n * k);
+  const one = [rows];
+  if (onDevice(one) && k <= TOPK_MAX_K && V <= TOPK_MAX_COLS) {
+    await forEachDeviceBlock(
+      one,
+      (_r0, _r1, [logits]) => {
+        const t = topk(logits, k); // ties: the lower column first, as below
+        return [t.values, t.indices];
+      },
+      (r0, _r1, [v, i]) => {
+        values.set(v, r0 * k);
+        ids.set(i, r0 * k);
+      },
+    );
+    return { ids, values };
+  }
   await forEachLogitBlock([rows], (r0, r1, [v]) => {
     for (let r = r0; r < r1; r++) {
       const off = (r - r0) * V;

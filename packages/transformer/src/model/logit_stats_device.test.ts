@@ -1,14 +1,14 @@
-// logit_stats.ts on device LogitRows (crossEntropyRows / klRows, only [rows] values read back) against the host path
-// (float64) on the same logits: the plain path (TensorRows: the whole tensor, read in blocks of 5 rows so views start
-// unaligned and are copied), the blocked path (HiddenRows under a 16 KiB cap: blocks of 13 rows unembedded on
-// demand), KL between two runs, logitRunStats over three runs (the eval's one pass), and V = 50,257 (GPT-2's
-// vocabulary). Tolerance: rtol 1e-5 plus atol 1e-6 (f32 on the
-// device vs float64; the ops are within ~2e-6 relative at V = 256,000).
+// logit_stats.ts on device LogitRows (crossEntropyRows / klRows / topk, only [rows] or [rows, k] values read back)
+// against the host path (float64) on the same logits: the plain path (TensorRows: the whole tensor, read in blocks of
+// 5 rows so views start unaligned and are copied), the blocked path (HiddenRows under a 16 KiB cap: blocks of 13 rows
+// unembedded on demand), KL between two runs, logitRunStats over three runs (the eval's one pass), V = 50,257 (GPT-2's
+// vocabulary), and topLogits equal to the host's exactly (ties: the lower id first). Tolerance: rtol 1e-5 plus
+// atol 1e-6 (f32 on the device vs float64; the ops are within ~2e-6 relative at V = 256,000).
 import { describe, expect, test } from "bun:test";
 import { Device, getDevice, Tensor } from "@sae/tensor-core";
 import { assertClose, randn } from "@sae/tensor-core/testing";
 import { logitRows, type LogitRows, type Unembedding } from "./logit_rows.ts";
-import { hostLogitRows, klDivRows, logitRunStats, nextTokenLosses } from "./logit_stats.ts";
+import { hostLogitRows, klDivRows, logitRunStats, nextTokenLosses, topLogits } from "./logit_stats.ts";
 
 const [B, P, D] = [2, 9, 8];
 
@@ -90,6 +90,20 @@ describe("logit_stats on device rows", () => {
     for (let i = 0; i < 2; i++) {
       assertClose(`kl ${i}`, got.kl[i], want.kl[i], 1e-5, 1e-6);
       expect(Array.from(want.kl[i])).toEqual(Array.from(await klDivRows(hosts[0], hosts[i + 1])));
+    }
+  });
+
+  test("topLogits on the device: the host's ids and values exactly, ties (duplicated W_U rows) included", async () => {
+    const dev = await getDevice();
+    const V = 301;
+    const W = randn(V * D, 14, 1);
+    for (let j = 100; j < V; j++) W.copyWithin(j * D, (j % 100) * D, (j % 100 + 1) * D); // logit j = logit j % 100
+    const u = { W_U_T: Tensor.from(dev, [V, D], W), b_U: Tensor.zeros(dev, [V]), softcap: 0 };
+    const [p, hp] = await both(dev, u, 15, 5);
+    for (const k of [1, 7, 40]) {
+      const [got, want] = [await topLogits(p, k), await topLogits(hp, k)];
+      expect(Array.from(got.ids)).toEqual(Array.from(want.ids));
+      expect(Array.from(got.values)).toEqual(Array.from(want.values));
     }
   });
 });
