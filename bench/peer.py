@@ -70,17 +70,26 @@ def probe(torch, p):
             "threads": torch.get_num_threads(), "torch": torch.__version__}
 
 
-def serve(makers, key, reps=3, grad=True, ms=median):
-    """Times each spec: makers[spec[key]](torch, spec) gives the function to time (built and run under no_grad
-    unless `grad`); `ms` picks the reported time from the timed calls."""
-    req = json.load(sys.stdin)
+def start_torch(req):
+    """torch on req["threads"] threads (default 2), seeded 0; None after printing the "no peer" reply when torch
+    does not import."""
     try:
         import torch
     except Exception as e:  # noqa: BLE001 - any import failure means "no peer"
         print(json.dumps({"error": f"torch not importable: {e}"}))
-        return
+        return None
     torch.set_num_threads(int(req.get("threads", 2)))
     torch.manual_seed(0)
+    return torch
+
+
+def serve(makers, key, reps=3, grad=True, ms=median):
+    """Times each spec: makers[spec[key]](torch, spec) gives the function to time (built and run under no_grad
+    unless `grad`); `ms` picks the reported time from the timed calls."""
+    req = json.load(sys.stdin)
+    torch = start_torch(req)
+    if torch is None:
+        return
     default_reps = int(req.get("reps", reps))
     results = []
     reply = {"results": results}

@@ -23,8 +23,8 @@ import gc
 import json
 import sys
 
-from peer import median, timed
-from torch_topk_sparse import init_params
+from peer import median, start_torch, timed
+from torch_topk_sparse import adam_setup, init_params
 
 # Peak RSS above 4x the parameters, in [batch, d_sae] f32 tensors, rounded up from one run at d_in 768, d_sae 4096,
 # batch 4096 (topk 9.3, batchtopk 6.3, standard 5.8, sparse 0.65): for the refusal's estimate only.
@@ -59,12 +59,8 @@ def refuse_if_too_big(s):
 
 
 def dense_step(torch, s):
-    arch, d_in, d_sae, batch, k = s["arch"], s["d_in"], s["d_sae"], s["batch"], s.get("k", 32)
-    p, g = init_params(torch, d_in, d_sae)
-    for t in p.values():
-        t.requires_grad_(True)
-    opt = torch.optim.Adam(list(p.values()), lr=1e-4)
-    x = torch.randn(batch, d_in, generator=g)
+    arch, batch, k = s["arch"], s["batch"], s.get("k", 32)
+    p, opt, x = adam_setup(torch, s["d_in"], s["d_sae"], batch)
     rescale = arch in ("topk", "batchtopk")
     state = {"threshold": torch.tensor(0.0, dtype=torch.float64)}
 
@@ -174,13 +170,8 @@ def sparse_step(torch, s):
     if not CHECKED:  # once per process: the check does not depend on the spec
         check_against_dense(torch)
         CHECKED.append(True)
-    d_in, d_sae, batch, k = s["d_in"], s["d_sae"], s["batch"], s.get("k", 32)
-    p, g = init_params(torch, d_in, d_sae)
-    for t in p.values():
-        t.requires_grad_(True)
-    opt = torch.optim.Adam(list(p.values()), lr=1e-4)
-    x = torch.randn(batch, d_in, generator=g)
-    Encode = make_rescaled_encode(torch, k)
+    p, opt, x = adam_setup(torch, s["d_in"], s["d_sae"], s["batch"])
+    Encode = make_rescaled_encode(torch, s.get("k", 32))
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -225,13 +216,9 @@ def run_spec(torch, spec):
 
 def main():
     req = json.load(sys.stdin)
-    try:
-        import torch
-    except Exception as e:  # noqa: BLE001 - any import failure means "no peer"
-        print(json.dumps({"error": f"torch not importable: {e}"}))
+    torch = start_torch(req)
+    if torch is None:
         return
-    torch.set_num_threads(int(req.get("threads", 2)))
-    torch.manual_seed(0)
     tiny = {"arch": "topk", "d_in": 8, "d_sae": 32, "batch": 16, "k": 4}
     dense_step(torch, tiny)()  # torch's one-time allocations (thread pool, kernels) before any baseline
     results = []

@@ -17,6 +17,16 @@ def init_params(torch, d_in, d_sae, seed=0):
     return {"W_enc": W_dec.t().clone().contiguous(), "b_enc": torch.zeros(d_sae), "W_dec": W_dec.contiguous(), "b_dec": torch.zeros(d_in)}, g
 
 
+def adam_setup(torch, d_in, d_sae, batch):
+    """The peers' training state: init_params' parameters (requiring grad), Adam at lr 1e-4 on every one, and a batch
+    x [batch, d_in] drawn from the same generator after them."""
+    p, g = init_params(torch, d_in, d_sae)
+    for t in p.values():
+        t.requires_grad_(True)
+    opt = torch.optim.Adam(list(p.values()), lr=1e-4)
+    return p, opt, torch.randn(batch, d_in, generator=g)
+
+
 def make_encode(torch, k, enc_grad):
     class Encode(torch.autograd.Function):
         """(x, b_dec, W_enc, b_enc) -> relu(topk((x - b_dec) @ W_enc + b_enc)) as (acts [batch, k], idx [batch, k]);
@@ -83,13 +93,8 @@ def check_against_dense(torch, enc_grad, d_in=24, d_sae=96, batch=40, k=5):
 def topk_sparse_step(torch, s):
     enc_grad = s.get("enc_grad", "dense")
     check_against_dense(torch, enc_grad)
-    d_in, d_sae, batch, k = s["d_in"], s["d_sae"], s["batch"], s.get("k", 32)
-    p, g = init_params(torch, d_in, d_sae)
-    for t in p.values():
-        t.requires_grad_(True)
-    opt = torch.optim.Adam(list(p.values()), lr=1e-4)
-    x = torch.randn(batch, d_in, generator=g)
-    Encode = make_encode(torch, k, enc_grad)
+    p, opt, x = adam_setup(torch, s["d_in"], s["d_sae"], s["batch"])
+    Encode = make_encode(torch, s.get("k", 32), enc_grad)
 
     def step():
         opt.zero_grad(set_to_none=True)
