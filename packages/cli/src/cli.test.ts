@@ -5,27 +5,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSafetensorsFile } from "@sae/tensor-core/node";
-import type { CliIO } from "./command.ts";
+import { captureIO } from "./io_testing.ts";
 import { main } from "./main.ts";
-
-function capture(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    progress: { isTTY: false, write: () => true },
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-"));
 const TINY = ["--context-size", "16", "--store-batch-size-prompts", "4", "--n-batches-in-buffer", "4", "--train-batch-size-tokens", "64", "--training-tokens", "640", "--expansion-factor", "2", "--k", "8", "--eval-holdout-prompts", "8", "--n-eval-batches", "2", "--wandb-log-frequency", "2", "--checkpoint-path", dir, "--run-name", "cli"];
 
 describe("sae CLI", () => {
   test("sae train writes the SAELens checkpoint, sparsity, metrics JSONL and an HTML report; sae eval reads it", async () => {
-    const io = capture();
+    const io = captureIO();
     let bar = "";
     io.progress = { isTTY: true, columns: 400, write: (t: string) => (bar += t) };
     const code = await main(["train", ...TINY], io);
@@ -56,7 +44,7 @@ describe("sae CLI", () => {
     expect(html).toContain("Feature density");
     expect(html).toContain(ckpt);
 
-    const e = capture();
+    const e = captureIO();
     expect(await main(["eval", ckpt, "--prompts", "8", "--batch-prompts", "4", "--json"], e)).toBe(0);
     const r = JSON.parse(e.stdout);
     // the same held-out prompts as training's final evaluation
@@ -67,17 +55,17 @@ describe("sae CLI", () => {
   }, 120_000);
 
   test("unknown commands and flags exit 2 with a suggestion and no stack", async () => {
-    const a = capture();
+    const a = captureIO();
     expect(await main(["trian"], a)).toBe(2);
     expect(a.stderr).toContain("unknown command 'trian' (did you mean 'train'?)");
-    const b = capture();
+    const b = captureIO();
     expect(await main(["train", "--l1-coeficient", "1"], b)).toBe(2);
     expect(b.stderr).toBe("error: unknown flag --l1-coeficient (did you mean '--l1-coefficient'?)\n");
-    const c = capture();
+    const c = captureIO();
     expect(await main(["eval", join(dir, "nope")], c)).toBe(2);
     expect(c.stderr).toMatch(/^error: .*nope/);
     expect(c.stderr).not.toContain("    at ");
-    const d = capture();
+    const d = captureIO();
     expect(await main(["train", "--help"], d)).toBe(0);
     expect(d.stdout).toContain("--l1-coefficient");
   });

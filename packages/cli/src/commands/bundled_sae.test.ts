@@ -12,7 +12,7 @@ import { loadSae } from "@sae/core/node";
 import { getDevice } from "@sae/tensor-core";
 import { processingFromKwargs } from "@sae/transformer";
 import { bundledSaeDir, loadBundled } from "@sae/transformer/node";
-import type { CliIO } from "../command.ts";
+import { captureIO } from "../io_testing.ts";
 import { main } from "../main.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
@@ -26,20 +26,8 @@ const processing = processingFromKwargs(folderSae.extraConfig.model_from_pretrai
 const model = asAnalysisModel(await loadBundled({ device, processing }), "tiny-shakespeare");
 const sae = asAnalysisSae(folderSae);
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => void (o.stdout += t),
-    err: (t: string) => void (o.stderr += t),
-    progress: { isTTY: false, write: () => true },
-    onInterrupt: () => () => {},
-  };
-  return o;
-}
-
 async function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const o = io();
+  const o = captureIO();
   const code = await main(args, o);
   expect(code, o.stderr).toBe(0);
   return o;
@@ -93,7 +81,7 @@ describe("sae <cmd> --sae bundled", () => {
   }, 60_000);
 
   test("no SAE given and none found: exit 2, the error suggests --sae bundled; help names bundled", async () => {
-    const o = io();
+    const o = captureIO();
     expect(await main(["inspect", "hi", "--checkpoints", join(tmp, "none")], o)).toBe(2);
     expect(o.stderr).toContain("none found under");
     expect(o.stderr).toContain("--sae bundled");

@@ -6,20 +6,8 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CliIO } from "../command.ts";
+import { captureIO } from "../io_testing.ts";
 import { main } from "../main.ts";
-
-function capture(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (t: string) => void (io.stdout += t),
-    err: (t: string) => void (io.stderr += t),
-    progress: { isTTY: false, write: () => true },
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 const dir = mkdtempSync(join(tmpdir(), "sae-cli-data-"));
 const SPLIT = fileURLToPath(new URL("../../../train/fixtures/datasets/stories-split", import.meta.url));
@@ -29,7 +17,7 @@ const TRAIN = [...TINY, "--training-tokens", "384", "--expansion-factor", "2", "
 describe("sae pretokenize / cache-activations", () => {
   test("pretokenize a JSONL folder, then train on the pretokenized folder", async () => {
     const out = join(dir, "pretok");
-    const io = capture();
+    const io = captureIO();
     const code = await main(["pretokenize", SPLIT, "--out", out, "--context-size", "16", "--shuffle=false"], io);
     expect(io.stderr).not.toContain("error");
     expect(code).toBe(0);
@@ -39,17 +27,17 @@ describe("sae pretokenize / cache-activations", () => {
     const ids = new Uint16Array(readFileSync(join(out, "tokens.bin")).buffer.slice(0));
     expect(ids.length).toBe(meta.rows * 16);
     for (let r = 0; r < meta.rows; r++) expect(ids[r * 16]).toBe(2047);
-    const t = capture();
+    const t = captureIO();
     const tc = await main(["train", ...TRAIN, "--dataset-path", out, "--run-name", "run-pretok"], t);
     expect(t.stderr).not.toContain("error");
     expect(tc).toBe(0);
     expect(t.stdout).toContain("trained 6 steps (384 tokens)");
-    expect(await main(["pretokenize", SPLIT], capture())).toBe(2);
+    expect(await main(["pretokenize", SPLIT], captureIO())).toBe(2);
   }, 300_000);
 
   test("cache-activations writes shards; train --use-cached-activations reads them", async () => {
     const cache = join(dir, "acts");
-    const io = capture();
+    const io = captureIO();
     const code = await main(["cache-activations", ...TRAIN, "--cached-activations-path", cache, "--shard-mb", "0.05"], io);
     expect(io.stderr).not.toContain("error");
     expect(code).toBe(0);
@@ -57,9 +45,9 @@ describe("sae pretokenize / cache-activations", () => {
     expect(shards.length).toBeGreaterThan(1);
     expect(io.stdout).toContain(`in ${shards.length} shard(s)`);
     for (const s of shards.slice(0, -1)) expect(statSync(join(cache, s)).size).toBeGreaterThan(0.05 * 2 ** 20);
-    const t = capture();
+    const t = captureIO();
     expect(await main(["train", ...TRAIN, "--cached-activations-path", cache, "--use-cached-activations", "--run-name", "cached"], t)).toBe(0);
     expect(t.stderr).toContain(`reading activations from ${cache}`);
-    expect(await main(["cache-activations", ...TRAIN], capture())).toBe(2);
+    expect(await main(["cache-activations", ...TRAIN], captureIO())).toBe(2);
   }, 300_000);
 });
