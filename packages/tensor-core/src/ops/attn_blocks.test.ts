@@ -15,22 +15,14 @@ import { host, Tensor, type HostTensor } from "../tensor.ts";
 import { assertClose, poison, randn } from "../testing.ts";
 import { attnPattern, attnZ, embedWithPositions, kvAppend, splitQkv } from "./attention.ts";
 import { attnScores, attnZGrouped } from "./attn_grouped.ts";
+import { type AttnCase, attnInputs, patternFromScores } from "./attn_testing.ts";
 import { rotary } from "./rotary.ts";
 
 const TOL = 2e-5;
 const CAP = 4096;
 
-interface Case {
+interface Case extends AttnCase {
   what: string;
-  batch: number;
-  pos: number;
-  nHeads: number;
-  kvHeads: number;
-  dHead: number;
-  stride: number;
-  posOffset: number;
-  softcap?: number;
-  window?: number;
 }
 
 const cases: Case[] = [
@@ -44,10 +36,6 @@ const cases: Case[] = [
   },
 ];
 
-/** The CPU scores with masked entries as exact zeros and the rest as positive weights: a pattern as softmax gives. */
-const weights = (s: HostTensor<"f32">) =>
-  host(s.shape, Float32Array.from(s.data, (x, i) => (x < -1e30 ? 0 : Math.abs(Math.sin(i)))));
-
 describe("attention with one batch item over one binding", async () => {
   const dev = await Device.create({ maxBindingBytes: CAP });
   const up = <T extends HostTensor>(h: T) => Tensor.fromHost(dev, h);
@@ -55,13 +43,7 @@ describe("attention with one batch item over one binding", async () => {
   for (const c of cases) {
     test(`${c.what}: ${JSON.stringify(c)}`, async () => {
       const keys = c.posOffset + c.pos;
-      const hq = host([c.batch, c.pos, c.nHeads, c.dHead], randn(c.batch * c.pos * c.nHeads * c.dHead, 3));
-      const kvShape = [c.batch, c.stride, c.kvHeads, c.dHead];
-      const [hk, hv] = [host(kvShape, randn(numel(kvShape), 4)), host(kvShape, randn(numel(kvShape), 5))];
-      const m = new Int32Array(c.batch * c.stride).fill(1);
-      m[1] = 0; // padding keys in both items
-      m[c.stride + 2] = 0;
-      const hm = host([c.batch, c.stride], m, "i32");
+      const { hq, hk, hv, hm } = attnInputs(c, [1, c.stride + 2]); // padding keys in both items
       const [q, k, v, mask] = [up(hq), up(hk), up(hv), up(hm)];
       const item = c.nHeads * c.pos * keys * 4;
       expect(item).toBeGreaterThan(dev.maxBinding); // one item's scores: byBatch alone cannot split them
@@ -71,7 +53,7 @@ describe("attention with one batch item over one binding", async () => {
       expect(attnScores(q, k, mask, { ...o, out: scores })).toBe(scores);
       const want = cpu.attnScores(hq, hk, hm, o);
       assertClose("scores", await scores.read(), want.data, TOL, TOL);
-      const hp = weights(want);
+      const hp = patternFromScores(want);
       const pattern = up(hp);
       const z = poison(Tensor.empty(dev, [c.batch, c.pos, c.nHeads, c.dHead]));
       expect(attnZGrouped(pattern, v, { out: z })).toBe(z);

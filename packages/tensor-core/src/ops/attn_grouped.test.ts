@@ -2,27 +2,15 @@ import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/attn_grouped.ts";
 import { getDevice } from "../device.ts";
 import { ShapeError } from "../errors.ts";
-import { numel } from "../shape.ts";
-import { host, Tensor } from "../tensor.ts";
-import { assertClose, poison, randn } from "../testing.ts";
+import { Tensor } from "../tensor.ts";
+import { assertClose, poison } from "../testing.ts";
 import { attnScores, attnZGrouped } from "./attn_grouped.ts";
+import { type AttnCase, attnInputs, patternFromScores } from "./attn_testing.ts";
 
 // Tolerance: dot products over d_head <= 24 and sums over <= 19 keys in f32.
 const TOL = 2e-5;
 
-interface Case {
-  batch: number;
-  pos: number;
-  nHeads: number;
-  kvHeads: number;
-  dHead: number;
-  stride: number;
-  posOffset: number;
-  softcap?: number;
-  window?: number;
-}
-
-const cases: Case[] = [
+const cases: AttnCase[] = [
   { batch: 2, pos: 7, nHeads: 3, kvHeads: 3, dHead: 5, stride: 7, posOffset: 0 },
   { batch: 1, pos: 9, nHeads: 4, kvHeads: 2, dHead: 12, stride: 9, posOffset: 0, softcap: 1.5, window: 4 },
   { batch: 2, pos: 1, nHeads: 6, kvHeads: 1, dHead: 8, stride: 19, posOffset: 12, window: 5 },
@@ -34,13 +22,7 @@ describe("attnScores / attnZGrouped", () => {
     test(`match the CPU reference: ${JSON.stringify(c)}`, async () => {
       const dev = await getDevice();
       const keys = c.posOffset + c.pos;
-      const hq = host([c.batch, c.pos, c.nHeads, c.dHead], randn(c.batch * c.pos * c.nHeads * c.dHead, 3));
-      const kvShape = [c.batch, c.stride, c.kvHeads, c.dHead];
-      const hk = host(kvShape, randn(numel(kvShape), 4));
-      const hv = host(kvShape, randn(numel(kvShape), 5));
-      const m = new Int32Array(c.batch * c.stride).fill(1);
-      m[1] = 0; // a padding key in batch 0
-      const hm = host([c.batch, c.stride], m, "i32");
+      const { hq, hk, hv, hm } = attnInputs(c, [1]); // a padding key in batch 0
       const [q, k, v] = [hq, hk, hv].map((h) => Tensor.fromHost(dev, h));
       const mask = Tensor.fromHost(dev, hm);
       const o = { keys, posOffset: c.posOffset, scale: 1 / Math.sqrt(c.dHead), softcap: c.softcap, window: c.window };
@@ -48,8 +30,7 @@ describe("attnScores / attnZGrouped", () => {
       expect(attnScores(q, k, mask, { ...o, out })).toBe(out);
       const want = cpu.attnScores(hq, hk, hm, o);
       assertClose("scores", await out.read(), want.data, TOL, TOL);
-      // a pattern with exact zeros on masked keys, as softmax gives
-      const hp = host(want.shape, Float32Array.from(want.data, (s, i) => (s < -1e30 ? 0 : Math.abs(Math.sin(i)))));
+      const hp = patternFromScores(want);
       const pattern = Tensor.fromHost(dev, hp);
       const z = poison(Tensor.empty(dev, [c.batch, c.pos, c.nHeads, c.dHead]));
       expect(attnZGrouped(pattern, v, { out: z })).toBe(z);

@@ -32,6 +32,18 @@ function pickIndices(batch: number, k: number, dSae: number, seed: number): Host
   return host([batch, k], data, "i32");
 }
 
+/** Backward inputs from seeds seed .. seed + 4: values [batch, k], indices [batch, k], W_dec [d_sae, d_in], gradOut
+ * [batch, d_in] and a gradWdec [d_sae, d_in] to accumulate into. */
+function backwardInputs(batch: number, k: number, dSae: number, dIn: number, seed: number) {
+  return {
+    hv: host([batch, k], randn(batch * k, seed)),
+    hi: pickIndices(batch, k, dSae, seed + 1),
+    hW: host([dSae, dIn], randn(dSae * dIn, seed + 2, 0.2)),
+    hg: host([batch, dIn], randn(batch * dIn, seed + 3)),
+    hgw0: host([dSae, dIn], randn(dSae * dIn, seed + 4, 0.1)),
+  };
+}
+
 describe("sparseDecode over one binding", async () => {
   const dev = await Device.create({ maxBindingBytes: 16 * 1024 });
   // [batch, k, d_sae, d_in]: W over (3 and 5 latent blocks), out over (3 batch blocks), both, pairs over
@@ -57,11 +69,7 @@ describe("sparseDecode over one binding", async () => {
   // [batch, k, d_sae, d_in]: W_dec over one binding in 3 / 5 latent blocks (a short last one), scalar and vec4
   for (const [batch, k, dSae, dIn] of [[33, 7, 517, 13], [40, 9, 300, 52], [20, 4, 1100, 4]] as const) {
     test(`backward [batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}] matches the CPU reference`, async () => {
-      const hv = host([batch, k], randn(batch * k, 11));
-      const hi = pickIndices(batch, k, dSae, 12);
-      const hW = host([dSae, dIn], randn(dSae * dIn, 13, 0.2));
-      const hg = host([batch, dIn], randn(batch * dIn, 14));
-      const hgw0 = host([dSae, dIn], randn(dSae * dIn, 15, 0.1));
+      const { hv, hi, hW, hg, hgw0 } = backwardInputs(batch, k, dSae, dIn, 11);
       const [v, i, W, g] = [hv, hi, hW, hg].map((h) => Tensor.fromHost(dev, h as HostTensor));
       expect(W.byteLength).toBeGreaterThan(dev.maxBinding);
       for (const mode of ["accumulate", "overwrite", "reluMask"] as const) {
@@ -82,10 +90,7 @@ describe("sparseDecode over one binding", async () => {
   // everything fits but the fused path's [batch * k, 64] lane parts (38,400 bytes): the unfused vec4 pair runs
   test("backward with only the lane parts over one binding matches the CPU reference", async () => {
     const [batch, k, dSae, dIn] = [30, 5, 50, 16];
-    const hv = host([batch, k], randn(batch * k, 31));
-    const hi = pickIndices(batch, k, dSae, 32);
-    const hW = host([dSae, dIn], randn(dSae * dIn, 33, 0.2));
-    const hg = host([batch, dIn], randn(batch * dIn, 34));
+    const { hv, hi, hW, hg } = backwardInputs(batch, k, dSae, dIn, 31);
     const [v, i, W, g] = [hv, hi, hW, hg].map((h) => Tensor.fromHost(dev, h as HostTensor));
     expect(batch * k * 64 * 4).toBeGreaterThan(dev.maxBinding);
     const gradValues = poison(Tensor.empty(dev, [batch, k]));
@@ -100,11 +105,7 @@ describe("sparseDecode over one binding", async () => {
   // gradOut / x and the pairs over one binding: blocks of batch rows (within them, latent blocks when W_dec is over)
   for (const [batch, k, dSae, dIn] of [[300, 5, 70, 20], [200, 9, 300, 52], [150, 40, 64, 7]] as const) {
     test(`batch blocks [batch ${batch}, k ${k}, d_sae ${dSae}, d_in ${dIn}]: both gradients match the CPU reference`, async () => {
-      const hv = host([batch, k], randn(batch * k, 41));
-      const hi = pickIndices(batch, k, dSae, 42);
-      const hW = host([dSae, dIn], randn(dSae * dIn, 43, 0.2));
-      const hg = host([batch, dIn], randn(batch * dIn, 44));
-      const hgw0 = host([dSae, dIn], randn(dSae * dIn, 45, 0.1));
+      const { hv, hi, hW, hg, hgw0 } = backwardInputs(batch, k, dSae, dIn, 41);
       const [v, i, W, g] = [hv, hi, hW, hg].map((h) => Tensor.fromHost(dev, h as HostTensor));
       expect(Math.max(g.byteLength, v.byteLength)).toBeGreaterThan(dev.maxBinding);
       for (const mode of ["accumulate", "overwrite"] as const) {
