@@ -27,9 +27,6 @@ const CPU = "CPU only (no WebGPU: nothing for naga to compile; Bun runs it)";
 
 /** Files under INCLUDED that do not run under Deno, and why. */
 export const EXCLUDED: Record<string, string> = {
-  "packages/hub/src/fetch-url.test.ts":
-    "its gzip test: Deno's fetch leaves a gzip body undecoded when the request said accept-encoding: identity " +
-    "(the client always does; Bun and browsers decode it), so a server that gzips anyway gives encoded bytes",
   "packages/hub/src/hub-faults.test.ts": "spawns Bun processes (two downloads of one file at once, the lock)",
   "packages/tensor-core/src/io/safetensors.test.ts": CPU,
   "packages/tensor-core/src/sample_token.test.ts": CPU,
