@@ -29,7 +29,7 @@ export function klRows(p: Tensor, q: Tensor, opts: { out?: Tensor } = {}): Tenso
   try {
     lseRows("klRows", dev, LSE_MODE.pair, p, undefined, sp);
     lseRows("klRows", dev, LSE_MODE.pair, q, undefined, sq);
-    for (const [r0, r1] of rowBlocks("klRows", dev, rows, [V, 2])) {
+    for (const [r0, r1] of rowBlocks("klRows", dev, rows, [[p, V], [q, V], [sp, 2], [out, 1]])) {
       const [x, y, o] = [rowSpan(p, V, r0, r1), rowSpan(q, V, r0, r1), rowSpan(out, 1, r0, r1)];
       const [a, b] = [rowSpan(sp, 2, r0, r1), rowSpan(sq, 2, r0, r1)]; // same offsets: same shape, both fresh
       dev.run(kernel, {

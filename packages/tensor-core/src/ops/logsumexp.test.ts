@@ -1,6 +1,6 @@
 // rowLogSumExp against the float64 CPU reference, outputs poisoned first: awkward widths (not multiples of the 256
 // lanes of a row's workgroup, V = 1, rows 1, leading dims), large offsets (the max shift), -inf entries, the
-// Gemma-sized V = 256,000, and logits over one binding under a 4 KiB cap (blocks of 3 rows bound from aligned starts).
+// Gemma-sized V = 256,000, and logits over one binding under a 4 KiB cap (blocks bound from aligned starts).
 // Tolerance: rtol 1e-5 (the brief's bound; f32 with compensated per-lane sums and a pairwise tree).
 import { describe, expect, test } from "bun:test";
 import * as cpu from "../cpu/index.ts";
@@ -43,11 +43,13 @@ describe("rowLogSumExp", () => {
     assertClose("lse", await out.read(), [Math.log(4), 1], 1e-6, 0);
   });
 
-  test("over one binding (4 KiB cap): [37, 301] (blocks of 3 rows), [1, 900]; a row over it: LimitError", async () => {
+  test("4 KiB cap: [37, 301] (blocks of 3 rows), [1, 1024] (one row of 4 KiB); rows that do not fit: LimitError", async () => {
     const dev = await Device.create({ maxBindingBytes: 4096 });
     await check(dev, [37, 301], 3);
-    await check(dev, [1, 900], 4);
-    expect(() => rowLogSumExp(Tensor.zeros(dev, [2, 1000]))).toThrow(LimitError);
+    await check(dev, [1, 1024], 4); // one row of exactly one binding (from an aligned start)
+    expect(() => rowLogSumExp(Tensor.zeros(dev, [1, 1025]))).toThrow(LimitError);
+    // row 1 of [2, 1000] starts 160 bytes past an aligned offset: its span is 4,160 bytes
+    expect(() => rowLogSumExp(Tensor.zeros(dev, [2, 1000]))).toThrow(/a row of 4000 bytes/);
   });
 
   test("typed errors", async () => {

@@ -50,7 +50,9 @@ export function lseRows(
   const V = logits.shape[logits.shape.length - 1];
   const rows = logits.size / V;
   const per = mode === LSE_MODE.pair ? 2 : 1;
-  for (const [r0, r1] of rowBlocks(op, dev, rows, [V, per])) {
+  const bound: Array<[Tensor, number]> = [[logits, V], [out, per]];
+  if (targets) bound.push([targets, 1]);
+  for (const [r0, r1] of rowBlocks(op, dev, rows, bound)) {
     const x = rowSpan(logits, V, r0, r1);
     const t = targets ? rowSpan(targets, 1, r0, r1) : { binding: dummyBuffer(dev), off: 0 };
     const o = rowSpan(out, per, r0, r1);

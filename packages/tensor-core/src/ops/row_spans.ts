@@ -20,17 +20,32 @@ export function rowSpan(t: Tensor, rowElems: number, r0: number, r1: number): Ro
   return { binding: { buffer: t.storage, offset, size: end - offset }, off: (first - offset) / 4 };
 }
 
-/** Blocks [r0, r1) of `rows` rows whose spans fit one binding for tensors of these row widths (elements). */
-export function rowBlocks(op: string, device: Device, rows: number, rowElems: number[]): Array<[number, number]> {
-  const widest = Math.max(...rowElems, 1) * 4;
-  const room = device.maxBinding - device.limits.minStorageBufferOffsetAlignment + 4;
-  const per = rows * widest <= room ? rows : Math.floor(room / widest);
-  if (per < 1) {
-    const what = `a row of ${widest} bytes`;
-    const cap = `one binding of ${device.maxBinding} bytes on ${device.describe()}`;
-    throw new LimitError(`${op}: ${what} does not fit ${cap}`);
-  }
+/**
+ * Blocks [r0, r1) of `rows` rows whose spans fit one binding in every tensor (t with rowElems elements per row), each
+ * as many rows as fit after the bytes its span starts below row r0 (0 for aligned starts: a row of exactly one
+ * binding still fits).
+ */
+export function rowBlocks(
+  op: string,
+  device: Device,
+  rows: number,
+  ts: Array<[Tensor, number]>,
+): Array<[number, number]> {
+  const align = device.limits.minStorageBufferOffsetAlignment;
   const out: Array<[number, number]> = [];
-  for (let r0 = 0; r0 < rows; r0 += per) out.push([r0, Math.min(rows, r0 + per)]);
+  for (let r0 = 0; r0 < rows; ) {
+    let per = rows - r0;
+    for (const [t, rowElems] of ts) {
+      const below = (t.byteOffset + r0 * rowElems * 4) % align;
+      per = Math.min(per, Math.floor((device.maxBinding - below) / Math.max(rowElems * 4, 1)));
+    }
+    if (per < 1) {
+      const widest = Math.max(...ts.map(([, e]) => e * 4));
+      const cap = `one binding of ${device.maxBinding} bytes on ${device.describe()}`;
+      throw new LimitError(`${op}: a row of ${widest} bytes (from an aligned start) does not fit ${cap}`);
+    }
+    out.push([r0, r0 + per]);
+    r0 += per;
+  }
   return out;
 }
