@@ -43,7 +43,7 @@ describe("rowLogSumExp", () => {
     assertClose("lse", await out.read(), [Math.log(4), 1], 1e-6, 0);
   });
 
-  test("4 KiB cap: [37, 301] (blocks of 3 rows), [1, 1024] (one row of 4 KiB); rows that do not fit: LimitError", async () => {
+  test("4 KiB cap: [37, 301] (3-row blocks), [1, 1024] (one 4 KiB row); rows that do not fit: LimitError", async () => {
     const dev = await Device.create({ maxBindingBytes: 4096 });
     await check(dev, [37, 301], 3);
     await check(dev, [1, 1024], 4); // one row of exactly one binding (from an aligned start)
