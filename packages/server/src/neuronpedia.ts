@@ -43,7 +43,8 @@ export function neuronpediaSteerRoute(d: RouteDeps) {
     const total = `prompt (${promptTokens}) + n_tokens (${b.n_tokens}) =`;
     fitsContext(promptTokens + b.n_tokens, d.model.nCtx, "n_tokens", total);
     const opts = { maxNewTokens: b.n_tokens, temperature: b.temperature, seed: b.seed, freqPenalty: b.freq_penalty };
-    const r = await d.queue.run(() => steerGenerate(d.model, d.sae, b.prompt, features, opts), c.req.raw.signal);
+    const job = (signal?: AbortSignal) => steerGenerate(d.model, d.sae, b.prompt, features, { ...opts, signal });
+    const r = await d.queue.run(job, c.req.raw.signal);
     return c.json({ STEERED: b.prompt + r.steered, DEFAULT: b.prompt + r.unsteered, features: r.features });
   };
 }

@@ -38,7 +38,8 @@ describe("GpuQueue", () => {
     expect(out[2]).toEqual({ ok: 20 });
     expect((out[3] as { err: Error }).err).toBeInstanceOf(QueueFullError);
     expect((out[4] as { err: Error }).err).toBeInstanceOf(QueueFullError);
-    expect(q.stats()).toEqual({ running: false, waiting: 0, maxWaiting: 2, completed: 3, rejected: 2, dropped: 0 });
+    const counts = { completed: 3, rejected: 2, dropped: 0, cancelled: 0 };
+    expect(q.stats()).toEqual({ running: false, waiting: 0, maxWaiting: 2, ...counts });
     expect(await q.run(async () => "after")).toBe("after");
   });
 });

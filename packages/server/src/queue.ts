@@ -1,7 +1,8 @@
 // The GPU queue: a FIFO that runs one job at a time, so requests never interleave on the device, and refuses
 // new work (QueueFullError -> HTTP 429) when `maxWaiting` jobs are already waiting behind the running one.
 // A job whose client has gone (its AbortSignal fired) is dropped: it leaves the waiting count at once and never runs.
-import { SaeError } from "@sae/tensor-core";
+// A running job gets the same signal and stops between tokens; it counts as cancelled, not completed.
+import { CancelledError, SaeError } from "@sae/tensor-core";
 
 export class QueueFullError extends SaeError {
   readonly waiting: number;
@@ -11,8 +12,8 @@ export class QueueFullError extends SaeError {
   }
 }
 
-/** The client of a queued job went away before the job ran (the request's AbortSignal fired). */
-export class ClientGoneError extends SaeError {}
+/** The client of a job went away (the request's AbortSignal fired) before or while the job ran. */
+export class ClientGoneError extends CancelledError {}
 
 export interface QueueStats {
   running: boolean;
@@ -22,6 +23,8 @@ export interface QueueStats {
   rejected: number;
   /** Jobs dropped because their client disconnected while they waited. */
   dropped: number;
+  /** Running jobs stopped because their client disconnected (not counted in completed). */
+  cancelled: number;
 }
 
 export class GpuQueue {
@@ -32,13 +35,17 @@ export class GpuQueue {
   private completed = 0;
   private rejected = 0;
   private dropped = 0;
+  private cancelled = 0;
 
   constructor(maxWaiting: number) {
     this.maxWaiting = maxWaiting;
   }
 
-  /** Runs `job` after every job submitted before it has finished (whether it succeeded or not); `signal` drops it. */
-  run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `job` after every job submitted before it has finished (whether it succeeded or not). `signal` drops it
+   * while it waits and is handed to it to stop it while it runs (a job that ends after it fired is "cancelled").
+   */
+  run<T>(job: (signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(new ClientGoneError("client disconnected before its request queued"));
     if (this.waiting + (this.running ? 1 : 0) > this.maxWaiting) {
       this.rejected++;
@@ -66,11 +73,17 @@ export class GpuQueue {
       signal?.removeEventListener("abort", onAbort);
       if (!leave()) throw new ClientGoneError("client disconnected");
       this.running = true;
+      let stopped = false;
       try {
-        return await job();
+        return await job(signal);
+      } catch (e) {
+        stopped = signal?.aborted === true;
+        if (!stopped) throw e;
+        throw new ClientGoneError(`client disconnected while its request ran; the work stopped (${errorText(e)})`);
       } finally {
         this.running = false;
-        this.completed++;
+        if (stopped) this.cancelled++;
+        else this.completed++;
       }
     });
     this.tail = turn.then(
@@ -81,7 +94,9 @@ export class GpuQueue {
   }
 
   stats(): QueueStats {
-    const { running, waiting, maxWaiting, completed, rejected, dropped } = this;
-    return { running, waiting, maxWaiting, completed, rejected, dropped };
+    const { running, waiting, maxWaiting, completed, rejected, dropped, cancelled } = this;
+    return { running, waiting, maxWaiting, completed, rejected, dropped, cancelled };
   }
 }
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

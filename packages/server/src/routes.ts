@@ -46,7 +46,9 @@ export function steerRoute(d: RouteDeps) {
     fitsContext(promptTokens, d.model.nCtx, "prompt", "is");
     const total = `prompt (${promptTokens}) + max_new_tokens (${maxNewTokens}) =`;
     fitsContext(promptTokens + maxNewTokens, d.model.nCtx, "max_new_tokens", total);
-    const job = () => steerGenerate(d.model, d.sae, prompt, features, { maxNewTokens, temperature, topK, seed });
+    const opts = { maxNewTokens, temperature, topK, seed };
+    // the request's signal stops the generation between tokens when the client goes away
+    const job = (signal?: AbortSignal) => steerGenerate(d.model, d.sae, prompt, features, { ...opts, signal });
     const r = await d.queue.run(job, c.req.raw.signal);
     const { steered, unsteered } = r;
     return c.json({ prompt, features: r.features, steered, unsteered, max_new_tokens: maxNewTokens, temperature, seed });

@@ -40,3 +40,11 @@ export class GpuOutOfMemoryError extends SaeError {}
 
 /** A file that is truncated, malformed or missing a field; the message names the file and the field. */
 export class FormatError extends SaeError {}
+
+/** Work stopped because its AbortSignal fired (e.g. the HTTP client went away); the run's tensors are freed. */
+export class CancelledError extends SaeError {}
+
+/** Throws CancelledError naming `what` when `signal` has fired; the check long loops run between steps. */
+export function throwIfCancelled(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new CancelledError(`${what}: cancelled (its AbortSignal fired)`);
+}

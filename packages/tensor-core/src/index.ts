@@ -19,6 +19,8 @@ export {
   GpuValidationError,
   GpuOutOfMemoryError,
   FormatError,
+  CancelledError,
+  throwIfCancelled,
 } from "./errors.ts";
 export { fill } from "./ops/fill.ts";
 export { add, sub, mul, div } from "./ops/binary.ts";

@@ -30,6 +30,7 @@ export interface HookedTransformerLike extends HookableModel<readonly (readonly 
       seed?: number;
       freqPenalty?: number;
       hooks?: Readonly<Record<string, ActivationHook>>;
+      signal?: AbortSignal;
     },
   ): Promise<{ text: string }>;
 }
@@ -53,8 +54,9 @@ export function asAnalysisModel(model: HookedTransformerLike, name: string): Ana
     logits: (ids, hooks) => (hooks ? model.runWithHooks(ids, hooks) : model.forward(ids)),
     tokenLosses: async (ids, hooks) => Array.from(await model.tokenLosses([ids], { hooks })),
     async generate(prompt: string, o: SampleOptions) {
-      const { maxNewTokens, temperature, seed, freqPenalty, hooks } = o;
-      const r = await model.generate(prompt, { maxNewTokens, temperature, topK: o.topK ?? 0, seed, freqPenalty, hooks });
+      const { maxNewTokens, temperature, seed, freqPenalty, hooks, signal } = o;
+      const topK = o.topK ?? 0;
+      const r = await model.generate(prompt, { maxNewTokens, temperature, topK, seed, freqPenalty, hooks, signal });
       return r.text;
     },
     unembedding() {

@@ -2,6 +2,7 @@
 // the analysis functions, the server and the CLI. Not a model: embeddings + positions, one hook point, a linear
 // unembedding. Every weight is exposed on the host so tests can compute expected values independently.
 import { penalizeFrequency, Rng, sampleToken, Tensor, type Device, type HostTensor } from "@sae/tensor-core";
+import { throwIfCancelled } from "@sae/tensor-core";
 import { nextTokenLosses } from "./ablate.ts";
 import type { ActivationHook, AnalysisModel, AnalysisSae, AnalysisSaeConfig, SampleOptions } from "./types.ts";
 
@@ -109,6 +110,7 @@ export class FakeModel implements AnalysisModel {
     const V = this.vocabSize;
     const out: number[] = [];
     for (let t = 0; t < opts.maxNewTokens; t++) {
+      throwIfCancelled(opts.signal, `fake generate after ${t} of ${opts.maxNewTokens} new tokens`);
       const seq = [...ids, ...out].slice(-this.nCtx);
       const logits = this.unembed(await this.hooked([seq], opts.hooks)).subarray((seq.length - 1) * V);
       const row = penalizeFrequency(logits, seq, opts.freqPenalty ?? 0);

@@ -1,6 +1,6 @@
 // Steering: generate with strength * W_dec[i] (summed over the chosen features) added to the activation at the
 // SAE's hook, at every position, next to an unsteered completion drawn with the same seed.
-import { ShapeError, Tensor, add, type HostTensor } from "@sae/tensor-core";
+import { ShapeError, Tensor, add, throwIfCancelled, type HostTensor } from "@sae/tensor-core";
 import { checkSteerFeatures } from "./checks.ts";
 import { hostDecoder } from "./logits.ts";
 import type { ActivationHook, AnalysisModel, AnalysisSae, SteerFeature } from "./types.ts";
@@ -30,6 +30,8 @@ export interface SteerOptions {
   seed: number;
   /** Frequency penalty for both completions (SampleOptions.freqPenalty). */
   freqPenalty?: number;
+  /** Stops the run between tokens (CancelledError; the steering vector and the generations' tensors are freed). */
+  signal?: AbortSignal;
 }
 
 export interface SteerResult {
@@ -45,9 +47,11 @@ export async function steerGenerate(model: AnalysisModel, sae: AnalysisSae, prom
   const vec = steeringVector(await hostDecoder(sae), features);
   const vecTensor = Tensor.from(sae.W_dec.device, [vec.length], vec, "steering vector");
   try {
-    const { maxNewTokens, temperature, topK, seed, freqPenalty } = opts;
-    const sample = { maxNewTokens, temperature, topK, seed, freqPenalty };
+    const { maxNewTokens, temperature, topK, seed, freqPenalty, signal } = opts;
+    const sample = { maxNewTokens, temperature, topK, seed, freqPenalty, signal };
+    throwIfCancelled(signal, "steerGenerate");
     const unsteered = await model.generate(prompt, sample);
+    throwIfCancelled(signal, "steerGenerate after the unsteered completion");
     const steered = await model.generate(prompt, { ...sample, hooks: { [sae.cfg.hook_name]: addVectorHook(vecTensor) } });
     return { prompt, features: features.map((f) => ({ index: f.index, strength: f.strength })), steered, unsteered };
   } finally {

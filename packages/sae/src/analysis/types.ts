@@ -15,6 +15,8 @@ export interface SampleOptions {
   /** TransformerLens's freq_penalty: minus penalty * (times the token occurs in the sequence so far); 0 = off. */
   freqPenalty?: number;
   hooks?: Record<string, ActivationHook>;
+  /** Checked between tokens: once it fires, generate frees its tensors and throws CancelledError. */
+  signal?: AbortSignal;
 }
 
 /** What the analysis functions use of a language model. Token ids are plain numbers. */

@@ -1,7 +1,9 @@
 // Autoregressive sampling for one prompt. With the KV cache (the default) the prompt runs once and each new token
 // costs one single-position pass that attends over the cached keys/values; `useCache: false` recomputes the whole
-// sequence every step (the reference the cache is tested against). Hooks apply to every pass.
+// sequence every step (the reference the cache is tested against). Hooks apply to every pass. An AbortSignal
+// stops it between tokens (CancelledError, KV cache freed).
 import { LimitError, Rng, ShapeError, Tensor, penalizeFrequency, sampleToken } from "@sae/tensor-core";
+import { throwIfCancelled } from "@sae/tensor-core";
 import type { HookedTransformer, KvCache } from "./hooked_transformer.ts";
 import type { HookFn } from "./hooks.ts";
 import { defaultPrependBos, encodeTexts } from "./tokens.ts";
@@ -21,6 +23,8 @@ export interface GenerateOptions {
   useCache?: boolean;
   /** Only for text prompts: BOS first (default: defaultPrependBos of the model's family, as toTokens). */
   prependBos?: boolean;
+  /** Checked before every pass: once it fires, generate frees its KV cache and throws CancelledError. */
+  signal?: AbortSignal;
 }
 
 export interface GenerateResult {
@@ -63,6 +67,7 @@ export async function generate(model: HookedTransformer, prompt: string | readon
   try {
     let done = 0; // tokens already in the KV cache
     while (newTokens.length < o.maxNewTokens) {
+      throwIfCancelled(o.signal, `generate after ${newTokens.length} of ${o.maxNewTokens} new tokens`);
       const input = kv ? tokens.slice(done) : tokens;
       const ids = Int32Array.from(input);
       const batch = { ids, mask: new Int32Array(ids.length).fill(1), batch: 1, pos: ids.length };
