@@ -1,8 +1,9 @@
 // The server outside Bun: test/server_runtimes/serve_fake.ts is bundled to plain JavaScript (WGSL and page.html
 // inlined, no TypeScript left) and started with `node` and with npm's `deno`; each must pick its own listener
 // (node:http via @hono/node-server, Deno.serve), answer GET /health, and return the same /v1/encode and /api/steer
-// results as the same app driven in-process through app.request() under Bun. Fails (never skips) when a runtime
-// is missing.
+// results as the same app driven in-process through app.request() under Bun; a client that disconnects while its
+// generation runs must fire the request's signal there too (/health: queue.cancelled). Fails (never skips) when a
+// runtime is missing.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,8 +50,10 @@ const npBody = {
 };
 const post = (body: unknown) => ({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 
-async function serveWith(cmd: string[]): Promise<{ health: any; encode: unknown; steer: unknown; runtime: string }> {
-  const p = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+type Served = { health: any; encode: unknown; steer: unknown; runtime: string; gone: any; after: any };
+async function serveWith(cmd: string[]): Promise<Served> {
+  const env = { ...process.env, NO_COLOR: "1", SAE_FAKE_PASS_MS: "8" };
+  const p = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "pipe", env });
   const timer = setTimeout(() => p.kill(), 120_000);
   try {
     const reader = p.stdout.getReader();
@@ -64,9 +67,21 @@ async function serveWith(cmd: string[]): Promise<{ health: any; encode: unknown;
     const health = await (await fetch(`${url}/health`)).json();
     const encode = await (await fetch(`${url}/v1/encode`, post(encodeBody))).json();
     const steer = await (await fetch(`${url}/api/steer`, post(npBody))).json();
+    // #19: a client that goes away mid-generation (60 tokens x 8 ms x 2) stops the run: does the runtime's
+    // listener fire the request's signal? /health then counts it cancelled, and the next request is served.
+    const ctrl = new AbortController();
+    const long = { ...post({ prompt: "the cat", features: [{ index: 1, strength: 2 }], max_new_tokens: 60 }) };
+    const done = fetch(`${url}/v1/steer`, { ...long, signal: ctrl.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    ctrl.abort();
+    await done;
+    await new Promise((r) => setTimeout(r, 300));
+    const gone = ((await (await fetch(`${url}/health`)).json()) as { queue: unknown }).queue;
+    await (await fetch(`${url}/api/steer`, post(npBody))).json();
+    const after = ((await (await fetch(`${url}/health`)).json()) as { queue: unknown }).queue;
     p.stdin.end();
     expect(await p.exited).toBe(0);
-    return { health, encode, steer, runtime };
+    return { health, encode, steer, runtime, gone, after };
   } finally {
     clearTimeout(timer);
     p.kill();
@@ -78,20 +93,24 @@ describe("the server under Node and Deno", async () => {
   const steer = (await (await app.request("/api/steer", post(npBody))).json()) as { STEERED: string; DEFAULT: string };
   expect(steer.STEERED).not.toBe(steer.DEFAULT);
 
-  test("node: node:http listener; /health, /v1/encode and /api/steer equal the in-process answers", async () => {
+  test("node: node:http listener; /health, /v1/encode, /api/steer as in-process; disconnect cancels", async () => {
     const r = await serveWith(["node", bundle]);
     expect(r.runtime).toBe("node");
     expect(r.health.status).toBe("ok");
     expect(r.health.sae).toEqual({ hook_name: FAKE_HOOK, d_in: 6, d_sae: 12, neuronpedia_id: "gpt2-small/8-res-jb" });
     expect(r.encode).toEqual(encode);
     expect(r.steer).toEqual(steer);
+    expect(r.gone).toMatchObject({ running: false, completed: 2, cancelled: 1, dropped: 0 });
+    expect(r.after).toMatchObject({ running: false, completed: 3, cancelled: 1 });
   }, 180_000);
 
-  test("deno: Deno.serve listener (navigator.gpu); same answers", async () => {
+  test("deno: Deno.serve listener (navigator.gpu); same answers; disconnect cancels", async () => {
     const r = await serveWith([DENO, "run", "-A", bundle]);
     expect(r.runtime).toBe("deno");
     expect(r.health.status).toBe("ok");
     expect(r.encode).toEqual(encode);
     expect(r.steer).toEqual(steer);
+    expect(r.gone).toMatchObject({ running: false, completed: 2, cancelled: 1, dropped: 0 });
+    expect(r.after).toMatchObject({ running: false, completed: 3, cancelled: 1 });
   }, 180_000);
 });

@@ -14,18 +14,11 @@ const model = new FakeModel(device, { seed: 41 });
 const sae = new FakeSae(device, { seed: 42, d_sae: 16 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The fake model, 8 ms per token pass; `passes` counts them. */
+/** The fake model (same seed), 8 ms per token pass; `passes` counts them. */
 function slowModel(): { slow: FakeModel; passes: () => number } {
-  let n = 0;
-  type Hooked = { hooked: (...a: unknown[]) => Promise<Float32Array> };
-  const hooked = (FakeModel.prototype as unknown as Hooked).hooked;
-  const slow = Object.create(model) as FakeModel;
-  (slow as unknown as Hooked).hooked = async function (this: FakeModel, ...a: unknown[]) {
-    n++;
-    await sleep(8);
-    return hooked.apply(this, a);
-  };
-  return { slow, passes: () => n };
+  const slow = new FakeModel(device, { seed: 41 });
+  slow.passDelayMs = 8;
+  return { slow, passes: () => slow.passes };
 }
 
 const features = [{ index: 3, strength: 2 }];

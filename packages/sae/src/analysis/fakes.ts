@@ -30,6 +30,9 @@ export class FakeModel implements AnalysisModel {
   calls = 0;
   /** Test reference for steering: a [d_model] vector added to the hook activation on the CPU when set. */
   offset: Float32Array | null = null;
+  /** Counts generate's token passes; each waits passDelayMs first (tests of cancelling a running generation). */
+  passes = 0;
+  passDelayMs = 0;
 
   constructor(device: Device, opts: { d_model?: number; seed?: number } = {}) {
     this.device = device;
@@ -111,6 +114,8 @@ export class FakeModel implements AnalysisModel {
     const out: number[] = [];
     for (let t = 0; t < opts.maxNewTokens; t++) {
       throwIfCancelled(opts.signal, `fake generate after ${t} of ${opts.maxNewTokens} new tokens`);
+      this.passes++;
+      if (this.passDelayMs > 0) await new Promise((r) => setTimeout(r, this.passDelayMs));
       const seq = [...ids, ...out].slice(-this.nCtx);
       const logits = this.unembed(await this.hooked([seq], opts.hooks)).subarray((seq.length - 1) * V);
       const row = penalizeFrequency(logits, seq, opts.freqPenalty ?? 0);
