@@ -1,6 +1,6 @@
 // The dashboard's feature data: one pass of the SAE over a corpus (FeatureCollector) plus each feature's logit
 // effects and Neuronpedia link, as plain records. feature_file.ts stores them; the server serves them.
-import { LimitError } from "@sae/tensor-core";
+import { LimitError, throwIfCancelled } from "@sae/tensor-core";
 import { COLLECT_DEFAULTS, FeatureCollector, type CollectOptions, type FeatureStats } from "./collect.ts";
 import { featureActivations } from "./encode.ts";
 import { hostDecoder } from "./logits.ts";
@@ -74,6 +74,8 @@ export interface CollectFeatureDataOptions extends Partial<CollectOptions> {
   /** Promoted/suppressed tokens per feature; 0 skips logit effects. */
   topLogits?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Checked before every batch and before the logit effects: once it fires, a CancelledError. */
+  signal?: AbortSignal;
 }
 
 /** Runs the model + SAE over the sequences once and builds every feature's record. */
@@ -83,16 +85,18 @@ export async function collectFeatureData(
   sequences: readonly (readonly number[])[],
   opts: CollectFeatureDataOptions = {},
 ): Promise<FeatureData> {
-  const { batchSize = 8, topLogits = 10, onProgress, ...rest } = opts;
+  const { batchSize = 8, topLogits = 10, onProgress, signal, ...rest } = opts;
   const ctx = sequences[0]?.length ?? 0;
   if (sequences.some((s) => s.length !== ctx)) throw new LimitError(`collectFeatureData: all sequences must have the same length (${ctx})`);
   const collector = new FeatureCollector(sae.cfg.d_sae, rest);
   for (let s = 0; s < sequences.length; s += batchSize) {
+    throwIfCancelled(signal, `collectFeatureData after ${s} of ${sequences.length} sequences`);
     const batch = sequences.slice(s, s + batchSize);
     const acts = await featureActivations(model, sae, batch);
     collector.add(batch, acts.data);
     onProgress?.(Math.min(s + batchSize, sequences.length), sequences.length);
   }
+  throwIfCancelled(signal, "collectFeatureData before the logit effects");
   const stats = collector.finish();
   const logits = topLogits > 0
     ? await featureLogitEffectsGpu(sae.W_dec.device, await hostDecoder(sae), await model.unembedding(), stats.map((f) => f.index), topLogits, (ids) => model.idsToStrings(ids))
