@@ -23,6 +23,7 @@ import {
 import type { SaeFolder } from "./checkpoint_bytes.ts";
 import { CheckpointError } from "./errors.ts";
 import type { Sae } from "./sae.ts";
+import { settleTopkThreshold } from "./arch/batchtopk/threshold.ts";
 
 /** Reads and validates cfg.json. */
 export function readConfigFile(path: string): { cfg: SaeConfig; extra: Record<string, unknown> } {
@@ -55,6 +56,7 @@ export function readSaeFolder(dir: string): SaeFolder {
 /** Writes an SAE folder that SAELens (and loadSae) reads (what `sae.save(dir)` was). */
 export async function saveSae(sae: Sae, dir: string): Promise<void> {
   let host = await sae.toHost();
+  await settleTopkThreshold(sae);
   let cfg: SaeConfig = { ...sae.cfg };
   const { d_sae } = cfg;
   const s = sae.activationScale;

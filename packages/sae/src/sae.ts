@@ -16,6 +16,7 @@ import { RuntimeNorm } from "./runtime_norm.ts";
 import { activate, hiddenPre } from "./encode_split.ts";
 import { foldDecoderNorms } from "./fold.ts";
 import { asRows, withLead } from "./rows.ts";
+import { dropThresholdLog, settleTopkThreshold } from "./arch/batchtopk/threshold.ts";
 
 export class Sae implements SaeModel {
   readonly cfg: SaeConfig;
@@ -137,6 +138,7 @@ export class Sae implements SaeModel {
    * replacement, which the activation then reads. Returns f and the pre-activation used (caller disposes both).
    */
   async encodeWithPre(x: Tensor, onPre?: (pre: Tensor) => Tensor | void | Promise<Tensor | void>): Promise<{ f: Tensor; pre: Tensor }> {
+    await settleTopkThreshold(this); // the activation may read BatchTopK's threshold
     const x2 = this.rows(x, this.cfg.d_in, "input");
     const xs = this.scaled(x2);
     const saeIn = center(this, xs);
@@ -223,6 +225,7 @@ export class Sae implements SaeModel {
     this.step?.dispose();
     const xs = this.scaled(x);
     this.step = await this.arch.trainForward(this, xs, ctx);
+    if (!ctx.deferReads) await settleTopkThreshold(this); // BatchTopK's threshold as of this step
     const step = this.step;
     this.step = { out: step.out, backward: () => step.backward(), dispose: () => (step.dispose(), xs.dispose()) };
     return step.out;
@@ -256,6 +259,7 @@ export class Sae implements SaeModel {
 
   dispose(): void {
     this.releaseStep();
+    dropThresholdLog(this);
     this.runtimeNorm?.dispose();
     this.runtimeNorm = null;
     disposeAll(Object.values(this.params));

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join } from "node:path";
 import { Tensor, type WritableTensor } from "@sae/tensor-core";
 import { loadSafetensorsFile, readSafetensorsHeaderFile, saveSafetensorsFile } from "@sae/tensor-core/node";
-import type { Sae } from "@sae/core";
+import { settleTopkThreshold, type Sae } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { fsErrorCode, fsyncPath, fsyncTree, pidAlive, tempName, tempOwner } from "./durable.ts";
 import { CheckpointError } from "./errors.ts";
@@ -59,6 +59,7 @@ export async function writeCheckpoint(runDir: string, name: string, inp: Checkpo
 
 async function writeFiles(tmp: string, inp: CheckpointInput): Promise<void> {
   const { trainer, store } = inp;
+  await settleTopkThreshold(trainer.sae); // BatchTopK's threshold: its unsettled steps (topk_threshold below)
   await inp.saveSae(trainer.sae, tmp);
   saveSafetensorsFile(join(tmp, "sparsity.safetensors"), { sparsity: { shape: [trainer.logSparsity.length], data: trainer.logSparsity } });
   const tensors: Record<string, WritableTensor> = {};

@@ -7,7 +7,7 @@
 // as SAELens updates it every step. Metrics (loss terms, L0, dead latents) are read back every `logEvery` steps, with
 // a NaN check. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints, CLI.
 import { adam, clipScale, featureStats, featureStatsSparse, saeAxpby, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
-import { ghostGrads, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
+import { ghostGrads, settleTopkThreshold, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError, DivergedError } from "./errors.ts";
 import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
@@ -140,7 +140,10 @@ export class Trainer {
     } else this.x.write(batch);
     const sparseMaxActive = c.sparse_max_active ?? undefined;
     const target = this.y ?? undefined;
-    const ctx = { deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive, target };
+    // deferReads: nothing read back in the step (BatchTopK's threshold is settled at the metrics steps)
+    const ctx = {
+      deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive, target, deferReads: true,
+    };
     const out = await this.sae.trainForward(this.x, ctx);
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made
     if (out.active) featureStatsSparse(out.active.values, out.active.indices, this.state.sinceFired, this.state.actFreq);
@@ -200,6 +203,7 @@ export class Trainer {
     for (const [k, t] of Object.entries(losses)) parts[k] = (await t.read())[0];
     const l0 = (await l0t.read())[0];
     l0t.dispose();
+    await settleTopkThreshold(this.sae); // BatchTopK's threshold: the steps since the last metrics, folded in order
     const dead = await this.refreshDeadMask();
     if (!Number.isFinite(lossV)) {
       throw new DivergedError(this.step, `loss is ${lossV} at step ${this.step} (${Object.entries(parts).map(([k, v]) => `${k}=${v}`).join(", ")}); lower lr (${this.cfg.lr}) or check the activations`);

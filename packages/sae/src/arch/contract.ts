@@ -38,6 +38,11 @@ export interface TrainContext {
    * reconstructs, [batch, d_in] activations of the output hook, in place of x. Only architectures with readsTarget.
    */
   target?: Tensor;
+  /**
+   * Read nothing back in this step (the trainer, between its metrics steps): BatchTopK's threshold update then waits
+   * on the device until settleTopkThreshold (arch/batchtopk/threshold.ts). Default: Sae.trainForward settles it.
+   */
+  deferReads?: boolean;
 }
 
 export interface TrainOutput {

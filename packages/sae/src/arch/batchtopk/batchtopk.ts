@@ -2,12 +2,12 @@
 // ReLU(scores) of the whole batch (scores = pre, times ||W_dec[i]|| with rescale_acts_by_decoder_norm), through the
 // exact `batchTopk` kernel; the running threshold t <- (1 - lr) t + lr * (smallest positive kept value), skipped when
 // none is positive, is kept in float64 as SAELens does and used at inference, where f = ReLU(scores) * (scores > t)
-// (saved as a JumpReLU SAE, as SAELens does). One 4-byte readback per step (the kept minimum); only when it is not
-// positive (fewer than k * batch scores are positive: all of them are kept, and the smallest positive one moves t)
-// a positive count and a second selection follow.
+// (saved as a JumpReLU SAE, as SAELens does). No readback in a dense training step: each step's smallest kept
+// positive value (the selection's threshold, or when fewer than k * batch scores are positive, the smallest of them,
+// all kept) is logged on the device and folded into t in float64 when it is needed (threshold.ts).
 // With [batch, d_sae] over one binding the selection runs in row blocks, exactly (blocks.ts).
 // Matryoshka BatchTopK (matryoshka_batchtopk/) is this plus nested prefix losses.
-import { saeActivation, Tensor } from "@sae/tensor-core";
+import { batchTopk, saeActivation, Tensor } from "@sae/tensor-core";
 import type { SaeConfig } from "../../config.ts";
 import type { Architecture, Exported, HostWeights, SaeModel, TrainContext, TrainStep } from "../contract.ts";
 import { center, disposeAll } from "../common.ts";
@@ -18,6 +18,7 @@ import { familyDecode, familyStep, preActs, scores, unscaled, type FamilyActs } 
 import { selectsInBlocks } from "../topk/blocks.ts";
 import { batchBlockStep } from "./blocks.ts";
 import { batchSelect } from "./select.ts";
+import { logKept, settleTopkThreshold, thresholdPending } from "./threshold.ts";
 
 export function thresholdActs(hp: Tensor, t: number): Tensor {
   const d_sae = hp.shape[1];
@@ -27,20 +28,19 @@ export function thresholdActs(hp: Tensor, t: number): Tensor {
   return f;
 }
 
-/** The family acts of a BatchTopK step, with the threshold update (m.topkThreshold). */
+/** The family acts of a BatchTopK step; the threshold update waits on the device (settleTopkThreshold). */
 export async function batchActs(m: SaeModel, saeIn: Tensor): Promise<FamilyActs> {
   const pre = preActs(m, saeIn);
   const { hp, norms } = scores(m, pre);
-  const { f, kept } = await batchSelect(hp, m.cfg.k as number);
-  if (kept !== null) {
-    const lr = m.cfg.topk_threshold_lr;
-    m.topkThreshold = (1 - lr) * (m.topkThreshold ?? 0) + lr * kept;
-  }
+  const { out: f, threshold } = batchTopk(hp, Math.floor((m.cfg.k as number) * hp.shape[0]));
+  await logKept(m, f, threshold); // f ReLU'd in place when fewer than k * batch scores are positive
+  threshold.dispose();
   return { pre, hp, norms, f, f0: unscaled(f, norms) };
 }
 
 /** Inference: ReLU(scores) * (scores > t) with the running threshold (the batch selection before any training). */
 export async function batchEncode(m: SaeModel, saeIn: Tensor): Promise<Tensor> {
+  await settleTopkThreshold(m);
   const pre = preActs(m, saeIn);
   const { hp, norms } = scores(m, pre);
   const t = m.topkThreshold;
@@ -51,6 +51,10 @@ export async function batchEncode(m: SaeModel, saeIn: Tensor): Promise<Tensor> {
 
 /** Inference from a (possibly edited) hidden_pre: needs the trained running threshold. */
 export function batchActivate(m: SaeModel, pre: Tensor): Tensor {
+  if (thresholdPending(m)) {
+    const what = `${m.cfg.architecture} SAE: training steps wait in the threshold log`;
+    throw new SaeConfigError(`${what}; await settleTopkThreshold(sae) first`);
+  }
   if (m.topkThreshold === null) {
     const what = `${m.cfg.architecture} SAE: the acts_pre hook point`;
     throw new SaeConfigError(`${what} needs a trained topk_threshold (this SAE has none)`);
@@ -85,7 +89,10 @@ export const batchtopk: Architecture = {
   decode: familyDecode,
   async trainForward(m: SaeModel, x, ctx: TrainContext): Promise<TrainStep> {
     const saeIn = center(m, x);
-    if (selectsInBlocks(m, x.shape[0])) return batchBlockStep(m, x, saeIn, ctx);
+    if (selectsInBlocks(m, x.shape[0])) {
+      await settleTopkThreshold(m); // the row-blocked selection updates m.topkThreshold itself, after the logged steps
+      return batchBlockStep(m, x, saeIn, ctx);
+    }
     return familyStep(m, x, saeIn, await batchActs(m, saeIn), ctx);
   },
 };
