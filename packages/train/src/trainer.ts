@@ -167,7 +167,8 @@ export class Trainer {
       const loss = ghost ? saeAxpby(out.loss, ghost.loss, null, 1, 1, 0) : out.loss;
       const losses = ghost ? { ...out.losses, ghost_grad_loss: ghost.loss } : out.losses;
       const coefficient = this.sae.arch.coefficient === "l0" ? l0 : l1;
-      metrics = await this.readMetrics(loss, losses, out.active?.values ?? out.featureActs, lr, coefficient);
+      const f = out.active?.values ?? out.featureActs;
+      metrics = await this.readMetrics(loss, losses, f, out.saeOut.shape[0], lr, coefficient);
       if (ghost) loss.dispose();
       else if (c.use_ghost_grads) metrics.losses.ghost_grad_loss = 0;
     }
@@ -194,9 +195,9 @@ export class Trainer {
     return { loss: ghost.loss, backward: (g) => ghost.backward(g), dispose: () => (ghost.dispose(), x.dispose()) };
   }
 
-  /** `f`: dense activations [batch, d_sae], or TopK's active values [batch, k] (same count of positives). */
-  private async readMetrics(loss: Tensor, losses: Record<string, Tensor>, f: Tensor, lr: number, l1: number): Promise<StepMetrics> {
-    const batch = f.shape[0];
+  /** `f`: dense activations [batch, d_sae], or TopK's active values [batch, k] or [P, W] (same count of positives). */
+  private async readMetrics(loss: Tensor, losses: Record<string, Tensor>, f: Tensor, batch: number, lr: number,
+    l1: number): Promise<StepMetrics> {
     const l0t = saeDot(f, f, 1 / batch, "count");
     const lossV = (await loss.read())[0];
     const parts: Record<string, number> = {};

@@ -51,7 +51,10 @@ export interface TrainOutput {
   featureActs: Tensor; // [batch, d_sae]
   hiddenPre: Tensor; // [batch, d_sae]
   saeOut: Tensor; // [batch, d_in]
-  /** TopK's active pairs when f is sparse by construction: ReLU'd values [batch, k] at indices [batch, k] i32. */
+  /**
+   * TopK's active pairs when f is sparse by construction: ReLU'd values [batch, k] at indices [batch, k] i32, or in
+   * pair rows [P, W] (arch/pair_rows.ts: a loud row's pairs over several rows; the batch is saeOut's rows).
+   */
   active?: { values: Tensor; indices: Tensor };
 }
 

@@ -2,6 +2,7 @@
 // TopK step (topk/sparse.ts) and the sparse steps of standard and jumprelu (standard/sparse.ts, jumprelu/sparse.ts).
 import { fill, latentLists, saeScatter, sparseDecodeBackward, Tensor, type LatentLists } from "@sae/tensor-core";
 import type { SaeModel, TrainOutput } from "./contract.ts";
+import { denseRows, type PairRows } from "./pair_rows.ts";
 
 /** Dense f [batch, d_sae] from the top-k pairs (zeros elsewhere). */
 export function denseActs(values: Tensor, indices: Tensor, dSae: number): Tensor {
@@ -19,7 +20,8 @@ export interface LazyPre {
 
 /**
  * A pair step's TrainOutput: f [batch, d_sae] is made only when read, and hidden_pre too when lazy; `dense()` gives
- * f and `made()` the lazy hidden_pre for the caller to dispose (null if never read).
+ * f and `made()` the lazy hidden_pre for the caller to dispose (null if never read). `rows`: pairs [P, W] in pair
+ * rows (pair_rows.ts), f summing them into their batch rows.
  */
 export function pairOutput(
   pre: Tensor | LazyPre,
@@ -28,6 +30,7 @@ export function pairOutput(
   indices: Tensor,
   loss: Tensor,
   losses: Record<string, Tensor>,
+  rows: PairRows | null = null,
 ): { out: TrainOutput; dense: () => Tensor | null; made: () => Tensor | null } {
   let f: Tensor | null = null;
   let hp: Tensor | null = null;
@@ -35,7 +38,8 @@ export function pairOutput(
     loss,
     losses,
     get featureActs(): Tensor {
-      f ??= denseActs(values, indices, pre instanceof Tensor ? pre.shape[1] : pre.dSae);
+      const dSae = pre instanceof Tensor ? pre.shape[1] : pre.dSae;
+      f ??= rows ? denseRows(rows, values, indices, dSae) : denseActs(values, indices, dSae);
       return f;
     },
     get hiddenPre(): Tensor {
@@ -65,7 +69,7 @@ export function pairDecoderBackward(m: SaeModel, gOut: Tensor, values: Tensor, i
 export interface PairTerms {
   losses: Record<string, Tensor>; // [1] each
   /** Adds the terms' W_dec and b_dec gradients into grads; returns gV [batch, k] plus the terms' d loss / d values
-   * (gV is consumed). */
-  backward(grads: Record<string, Tensor>, gV: Tensor): Tensor;
+   * (gV is consumed). `lists`: the pairs' latent lists (latentLists of the indices), shared. */
+  backward(grads: Record<string, Tensor>, gV: Tensor, lists: LatentLists): Tensor;
   dispose(): void;
 }

@@ -6,24 +6,27 @@
 // selects exactly what it selects over the dense scores unless some row's last candidate is positive and >= the
 // smallest kept value (that row may hold more of the selection past its candidates). Only those loud rows widen:
 // another pass over just their rows doubles their candidates (up to d_sae), the other rows keep `base`. The
-// selection comes out as [batch, P] pairs, P the most kept in a row, indices -1 where unused (the sparse step skips
-// them). The running threshold update is batchActs's. Memory: parameters, batch * base candidates, loud * width,
-// one block and the pairs. Not an architecture.
+// selection comes out as pairs [P, W] in pair rows (arch/pair_rows.ts, ragged.ts pairLayout): W the most kept in a
+// quiet row, a loud row's further pairs in extra rows that the step sums back into its batch row; indices -1 where
+// unused (the sparse step skips them). The running threshold update is batchActs's. Memory: parameters, batch *
+// base candidates, loud * width, one block and the pairs (batch * W + the loud rows' extra). Not an architecture.
 import { activeIndices, fill, gatherRows, Tensor } from "@sae/tensor-core";
 import type { SaeModel, TrainContext, TrainStep } from "../contract.ts";
 import { decoderNorms, disposeAll } from "../common.ts";
 import { unscaleAt } from "../family/auxk.ts";
 import type { PairTerms } from "../pairs.ts";
+import { pairRows, type PairRows } from "../pair_rows.ts";
 import { auxInBlocks, denseScores, type BlockAux } from "../topk/blocks.ts";
 import { sparseTopkStep } from "../topk/sparse.ts";
 import { candidatesOf, ROUND } from "./candidates.ts";
-import { keptPerRow, ragged, relayout, saturatedRows, toPairs, type Ragged } from "./ragged.ts";
+import { keptPerRow, pairLayout, ragged, relayout, saturatedRows, toPairRows, type Ragged } from "./ragged.ts";
 import { batchSelect } from "./select.ts";
 
 export interface BatchPairs {
-  shown: Tensor; // [batch, P] kept scores (what SAELens reports), 0 elsewhere; P the most kept in a row
-  values: Tensor; // [batch, P] decoded values (shown / norms when rescaling)
-  indices: Tensor; // [batch, P] i32, -1 where nothing is kept
+  shown: Tensor; // [P, W] kept scores (what SAELens reports), 0 elsewhere, in pair rows `rows`
+  values: Tensor; // [P, W] decoded values (shown / norms when rescaling)
+  indices: Tensor; // [P, W] i32, -1 where nothing is kept
+  rows: PairRows; // pair row -> batch row
   aux: BlockAux | null; // the aux-k term's rounds, taken in the first pass
 }
 
@@ -60,26 +63,28 @@ export async function batchSelectInBlocks(m: SaeModel, saeIn: Tensor, norms: Ten
       m.topkThreshold = (1 - lr) * (m.topkThreshold ?? 0) + lr * kept;
     }
     g.values.dispose();
-    const P = Math.max(1, (await keptPerRow(g, f)).reduce((a, b) => Math.max(a, b), 0));
-    const shown = fill(Tensor.empty(m.device, [batch, P], "f32", "batchtopk kept"), 0);
-    toPairs(g, f, shown);
+    const counts = await keptPerRow(g, f);
+    const l = pairLayout(g, counts);
+    const shown = fill(Tensor.empty(m.device, [l.P, l.W], "f32", "batchtopk kept"), 0);
+    toPairRows(g, f, shown, counts, l);
     f.dispose();
-    const latents = fill(Tensor.empty(m.device, [batch, P], "i32", "batchtopk kept latents"), 0);
-    toPairs(g, g.indices, latents);
+    const latents = fill(Tensor.empty(m.device, [l.P, l.W], "i32", "batchtopk kept latents"), 0);
+    toPairRows(g, g.indices, latents, counts, l);
     g.indices.dispose();
     const indices = activeIndices(shown, latents);
     const values = norms ? unscaleAt(shown, latents, norms) : shown;
     latents.dispose();
-    return { shown, values, indices, aux: auxTake?.aux ?? null };
+    return { shown, values, indices, rows: pairRows(m.device, batch, l.rounds), aux: auxTake?.aux ?? null };
   }
 }
 
 /** A BatchTopK step through its pairs with the selection in row blocks; `terms` adds loss terms on the pairs. */
 export async function batchBlockStep(m: SaeModel, x: Tensor, saeIn: Tensor, ctx: TrainContext,
-  terms?: (values: Tensor, indices: Tensor) => PairTerms): Promise<TrainStep> {
+  terms?: (values: Tensor, indices: Tensor, rows: PairRows) => PairTerms): Promise<TrainStep> {
   const norms = m.cfg.rescale_acts_by_decoder_norm ? decoderNorms(m) : null;
   const p = await batchSelectInBlocks(m, saeIn, norms, ctx);
   const hp = { dSae: m.cfg.d_sae, make: () => denseScores(m, saeIn, norms) };
-  const top = { shown: p.shown, values: p.values, indices: p.indices };
-  return sparseTopkStep(m, x, saeIn, { pre: null, hp, norms, aux: p.aux }, top, ctx, terms?.(p.values, p.indices));
+  const top = { shown: p.shown, values: p.values, indices: p.indices, rows: p.rows };
+  const more = terms?.(p.values, p.indices, p.rows) ?? null;
+  return sparseTopkStep(m, x, saeIn, { pre: null, hp, norms, aux: p.aux }, top, ctx, more);
 }

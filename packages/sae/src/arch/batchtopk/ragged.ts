@@ -4,7 +4,8 @@
 // rows, so the candidates' flat order among equal values is the dense scores' (lower row, then lower latent):
 // batchTopk over it picks what it picks over [batch, d_sae] once no row's kept values can run past its candidates.
 // Memory: (batch + loud * (span - 1)) * base. The kept values of a row are a prefix of its candidates, so the pairs
-// need only as many columns as the most kept in a row. Not an architecture.
+// come out in pair rows (pairLayout): a width the quiet rows fit in, a loud row over several rows. Not an
+// architecture.
 import { copyWindow, fill, gatherRows, rowSum, saeActBackward, Tensor } from "@sae/tensor-core";
 import { disposeAll } from "../common.ts";
 import type { Candidates } from "./candidates.ts";
@@ -110,19 +111,57 @@ export async function keptPerRow(g: Ragged, f: Tensor): Promise<number[]> {
   return out;
 }
 
-/** dst [batch, P] (each row's first P candidates) from src [R, base] laid out as g (f or g.indices). */
-export function toPairs(g: Ragged, src: Tensor, dst: Tensor): void {
+/** Most pair rows a row takes: the pair width is at least (the most kept in a row) / this. */
+const MAX_PIECES = 16;
+
+/**
+ * Pair rows (arch/pair_rows.ts) for the kept counts per batch row: width W the most kept in a quiet (not loud) row
+ * (at least 1 and the most kept / MAX_PIECES), so quiet rows take one pair row; a row keeping c > W takes
+ * ceil(c / W), its t-th extra in rounds[t - 1] at row at[t - 1] + (its place in that round).
+ */
+export interface PairLayout {
+  W: number;
+  P: number; // pair rows: batch + the extra rows
+  rounds: number[][]; // batch rows with a (t + 2)-th pair row, ascending
+  at: Array<Map<number, number>>; // batch row -> its pair row, per round
+}
+
+export function pairLayout(g: Ragged, kept: number[]): PairLayout {
+  const loud = new Set(g.loud);
+  const max = (a: number, b: number) => Math.max(a, b);
+  const quiet = kept.filter((_, r) => !loud.has(r)).reduce(max, 0);
+  const W = Math.max(1, quiet, Math.ceil(kept.reduce(max, 0) / MAX_PIECES));
+  const rounds: number[][] = [];
+  kept.forEach((c, r) => {
+    for (let t = 1; t * W < c; t++) (rounds[t - 1] ??= []).push(r);
+  });
+  let P = g.batch;
+  const at = rounds.map((ids) => {
+    const m = new Map(ids.map((r, i) => [r, P + i]));
+    P += ids.length;
+    return m;
+  });
+  return { W, P, rounds, at };
+}
+
+/**
+ * dst [P, W] (zeroed) from src [R, base] laid out as g (f or g.indices): each row's kept prefix (kept[r] values) in
+ * its pair rows as `l` lays them out; quiet rows copy min(W, base) columns (past the kept ones f is 0).
+ */
+export function toPairRows(g: Ragged, src: Tensor, dst: Tensor, kept: number[], l: PairLayout): void {
   const { base } = g;
-  const P = dst.shape[1];
+  const W = l.W;
   for (const s of segments(g.batch, g.loud, g.span)) {
     if (s.loud < 0) {
-      copyWindow(src, { r0: s.q, c0: 0, stride: base }, dst, { r0: s.r0, c0: 0, stride: P }, s.r1 - s.r0,
-        Math.min(P, base));
+      copyWindow(src, { r0: s.q, c0: 0, stride: base }, dst, { r0: s.r0, c0: 0, stride: W }, s.r1 - s.r0,
+        Math.min(W, base));
       continue;
     }
-    for (let j = 0; j < g.span && j * base < P; j++) {
-      copyWindow(src, { r0: s.q + j, c0: 0, stride: base }, dst, { r0: s.r0, c0: j * base, stride: P }, 1,
-        Math.min(base, P - j * base));
+    const c = kept[s.r0];
+    for (let t = 0; t * W < c; t++) {
+      const row = t === 0 ? s.r0 : (l.at[t - 1].get(s.r0) as number);
+      copyWindow(src, { r0: 0, c0: s.q * base + t * W, stride: W }, dst, { r0: row, c0: 0, stride: W }, 1,
+        Math.min(W, c - t * W));
     }
   }
 }

@@ -2,7 +2,9 @@
 // adds, for every width w in matryoshka_widths but the last (= d_sae), the MSE of the prefix reconstruction
 // f[:, :w] W_dec[:w] + b_dec (inner_mse_loss_<w>), so early latents learn to reconstruct alone. Inference and the
 // saved checkpoint are BatchTopK's (a JumpReLU SAE with the running threshold, as SAELens exports it).
+import type { Tensor } from "@sae/tensor-core";
 import type { Architecture, SaeModel, TrainContext, TrainStep } from "../contract.ts";
+import type { PairRows } from "../pair_rows.ts";
 import { batchActs, batchtopk } from "../batchtopk/batchtopk.ts";
 import { familyTrainDefaults, validateK } from "../family/config.ts";
 import { checkWidths } from "./widths.ts";
@@ -28,7 +30,9 @@ export const matryoshkaBatchtopk: Architecture = {
     const saeIn = center(m, x);
     const widths = m.cfg.matryoshka_widths ?? [m.cfg.d_sae];
     if (selectsInBlocks(m, x.shape[0])) {
-      return batchBlockStep(m, x, saeIn, ctx, (values, indices) => pairLevels(m, values, indices, x, widths));
+      const levels = (values: Tensor, indices: Tensor, rows: PairRows) =>
+        pairLevels(m, values, indices, x, widths, rows);
+      return batchBlockStep(m, x, saeIn, ctx, levels);
     }
     return familyStep(m, x, saeIn, await batchActs(m, saeIn), ctx, { widths });
   },

@@ -3,10 +3,12 @@
 // latent over sorted lists (latentLists: deterministic). Dense f [batch, d_sae] is made only if someone reads
 // out.featureActs (the trainer derives firing counts from out.active instead). When latents are dead the aux-k term
 // goes through its own pairs too (family/auxk_sparse.ts): its encoder gradient is added round by round. With the
-// top-k taken in row blocks (topk/blocks.ts) there is no dense pre at all: hidden_pre is made only if read.
-import { fill, latentLists, matmul, saeAxpby, saeScatter, sparseDecode, sparseDecodeBackward, sparseEncoderGrad, Tensor, type LatentLists } from "@sae/tensor-core";
+// top-k taken in row blocks (topk/blocks.ts) there is no dense pre at all: hidden_pre is made only if read. BatchTopK's
+// pairs may come in pair rows (pair_rows.ts: a loud row's pairs over several rows, summed back into its batch row).
+import { fill, matmul, saeAxpby, sparseEncoderGrad, Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext, TrainStep } from "../contract.ts";
-import { denseActs, pairDecoderBackward, pairOutput, type LazyPre, type PairTerms } from "../pairs.ts";
+import { pairDecoderBackward, pairOutput, type LazyPre, type PairTerms } from "../pairs.ts";
+import { decodeRows, expandRows, plainRows, type PairRows } from "../pair_rows.ts";
 import { auxKPairs, auxKSparse } from "../family/auxk_sparse.ts";
 import type { BlockAux } from "./blocks.ts";
 import { colSum, disposeAll, mse, total } from "../common.ts";
@@ -16,19 +18,21 @@ import { colSum, disposeAll, mse, total } from "../common.ts";
  * (ReLU'd top-k of hp, what SAELens reports), values [batch, k] (shown / norms: what is decoded), indices [batch, k]
  * i32 (-1 where a pair is unused: BatchTopK's variable counts per row). ctx.deadMask drives the aux-k term, whose
  * rounds come in s.aux when they were taken in row blocks. `terms`: more loss terms on the pairs (Matryoshka's).
+ * top.rows: the pairs' pair rows ([P, W] with a row map; consumed), else [batch, k].
  */
 export function sparseTopkStep(
   m: SaeModel,
   x: Tensor,
   saeIn: Tensor,
   s: { pre: Tensor | null; hp: Tensor | LazyPre; norms: Tensor | null; aux?: BlockAux | null },
-  top: { shown: Tensor; values: Tensor; indices: Tensor },
+  top: { shown: Tensor; values: Tensor; indices: Tensor; rows?: PairRows },
   ctx: TrainContext = {},
   terms: PairTerms | null = null,
 ): TrainStep {
   const { d_in, d_sae } = m.cfg;
   const { values, indices, shown } = top;
-  const saeOut = sparseDecode(values, indices, m.params.W_dec, { bias: m.params.b_dec }); // [batch, d_in]
+  const rows = top.rows ?? plainRows(x.shape[0]);
+  const saeOut = decodeRows(rows, values, indices, m.params.W_dec, m.params.b_dec); // [batch, d_in]
   const { loss: mseLoss, grad: gOut } = mse(m, saeOut, x);
   const aux = s.aux
     ? auxKPairs(m, s.aux.rounds, s.aux.coef, x, saeOut, s.norms, s.aux.owned)
@@ -36,15 +40,19 @@ export function sparseTopkStep(
   const auxLoss = aux?.loss ?? fill(Tensor.empty(m.device, [1], "f32", "aux loss"), 0);
   const loss = total([mseLoss, auxLoss, ...Object.values(terms?.losses ?? {})]);
   const losses = { mse_loss: mseLoss, auxiliary_reconstruction_loss: auxLoss, ...terms?.losses };
-  const { out, dense, made } = pairOutput(s.hp, saeOut, shown, indices, loss, losses);
+  const { out, dense, made } = pairOutput(s.hp, saeOut, shown, indices, loss, losses, rows);
   return {
     out,
     backward(): SaeParams {
-      // gV [batch, k]: d loss / d values, zero where ReLU cut the value
-      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gOut, values, indices, true);
+      // gV [P, k]: d loss / d values, zero where ReLU cut the value; gOut and sae_in read per pair row
+      const gRows = expandRows(rows, gOut);
+      const { lists, gradWdec, gradValues } = pairDecoderBackward(m, gRows, values, indices, true);
+      if (gRows !== gOut) gRows.dispose();
       const grads: SaeParams = { W_dec: gradWdec, b_dec: colSum(gOut) };
-      const gV = terms ? terms.backward(grads, gradValues) : gradValues;
-      let { gradWenc, gradBenc } = sparseEncoderGrad(saeIn, gV, indices, d_sae, { lists });
+      const gV = terms ? terms.backward(grads, gradValues, lists) : gradValues;
+      const inRows = expandRows(rows, saeIn);
+      let { gradWenc, gradBenc } = sparseEncoderGrad(inRows, gV, indices, d_sae, { lists });
+      if (inRows !== saeIn) inRows.dispose();
       // aux-k: its W_dec and b_dec gradients accumulate into grads; its pre gradient adds each round's encoder gradient
       const auxGrads = aux?.backward(grads) ?? [];
       aux?.rounds.forEach((r, i) => {
@@ -64,6 +72,7 @@ export function sparseTopkStep(
     dispose: () => {
       aux?.dispose();
       terms?.dispose();
+      rows.dispose();
       const hp = s.hp instanceof Tensor ? s.hp : made();
       disposeAll([saeIn, gOut, loss, mseLoss, auxLoss, dense(), s.pre, hp, s.norms, saeOut, shown, values, indices]);
     },
