@@ -54,6 +54,29 @@ describe("a disconnected client's running generation stops (#19)", () => {
     expect(passes()).toBe(atStop + 6);
   });
 
+  test("POST /api/steer (Neuronpedia's body) stops the same way", async () => {
+    const { slow, passes } = slowModel();
+    const app = createApp({ model: slow, sae });
+    const baseline = device.memory().liveBytes;
+    const ctrl = new AbortController();
+    const feature = { modelId: slow.name, layer: sae.cfg.hook_name, index: 3, strength: 2 };
+    const np = { prompt: "the cat", modelId: slow.name, n_tokens: 60, temperature: 0.5, seed: 2 };
+    const body = JSON.stringify({ ...np, features: [feature] });
+    const settled = Promise.resolve(app.request("/api/steer", { method: "POST", body, signal: ctrl.signal })).then(
+      (r) => r.status,
+      (e: unknown) => e,
+    );
+    await sleep(150);
+    expect(passes()).toBeGreaterThan(0);
+    ctrl.abort();
+    await settled;
+    await sleep(50);
+    expect(passes()).toBeLessThan(60);
+    const q = ((await (await app.request("/health")).json()) as { queue: Queue }).queue;
+    expect(q).toMatchObject({ running: false, completed: 0, cancelled: 1 });
+    expect(device.memory().liveBytes).toBe(baseline);
+  });
+
   test("over real sockets (listen): 9 steer requests of 60 tokens, clients abort: 1 cancelled, 8 dropped", async () => {
     const { slow, passes } = slowModel();
     const srv = await listen(createApp({ model: slow, sae, limits: { maxQueue: 16 } }), { port: 0 });
