@@ -18,6 +18,7 @@ import logSource from "./batch_topk_kept_log.wgsl" with { type: "text" };
 
 const kernels = { kept: { name: "batch_topk_kept", source }, log: { name: "batch_topk_kept_log", source: logSource } };
 const INF_BITS = 0x7f800000;
+const KEPT_WORKGROUPS = 32; // of 256, striding over out: the common case (threshold positive) returns at once
 
 /** out [rows, cols] (batchTopk's, ReLU'd in place when threshold [1] <= 0); log[slot] = smallest kept positive. */
 export function batchTopkKept(out: Tensor, threshold: Tensor, log: Tensor, slot: number): void {
@@ -34,9 +35,9 @@ export function batchTopkKept(out: Tensor, threshold: Tensor, log: Tensor, slot:
   const per = rowsPerBlock(dev, "batchTopkKept", out.size, [4]); // over one binding: element blocks bound as ranges
   for (const [e0, e1] of ranges(out.size, per)) {
     const part = per === out.size ? flat : flat.rows(e0, e1);
-    const workgroups = dev.grid(Math.ceil((e1 - e0) / 256));
+    const workgroups = Math.min(KEPT_WORKGROUPS, Math.ceil((e1 - e0) / 256));
     const buffers = [threshold.binding, part.binding, minbits.binding];
-    dev.run(kernels.kept, { buffers, params: params(e1 - e0), workgroups });
+    dev.run(kernels.kept, { buffers, params: params(e1 - e0, workgroups * 256), workgroups: [workgroups] });
   }
   const logBuffers = [threshold.binding, minbits.binding, log.binding];
   dev.run(kernels.log, { buffers: logBuffers, params: params(slot), workgroups: [1] });
