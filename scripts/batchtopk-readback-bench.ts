@@ -23,7 +23,7 @@ async function oldActs(m: SaeModel, saeIn: Tensor): Promise<FamilyActs> {
   const first = batchTopk(hp, Math.floor(K * B));
   let kept: number | null = (await first.threshold.read())[0];
   first.threshold.dispose();
-  let f = first.out;
+  let f: Tensor = first.out;
   if (kept <= 0) {
     first.out.dispose();
     const count = saeDot(hp, hp, 1, "count");
