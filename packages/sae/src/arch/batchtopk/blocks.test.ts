@@ -5,7 +5,7 @@
 // and match the uncapped dense step (loud cases). Loud cases scale one or two rows (x2.5, x3.5) so each holds more
 // of the batch's selection than the first candidates (256 per row; the x3.5 row over 512, so it widens twice): only
 // those rows widen and the result stays exact. The pairs come in pair rows [batch + extra, W] (pair_rows.ts: W the
-// most kept in a quiet row, ~210; the loud rows' ~400 and ~840 kept over 2 and 4 rows), so the whole step's peak
+// most kept in a quiet row, 204-223; two loud rows' 404 and 842 kept over 2 and 5 rows), so the whole step's peak
 // (selection, pair step, backward, gradients) stays under the dense scores, under half of them for BatchTopK, and
 // within 10% of the same architecture's case without loud rows. Measured (MiB; dense 15.6): batchtopk 4.2 / 5.7
 // none, 5.0 one, 4.6 two loud; matryoshka 10.1 none, 10.0 two loud. Before the pair rows ([batch, the most kept in
