@@ -36,6 +36,7 @@ export { neuronpediaUrl, resJbNeuronpediaId, NEURONPEDIA_BASE } from "./analysis
 // Core SAE (used by @sae/train): the Sae class, config mapping, architecture contract, data-driven b_dec init.
 export { Sae } from "./sae.ts";
 export { settleTopkThreshold } from "./arch/batchtopk/threshold.ts";
+export { selectsInBlocks } from "./arch/topk/blocks.ts";
 export { makeConfig, validateConfig, configFromSaeLens, configToSaeLens, isTopkFamily, SAE_CONFIG_DEFAULTS, ARCHITECTURE_NAMES, type SaeConfig, type ArchitectureName } from "./config.ts";
 export type { Architecture, Exported, HostWeights, SaeModel, SaeParams, TrainContext, TrainOutput, TrainStep } from "./arch/contract.ts";
 export { ARCHITECTURES, architecture } from "./arch/registry.ts";

@@ -42,6 +42,7 @@ export { topk, TOPK_MAX_COLS, TOPK_MAX_K, type TopkOptions, type TopkResult } fr
 export { scatterTopk } from "./ops/scatter_topk.ts";
 export { batchTopk, type BatchTopkOptions, type BatchTopkResult } from "./ops/batch_topk.ts";
 export { batchTopkKept } from "./ops/batch_topk_kept.ts";
+export { auxDead, type AuxDead } from "./ops/aux_dead.ts";
 export { copyWindow, type Window } from "./ops/blocks.ts";
 export { l1Backward } from "./ops/l1_backward.ts";
 export { latentLists, latentSums, type LatentLists } from "./ops/latent_lists.ts";

@@ -7,7 +7,7 @@
 // as SAELens updates it every step. Metrics (loss terms, L0, dead latents) are read back every `logEvery` steps, with
 // a NaN check. Feature density is read back once per feature_sampling_window. Not here: data, checkpoints, CLI.
 import { adam, clipScale, featureStats, featureStatsSparse, saeAxpby, saeDot, sumSquares, Tensor, type Device } from "@sae/tensor-core";
-import { ghostGrads, settleTopkThreshold, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
+import { ghostGrads, selectsInBlocks, settleTopkThreshold, type GhostGrads, type Sae, type SaeParams, type TrainOutput } from "@sae/core";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError, DivergedError } from "./errors.ts";
 import { l1CoefficientAt, lrAt, type LrSchedule } from "./schedule.ts";
@@ -59,6 +59,8 @@ export class Trainer {
   deadMask: Float32Array; // [d_sae] CPU copy used by the aux-k loss, pre_act_loss and ghost grads
   /** Whether this run's step reads the dead mask (then it is refreshed before every step). */
   readonly usesDeadMask: boolean;
+  /** The TopK family off the row-blocked path: aux-k takes the dead mask from since_fired on the device. */
+  readonly deadOnDevice: boolean;
   private readonly x: Tensor; // [batch, d_in]
   /** Transcoder training (hook_name_out): the output hook's rows [batch, d_in], and host halves of paired rows. */
   private readonly y: Tensor | null = null;
@@ -96,6 +98,8 @@ export class Trainer {
     this.logSparsity = new Float32Array(dSae).fill(-10);
     this.deadMask = new Float32Array(dSae);
     this.usesDeadMask = o.sae.arch.usesDeadMask(o.sae.cfg) || o.cfg.use_ghost_grads;
+    const blocked = selectsInBlocks(o.sae, this.x.shape[0]); // the row-blocked aux-k reads the host mask
+    this.deadOnDevice = o.sae.arch.topkFamily === true && !o.cfg.use_ghost_grads && !blocked;
     this.schedule = {
       lr: o.cfg.lr,
       scheduler: o.cfg.lr_scheduler_name,
@@ -125,8 +129,12 @@ export class Trainer {
     const lr = this.lrAt(s);
     const l1 = l1CoefficientAt(c.l1_coefficient, c.l1_warm_up_steps, s);
     const l0 = l1CoefficientAt(c.l0_coefficient ?? c.l1_coefficient, c.l0_warm_up_steps ?? c.l1_warm_up_steps, s);
-    // a latent is dead once since_fired > dead_feature_window, which takes more steps than that: no readback before
-    if (this.usesDeadMask && s > c.dead_feature_window) await this.refreshDeadMask();
+    // a latent is dead once since_fired > dead_feature_window, which takes more steps than that: no readback before;
+    // the TopK family reads nothing after either (its aux-k takes the mask from since_fired on the device)
+    const pastWindow = s > c.dead_feature_window;
+    if (this.usesDeadMask && pastWindow && !this.deadOnDevice) await this.refreshDeadMask();
+    const window = c.dead_feature_window;
+    const deadSince = pastWindow && this.deadOnDevice ? { sinceFired: this.state.sinceFired, window } : null;
     this.device.pool.resetPeak();
     if (this.halves && this.y) {
       // paired rows [d_in | d_out] (d_out = d_in) from the store: input half to x, output half to the target
@@ -142,7 +150,8 @@ export class Trainer {
     const target = this.y ?? undefined;
     // deferReads: nothing read back in the step (BatchTopK's threshold is settled at the metrics steps)
     const ctx = {
-      deadMask: this.deadMask, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive, target, deferReads: true,
+      deadMask: this.deadMask, deadSince, l1Coefficient: l1, l0Coefficient: l0, sparseMaxActive, target,
+      deferReads: true,
     };
     const out = await this.sae.trainForward(this.x, ctx);
     // TopK reports its active pairs: firing counts from them, so no dense f [batch, d_sae] is made

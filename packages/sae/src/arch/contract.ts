@@ -24,6 +24,11 @@ export interface SaeModel {
 export interface TrainContext {
   /** [d_sae], nonzero where a latent is dead (drives the TopK family's aux-k loss and JumpReLU's pre_act loss). */
   deadMask?: ArrayLike<number> | null;
+  /**
+   * The TopK family's dead latents on the device (the trainer, past the dead-feature window, off the row-blocked
+   * path): dead where sinceFired [d_sae] > window. Aux-k then reads nothing back (family/auxk.ts); deadMask is unused.
+   */
+  deadSince?: { sinceFired: Tensor; window: number } | null;
   /** Current sparsity coefficient (after warm-up); defaults to cfg.l1_coefficient (standard, gated) / cfg.l0_coefficient
    * (jumprelu). */
   l1Coefficient?: number;

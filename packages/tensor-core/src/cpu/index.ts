@@ -23,6 +23,7 @@ export { l1Backward } from "./l1_backward.ts";
 export { scatterTopk } from "./scatter_topk.ts";
 export { batchTopk } from "./batch_topk.ts";
 export { batchTopkKept } from "./batch_topk_kept.ts";
+export { auxDead } from "./aux_dead.ts";
 export { saeAxpby, saeDot, saeActivation, saeActBackward, saeScatter, saeRowNorm, saeRowScale } from "./sae_train.ts";
 export { normScale } from "./norm_scale.ts";
 export { rotary } from "./rotary.ts";

@@ -3,9 +3,10 @@
 // dense A [batch, d_sae]. Then A W_dec is a sparse decode, and d aux / d A and the aux part of the W_dec gradient
 // come from the sparse decode backward; the encoder gradient adds each round's pairs (topk/sparse.ts).
 // Same formulas as auxk.ts: loss = coef * min(n_dead / k_aux, 1) * mean_b ||A W_dec + b_dec - (x - x_hat)||^2.
-import { saeAxpby, saeDot, sparseDecode, sparseDecodeBackward, type Tensor } from "@sae/tensor-core";
+import { saeAxpby, sparseDecode, sparseDecodeBackward, type Tensor } from "@sae/tensor-core";
 import type { SaeModel, SaeParams, TrainContext } from "../contract.ts";
-import { auxBase, auxBudget, auxSetup, deadRounds, unscaleAt } from "./auxk.ts";
+import { auxBase, auxBudget, auxGradE, auxLoss, auxSetup, auxSetupTensors, deadRounds, dropLive, unscaleAt,
+  type AuxCoef } from "./auxk.ts";
 import { addColSum, disposeAll } from "../common.ts";
 
 /** One round of aux pairs: values [batch, r] (pre-activations, not ReLU'd) at indices [batch, r]. */
@@ -39,15 +40,16 @@ export function auxKSparse(m: SaeModel, pre: Tensor, x: Tensor, saeOut: Tensor, 
   norms: Tensor | null = null): AuxKSparse | null {
   const setup = auxSetup(m, pre, x.shape[0], ctx);
   if (!setup) return null;
-  const { kAux, coef, deadBias, masked } = setup;
-  return auxKPairs(m, deadRounds(masked, kAux), coef, x, saeOut, norms, [deadBias, masked]);
+  const { kAux, coef, masked, dead } = setup;
+  const rounds = deadRounds(masked, kAux).map((r) => (dead ? dropLive(r, dead, true) : r));
+  return auxKPairs(m, rounds, coef, x, saeOut, norms, auxSetupTensors(setup));
 }
 
 /**
  * The term from its rounds of pairs taken on the score scale (each round's values [batch, r] become the decoded
  * values, divided by norms at their indices when rescaling); `owned` is disposed with the term.
  */
-export function auxKPairs(m: SaeModel, taken: AuxRound[], coef: number, x: Tensor, saeOut: Tensor,
+export function auxKPairs(m: SaeModel, taken: AuxRound[], coef: AuxCoef, x: Tensor, saeOut: Tensor,
   norms: Tensor | null, owned: Tensor[] = []): AuxKSparse {
   const rounds: AuxRound[] = taken.map((r) => {
     if (!norms) return r;
@@ -62,12 +64,12 @@ export function auxKPairs(m: SaeModel, taken: AuxRound[], coef: number, x: Tenso
     disposeAll([e, part]);
     e = next;
   }
-  const loss = saeDot(e, e, coef);
+  const loss = auxLoss(e, coef);
   return {
     loss,
     rounds,
     backward(grads) {
-      const gE = saeAxpby(e, null, null, 2 * coef, 0, 0);
+      const gE = auxGradE(e, coef);
       const out = rounds.map((r) => sparseDecodeBackward(gE, r.values, r.indices, m.params.W_dec, { gradWdec: grads.W_dec }).gradValues);
       addColSum(gE, grads.b_dec);
       gE.dispose();
