@@ -93,6 +93,7 @@ async function row(device: Device, c: Case, quick: boolean): Promise<ScaleRow> {
   const t = await timeGpu(device, step, { warmup: 1, reps: quick ? 1 : 3 });
   const peakBytes = device.memory().peakBytes;
   const gradBytes = Object.values(sae.params).reduce((n, p) => n + numel(p.shape) * 4, 0);
+  step.dispose(); // Adam's moments: before, they stayed live and every later row's peak MiB counted them
   sae.dispose();
   x.dispose();
   device.pool.trim();

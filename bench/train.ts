@@ -80,14 +80,20 @@ export interface TrainRow extends BenchRow {
 
 
 /** One Adam training step of `sae` on x, the way the trainer does it minus clipping and statistics. */
-export function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean, deadQuarter = false): (i: number) => Promise<void> {
+/** One training step of `sae` on `x` (forward, backward, Adam); `step.dispose()` frees Adam's moments. */
+export function stepper(
+  sae: Sae,
+  x: Tensor,
+  normalizeDecoder: boolean,
+  deadQuarter = false,
+): ((i: number) => Promise<void>) & { dispose: () => void } {
   const names = Object.keys(sae.params).sort();
   const zeros = (n: string, what: string) => Tensor.zeros(sae.device, sae.params[n].shape, "f32", `${what} ${n}`);
   const m: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam m")]));
   const v: SaeParams = Object.fromEntries(names.map((n) => [n, zeros(n, "adam v")]));
   // nothing dead (aux-k off), or every 4th latent dead; PyTorch's step gets the same (dead_fraction)
   const deadMask = Float32Array.from({ length: sae.cfg.d_sae }, (_, i) => (deadQuarter && i % 4 === 0 ? 1 : 0));
-  return async (i) => {
+  const step = async (i: number) => {
     await sae.trainForward(x, { deadMask });
     const grads = sae.backward();
     for (const n of names) adam(sae.params[n], grads[n], m[n], v[n], { lr: 1e-4, step: i + 1 });
@@ -95,6 +101,10 @@ export function stepper(sae: Sae, x: Tensor, normalizeDecoder: boolean, deadQuar
     for (const g of Object.values(grads)) g.dispose();
     sae.releaseStep();
   };
+  const dispose = () => {
+    for (const t of [...Object.values(m), ...Object.values(v)]) t.dispose();
+  };
+  return Object.assign(step, { dispose });
 }
 
 async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps: number }): Promise<TrainRow> {
@@ -117,6 +127,7 @@ async function saeRow(device: Device, c: ArchCase, opts: { quick: boolean; steps
   }
   await device.sync();
   const createdGrowth = device.memory().created - created0;
+  step.dispose();
   sae.dispose();
   x.dispose();
   const ms = t.median;
