@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { ConfigError, DivergedError } from "@sae/train";
+import { LockBusyError } from "@sae/hub/node";
 import { ListenError } from "@sae/server";
 import { parseCommandFlags, UsageError } from "./commands/analysis_flags.ts";
 import { outOfMemoryLine, reportError, systemErrorLine } from "./errors.ts";
@@ -41,6 +42,10 @@ describe("reportError", () => {
     expect(report(new RangeError("Invalid typed array length: 4000000000000")).text).toStartWith("error: out of memory");
     expect(report(new ListenError("cannot listen on 127.0.0.1:1: the port is in use"))).toEqual({ code: 2, text: "error: cannot listen on 127.0.0.1:1: the port is in use\n" });
     expect(report(new ConfigError("x")).code).toBe(2);
+    expect(report(new LockBusyError("/r/.sae-run.lock", "42", "h", "run folder /r is in use (pid 42)"))).toEqual({
+      code: 2,
+      text: "error: run folder /r is in use (pid 42)\n",
+    });
     expect(report(new DivergedError(3, "diverged")).code).toBe(1);
     const bug = report(new TypeError("undefined is not a function"));
     expect(bug.code).toBe(1);

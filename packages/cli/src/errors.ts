@@ -3,6 +3,7 @@
 // and memory failures (ENOENT, ENOTDIR, ENOSPC, EADDRINUSE, out of memory, ...) print one line naming the path or
 // the size and exit 2 / 1; anything else is a bug: exit 1 with the stack.
 import { DownloadError } from "@sae/hub";
+import { LockBusyError } from "@sae/hub/node";
 import { FormatError, LimitError, NoAdapterError, SaeError, ShapeError } from "@sae/tensor-core";
 import { CheckpointError, ConfigError, DatasetError, DivergedError } from "@sae/train";
 
@@ -12,6 +13,7 @@ const USER_ERROR_NAMES = /^(UnknownHookError|SaeConfigError|CheckpointError|Hook
 
 export function isUserError(e: unknown): boolean {
   if (e instanceof DownloadError) return true; // @sae/hub's errors are not SaeErrors (hub does not depend on tensor-core)
+  if (e instanceof LockBusyError) return true; // a run folder another `sae train` holds (@sae/train withRunLock)
   if (!(e instanceof SaeError)) return false;
   if (USER_ERRORS.some((C) => e instanceof C)) return true;
   return USER_ERROR_NAMES.test(e.name);

@@ -1,10 +1,11 @@
 // The blob lock file on its own: waiters wait for a live holder (whose heartbeat keeps the lock fresh), take over
 // a lock whose process is gone or that nobody refreshes, and the file is removed after release, also on a throw.
+// With { wait: false } a live holder is an immediate LockBusyError naming it; a stale lock is still taken over.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { withFileLock } from "./hub-lock.ts";
+import { LockBusyError, withFileLock } from "./hub-lock.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hub-lock-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,3 +67,35 @@ test("the lock is released when fn throws, and the error passes through", async 
   expect(existsSync(path)).toBe(false);
   expect(await withFileLock(path, async () => 7)).toBe(7);
 });
+
+test("wait: false throws LockBusyError naming a live holder at once, and leaves its lock alone", async () => {
+  const path = join(dir, "busy.sae-lock");
+  let ran = false;
+  const seen: unknown[] = [];
+  await withFileLock(path, async () => {
+    const held = readFileSync(path, "utf8");
+    const t0 = Date.now();
+    seen.push(await withFileLock(path, async () => void (ran = true), { wait: false }).catch((e) => e));
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(readFileSync(path, "utf8")).toBe(held);
+  });
+  const e = seen[0] as LockBusyError;
+  expect(e).toBeInstanceOf(LockBusyError);
+  expect([e.pid, e.host, e.path]).toEqual([String(process.pid), hostname(), path]);
+  expect(e.message).toBe(`${path} is locked by process ${process.pid} on ${hostname()}`);
+  expect(ran).toBe(false);
+  expect(existsSync(path)).toBe(false);
+}, 5_000);
+
+test("wait: false still takes over a lock whose process is gone, reporting the old holder to onStale", async () => {
+  const path = join(dir, "dead-nowait.sae-lock");
+  writeFileSync(path, `999999999 ${hostname()} gone`);
+  const stale: string[] = [];
+  const pid = await withFileLock(path, async () => readFileSync(path, "utf8").split(" ")[0], {
+    wait: false,
+    onStale: (h) => stale.push(h),
+  });
+  expect(pid).toBe(String(process.pid));
+  expect(stale).toEqual([`999999999 ${hostname()}`]);
+  expect(existsSync(path)).toBe(false);
+}, 5_000);

@@ -2,7 +2,8 @@
 // Two processes (or two calls in one) that download one blob thereby make one download. A lock is stale, and taken
 // over, when its process is gone (same host) or its mtime is older than staleMs (a crashed holder on another host,
 // a reused pid). Node has no flock(), so this is not the lock huggingface_hub's filelock takes on {etag}.lock;
-// it lives beside it as {etag}.sae-lock. Not a general mutex: polling, no fairness.
+// it lives beside it as {etag}.sae-lock. Not a general mutex: polling, no fairness. With { wait: false } a held lock
+// throws LockBusyError (holder's pid and host) at once instead: @sae/train's one-process-per-run-folder lock.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
@@ -15,6 +16,24 @@ export interface LockOptions {
   pollMs?: number;
   /** Called once when the lock is held by someone else and this call starts to wait. */
   onWait?: (holder: string) => void;
+  /** false: throw LockBusyError at once when a live holder has the lock, instead of waiting (default true). */
+  wait?: boolean;
+  /** Called with the old holder ("<pid> <host>") when a stale lock is taken over. */
+  onStale?: (holder: string) => void;
+}
+
+/** A lock held by another live process, with `{ wait: false }`: names the holder. */
+export class LockBusyError extends Error {
+  readonly path: string;
+  readonly pid: string;
+  readonly host: string;
+  constructor(path: string, pid: string, host: string, message?: string) {
+    super(message ?? `${path} is locked by process ${pid} on ${host}`);
+    this.name = "LockBusyError";
+    this.path = path;
+    this.pid = pid;
+    this.host = host;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,10 +100,13 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     }
     const lock = await readLock(path);
     if (lock === undefined) continue;
+    const [pid = "?", host = "?"] = lock.text.split(" ");
     if (isStale(lock, staleMs)) {
       await breakLock(path, lock.text);
+      options.onStale?.(`${pid} ${host}`);
       continue;
     }
+    if (options.wait === false) throw new LockBusyError(path, pid, host);
     if (!waiting) options.onWait?.(lock.text.split(" ")[0] || "?");
     waiting = true;
     await sleep(pollMs);

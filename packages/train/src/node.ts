@@ -57,5 +57,5 @@ export {
 } from "./checkpoint.ts";
 export { saveSae } from "./sae-io.ts";
 export { JsonlLogger, readRecords, readStepMetrics } from "./logger.ts";
-export { openRunDir, runPrefix, type RunDir } from "./run-dir.ts";
+export { openRunDir, runPrefix, withRunLock, RUN_LOCK_FILE, type RunDir } from "./run-dir.ts";
 export { trainSae, type TrainRunOptions, type TrainRunResult } from "./run.ts";

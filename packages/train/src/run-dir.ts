@@ -2,9 +2,12 @@
 // "<architecture>-<hook>-<d_sae>-s<seed>-<UTC time>" (plus "-2", "-3"... when that exists), claimed with an atomic
 // mkdir so two runs started in the same second still differ. An explicit run_name whose folder holds anything is
 // refused unless resume is set. resume without run_name continues the newest run of that architecture/hook/d_sae/seed.
-// Not here: checkpoint contents (checkpoint.ts).
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+// A run holds its folder's lock (withRunLock: @sae/hub's lock file ".sae-run.lock") for its whole life, so a second
+// process on the folder (a --resume while the run still goes) stops at once. Not here: checkpoint contents.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { LockBusyError, withFileLock } from "@sae/hub/node";
 import type { TrainConfig } from "./config.ts";
 import { fsErrorCode } from "./durable.ts";
 import { CheckpointError, ConfigError } from "./errors.ts";
@@ -75,7 +78,7 @@ function named(root: string, name: string, resume: boolean): RunDir {
   if (resume) return { dir, created: false };
   if (claim(dir)) return { dir, created: true };
   if (!statSync(dir).isDirectory()) throw new ConfigError(`run_name '${name}': ${dir} exists and is not a folder`);
-  if (readdirSync(dir).length > 0) {
+  if (readdirSync(dir).some((e) => !isRunLock(e))) {
     throw new ConfigError(
       `run_name '${name}': ${dir} already holds a run; continue it with --resume, or pick another --run-name ` +
         `(or leave --run-name out for a new timestamped folder). Nothing was overwritten.`,
@@ -100,5 +103,55 @@ function newestRun(root: string, prefix: string): string {
 
 /** Removes a run folder this process created if the run left nothing in it (a failure before any file). */
 export function dropIfEmpty(run: RunDir): void {
-  if (run.created && existsSync(run.dir) && readdirSync(run.dir).length === 0) rmdirSync(run.dir);
+  if (!run.created || !existsSync(run.dir) || readdirSync(run.dir).length > 0) return;
+  try {
+    rmdirSync(run.dir);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOTEMPTY") throw e; // another process took the folder meanwhile
+  }
+}
+
+/** The lock file of a live run in its folder; never a checkpoint (not a folder) nor a run's content. */
+export const RUN_LOCK_FILE = ".sae-run.lock";
+
+/** The lock file, or its aside while a stale one is being removed (hub-lock.ts: "<lock>.stale-<uuid>"). */
+function isRunLock(name: string): boolean {
+  return name === RUN_LOCK_FILE || name.startsWith(`${RUN_LOCK_FILE}.stale-`);
+}
+
+/**
+ * Runs fn holding the lock of the run folder `dir`. While another live process holds it, throws LockBusyError at
+ * once (fn does not run, nothing is touched), its message naming the folder, the holder and what to do. A lock left
+ * by a killed or crashed run (its pid gone on this host, or not refreshed for 5 minutes) is taken over with a log
+ * line. A folder that does not exist (a --resume of a run that is not there) is not created: fn runs and says so.
+ */
+export async function withRunLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+  if (!existsSync(dir)) return fn();
+  const path = join(dir, RUN_LOCK_FILE);
+  let held = false;
+  // a second Ctrl-C exits the process at once (no finally): the lock goes with it
+  const onExit = () => {
+    try {
+      if (readFileSync(path, "utf8").startsWith(`${process.pid} ${hostname()} `)) rmSync(path, { force: true });
+    } catch {} // already gone
+  };
+  const onStale = (h: string) => log(`run folder ${dir}: took over the stale lock of process ${h} (killed or crashed)`);
+  try {
+    return await withFileLock(path, async () => {
+      held = true;
+      process.on("exit", onExit);
+      try {
+        return await fn();
+      } finally {
+        process.off("exit", onExit);
+      }
+    }, { wait: false, staleMs: 300_000, onStale });
+  } catch (e) {
+    if (held || !(e instanceof LockBusyError)) throw e;
+    const where = e.host === hostname() ? `pid ${e.pid}` : `pid ${e.pid} on ${e.host}`;
+    throw new LockBusyError(e.path, e.pid, e.host,
+      `run folder ${dir} is in use by another training process (${where}); wait for it to finish, or pick another ` +
+        `--run-name. Nothing was touched.`,
+    );
+  }
 }

@@ -6,6 +6,7 @@
 // and renders report.html. A NaN loss or a loss explosion (divergence.ts) throws DivergedError naming the last good
 // checkpoint (none is written). The run folder is new unless resuming (run-dir.ts); a resume skips unreadable
 // checkpoints and keeps one metrics.jsonl; file-system failures while checkpointing name the last written checkpoint.
+// The run holds its folder's lock throughout (run-dir.ts withRunLock): a second process there stops with LockBusyError.
 import { join } from "node:path";
 import { getDevice, type Device } from "@sae/tensor-core";
 import { dtypeFromKwargs, formatWeightMemory, processingFromKwargs } from "@sae/transformer";
@@ -25,7 +26,7 @@ import { JsonlLogger, readStepMetrics, type MetricsLogger } from "./logger.ts";
 import { checkRunSizes } from "./memory-check.ts";
 import { ModelHook, PairedHook } from "./model-hooks.ts";
 import { renderReport } from "./report/html.ts";
-import { dropIfEmpty, openRunDir, runPrefix } from "./run-dir.ts";
+import { dropIfEmpty, openRunDir, runPrefix, withRunLock } from "./run-dir.ts";
 import { saveSae } from "./sae-io.ts";
 import { ActivationCacheWriter, type ActivationCacheHeader } from "./store/activation-cache.ts";
 import { anyCacheMatches, openActivationCache } from "./store/cache-shards.ts";
@@ -118,7 +119,8 @@ export async function trainSae(cfgIn: TrainConfig, o: TrainRunOptions = {}): Pro
   checkRunSizes(cfg, cfg.d_in!, cfg.d_sae!, gpuLimits);
   const run = openRunDir(cfg);
   try {
-    return await trainIn(run.dir, cfg, device, model, hook, o);
+    // one process per run folder: a second one (a --resume while this runs) throws LockBusyError before anything
+    return await withRunLock(run.dir, o.log ?? (() => {}), () => trainIn(run.dir, cfg, device, model, hook, o));
   } finally {
     dropIfEmpty(run);
   }
