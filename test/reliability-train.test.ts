@@ -195,7 +195,7 @@ describe("training reliability faults", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`--resume: skipping ${join(run, "final_640")}: `);
     expect(r.stderr).toContain("truncated");
-    expect(r.stderr).toContain(`--resume: resuming from ${join(run, "320")} instead`);
+    expect(r.stderr).toContain(`--resume: resuming from ${join(run, "384")} instead`); // SAELens: the step past 320
     expect(r.stderr).toContain(`removed ${planted}`);
     expect(existsSync(planted)).toBe(false);
     checkComplete(join(run, "final_1280"));
@@ -277,12 +277,13 @@ describe("training reliability faults", () => {
     expect(e).toBeInstanceOf(CheckpointError);
     const run = join(S, "f");
     expect(e.message).toBe(
-      `cannot write checkpoint ${join(run, "384")}: ENOSPC (ENOSPC: no space left on device, write); ` +
+      `cannot write checkpoint ${join(run, "448")}: ENOSPC (ENOSPC: no space left on device, write); ` +
         "no partial folder was left. " +
-        `The last good checkpoint is ${join(run, "256")}`,
+        `The last good checkpoint is ${join(run, "320")}`,
     );
-    expect(readdirSync(run).sort()).toEqual(["128", "256", "metrics.jsonl"]);
-    for (const d of ["128", "256"]) checkComplete(join(run, d));
+    // SAELens 6.18's thresholds 128, 256, 384, 512: checkpoints after steps 3, 5, 7 (192, 320, 448 tokens), ...
+    expect(readdirSync(run).sort()).toEqual(["192", "320", "metrics.jsonl"]);
+    for (const d of ["192", "320"]) checkComplete(join(run, d));
     const noPerm = async () => {
       throw Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" });
     };
@@ -346,7 +347,7 @@ describe("training reliability faults", () => {
       "--lr-warm-up-steps",
       "30",
       "--n-checkpoints",
-      "19",
+      "24", // SAELens's thresholds every 256 tokens: a checkpoint after step 5 (320), confirmed by step 6's readback
       "--wandb-log-frequency",
       "3",
     ];
@@ -365,7 +366,7 @@ describe("training reliability faults", () => {
     expect(res.mse).toBeLessThan(energy); // better than an all-zero output
   }, 60_000);
 
-  test("#23 n_checkpoints >= steps says it writes one per step; a data error mid-run saves the weights", async () => {
+  test("#23 n_checkpoints >= steps says how many SAELens's thresholds place; a data error mid-run saves the weights", async () => {
     const S = mkdtempSync(join(tmpdir(), "rel-edge-"));
     const r = await train(
       "--training-tokens",
@@ -378,10 +379,12 @@ describe("training reliability faults", () => {
       "n",
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("n_checkpoints 20 >= 10 steps: writing one after every step instead (9)");
+    // SAELens 6.18: thresholds range(0, 640, ceil(640 / 21) = 31)[1:] (20 of them), one dropped per step: a
+    // checkpoint after each of the 10 steps, the last ("640") next to final_640
+    expect(r.stderr).toContain("n_checkpoints 20 with 10 steps: writing 10 (SAELens's thresholds: at most one per step");
     expect(listCheckpoints(join(S, "n")).map((d) => d.split("/").pop())).toEqual([
       "final_640",
-      ...[9, 8, 7, 6, 5, 4, 3, 2, 1].map((i) => String(64 * i)),
+      ...[10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((i) => String(64 * i)),
     ]);
 
     const text = (i: number) =>

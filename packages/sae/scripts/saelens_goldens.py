@@ -14,6 +14,8 @@ and provenance; then records, at the project's own small sizes and seeds:
   trainer_cases   N steps of the real SAETrainer.fit() (Adam, clip_grad_norm_, lr and coefficient schedulers,
                   dead-latent tracking): per step the lr, coefficients, dead mask, losses, the clip's total norm
                   and the parameters after the optimiser step.
+  fit_runs        SAETrainer.fit() run lengths, per-step lr and coefficients, and checkpoint names for budgets that
+                  are not a multiple of the batch (ceil steps run, floor-long schedulers) and for n_checkpoints.
 
 Writes packages/sae/fixtures/saelens/training.json (float32 values as shortest round-trip decimals).
 Run from the repo root: /usr/bin/python3 packages/sae/scripts/saelens_goldens.py --src /work/ref/saelens
@@ -275,6 +277,72 @@ def trainer_cases(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def fit_runs(rs: Any, sl: Any, P: dict[str, Any]) -> list[dict[str, Any]]:
+    """SAETrainer.fit() run lengths and checkpoint names: budgets that are not a multiple of the batch run
+    ceil(samples / batch) steps while the schedulers last floor(samples / batch); intermediate checkpoints fall where
+    the samples seen first exceed a threshold (one per step). save_checkpoint records names instead of writing."""
+    import itertools
+
+    from sae_lens.config import LoggingConfig, SAETrainerConfig
+    from sae_lens.saes.sae import TrainingSAE
+    from sae_lens.training.sae_trainer import SAETrainer
+
+    lr = 3e-4
+    # name, total_training_samples, trainer overrides, coefficient warm-up steps, notes
+    specs = [
+        ("constant_3.5_batches", BATCH * 7 // 2, {}, 2, "4 steps run, schedules 3; l1 warm-up 2"),
+        ("cosine_lr_end_3.5_batches", BATCH * 7 // 2, {"lr_scheduler_name": "cosineannealing", "lr_end": 1e-5}, 0,
+         "cosine to lr_end 1e-5 over 3; the 4th step one past its end"),
+        ("cosine_warmup_decay_7.5_batches", BATCH * 15 // 2,
+         {"lr_scheduler_name": "cosineannealing", "lr_warm_up_steps": 2, "lr_decay_steps": 2}, 5,
+         "8 steps run, schedules 7: 2 warm-up, cosine 3, 2 decay; l1 warm-up 5"),
+        ("constant_warmup_decay_7.5_batches", BATCH * 15 // 2, {"lr_warm_up_steps": 1, "lr_decay_steps": 3}, 0,
+         "constant with 1 warm-up and 3 decay steps, 8 steps run"),
+        ("warmrestarts_7.5_batches", BATCH * 15 // 2,
+         {"lr_scheduler_name": "cosineannealingwarmrestarts", "lr_warm_up_steps": 1, "n_restart_cycles": 2}, 0,
+         "restarts T_0 3 after 1 warm-up; the 8th step one past the end restarts at lr"),
+        ("checkpoints_3_of_9_batches", BATCH * 9, {"n_checkpoints": 3}, 0, "n_checkpoints 3, 9 steps"),
+        ("checkpoints_3_of_7.5_batches", BATCH * 15 // 2, {"n_checkpoints": 3}, 0, "n_checkpoints 3, 8 steps"),
+        ("checkpoints_5_of_3_batches", BATCH * 3, {"n_checkpoints": 5}, 0, "n_checkpoints 5 > 3 steps"),
+        ("checkpoints_20_of_10_batches", BATCH * 10, {"n_checkpoints": 20}, 0, "n_checkpoints 20 > 10 steps"),
+    ]
+    out = []
+    for name, total, tover, l1_warm, notes in specs:
+        tk = dict(
+            n_checkpoints=0, checkpoint_path=None, save_final_checkpoint=True, total_training_samples=total,
+            device="cpu", autocast=False, lr=lr, lr_end=lr / 10, lr_scheduler_name="constant", lr_warm_up_steps=0,
+            adam_beta1=0.9, adam_beta2=0.999, lr_decay_steps=0, n_restart_cycles=1, train_batch_size_samples=BATCH,
+            dead_feature_window=1, feature_sampling_window=2000,
+        )
+        tk.update(tover)
+        cfg = sl.StandardTrainingSAEConfig(d_in=D_IN, d_sae=D_SAE, l1_warm_up_steps=l1_warm)
+        sae = TrainingSAE.get_sae_class_for_architecture(cfg.architecture())(cfg)
+        rs.load_params(sae, {k: P[k].clone() for k in rs.PARAM_SETS["standard"]}, rs.PARAM_SETS["standard"])
+        batches = itertools.cycle(P["trainer_batches"])
+        trainer = SAETrainer(cfg=SAETrainerConfig(**tk, logger=LoggingConfig(log_to_wandb=False)), sae=sae,
+                             data_provider=(b.clone() for b in batches), evaluator=None)
+        names: list[str] = []
+        trainer.save_checkpoint = lambda checkpoint_name, *a, _n=names, **kw: _n.append(checkpoint_name)
+        steps: list[dict[str, Any]] = []
+        orig_step = trainer._train_step
+
+        def recording_step(sae: Any, sae_in: Any, _orig: Any = orig_step, _t: Any = trainer, _s: Any = steps) -> Any:
+            _s.append({"lr": _t.optimizer.param_groups[0]["lr"], "coefficients": _t.get_coefficients(),
+                       "n_training_samples": _t.n_training_samples})
+            return _orig(sae=sae, sae_in=sae_in)
+
+        trainer._train_step = recording_step
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            trainer.fit()
+        out.append({"name": name, "notes": notes, "trainer_config": rs.jsonable(tk),
+                    "l1_coefficient": cfg.l1_coefficient, "l1_warm_up_steps": l1_warm,
+                    "total_training_steps": trainer.cfg.total_training_steps, "steps_run": trainer.n_training_steps,
+                    "checkpoints": names, "steps": steps})
+        print(f"fit      {name:36s} {len(steps)} steps, checkpoints {names}", file=sys.stderr)
+    return out
+
+
 def lr_schedules() -> list[dict[str, Any]]:
     """The lr SAELens's scheduler gives at each step (read before scheduler.step(), as SAETrainer uses it)."""
     import torch
@@ -342,6 +410,7 @@ def main() -> None:
         "training_cases": training,
         "lr_schedules": lr_schedules(),
         "trainer_cases": trainer_cases(rs, sl, P),
+        "fit_runs": fit_runs(rs, sl, P),
     }
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

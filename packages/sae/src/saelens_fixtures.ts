@@ -78,11 +78,26 @@ export interface ScheduleCase {
   values?: number[];
 }
 
+/** A SAETrainer.fit() run: steps run (ceil), schedulers' length (floor), per-step lr / coefficients, checkpoints. */
+export interface FitRun {
+  name: string;
+  notes: string;
+  trainer_config: Record<string, unknown>;
+  l1_coefficient: number;
+  l1_warm_up_steps: number;
+  total_training_steps: number;
+  steps_run: number;
+  /** The names save_checkpoint was called with, in order (the final one last). */
+  checkpoints: string[];
+  steps: { lr: number; coefficients: Record<string, number>; n_training_samples: number }[];
+}
+
 export interface SaeLensGoldens {
   meta: Record<string, unknown>;
   training_cases: TrainingCase[];
   lr_schedules: ScheduleCase[];
   trainer_cases: TrainerCase[];
+  fit_runs: FitRun[];
 }
 
 let cached: SaeLensGoldens | null = null;

@@ -12,6 +12,7 @@ export {
   scalarOf,
   trainingCase,
   type EncTensor,
+  type FitRun,
   type SaeLensGoldens,
   type ScheduleCase,
   type TrainerCase,

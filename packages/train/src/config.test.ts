@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { completeDims, DEFAULT_CONFIG, fieldSpec, resolveConfig, totalSteps } from "./config.ts";
+import { completeDims, DEFAULT_CONFIG, fieldSpec, resolveConfig, runSteps, totalSteps } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { configFromArgs } from "./config-file.ts";
 import { parseFlags } from "./flags.ts";
@@ -27,6 +27,10 @@ describe("config", () => {
     expect(() => totalSteps(resolveConfig({ training_tokens: 100, train_batch_size_tokens: 4096 }))).toThrow(
       "training_tokens 100 is less than one batch (train_batch_size_tokens 4096)",
     );
+    // the run itself: ceil, as fit()'s while n_training_samples < total_training_samples (fit_runs goldens)
+    expect(runSteps(resolveConfig({ training_tokens: 10_000, train_batch_size_tokens: 4096 }))).toBe(3);
+    expect(runSteps(resolveConfig({ training_tokens: 8192, train_batch_size_tokens: 4096 }))).toBe(2);
+    expect(() => runSteps(resolveConfig({ training_tokens: 100, train_batch_size_tokens: 4096 }))).toThrow(ConfigError);
   });
 
   test("unknown keys are rejected with a suggestion", () => {

@@ -213,7 +213,7 @@ export function completeDims(c: TrainConfig, modelDIn: number, where = "config")
   return c;
 }
 
-/** Steps the budget buys, as SAELens 6.18's total_training_steps: floor(training_tokens / train_batch_size_tokens). */
+/** The schedules' length, as SAELens 6.18's total_training_steps: floor(training_tokens / train_batch_size_tokens). */
 export function totalSteps(c: TrainConfig): number {
   const steps = Math.floor(c.training_tokens / c.train_batch_size_tokens);
   if (steps < 1) {
@@ -222,4 +222,14 @@ export function totalSteps(c: TrainConfig): number {
     );
   }
   return steps;
+}
+
+/**
+ * Steps a run takes, as SAELens 6.18's fit() loop (`while n_training_samples < total_training_samples`):
+ * ceil(training_tokens / train_batch_size_tokens). One more than totalSteps (the schedules' length) when the budget
+ * is not a multiple of the batch; that last step uses the schedules one step past their end.
+ */
+export function runSteps(c: TrainConfig): number {
+  totalSteps(c); // the same ConfigError under one batch
+  return Math.ceil(c.training_tokens / c.train_batch_size_tokens);
 }

@@ -3,7 +3,7 @@
 // trainer runs in browsers on activations you give it. Runs and stores on disk (trainSae, checkpoints, datasets and
 // activation caches from files or the hub, the metrics log, run folders, `--config` files) are in @sae/train/node
 // (src/node.ts).
-export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
+export { CONFIG_FIELDS, CONFIG_KEYS, DEFAULT_CONFIG, resolveConfig, completeDims, checkValue, runSteps, totalSteps, type TrainConfig, type Architecture, type LrSchedulerName } from "./config.ts";
 export {
   parseFlags,
   parseConfigJson,

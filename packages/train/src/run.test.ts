@@ -1,3 +1,4 @@
+    // n_checkpoints 12: SAELens's thresholds every ceil(768 / 13) = 60 tokens, so one after step 1 (64 > 60)
 // End-to-end runs on the bundled tiny-Shakespeare model with tiny settings: resume after an interruption gives the
 // same final weights as an uninterrupted run, and bad inputs (malformed JSONL, a dataset shorter than one batch, a
 // hook the model lacks, a diverging loss) end with a clear typed error and no corrupted checkpoint.
@@ -74,6 +75,25 @@ describe("trainSae on the bundled model", () => {
     await expect(trainSae(resolveConfig({ ...base, run_name: "cut", resume: true, lr: 1e-3 }))).rejects.toThrow("trained with different lr (0.0004 there, 0.001 now)");
   }, 120_000);
 
+  test("a budget of 7.5 batches runs 8 steps (SAELens fit()), the lr schedule 7, checkpoints at SAELens's thresholds", async () => {
+    // SAELens 6.18: thresholds range(0, 480, ceil(480 / 4) = 120)[1:] = 120, 240, 360; after each step, the first
+    // remaining one the samples seen exceed writes str(samples) and drops one: steps 2, 4, 6 (128, 256, 384 tokens).
+    // The schedule (warm-up 2, cosine, decay 2) is floor(480 / 64) = 7 steps long; step 8 reads it one past its end.
+    const cfg = { ...TINY, checkpoint_path: dir, run_name: "ceil", training_tokens: 480, n_checkpoints: 3, wandb_log_frequency: 1, lr_scheduler_name: "cosineannealing", lr_warm_up_steps: 2, lr_decay_steps: 2 } as const;
+    const lrs: number[] = [];
+    const r = await trainSae(resolveConfig(cfg), { onMetrics: (m, total) => {
+      lrs.push(m.lr);
+      expect(total).toEqual({ steps: 8, tokens: 512 });
+    } });
+    expect(r.steps).toBe(8);
+    expect(r.tokens).toBe(512);
+    expect(r.checkpoint.endsWith("final_512")).toBe(true);
+    expect(readdirSync(join(dir, "ceil")).filter((d) => /^(final_)?\d+$/.test(d)).sort()).toEqual(["128", "256", "384", "final_512"]);
+    expect(lrs.length).toBe(8);
+    expect(lrs[7]).toBe(0); // the decay's end, as torch's LinearLR past total_iters
+    expect(lrs[6]).toBeGreaterThan(0);
+  }, 120_000);
+
   test("resume is exact for batchtopk with activation normalisation (state keeps the training layout)", async () => {
     const base = { ...TINY, checkpoint_path: dir, architecture: "batchtopk", normalize_activations: "expected_average_only_in", training_tokens: 64 * 8 } as const;
     const full = await trainSae(resolveConfig({ ...base, run_name: "btk-full" }));
@@ -103,7 +123,7 @@ describe("trainSae on the bundled model", () => {
 
   test("a diverging loss stops with DivergedError and keeps the last good checkpoint intact", async () => {
     // rescale off: at lr 1e30 the rescaled export (W_enc * ||W_dec||) overflows from the first step, so no checkpoint would be good
-    const cfg = resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "nan", lr: 1e30, lr_warm_up_steps: 0, n_checkpoints: 11, wandb_log_frequency: 1, rescale_acts_by_decoder_norm: false });
+    const cfg = resolveConfig({ ...TINY, checkpoint_path: dir, run_name: "nan", lr: 1e30, lr_warm_up_steps: 0, n_checkpoints: 12, wandb_log_frequency: 1, rescale_acts_by_decoder_norm: false });
     const e = await trainSae(cfg).catch((x) => x);
     expect(e).toBeInstanceOf(DivergedError);
     // step 1's loss passed; the checkpoint after it holds weights moved by lr 1e30, which step 2's loss exposes

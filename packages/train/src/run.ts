@@ -15,7 +15,8 @@ import type { HookedTransformer } from "@sae/transformer";
 import { architecture, geometricMedian, makeConfig, meanOf, Sae } from "@sae/core";
 import { checkComplete, cleanTemp, listCheckpoints, paramsOf, readState, restoreTrainer } from "./checkpoint.ts";
 import { writeCheckpoint, type LoadedState } from "./checkpoint.ts";
-import { completeDims, totalSteps, type TrainConfig } from "./config.ts";
+import { checkpointSteps } from "./checkpoint-plan.ts";
+import { completeDims, runSteps, totalSteps, type TrainConfig } from "./config.ts";
 import type { HubDatasetOptions } from "./data/hub-dataset.ts";
 import { trainPrompts } from "./data/train-prompts.ts";
 import { DivergenceGuard, divergedMessage } from "./divergence.ts";
@@ -214,8 +215,10 @@ async function trainIn(
   }
   sae.extraConfig = { model_from_pretrained_kwargs: cfg.model_from_pretrained_kwargs };
   if (pairs) Object.assign(sae.extraConfig, { transcoder: "transcoder", hook_name_out: cfg.hook_name_out, d_out: cfg.d_in });
-  const steps = totalSteps(cfg);
-  const trainer = new Trainer({ cfg, device, sae, totalSteps: steps });
+  // ceil(budget / batch) steps as SAELens's fit() loop; the schedules last floor (totalSteps), one step less when
+  // the budget is not a multiple of the batch
+  const steps = runSteps(cfg);
+  const trainer = new Trainer({ cfg, device, sae, totalSteps: totalSteps(cfg), runSteps: steps });
   if (state) await restoreTrainer(trainer, state);
 
   const metricsPath = join(runDir, "metrics.jsonl");
@@ -231,12 +234,11 @@ async function trainIn(
   const history: StepMetrics[] = [];
   const heldOut = await prompts.holdout();
   const evalBatch = cfg.eval_batch_size_prompts ?? cfg.store_batch_size_prompts;
-  let nCkpt = cfg.n_checkpoints;
-  if (nCkpt >= steps) {
-    nCkpt = steps - 1;
-    log(`n_checkpoints ${cfg.n_checkpoints} >= ${steps} steps: writing one after every step instead (${nCkpt})`);
+  const ckptAt = checkpointSteps(cfg.n_checkpoints, cfg.training_tokens, cfg.train_batch_size_tokens, steps);
+  if (cfg.n_checkpoints > ckptAt.size) {
+    const n = `n_checkpoints ${cfg.n_checkpoints} with ${steps} steps`;
+    log(`${n}: writing ${ckptAt.size} (SAELens's thresholds: at most one per step, one may be after the last)`);
   }
-  const ckptEvery = nCkpt > 0 ? Math.floor(steps / (nCkpt + 1)) : 0;
   const guard = new DivergenceGuard(resumeFrom, earlier);
   let lastWritten: string | null = resumeFrom;
   let logs = 0;
@@ -294,7 +296,7 @@ async function trainIn(
           await record(quick, m.step);
         }
       }
-      if (ckptEvery > 0 && trainer.step % ckptEvery === 0 && trainer.step < steps) {
+      if (ckptAt.has(trainer.step)) {
         await trainer.checkFinite();
         guard.written(await checkpoint(String(trainer.tokensSeen)), trainer.step);
       }

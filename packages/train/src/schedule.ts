@@ -24,7 +24,9 @@ export function lrAt(s: LrSchedule, step: number): number {
   const D = s.decaySteps;
   const M = Math.max(0, s.totalSteps - W - D);
   const t = step - W;
-  if (t < M) {
+  // Past its end (a run of ceil(budget / batch) steps takes one more than the schedule's floor) the last torch
+  // scheduler goes on: the decay stays at 0, a main one continues its formula (cosine, restarts; linear holds).
+  if (t < M || (D === 0 && M > 0)) {
     switch (s.scheduler) {
       case "constant":
         return s.lr;
@@ -35,7 +37,7 @@ export function lrAt(s: LrSchedule, step: number): number {
         return lrEnd + ((s.lr - lrEnd) * (1 + Math.cos((Math.PI * (t % T0)) / T0))) / 2;
       }
       case "linear":
-        return s.lr + ((lrEnd - s.lr) * t) / M;
+        return s.lr + ((lrEnd - s.lr) * Math.min(t, M)) / M;
       default:
         throw new Error(`unknown lr scheduler ${s.scheduler satisfies never}`);
     }

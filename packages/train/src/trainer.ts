@@ -30,7 +30,10 @@ export interface TrainerOptions {
   cfg: TrainConfig;
   device: Device;
   sae: Sae;
+  /** The lr schedule's length (SAELens's total_training_steps: floor of budget / batch). */
   totalSteps: number;
+  /** Steps the run takes (ceil of budget / batch; default totalSteps): the last one always reads back metrics. */
+  runSteps?: number;
   /** Read back metrics (and refresh the dead mask) every this many steps; default cfg.wandb_log_frequency. */
   logEvery?: number;
 }
@@ -48,6 +51,7 @@ export class Trainer {
   readonly device: Device;
   readonly sae: Sae;
   readonly totalSteps: number;
+  readonly runSteps: number;
   readonly logEvery: number;
   readonly state: TrainerTensors;
   /** Steps done. */
@@ -75,6 +79,7 @@ export class Trainer {
     this.device = o.device;
     this.sae = o.sae;
     this.totalSteps = o.totalSteps;
+    this.runSteps = o.runSteps ?? o.totalSteps;
     this.logEvery = o.logEvery ?? o.cfg.wandb_log_frequency;
     if (o.cfg.use_ghost_grads && !o.sae.arch.ghostGrads) {
       throw new ConfigError(`use_ghost_grads needs a standard SAE, got '${o.sae.cfg.architecture}'`);
@@ -172,7 +177,7 @@ export class Trainer {
     this.step++;
     this.windowTokens += this.x.shape[0];
     let metrics: StepMetrics | null = null;
-    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.totalSteps) {
+    if (forceMetrics || this.step % this.logEvery === 0 || this.step === this.runSteps) {
       const loss = ghost ? saeAxpby(out.loss, ghost.loss, null, 1, 1, 0) : out.loss;
       const losses = ghost ? { ...out.losses, ghost_grad_loss: ghost.loss } : out.losses;
       const coefficient = this.sae.arch.coefficient === "l0" ? l0 : l1;
