@@ -11,14 +11,8 @@ import { LockBusyError } from "@sae/hub/node";
 import { newestCheckpoint } from "@sae/server";
 import { resolveConfig } from "@sae/train";
 import { checkComplete, latestCheckpoint, listCheckpoints, RUN_LOCK_FILE, trainSae } from "@sae/train/node";
+import { finish, start, steps, TINY } from "./cli_run_testing.ts";
 
-const ROOT = join(import.meta.dir, "..");
-const MAIN = join(ROOT, "packages/cli/src/main.ts");
-const TINY = [
-  ...["--context-size", "16", "--store-batch-size-prompts", "4", "--n-batches-in-buffer", "4"],
-  ...["--train-batch-size-tokens", "64", "--expansion-factor", "2", "--k", "8", "--eval-holdout-prompts", "8"],
-  ...["--n-eval-batches", "1", "--wandb-log-frequency", "2"],
-];
 const CFG = {
   context_size: 16,
   store_batch_size_prompts: 4,
@@ -30,31 +24,8 @@ const CFG = {
   n_eval_batches: 1,
   wandb_log_frequency: 2,
 };
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? "/tmp/xdg-test" };
-
-function start(args: string[]) {
-  return Bun.spawn({ cmd: [process.execPath, MAIN, ...args], cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
-}
-
-async function finish(p: ReturnType<typeof start>) {
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
-
 const hasStep = (run: string) =>
   existsSync(join(run, "metrics.jsonl")) && readFileSync(join(run, "metrics.jsonl"), "utf8").includes('"type":"step"');
-/** metrics.jsonl's step records; every line must parse (an interleaved write would not). */
-const steps = (run: string) =>
-  readFileSync(join(run, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.type === "step")
-    .map(({ peak_device_bytes: _peak, ...r }) => r); // the device's peak depends on the process's history
 
 async function until(what: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;

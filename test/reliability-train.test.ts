@@ -15,47 +15,12 @@ import { saveSae } from "@sae/core/node";
 import { newestCheckpoint } from "@sae/server";
 import { CheckpointError, resolveConfig } from "@sae/train";
 import { checkComplete, latestCheckpoint, listCheckpoints, trainSae } from "@sae/train/node";
-
-const ROOT = join(import.meta.dir, "..");
-const MAIN = join(ROOT, "packages/cli/src/main.ts");
-const TINY = [
-  ...["--context-size", "16", "--store-batch-size-prompts", "4", "--n-batches-in-buffer", "4"],
-  ...["--train-batch-size-tokens", "64", "--expansion-factor", "2", "--k", "8", "--eval-holdout-prompts", "8"],
-  ...["--n-eval-batches", "1", "--wandb-log-frequency", "2"],
-];
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? "/tmp/xdg-test" };
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[]) {
-  return Bun.spawn({ cmd: [process.execPath, MAIN, ...args], cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
-}
-
-async function finish(p: ReturnType<typeof start>): Promise<Ran> {
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+import { finish, start, steps, TINY } from "./cli_run_testing.ts";
 
 const sae = (...args: string[]) => finish(start(args));
 const train = (...args: string[]) => sae("train", ...TINY, ...args);
 const weights = (ckpt: string) => loadSafetensorsFile(join(ckpt, "sae_weights.safetensors")).tensors;
 const bytes = (f: string) => readFileSync(f).toString("base64");
-const steps = (runDir: string) =>
-  readFileSync(join(runDir, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.type === "step")
-    // the device's peak bytes depend on the process's history (a resumed process allocates differently), not the run
-    .map(({ peak_device_bytes: _peak, ...r }) => r);
 const svgs = (html: string) => html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
 const temps = (dir: string) => readdirSync(dir).filter((e) => e.includes(".tmp-"));
 
